@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "localrank/status.h"
+#include "localrank/types.h"
+
+namespace localrank {
+
+constexpr double kMsPerHour = 3600.0 * 1000.0;
+constexpr double kMsPerDay = 24.0 * kMsPerHour;
+
+/// Limits enforced on every input (documented in docs/api.md).
+constexpr int kMaxItemsPerCall = 10000;
+constexpr int kMaxEventsPerCall = 10000;
+constexpr int kMaxTopicsPerItem = 32;
+constexpr int kMaxIdLength = 256;
+constexpr int kMaxNameLength = 128;
+constexpr int kMaxEmbeddingDim = 512;
+
+/// Everything tunable. Defaults are chosen to be sensible for a social feed.
+struct Config {
+  /// Long-term interest half-life.
+  double long_half_life_ms = 14 * kMsPerDay;
+  /// Short-term (session) interest half-life.
+  double short_half_life_ms = 30 * 60 * 1000.0;
+  /// Weight of the short-term horizon in the blend (long-term gets 1 - this).
+  double short_term_share = 0.4;
+  /// Freshness half-life: an item this old gets half the freshness bonus.
+  double freshness_half_life_ms = 2 * kMsPerDay;
+
+  /// Affinity delta per event type (dwell is scaled by read ratio).
+  std::array<double, kEventTypeCount> event_weights{
+      0.0,   // impression (used by fatigue)
+      1.0,   // click
+      1.0,   // dwell (full read)
+      2.0,   // like
+      3.0,   // share
+      2.0,   // comment
+      2.5,   // save
+      4.0,   // follow (creator)
+      -4.0,  // hide
+      -6.0,  // notInterested
+      -8.0,  // report
+  };
+
+  // Scoring weights (the personal part of a score).
+  double w_server = 1.0;
+  double w_topic = 1.0;
+  double w_creator = 0.6;
+  double w_freshness = 0.2;
+  double w_context = 0.5;
+  double w_embedding = 0.5;
+  /// Affinity that maps to tanh(1): how much evidence makes a strong interest.
+  double affinity_scale = 3.0;
+
+  // Bounded memory and data minimisation.
+  int max_topics = 500;
+  int max_creators = 500;
+  int max_events = 2000;
+  double retention_ms = 90 * kMsPerDay;
+
+  /// Embedding dimension, 0 = embeddings unused.
+  int dim = 0;
+  std::uint64_t seed = 0;
+
+  /// Reads the keys present in `j` (camelCase, see docs/api.md); leaves the
+  /// others at their defaults. On error nothing is changed.
+  Status MergeJson(const nlohmann::json& j);
+};
+
+}  // namespace localrank

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "localrank/config.h"
+#include "localrank/hash.h"
+#include "localrank/interner.h"
+#include "localrank/profile.h"
+#include "localrank/ranker.h"
+#include "localrank/status.h"
+#include "localrank/types.h"
+
+namespace localrank {
+
+/// Current profile schema version written by ExportJson.
+constexpr int kProfileSchemaVersion = 1;
+
+/// One person's personalizer: configuration, name tables, profile and the
+/// reusable batch buffers. All state a caller can change goes through methods
+/// that either succeed completely or change nothing.
+class Engine {
+ public:
+  Engine() = default;
+
+  /// Applies a JSON configuration (see Config::MergeJson). Call before use.
+  Status Configure(std::string_view config_json);
+  const Config& config() const { return config_; }
+
+  Interner& names(NameKind kind) { return names_[static_cast<int>(kind)]; }
+  const Interner& names(NameKind kind) const { return names_[static_cast<int>(kind)]; }
+
+  /// Input buffers, filled by the caller before Rerank / Record.
+  CandidateBatch& candidates() { return candidates_; }
+  EventBatch& events() { return events_; }
+  RerankOptions& options() { return options_; }
+  /// Output of the last successful Rerank.
+  const RankResult& result() const { return result_; }
+
+  /// Ranks candidates() with options(). On error, result() is empty.
+  Status Rerank(double now);
+  /// Validates every event in events(), then applies them all (or none).
+  Status Record();
+
+  const Profile& profile() const { return profile_; }
+
+  /// Versioned, portable JSON of the profile (names, not ids).
+  std::string ExportJson(double now) const;
+  /// Replaces the profile with `json` (any supported schema version). On
+  /// error the current profile is unchanged.
+  Status ImportJson(std::string_view json);
+  /// Human-readable summary: top topics and creators with weights.
+  std::string SummaryJson(double now, int top) const;
+  /// Forgets everything learnt (names are kept: they are not personal data).
+  void ResetProfile();
+
+ private:
+  Status ValidateEvents() const;
+
+  Config config_;
+  Interner names_[kNameKindCount];
+  Profile profile_;
+  CandidateBatch candidates_;
+  EventBatch events_;
+  RerankOptions options_;
+  RankResult result_;
+  Rng rng_;
+};
+
+}  // namespace localrank

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "localrank/config.h"
+#include "localrank/hash.h"
+#include "localrank/profile.h"
+#include "localrank/status.h"
+#include "localrank/types.h"
+
+namespace localrank {
+
+/// Checks a candidate batch against the documented limits. `name_counts[k]` is
+/// the size of name table k, so ids out of range are rejected.
+Status ValidateBatch(const Config& c, const CandidateBatch& batch, const std::size_t* name_counts);
+
+/// Scores and orders a validated batch. Deterministic for the same inputs,
+/// profile, `now` and RNG state. Fills `out` completely (previous content is
+/// discarded).
+void Rank(const Config& c, const Profile& profile, const CandidateBatch& batch,
+          const RerankOptions& options, double now, Rng& rng, RankResult* out);
+
+}  // namespace localrank

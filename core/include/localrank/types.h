@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace localrank {
+
+/// Interaction kinds. The numeric values are the wire format between the
+/// facade and the core; the names are the public `type` strings.
+enum class EventType : std::int32_t {
+  kImpression = 0,
+  kClick,
+  kDwell,
+  kLike,
+  kShare,
+  kComment,
+  kSave,
+  kFollow,
+  kHide,
+  kNotInterested,
+  kReport,
+  kCount
+};
+constexpr int kEventTypeCount = static_cast<int>(EventType::kCount);
+
+/// "impression", "click", "dwell", "like", "share", "comment", "save",
+/// "follow", "hide", "notInterested", "report".
+const char* EventTypeName(EventType type);
+/// Returns false when `name` is not an event type.
+bool ParseEventType(std::string_view name, EventType* out);
+
+/// Where a name lives: topics, creators and context keys each have their own table.
+enum class NameKind : std::int32_t { kTopic = 0, kCreator = 1, kContext = 2 };
+constexpr int kNameKindCount = 3;
+
+/// Item flags (bit set in CandidateBatch::flags).
+constexpr std::int32_t kFlagPinned = 1;
+
+/// A batch of candidate items in structure-of-arrays form: one crossing of the
+/// wasm boundary per rerank. Item i's topics are
+/// topic_ids[topic_offsets[i] .. topic_offsets[i+1]).
+struct CandidateBatch {
+  std::vector<double> key;             ///< HashId(item id), exact in a double
+  std::vector<double> server_score;    ///< NaN when the server gave none
+  std::vector<double> published_at;    ///< ms since epoch, NaN when unknown
+  std::vector<std::int32_t> creator;   ///< creator id, -1 when none
+  std::vector<std::int32_t> flags;     ///< kFlagPinned, ...
+  std::vector<std::int32_t> topic_offsets;  ///< size n + 1
+  std::vector<std::int32_t> topic_ids;
+  std::vector<float> topic_weights;
+  std::vector<float> embeddings;       ///< n * dim, or empty
+
+  std::size_t size() const { return key.size(); }
+  /// Resizes the per-item arrays to n (topic arrays are sized separately).
+  void Resize(std::size_t n);
+};
+
+/// A batch of interaction events, same layout rules as CandidateBatch.
+struct EventBatch {
+  std::vector<std::int32_t> type;      ///< EventType
+  std::vector<double> at;              ///< ms since epoch
+  std::vector<double> key;             ///< HashId(item id), NaN when none
+  std::vector<std::int32_t> creator;   ///< -1 when none
+  std::vector<double> dwell_ms;        ///< NaN when not a dwell
+  std::vector<double> expected_ms;     ///< expected read time, NaN when unknown
+  std::vector<std::int32_t> topic_offsets;
+  std::vector<std::int32_t> topic_ids;
+  std::vector<float> topic_weights;
+  std::vector<std::int32_t> context_offsets;  ///< size n + 1
+  std::vector<std::int32_t> context_ids;
+  std::vector<float> embeddings;       ///< n * dim, or empty
+
+  std::size_t size() const { return type.size(); }
+  void Resize(std::size_t n);
+};
+
+/// Per-call ranking options.
+struct RerankOptions {
+  double strength = 1.0;     ///< 0 = server order (no profiling), 1 = fully personal
+  double diversity = 0.3;    ///< 0..1, MMR trade-off
+  double exploration = 0.0;  ///< share of slots for exploration, 0..0.5
+  bool calibration = false;
+  std::vector<std::int32_t> context_ids;  ///< active context keys
+};
+
+/// Why an item got its score. Contributions of one item add up to its score.
+enum class ReasonKind : std::int32_t {
+  kServer = 0,
+  kTopic,
+  kCreator,
+  kFreshness,
+  kContext,
+  kEmbedding,
+  kDiversity,
+  kExplore,
+  kFatigue,
+  kAdjustment,
+  kNotPersonalized,
+  kNever,
+  kPinned,
+  kCount
+};
+const char* ReasonKindName(ReasonKind kind);
+
+/// Ranking output: order[r] is the input index of the item at rank r; the
+/// other arrays are indexed by rank.
+struct RankResult {
+  std::vector<std::int32_t> order;
+  std::vector<double> score;
+  std::vector<double> propensity;          ///< for explored slots, else 1
+  std::vector<std::int32_t> reason_offsets;  ///< size n + 1
+  std::vector<std::int32_t> reason_kind;
+  std::vector<std::int32_t> reason_label;  ///< topic/creator/context id, or -1
+  std::vector<double> reason_value;
+
+  void Clear();
+};
+
+}  // namespace localrank

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#include "localrank/engine.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "fixture.h"
+
+namespace localrank {
+namespace {
+
+using nlohmann::json;
+using testing::FillEvents;
+
+constexpr double kNow = 1700000000000.0;
+
+TEST(Engine, ConfigRejectsBadValuesNamingTheField) {
+  Engine e;
+  Status s = e.Configure(R"({"longHalfLifeMs": -5})");
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.field(), "config.longHalfLifeMs");
+  EXPECT_EQ(e.Configure("not json").code(), Code::kInvalidArgument);
+  EXPECT_EQ(e.Configure(R"({"eventWeights": {"wink": 1}})").field(), "config.eventWeights.wink");
+  EXPECT_TRUE(e.Configure(R"({"eventWeights": {"click": 2}})").ok());
+  EXPECT_EQ(e.config().event_weights[static_cast<int>(EventType::kClick)], 2.0);
+}
+
+TEST(Engine, BadEventInBatchLeavesProfileUnchanged) {
+  Engine e;
+  FillEvents(e, json::parse(R"([{"type":"click","topics":{"cooking":1},"at":1699999990000}])"));
+  ASSERT_TRUE(e.Record().ok());
+  const std::string before = e.ExportJson(kNow);
+  FillEvents(e, json::parse(R"([{"type":"like","topics":{"cooking":1},"at":1699999991000},
+                                {"type":"dwell","topics":{"cooking":1},"at":1699999992000}])"));
+  Status s = e.Record();  // dwell without dwellMs
+  EXPECT_EQ(s.code(), Code::kInvalidEvent);
+  EXPECT_EQ(s.field(), "events[1].dwellMs");
+  EXPECT_EQ(s.index(), 1);
+  EXPECT_EQ(e.ExportJson(kNow), before);
+}
+
+TEST(Engine, ExportImportRoundTrip) {
+  Engine a;
+  FillEvents(a, json::parse(R"([{"type":"like","topics":{"cooking":1,"travel":0.5},"creatorId":"c1","at":1699999990000},
+                                {"type":"hide","topics":{"sports":1},"at":1699999991000}])"));
+  ASSERT_TRUE(a.Record().ok());
+  const std::string exported = a.ExportJson(kNow);
+  Engine b;
+  ASSERT_TRUE(b.ImportJson(exported).ok());
+  EXPECT_EQ(b.ExportJson(kNow), exported);
+  EXPECT_EQ(b.SummaryJson(kNow, 10), a.SummaryJson(kNow, 10));
+}
+
+TEST(Engine, CorruptOrFutureProfileIsRejectedAndChangesNothing) {
+  Engine e;
+  FillEvents(e, json::parse(R"([{"type":"click","topics":{"cooking":1},"at":1699999990000}])"));
+  ASSERT_TRUE(e.Record().ok());
+  const std::string before = e.ExportJson(kNow);
+  for (const char* bad : {"{", "[]", R"({"schema":"localrank.profile","version":99,"topics":[],"creators":[]})",
+                          R"({"schema":"localrank.profile","version":1,"topics":[{"name":"x","long":"NaN"}],"creators":[]})",
+                          R"({"schema":"other","version":1})"}) {
+    EXPECT_EQ(e.ImportJson(bad).code(), Code::kCorruptProfile) << bad;
+    EXPECT_EQ(e.ExportJson(kNow), before) << bad;
+  }
+}
+
+TEST(Engine, SummaryListsTopTopicsFirst) {
+  Engine e;
+  FillEvents(e, json::parse(R"([{"type":"share","topics":{"cooking":1},"at":1699999990000},
+                                {"type":"click","topics":{"travel":1},"at":1699999990000}])"));
+  ASSERT_TRUE(e.Record().ok());
+  json s = json::parse(e.SummaryJson(kNow, 5));
+  ASSERT_EQ(s["topics"].size(), 2u);
+  EXPECT_EQ(s["topics"][0]["name"], "cooking");
+  EXPECT_EQ(s["totalEvents"], 2);
+}
+
+}  // namespace
+}  // namespace localrank

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+// The only C++ file that knows about Emscripten. Everything here is internal:
+// the JavaScript facade (src/) is the public API, and no Embind handle or
+// heap view ever reaches a user.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <string>
+
+#include "localrank/engine.h"
+
+namespace localrank::wasm {
+
+using emscripten::val;
+
+struct JsStatus {
+  std::string code;  // "" on success
+  std::string field;
+  int index = -1;
+  std::string message;
+};
+
+JsStatus ToJs(const Status& s) {
+  if (s.ok()) return JsStatus{};
+  return JsStatus{CodeName(s.code()), s.field(), s.index(), s.message()};
+}
+
+// Buffer ids; mirrored in src/core-buffers.js.
+enum Buffer : int {
+  kCKey = 0, kCServer, kCPublished, kCCreator, kCFlags, kCTopicOffsets, kCTopicIds, kCTopicWeights, kCEmbeddings,
+  kEType = 10, kEAt, kEKey, kECreator, kEDwell, kEExpected, kETopicOffsets, kETopicIds, kETopicWeights,
+  kEContextOffsets, kEContextIds, kEEmbeddings,
+  kOContext = 22,
+  kROrder = 30, kRScore, kRPropensity, kRReasonOffsets, kRReasonKind, kRReasonLabel, kRReasonValue,
+};
+
+template <typename T>
+val Sized(std::vector<T>& v, int n) {
+  if (n >= 0) v.resize(static_cast<std::size_t>(n));
+  return val(emscripten::typed_memory_view(v.size(), v.data()));
+}
+
+template <typename T>
+val View(const std::vector<T>& v) {
+  return val(emscripten::typed_memory_view(v.size(), v.data()));
+}
+
+class EngineCore {
+ public:
+  JsStatus configure(const std::string& json) { return ToJs(engine_.Configure(json)); }
+
+  // Interns names separated by '\0'; returns the table size afterwards. Ids
+  // are assigned in order, so the facade predicts them without a round trip.
+  int internMany(int kind, const std::string& joined) {
+    Interner& in = engine_.names(static_cast<NameKind>(kind));
+    std::size_t start = 0;
+    while (start <= joined.size()) {
+      std::size_t end = joined.find('\0', start);
+      if (end == std::string::npos) end = joined.size();
+      in.Intern(std::string_view(joined).substr(start, end - start));
+      start = end + 1;
+    }
+    return static_cast<int>(in.size());
+  }
+
+  std::string names(int kind) const {
+    const auto& v = engine_.names(static_cast<NameKind>(kind)).names();
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (i) out.push_back('\0');
+      out += v[i];
+    }
+    return out;
+  }
+
+  // A view of an input buffer resized to n (n < 0 keeps the size), or of an
+  // output buffer. Valid only until the next call that may allocate.
+  val view(int buffer, int n) {
+    CandidateBatch& c = engine_.candidates();
+    EventBatch& e = engine_.events();
+    const RankResult& r = engine_.result();
+    switch (buffer) {
+      case kCKey: return Sized(c.key, n);
+      case kCServer: return Sized(c.server_score, n);
+      case kCPublished: return Sized(c.published_at, n);
+      case kCCreator: return Sized(c.creator, n);
+      case kCFlags: return Sized(c.flags, n);
+      case kCTopicOffsets: return Sized(c.topic_offsets, n);
+      case kCTopicIds: return Sized(c.topic_ids, n);
+      case kCTopicWeights: return Sized(c.topic_weights, n);
+      case kCEmbeddings: return Sized(c.embeddings, n);
+      case kEType: return Sized(e.type, n);
+      case kEAt: return Sized(e.at, n);
+      case kEKey: return Sized(e.key, n);
+      case kECreator: return Sized(e.creator, n);
+      case kEDwell: return Sized(e.dwell_ms, n);
+      case kEExpected: return Sized(e.expected_ms, n);
+      case kETopicOffsets: return Sized(e.topic_offsets, n);
+      case kETopicIds: return Sized(e.topic_ids, n);
+      case kETopicWeights: return Sized(e.topic_weights, n);
+      case kEContextOffsets: return Sized(e.context_offsets, n);
+      case kEContextIds: return Sized(e.context_ids, n);
+      case kEEmbeddings: return Sized(e.embeddings, n);
+      case kOContext: return Sized(engine_.options().context_ids, n);
+      case kROrder: return View(r.order);
+      case kRScore: return View(r.score);
+      case kRPropensity: return View(r.propensity);
+      case kRReasonOffsets: return View(r.reason_offsets);
+      case kRReasonKind: return View(r.reason_kind);
+      case kRReasonLabel: return View(r.reason_label);
+      case kRReasonValue: return View(r.reason_value);
+      default: return val::null();
+    }
+  }
+
+  JsStatus rerank(double now, double strength, double diversity, double exploration, bool calibration) {
+    RerankOptions& o = engine_.options();
+    o.strength = strength;
+    o.diversity = diversity;
+    o.exploration = exploration;
+    o.calibration = calibration;
+    return ToJs(engine_.Rerank(now));
+  }
+
+  JsStatus record() { return ToJs(engine_.Record()); }
+  std::string exportProfile(double now) const { return engine_.ExportJson(now); }
+  JsStatus importProfile(const std::string& json) { return ToJs(engine_.ImportJson(json)); }
+  std::string summary(double now, int top) const { return engine_.SummaryJson(now, top); }
+  void resetProfile() { engine_.ResetProfile(); }
+
+ private:
+  Engine engine_;
+};
+
+}  // namespace localrank::wasm
+
+EMSCRIPTEN_BINDINGS(localrank) {
+  using namespace emscripten;
+  using localrank::wasm::EngineCore;
+  using localrank::wasm::JsStatus;
+  value_object<JsStatus>("JsStatus")
+      .field("code", &JsStatus::code)
+      .field("field", &JsStatus::field)
+      .field("index", &JsStatus::index)
+      .field("message", &JsStatus::message);
+  class_<EngineCore>("EngineCore")
+      .constructor<>()
+      .function("configure", &EngineCore::configure)
+      .function("internMany", &EngineCore::internMany)
+      .function("names", &EngineCore::names)
+      .function("view", &EngineCore::view)
+      .function("rerank", &EngineCore::rerank)
+      .function("record", &EngineCore::record)
+      .function("exportProfile", &EngineCore::exportProfile)
+      .function("importProfile", &EngineCore::importProfile)
+      .function("summary", &EngineCore::summary)
+      .function("resetProfile", &EngineCore::resetProfile);
+}

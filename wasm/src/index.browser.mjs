@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+// Browser and bundler entry: `new URL(..., import.meta.url)` lets Vite and
+// webpack find and emit the .wasm; `wasmUrl` / `wasmBinary` override it.
+import createLocalrankCore from './localrank_core.mjs';
+import { createPersonalizerWith } from './personalizer.js';
+
+export { LocalrankError, ErrorCode } from './errors.js';
+export { LIMITS, EVENT_TYPES } from './core-buffers.js';
+export { Personalizer } from './personalizer.js';
+export { memoryStorage } from './storage.js';
+
+/** @type {Map<string, Promise<any>>} */
+const cache = new Map();
+
+/** @param {Record<string, any>} o */
+function loadCore(o) {
+  if (o.wasmBinary) return createLocalrankCore({ wasmBinary: o.wasmBinary });
+  const href = String(o.wasmUrl ?? new URL('./localrank_core.wasm', import.meta.url).href);
+  if (!cache.has(href)) cache.set(href, createLocalrankCore({ locateFile: () => href }));
+  return /** @type {Promise<any>} */ (cache.get(href));
+}
+
+/**
+ * Creates a personalizer. See docs/api.md.
+ * @param {import('./index').PersonalizerOptions} [options]
+ */
+export function createPersonalizer(options) {
+  return createPersonalizerWith(loadCore, options);
+}

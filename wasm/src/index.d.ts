@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+// Public types of localrank. Hand-written (Emscripten 3.1.6 has no --emit-tsd);
+// checked by tests/js/types.test.mjs with `tsc --strict`.
+
+/** Topics of an item or event: `{ name: weight }` or a list of names (weight 1 each). */
+export type Topics = Record<string, number> | readonly string[];
+
+/** What the person is doing right now. Context is a first-class input. */
+export interface Context {
+  /** Local hour 0..23 (pooled into night / morning / afternoon / evening). */
+  hour?: number;
+  /** 0 = Sunday .. 6 = Saturday (pooled into weekday / weekend). */
+  weekday?: number;
+  /** App-defined device class, e.g. `"mobile"`. */
+  device?: string;
+  /** App-defined intent, e.g. `"commute"`, `"workout"`, `"wind-down"`. */
+  intent?: string;
+}
+
+/** A candidate the server sent. */
+export interface Item {
+  /** Unique within one rerank call; at most 256 characters. */
+  id: string;
+  topics?: Topics;
+  creatorId?: string;
+  /** Publication time, ms since epoch. */
+  publishedAt?: number;
+  /** The server's own relevance score (any finite scale). */
+  serverScore?: number;
+  /** Keeps its input position (e.g. a sponsored slot). */
+  pinned?: boolean;
+  /** Length `dim` (set at creation). */
+  embedding?: readonly number[] | Float32Array;
+}
+
+/** Interaction kinds. */
+export type EventType =
+  | 'impression' | 'click' | 'dwell' | 'like' | 'share' | 'comment'
+  | 'save' | 'follow' | 'hide' | 'notInterested' | 'report';
+
+/** One interaction. */
+export interface InteractionEvent {
+  type: EventType;
+  itemId?: string;
+  topics?: Topics;
+  creatorId?: string;
+  /** ms since epoch; defaults to `now()`. */
+  at?: number;
+  /** Required for `dwell`. */
+  dwellMs?: number;
+  /** Expected read time of the item; a dwell is judged against it. */
+  expectedMs?: number;
+  context?: Context;
+  embedding?: readonly number[] | Float32Array;
+}
+
+/** Consent per purpose; everything is off until granted (opt-in). */
+export interface Consent {
+  personalization?: boolean;
+  aggregateMeasurement?: boolean;
+}
+
+/** A storage adapter; methods may return plain values or promises. */
+export interface StorageAdapter {
+  get(key: string): string | null | undefined | Promise<string | null | undefined>;
+  set(key: string, value: string): void | Promise<void>;
+  delete(key: string): void | Promise<void>;
+}
+
+/** Tunables of the profile and scoring (all optional). */
+export interface PersonalizerConfig {
+  longHalfLifeMs?: number;
+  shortHalfLifeMs?: number;
+  shortTermShare?: number;
+  freshnessHalfLifeMs?: number;
+  serverWeight?: number;
+  topicWeight?: number;
+  creatorWeight?: number;
+  freshnessWeight?: number;
+  contextWeight?: number;
+  embeddingWeight?: number;
+  affinityScale?: number;
+  maxTopics?: number;
+  maxCreators?: number;
+  maxEvents?: number;
+  retentionMs?: number;
+  eventWeights?: Partial<Record<EventType, number>>;
+}
+
+/** Options of {@link createPersonalizer}. */
+export interface PersonalizerOptions {
+  /** `'memory'` (default in Node) or a custom adapter. */
+  storage?: 'memory' | StorageAdapter;
+  /** Injectable clock in ms; replays and tests pass their own. */
+  now?: () => number;
+  /** Makes every random choice reproducible. */
+  seed?: number;
+  /** Embedding dimension (0..512); 0 = no embeddings. */
+  dim?: number;
+  consent?: Consent;
+  /** Prefix of storage keys (default `"localrank"`). */
+  namespace?: string;
+  /** Debounce of automatic saves in ms (default 1000; 0 = only `flush()`). */
+  autosaveMs?: number;
+  config?: PersonalizerConfig;
+  /** Event handlers registered before the stored profile is loaded. */
+  on?: Partial<Record<PersonalizerEventName, (detail: any) => void>>;
+  /** Where the .wasm is (a URL), instead of next to the module. */
+  wasmUrl?: string | URL;
+  /** The .wasm bytes, instead of loading them. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+}
+
+export type PersonalizerEventName = 'profile-reset' | 'error';
+
+/** Options of {@link Personalizer.rerank}. */
+export interface RerankOptions {
+  /** 0 = the server's order (no profiling) .. 1 = fully personal. Default 1. */
+  strength?: number;
+  /** 0..1, default 0.3. */
+  diversity?: number;
+  /** Share of slots for exploration, 0..1 (default 0). */
+  exploration?: number;
+  /** Keep the topic mix close to the person's interest mix. */
+  calibration?: boolean;
+  context?: Context;
+}
+
+export type ReasonKind =
+  | 'server' | 'topic' | 'creator' | 'freshness' | 'context' | 'embedding' | 'diversity'
+  | 'explore' | 'fatigue' | 'adjustment' | 'notPersonalized' | 'never' | 'pinned';
+
+/** One contribution to a score; an item's contributions add up to its score. */
+export interface Reason {
+  kind: ReasonKind;
+  /** Topic or creator name, or a short phrase. */
+  label: string;
+  contribution: number;
+}
+
+/** One ranked item, best first. */
+export interface RankedItem {
+  id: string;
+  score: number;
+  /** Index in the input array. */
+  originalIndex: number;
+  reasons: Reason[];
+  /** Probability with which an explored item was chosen (only on explored items). */
+  propensity?: number;
+}
+
+export interface InterestEntry {
+  name: string;
+  weight: number;
+  longTerm: number;
+  shortTerm: number;
+  events: number;
+  lastAt: number;
+}
+
+/** What the profile holds, in plain terms. */
+export interface ProfileView {
+  topics: InterestEntry[];
+  creators: InterestEntry[];
+  totalEvents: number;
+  storedEvents: number;
+  lastEventAt: number;
+  consent: Required<Consent>;
+}
+
+/** Portable export of a profile. */
+export interface ExportedProfile {
+  schema: 'localrank.profile';
+  version: number;
+  [key: string]: unknown;
+}
+
+/** The on-device personalizer. Everything it returns is plain data. */
+export declare class Personalizer {
+  private constructor();
+  /** Records one interaction or several; returns how many were stored (0 without consent). */
+  record(events: InteractionEvent | readonly InteractionEvent[]): number;
+  /** Reorders `items`, best first, with reasons. */
+  rerank(items: readonly Item[], options?: RerankOptions): RankedItem[];
+  /** A plain, human-readable view of the profile. */
+  profile(options?: { top?: number }): ProfileView;
+  /** Portable JSON with a schema version. */
+  exportProfile(): ExportedProfile;
+  /** Replaces the profile; throws `CORRUPT_PROFILE` and changes nothing on bad data. */
+  importProfile(data: ExportedProfile | string): void;
+  /** Subscribes to an event; returns an unsubscribe function. */
+  on(name: PersonalizerEventName, handler: (detail: any) => void): () => void;
+  /** Saves now. */
+  flush(): Promise<void>;
+  /** Releases the core; later calls throw `DISPOSED`. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+/** Creates a personalizer (loads the WebAssembly core on first use). */
+export declare function createPersonalizer(options?: PersonalizerOptions): Promise<Personalizer>;
+
+/** Stable error codes. */
+export type ErrorCodeName =
+  | 'INVALID_ITEM' | 'DUPLICATE_ID' | 'DIMENSION_MISMATCH' | 'LIMIT_EXCEEDED' | 'CORRUPT_PROFILE'
+  | 'NOT_CONSENTED' | 'BUDGET_EXHAUSTED' | 'INVALID_EVENT' | 'INVALID_ARGUMENT' | 'INVALID_REPORT'
+  | 'DISPOSED' | 'STORAGE_FAILED';
+
+export declare const ErrorCode: Readonly<{ [K in ErrorCodeName]: K }>;
+
+/** Thrown for bad input or a refused operation; names the field and index. */
+export declare class LocalrankError extends Error {
+  constructor(code: string, message: string, details?: { field?: string; index?: number; cause?: unknown });
+  readonly code: ErrorCodeName | string;
+  /** e.g. `items[3].serverScore`. */
+  readonly field: string;
+  /** Position in the batch, or -1. */
+  readonly index: number;
+}
+
+/** Documented input limits. */
+export declare const LIMITS: Readonly<{
+  maxItemsPerCall: number;
+  maxEventsPerCall: number;
+  maxTopicsPerItem: number;
+  maxIdLength: number;
+  maxNameLength: number;
+  maxEmbeddingDim: number;
+}>;
+
+export declare const EVENT_TYPES: readonly EventType[];
+
+/** An in-memory storage adapter. */
+export declare function memoryStorage(): StorageAdapter;

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: MIT
+// The public Personalizer. It owns the one Embind EngineCore; everything it
+// returns is plain data that the caller owns.
+import { LocalrankError, throwIfFailed } from './errors.js';
+import { B, KIND, REASON_KINDS } from './core-buffers.js';
+import { normalizeEvents, normalizeItems, contextKeys } from './validate.js';
+import { resolveStorage } from './storage.js';
+
+const PROFILE_KEY = 'profile';
+const DEFAULT_AUTOSAVE_MS = 1000;
+
+/** Human-readable labels for reasons that do not name a topic or creator. */
+const REASON_LABELS = {
+  server: 'position in the original feed',
+  freshness: 'recently published',
+  notPersonalized: 'personalization is off',
+  pinned: 'pinned by the site',
+  context: 'what you usually like in this context',
+  embedding: 'similar to posts you engaged with',
+  diversity: 'keeps your feed varied',
+  explore: 'something new to explore',
+  fatigue: 'shown often recently',
+  adjustment: 'your show more/less setting',
+  never: 'you asked never to see this',
+};
+
+/**
+ * @param {unknown} options
+ * @returns {Record<string, any>}
+ */
+function checkOptions(options) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  const o = /** @type {Record<string, any>} */ (options);
+  if (o.now !== undefined && typeof o.now !== 'function') throw new TypeError('options.now must be a function returning ms');
+  if (o.seed !== undefined && (!Number.isSafeInteger(o.seed) || o.seed < 0)) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.seed must be a non-negative safe integer', { field: 'options.seed' });
+  }
+  if (o.dim !== undefined && (!Number.isInteger(o.dim) || o.dim < 0 || o.dim > 512)) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.dim must be an integer 0..512', { field: 'options.dim' });
+  }
+  if (o.consent !== undefined && (o.consent === null || typeof o.consent !== 'object')) {
+    throw new TypeError('options.consent must be an object {personalization?: boolean, aggregateMeasurement?: boolean}');
+  }
+  if (o.namespace !== undefined && (typeof o.namespace !== 'string' || !o.namespace)) {
+    throw new TypeError('options.namespace must be a non-empty string');
+  }
+  if (o.autosaveMs !== undefined && (!Number.isFinite(o.autosaveMs) || o.autosaveMs < 0)) {
+    throw new TypeError('options.autosaveMs must be a number >= 0 (0 = save only on flush())');
+  }
+  return o;
+}
+
+/**
+ * Creates a personalizer on a loaded core module. Entry points pass their own
+ * loader (Node reads the .wasm from disk, browsers fetch it).
+ * @param {(options: Record<string, any>) => Promise<any>} loadCore
+ * @param {Record<string, any>} [options]
+ */
+export async function createPersonalizerWith(loadCore, options) {
+  const o = checkOptions(options);
+  const storage = resolveStorage(o.storage);
+  const Module = await loadCore(o);
+  const engine = new Module.EngineCore();
+  try {
+    const config = { ...(o.config ?? {}), seed: o.seed ?? 0, dim: o.dim ?? 0 };
+    throwIfFailed(engine.configure(JSON.stringify(config)));
+    const p = new Personalizer(engine, storage, o);
+    await p._load();
+    return p;
+  } catch (e) {
+    engine.delete();
+    throw e;
+  }
+}
+
+export class Personalizer {
+  #engine;
+  #storage;
+  #now;
+  #dim;
+  #namespace;
+  #autosaveMs;
+  #consent;
+  /** @type {Map<string, number>[]} */
+  #ids = [new Map(), new Map(), new Map()];
+  /** @type {string[][]} */
+  #names = [[], [], []];
+  /** @type {Map<string, Set<Function>>} */
+  #handlers = new Map();
+  /** @type {ReturnType<typeof setTimeout>|null} */
+  #saveTimer = null;
+  /** @type {Promise<void>} */
+  #saving = Promise.resolve();
+  #disposed = false;
+
+  /** @internal */
+  constructor(engine, storage, options) {
+    this.#engine = engine;
+    this.#storage = storage;
+    this.#now = options.now ?? Date.now;
+    this.#dim = options.dim ?? 0;
+    this.#namespace = options.namespace ?? 'localrank';
+    this.#autosaveMs = options.autosaveMs ?? DEFAULT_AUTOSAVE_MS;
+    this.#consent = {
+      personalization: options.consent?.personalization === true,
+      aggregateMeasurement: options.consent?.aggregateMeasurement === true,
+    };
+    for (const [name, fn] of Object.entries(options.on ?? {})) this.on(name, /** @type {any} */ (fn));
+  }
+
+  /** @internal Loads the stored profile; unreadable data is never trusted. */
+  async _load() {
+    const text = await this.#storage.get(this.#key(PROFILE_KEY));
+    if (text === null) return;
+    const status = this.#engine.importProfile(text);
+    if (status.code) {
+      this.#engine.resetProfile();
+      this.#emit('profile-reset', { reason: status.message, code: status.code });
+    }
+    this.#syncNames();
+  }
+
+  #key(name) { return `${this.#namespace}:${name}`; }
+
+  #alive() {
+    if (this.#disposed) throw new LocalrankError('DISPOSED', 'this personalizer was disposed');
+  }
+
+  #clock() {
+    const t = this.#now();
+    if (typeof t !== 'number' || !Number.isFinite(t)) {
+      throw new LocalrankError('INVALID_ARGUMENT', 'options.now() must return a finite time in ms', { field: 'options.now' });
+    }
+    return t;
+  }
+
+  #emit(name, detail) {
+    for (const fn of this.#handlers.get(name) ?? []) fn(detail);
+  }
+
+  /** Rebuilds the name mirror from the core (after import or reset). */
+  #syncNames() {
+    for (let kind = 0; kind < 3; kind++) {
+      const joined = this.#engine.names(kind);
+      const list = joined === '' ? [] : joined.split('\0');
+      this.#names[kind] = list;
+      this.#ids[kind] = new Map(list.map((n, i) => [n, i]));
+    }
+  }
+
+  /** Interns names (one boundary crossing for all new ones). */
+  #intern(kind, names) {
+    const ids = this.#ids[kind];
+    /** @type {string[]} */ const fresh = [];
+    const pending = new Set();
+    for (const n of names) {
+      if (!ids.has(n) && !pending.has(n)) { pending.add(n); fresh.push(n); }
+    }
+    if (fresh.length === 0) return;
+    const size = this.#engine.internMany(kind, fresh.join('\0'));
+    const list = this.#names[kind];
+    for (const n of fresh) { ids.set(n, list.length); list.push(n); }
+    if (size !== list.length) this.#syncNames();
+  }
+
+  #idOf(kind, name) { return name === null ? -1 : /** @type {number} */ (this.#ids[kind].get(name)); }
+
+  /**
+   * Records one interaction or an array of them. Returns how many were stored
+   * (0 without personalization consent: nothing is kept).
+   * @param {object|object[]} events
+   * @returns {number}
+   */
+  record(events) {
+    this.#alive();
+    const list = normalizeEvents(events, this.#clock(), this.#dim);
+    if (!this.#consent.personalization) return 0;
+    this.#intern(KIND.TOPIC, list.flatMap((e) => e.topicNames));
+    this.#intern(KIND.CREATOR, list.flatMap((e) => (e.creatorId === null ? [] : [e.creatorId])));
+    this.#intern(KIND.CONTEXT, list.flatMap((e) => e.contextKeys));
+    const n = list.length;
+    const nt = list.reduce((s, e) => s + e.topicNames.length, 0);
+    const nc = list.reduce((s, e) => s + e.contextKeys.length, 0);
+    const type = new Int32Array(n), creator = new Int32Array(n);
+    const at = new Float64Array(n), key = new Float64Array(n), dwell = new Float64Array(n), expected = new Float64Array(n);
+    const tOff = new Int32Array(n + 1), tIds = new Int32Array(nt), tW = new Float32Array(nt);
+    const cOff = new Int32Array(n + 1), cIds = new Int32Array(nc);
+    const emb = this.#dim > 0 && list.some((e) => e.embedding) ? new Float32Array(n * this.#dim) : new Float32Array(0);
+    let t = 0, c = 0;
+    list.forEach((e, i) => {
+      type[i] = e.type; at[i] = e.at; key[i] = e.key; dwell[i] = e.dwellMs; expected[i] = e.expectedMs;
+      creator[i] = this.#idOf(KIND.CREATOR, e.creatorId);
+      e.topicNames.forEach((name, k) => { tIds[t] = /** @type {number} */ (this.#ids[KIND.TOPIC].get(name)); tW[t++] = e.topicWeights[k]; });
+      tOff[i + 1] = t;
+      for (const ck of e.contextKeys) cIds[c++] = /** @type {number} */ (this.#ids[KIND.CONTEXT].get(ck));
+      cOff[i + 1] = c;
+      if (e.embedding && emb.length) emb.set(e.embedding, i * this.#dim);
+    });
+    const eng = this.#engine;
+    // Each view is written right after it is taken: a later resize may move memory.
+    eng.view(B.E_TYPE, n).set(type);
+    eng.view(B.E_AT, n).set(at);
+    eng.view(B.E_KEY, n).set(key);
+    eng.view(B.E_CREATOR, n).set(creator);
+    eng.view(B.E_DWELL, n).set(dwell);
+    eng.view(B.E_EXPECTED, n).set(expected);
+    eng.view(B.E_TOPIC_OFFSETS, n + 1).set(tOff);
+    eng.view(B.E_TOPIC_IDS, nt).set(tIds);
+    eng.view(B.E_TOPIC_WEIGHTS, nt).set(tW);
+    eng.view(B.E_CONTEXT_OFFSETS, n + 1).set(cOff);
+    eng.view(B.E_CONTEXT_IDS, nc).set(cIds);
+    eng.view(B.E_EMBEDDINGS, emb.length).set(emb);
+    throwIfFailed(eng.record());
+    this.#scheduleSave();
+    return n;
+  }
+
+  /**
+   * Reorders `items`, best first. One call into the core for the whole batch.
+   * @param {object[]} items
+   * @param {{strength?: number, diversity?: number, exploration?: number, calibration?: boolean, context?: object}} [options]
+   */
+  rerank(items, options = {}) {
+    this.#alive();
+    if (options === null || typeof options !== 'object') throw new TypeError('rerank options must be an object');
+    const strength = options.strength ?? 1;
+    const diversity = options.diversity ?? 0.3;
+    const exploration = options.exploration ?? 0;
+    for (const [name, v] of [['strength', strength], ['diversity', diversity], ['exploration', exploration]]) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
+        throw new LocalrankError('INVALID_ARGUMENT', `options.${name} must be a number in [0, 1]`, { field: `options.${name}` });
+      }
+    }
+    if (options.calibration !== undefined && typeof options.calibration !== 'boolean') {
+      throw new LocalrankError('INVALID_ARGUMENT', 'options.calibration must be a boolean', { field: 'options.calibration' });
+    }
+    const ctxKeys = contextKeys(options.context, 'options.context', -1, 'INVALID_ARGUMENT');
+    const list = normalizeItems(items, this.#dim);
+    const now = this.#clock();
+    const personal = this.#consent.personalization;
+    this.#intern(KIND.TOPIC, list.flatMap((it) => it.topicNames));
+    this.#intern(KIND.CREATOR, list.flatMap((it) => (it.creatorId === null ? [] : [it.creatorId])));
+    this.#intern(KIND.CONTEXT, ctxKeys);
+
+    const n = list.length;
+    const nt = list.reduce((s, it) => s + it.topicNames.length, 0);
+    const key = new Float64Array(n), server = new Float64Array(n), published = new Float64Array(n);
+    const creator = new Int32Array(n), flags = new Int32Array(n);
+    const tOff = new Int32Array(n + 1), tIds = new Int32Array(nt), tW = new Float32Array(nt);
+    const emb = this.#dim > 0 && list.some((it) => it.embedding) ? new Float32Array(n * this.#dim) : new Float32Array(0);
+    const topicIds = this.#ids[KIND.TOPIC];
+    let t = 0;
+    list.forEach((it, i) => {
+      key[i] = it.key; server[i] = it.serverScore; published[i] = it.publishedAt;
+      creator[i] = this.#idOf(KIND.CREATOR, it.creatorId);
+      flags[i] = it.pinned ? 1 : 0;
+      for (let k = 0; k < it.topicNames.length; k++) { tIds[t] = /** @type {number} */ (topicIds.get(it.topicNames[k])); tW[t++] = it.topicWeights[k]; }
+      tOff[i + 1] = t;
+      if (it.embedding && emb.length) emb.set(it.embedding, i * this.#dim);
+    });
+    const eng = this.#engine;
+    eng.view(B.C_KEY, n).set(key);
+    eng.view(B.C_SERVER, n).set(server);
+    eng.view(B.C_PUBLISHED, n).set(published);
+    eng.view(B.C_CREATOR, n).set(creator);
+    eng.view(B.C_FLAGS, n).set(flags);
+    eng.view(B.C_TOPIC_OFFSETS, n + 1).set(tOff);
+    eng.view(B.C_TOPIC_IDS, nt).set(tIds);
+    eng.view(B.C_TOPIC_WEIGHTS, nt).set(tW);
+    eng.view(B.C_EMBEDDINGS, emb.length).set(emb);
+    eng.view(B.O_CONTEXT, ctxKeys.length).set(Int32Array.from(ctxKeys, (k) => /** @type {number} */ (this.#ids[KIND.CONTEXT].get(k))));
+    throwIfFailed(eng.rerank(now, personal ? strength : 0, diversity, exploration, options.calibration === true));
+
+    // Copy out of the heap before building objects: views die with the next call.
+    const order = eng.view(B.R_ORDER, -1).slice();
+    const score = eng.view(B.R_SCORE, -1).slice();
+    const propensity = eng.view(B.R_PROPENSITY, -1).slice();
+    const rOff = eng.view(B.R_REASON_OFFSETS, -1).slice();
+    const rKind = eng.view(B.R_REASON_KIND, -1).slice();
+    const rLabel = eng.view(B.R_REASON_LABEL, -1).slice();
+    const rValue = eng.view(B.R_REASON_VALUE, -1).slice();
+    const out = new Array(order.length);
+    for (let r = 0; r < order.length; r++) {
+      const reasons = [];
+      for (let k = rOff[r]; k < rOff[r + 1]; k++) {
+        const kind = REASON_KINDS[rKind[k]];
+        reasons.push({ kind, label: this.#label(kind, rLabel[k], personal), contribution: rValue[k] });
+      }
+      /** @type {Record<string, any>} */
+      const entry = { id: list[order[r]].id, score: score[r], originalIndex: order[r], reasons };
+      if (propensity[r] !== 1) entry.propensity = propensity[r];
+      out[r] = entry;
+    }
+    return out;
+  }
+
+  #label(kind, id, personal) {
+    if (kind === 'topic') return this.#names[KIND.TOPIC][id] ?? '';
+    if (kind === 'creator') return this.#names[KIND.CREATOR][id] ?? '';
+    if (kind === 'context' && id >= 0) return this.#names[KIND.CONTEXT][id] ?? '';
+    if (kind === 'notPersonalized' && !personal) return 'personalization is not consented';
+    return REASON_LABELS[/** @type {keyof typeof REASON_LABELS} */ (kind)] ?? kind;
+  }
+
+  /**
+   * A plain, human-readable view of what the profile holds.
+   * @param {{top?: number}} [options]
+   */
+  profile(options = {}) {
+    this.#alive();
+    const top = options.top ?? 20;
+    if (!Number.isInteger(top) || top < 0) throw new TypeError('options.top must be a non-negative integer');
+    const summary = JSON.parse(this.#engine.summary(this.#clock(), top));
+    return { ...summary, consent: { ...this.#consent } };
+  }
+
+  /** Portable JSON (schema + version) of everything the profile holds. */
+  exportProfile() {
+    this.#alive();
+    return JSON.parse(this.#engine.exportProfile(this.#clock()));
+  }
+
+  /**
+   * Replaces the profile with an exported one. On error nothing changes.
+   * @param {object|string} data
+   */
+  importProfile(data) {
+    this.#alive();
+    const text = typeof data === 'string' ? data : JSON.stringify(data);
+    if (typeof text !== 'string') throw new TypeError('importProfile expects an exported profile object or its JSON text');
+    throwIfFailed(this.#engine.importProfile(text));
+    this.#syncNames();
+    this.#scheduleSave();
+  }
+
+  /**
+   * Subscribes to an event ('profile-reset', 'error', ...). Returns an unsubscribe function.
+   * @param {string} name
+   * @param {(detail: any) => void} handler
+   */
+  on(name, handler) {
+    if (typeof handler !== 'function') throw new TypeError('handler must be a function');
+    if (!this.#handlers.has(name)) this.#handlers.set(name, new Set());
+    this.#handlers.get(name)?.add(handler);
+    return () => { this.#handlers.get(name)?.delete(handler); };
+  }
+
+  #scheduleSave() {
+    if (this.#autosaveMs === 0 || this.#saveTimer !== null) return;
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = null;
+      this.flush().catch(() => {});
+    }, this.#autosaveMs);
+    // An autosave must not keep a Node process alive.
+    /** @type {any} */ (this.#saveTimer).unref?.();
+  }
+
+  /** Writes the profile to storage now. */
+  async flush() {
+    this.#alive();
+    if (this.#saveTimer !== null) { clearTimeout(this.#saveTimer); this.#saveTimer = null; }
+    const text = this.#engine.exportProfile(this.#clock());
+    this.#saving = this.#saving.then(async () => {
+      try {
+        await this.#storage.set(this.#key(PROFILE_KEY), text);
+      } catch (cause) {
+        const err = new LocalrankError('STORAGE_FAILED', `saving the profile failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+        this.#emit('error', err);
+        throw err;
+      }
+    });
+    return this.#saving;
+  }
+
+  /** Releases the core. Every later call throws LocalrankError DISPOSED. */
+  dispose() {
+    if (this.#disposed) return;
+    if (this.#saveTimer !== null) { clearTimeout(this.#saveTimer); this.#saveTimer = null; }
+    this.#disposed = true;
+    this.#engine.delete();
+  }
+
+  [Symbol.dispose]() { this.dispose(); }
+}

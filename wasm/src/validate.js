@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+// Input validation at the facade: everything is checked before the core is
+// touched, so a rejected call changes nothing, and each error names the field.
+import { LocalrankError } from './errors.js';
+import { EVENT_TYPES, LIMITS } from './core-buffers.js';
+import { hashId } from './hash.js';
+
+const EVENT_INDEX = new Map(EVENT_TYPES.map((t, i) => [t, i]));
+const LIMITS_CODE = 'LIMIT_EXCEEDED';
+
+/** @param {unknown} v */
+const isFiniteNumber = (v) => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * @param {string} code @param {string} field @param {number} index @param {string} what
+ * @returns {never}
+ */
+function fail(code, field, index, what) {
+  throw new LocalrankError(code, `${field} ${what}`, { field, index });
+}
+
+/**
+ * @param {unknown} v @param {string} field @param {number} index @param {string} code
+ * @returns {string}
+ */
+export function checkName(v, field, index, code) {
+  if (typeof v !== 'string' || v.length === 0) fail(code, field, index, 'must be a non-empty string');
+  if (v.length > LIMITS.maxNameLength) fail(LIMITS_CODE, field, index, `is longer than ${LIMITS.maxNameLength} characters`);
+  if (v.includes('\0')) fail(code, field, index, 'must not contain NUL characters');
+  return v;
+}
+/**
+ * Normalizes `topics` ({name: weight} or [names]) into parallel arrays.
+ * @param {unknown} topics @param {string} field @param {number} index @param {string} code
+ * @returns {{names: string[], weights: number[]}}
+ */
+export function normalizeTopics(topics, field, index, code) {
+  /** @type {string[]} */ const names = [];
+  /** @type {number[]} */ const weights = [];
+  if (topics === undefined || topics === null) return { names, weights };
+  if (Array.isArray(topics)) {
+    if (topics.length > LIMITS.maxTopicsPerItem) fail(LIMITS_CODE, field, index, `has more than ${LIMITS.maxTopicsPerItem} topics`);
+    const seen = new Set();
+    topics.forEach((t, k) => {
+      checkName(t, `${field}[${k}]`, index, code);
+      if (!seen.has(t)) { seen.add(t); names.push(t); weights.push(1); }
+    });
+  } else if (typeof topics === 'object') {
+    const entries = Object.entries(/** @type {Record<string, unknown>} */ (topics));
+    if (entries.length > LIMITS.maxTopicsPerItem) fail(LIMITS_CODE, field, index, `has more than ${LIMITS.maxTopicsPerItem} topics`);
+    for (const [name, w] of entries) {
+      checkName(name, `${field}`, index, code);
+      if (!isFiniteNumber(w) || w < 0) fail(code, `${field}.${name}`, index, 'must be a finite number >= 0');
+      names.push(name);
+      weights.push(/** @type {number} */ (w));
+    }
+  } else {
+    fail(code, field, index, 'must be an object {topic: weight} or an array of topic names');
+  }
+  return { names, weights };
+}
+
+/**
+ * @typedef {object} NormalizedItem
+ * @property {string} id
+ * @property {number} key
+ * @property {string[]} topicNames
+ * @property {number[]} topicWeights
+ * @property {string|null} creatorId
+ * @property {number} publishedAt  NaN when absent
+ * @property {number} serverScore  NaN when absent
+ * @property {boolean} pinned
+ * @property {ArrayLike<number>|null} embedding
+ */
+
+/**
+ * @param {unknown} items
+ * @param {number} dim  embedding dimension (0 = embeddings not accepted)
+ * @returns {NormalizedItem[]}
+ */
+export function normalizeItems(items, dim) {
+  if (!Array.isArray(items)) throw new TypeError('items must be an array of item objects');
+  if (items.length > LIMITS.maxItemsPerCall) {
+    throw new LocalrankError(LIMITS_CODE, `items: ${items.length} items exceed the limit of ${LIMITS.maxItemsPerCall} per call`, { field: 'items' });
+  }
+  const seen = new Map();
+  return items.map((item, i) => {
+    const f = `items[${i}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) fail('INVALID_ITEM', f, i, 'must be an object');
+    const { id } = item;
+    if (typeof id !== 'string' || id.length === 0) fail('INVALID_ITEM', `${f}.id`, i, 'must be a non-empty string');
+    if (id.length > LIMITS.maxIdLength) fail(LIMITS_CODE, `${f}.id`, i, `is longer than ${LIMITS.maxIdLength} characters`);
+    if (seen.has(id)) fail('DUPLICATE_ID', `${f}.id`, i, `"${id}" repeats items[${seen.get(id)}].id`);
+    seen.set(id, i);
+    const { names, weights } = normalizeTopics(item.topics, `${f}.topics`, i, 'INVALID_ITEM');
+    let creatorId = null;
+    if (item.creatorId !== undefined && item.creatorId !== null) creatorId = checkName(item.creatorId, `${f}.creatorId`, i, 'INVALID_ITEM');
+    let publishedAt = NaN;
+    if (item.publishedAt !== undefined && item.publishedAt !== null) {
+      if (!isFiniteNumber(item.publishedAt)) fail('INVALID_ITEM', `${f}.publishedAt`, i, 'must be a finite time in ms');
+      publishedAt = item.publishedAt;
+    }
+    let serverScore = NaN;
+    if (item.serverScore !== undefined && item.serverScore !== null) {
+      if (!isFiniteNumber(item.serverScore)) fail('INVALID_ITEM', `${f}.serverScore`, i, 'must be a finite number');
+      serverScore = item.serverScore;
+    }
+    if (item.pinned !== undefined && typeof item.pinned !== 'boolean') fail('INVALID_ITEM', `${f}.pinned`, i, 'must be a boolean');
+    const embedding = checkEmbedding(item.embedding, `${f}.embedding`, i, dim, 'INVALID_ITEM');
+    return { id, key: hashId(id), topicNames: names, topicWeights: weights, creatorId, publishedAt, serverScore, pinned: item.pinned === true, embedding };
+  });
+}
+
+/**
+ * @param {unknown} e @param {string} field @param {number} index @param {number} dim @param {string} code
+ * @returns {ArrayLike<number>|null}
+ */
+function checkEmbedding(e, field, index, dim, code) {
+  if (e === undefined || e === null) return null;
+  if (!Array.isArray(e) && !(e instanceof Float32Array) && !(e instanceof Float64Array)) {
+    fail(code, field, index, 'must be an array or Float32Array of numbers');
+  }
+  const arr = /** @type {ArrayLike<number>} */ (e);
+  if (dim === 0) fail('DIMENSION_MISMATCH', field, index, 'given but the personalizer was created without `dim`');
+  if (arr.length !== dim) fail('DIMENSION_MISMATCH', field, index, `has ${arr.length} numbers, expected dim = ${dim}`);
+  for (let k = 0; k < arr.length; k++) {
+    if (!isFiniteNumber(arr[k])) fail(code, `${field}[${k}]`, index, 'must be a finite number');
+  }
+  return arr;
+}
+
+/**
+ * @typedef {object} NormalizedEvent
+ * @property {number} type
+ * @property {number} at
+ * @property {number} key  NaN when no itemId
+ * @property {string|null} creatorId
+ * @property {number} dwellMs
+ * @property {number} expectedMs
+ * @property {string[]} topicNames
+ * @property {number[]} topicWeights
+ * @property {string[]} contextKeys
+ * @property {ArrayLike<number>|null} embedding
+ */
+
+/**
+ * Context object → interned context keys. Hours map to a part of the day so
+ * that sparse data pools: night (0-5), morning (6-11), afternoon (12-17), evening (18-23).
+ * @param {unknown} ctx @param {string} field @param {number} index @param {string} code
+ * @returns {string[]}
+ */
+export function contextKeys(ctx, field, index, code) {
+  if (ctx === undefined || ctx === null) return [];
+  if (typeof ctx !== 'object' || Array.isArray(ctx)) fail(code, field, index, 'must be an object {hour, weekday, device, intent}');
+  const c = /** @type {Record<string, unknown>} */ (ctx);
+  /** @type {string[]} */ const keys = [];
+  if (c.hour !== undefined) {
+    if (!Number.isInteger(c.hour) || /** @type {number} */ (c.hour) < 0 || /** @type {number} */ (c.hour) > 23) fail(code, `${field}.hour`, index, 'must be an integer 0..23');
+    const h = /** @type {number} */ (c.hour);
+    keys.push(`daypart:${h < 6 ? 'night' : h < 12 ? 'morning' : h < 18 ? 'afternoon' : 'evening'}`);
+  }
+  if (c.weekday !== undefined) {
+    if (!Number.isInteger(c.weekday) || /** @type {number} */ (c.weekday) < 0 || /** @type {number} */ (c.weekday) > 6) fail(code, `${field}.weekday`, index, 'must be an integer 0..6 (0 = Sunday)');
+    const w = /** @type {number} */ (c.weekday);
+    keys.push(`week:${w === 0 || w === 6 ? 'weekend' : 'weekday'}`);
+  }
+  if (c.device !== undefined) keys.push(`device:${checkName(c.device, `${field}.device`, index, code)}`);
+  if (c.intent !== undefined) keys.push(`intent:${checkName(c.intent, `${field}.intent`, index, code)}`);
+  return keys;
+}
+
+/**
+ * @param {unknown} input  one event or an array
+ * @param {number} now
+ * @param {number} dim
+ * @returns {NormalizedEvent[]}
+ */
+export function normalizeEvents(input, now, dim) {
+  const list = Array.isArray(input) ? input : [input];
+  if (list.length > LIMITS.maxEventsPerCall) {
+    throw new LocalrankError(LIMITS_CODE, `events: ${list.length} events exceed the limit of ${LIMITS.maxEventsPerCall} per call`, { field: 'events' });
+  }
+  return list.map((ev, i) => {
+    const f = Array.isArray(input) ? `events[${i}]` : 'event';
+    if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) fail('INVALID_EVENT', f, i, 'must be an object');
+    const type = EVENT_INDEX.get(ev.type);
+    if (type === undefined) fail('INVALID_EVENT', `${f}.type`, i, `must be one of ${EVENT_TYPES.join(', ')}`);
+    let at = now;
+    if (ev.at !== undefined) {
+      if (!isFiniteNumber(ev.at) || ev.at < 0) fail('INVALID_EVENT', `${f}.at`, i, 'must be a finite time in ms');
+      at = ev.at;
+    }
+    let key = NaN;
+    if (ev.itemId !== undefined && ev.itemId !== null) {
+      if (typeof ev.itemId !== 'string' || ev.itemId.length === 0) fail('INVALID_EVENT', `${f}.itemId`, i, 'must be a non-empty string');
+      if (ev.itemId.length > LIMITS.maxIdLength) fail(LIMITS_CODE, `${f}.itemId`, i, `is longer than ${LIMITS.maxIdLength} characters`);
+      key = hashId(ev.itemId);
+    }
+    let creatorId = null;
+    if (ev.creatorId !== undefined && ev.creatorId !== null) creatorId = checkName(ev.creatorId, `${f}.creatorId`, i, 'INVALID_EVENT');
+    if (EVENT_TYPES[type] === 'follow' && creatorId === null) fail('INVALID_EVENT', `${f}.creatorId`, i, 'is required for a follow event');
+    let dwellMs = NaN;
+    if (EVENT_TYPES[type] === 'dwell') {
+      if (!isFiniteNumber(ev.dwellMs) || ev.dwellMs < 0) fail('INVALID_EVENT', `${f}.dwellMs`, i, 'must be a finite number >= 0 for a dwell event');
+      dwellMs = ev.dwellMs;
+    }
+    let expectedMs = NaN;
+    if (ev.expectedMs !== undefined && ev.expectedMs !== null) {
+      if (!isFiniteNumber(ev.expectedMs) || ev.expectedMs <= 0) fail('INVALID_EVENT', `${f}.expectedMs`, i, 'must be a finite number > 0');
+      expectedMs = ev.expectedMs;
+    }
+    const { names, weights } = normalizeTopics(ev.topics, `${f}.topics`, i, 'INVALID_EVENT');
+    const ctx = contextKeys(ev.context, `${f}.context`, i, 'INVALID_EVENT');
+    const embedding = checkEmbedding(ev.embedding, `${f}.embedding`, i, dim, 'INVALID_EVENT');
+    return { type, at, key, creatorId, dwellMs, expectedMs, topicNames: names, topicWeights: weights, contextKeys: ctx, embedding };
+  });
+}
