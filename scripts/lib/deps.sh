@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: MIT
 # Installs what is missing, quietly and idempotently: Debian packages, then
 # the npm dev dependencies (npm ci only when the lock file changed).
-APT_PACKAGES=(emscripten nlohmann-json3-dev libgtest-dev cmake g++ clang chromium nodejs npm)
+APT_PACKAGES=(emscripten nlohmann-json3-dev libgtest-dev cmake g++ clang chromium)
 
 ensure_apt() {
   local missing=()
   for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  # Node 20 with npm may come from another repository: only install Debian's when absent.
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing Debian packages: ${missing[*]}"
   local sudo=""
