@@ -122,7 +122,10 @@ class EngineCore {
     return ToJs(engine_.Rerank(now));
   }
 
-  JsStatus record() { return ToJs(engine_.Record()); }
+  JsStatus record(double now) { return ToJs(engine_.Record(now)); }
+  JsStatus adjust(int kind, int id, int preference) {
+    return ToJs(engine_.Adjust(static_cast<NameKind>(kind), id, static_cast<Preference>(preference)));
+  }
   std::string exportProfile(double now) const { return engine_.ExportJson(now); }
   JsStatus importProfile(const std::string& json) { return ToJs(engine_.ImportJson(json)); }
   std::string summary(double now, int top) const { return engine_.SummaryJson(now, top); }
@@ -151,6 +154,7 @@ EMSCRIPTEN_BINDINGS(localrank) {
       .function("view", &EngineCore::view)
       .function("rerank", &EngineCore::rerank)
       .function("record", &EngineCore::record)
+      .function("adjust", &EngineCore::adjust)
       .function("exportProfile", &EngineCore::exportProfile)
       .function("importProfile", &EngineCore::importProfile)
       .function("summary", &EngineCore::summary)

@@ -32,6 +32,7 @@ Status Config::MergeJson(const nlohmann::json& j) {
   Config c = *this;
   Status err;
   double dim = c.dim, max_topics = c.max_topics, max_creators = c.max_creators, max_events = c.max_events;
+  double max_contexts = c.max_contexts, max_context_topics = c.max_context_topics;
   double seed = static_cast<double>(c.seed);
   const double kYear = 366 * kMsPerDay;
   bool ok = ReadNumber(j, "longHalfLifeMs", 1, 10 * kYear, &c.long_half_life_ms, &err) &&
@@ -45,6 +46,9 @@ Status Config::MergeJson(const nlohmann::json& j) {
             ReadNumber(j, "contextWeight", 0, 100, &c.w_context, &err) &&
             ReadNumber(j, "embeddingWeight", 0, 100, &c.w_embedding, &err) &&
             ReadNumber(j, "affinityScale", 1e-3, 1e6, &c.affinity_scale, &err) &&
+            ReadNumber(j, "contextPrior", 0, 1e6, &c.context_prior, &err) &&
+            ReadNumber(j, "maxContexts", 1, 10000, &max_contexts, &err) &&
+            ReadNumber(j, "maxContextTopics", 1, 100000, &max_context_topics, &err) &&
             ReadNumber(j, "maxTopics", 1, 100000, &max_topics, &err) &&
             ReadNumber(j, "maxCreators", 1, 100000, &max_creators, &err) &&
             ReadNumber(j, "maxEvents", 0, 1000000, &max_events, &err) &&
@@ -72,14 +76,17 @@ Status Config::MergeJson(const nlohmann::json& j) {
     }
   }
   if (dim != std::floor(dim) || max_topics != std::floor(max_topics) || max_creators != std::floor(max_creators) ||
-      max_events != std::floor(max_events) || seed != std::floor(seed)) {
+      max_events != std::floor(max_events) || seed != std::floor(seed) || max_contexts != std::floor(max_contexts) ||
+      max_context_topics != std::floor(max_context_topics)) {
     return Status::Error(Code::kInvalidArgument, "config", -1,
-                         "config.dim, maxTopics, maxCreators, maxEvents and seed must be integers");
+                         "config.dim, maxTopics, maxCreators, maxContexts, maxContextTopics, maxEvents and seed must be integers");
   }
   c.dim = static_cast<int>(dim);
   c.max_topics = static_cast<int>(max_topics);
   c.max_creators = static_cast<int>(max_creators);
   c.max_events = static_cast<int>(max_events);
+  c.max_contexts = static_cast<int>(max_contexts);
+  c.max_context_topics = static_cast<int>(max_context_topics);
   c.seed = static_cast<std::uint64_t>(seed);
   *this = c;
   return Status::Ok();

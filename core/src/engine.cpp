@@ -58,6 +58,18 @@ Status Engine::ValidateEvents() const {
       static_cast<std::size_t>(e.context_offsets[n]) != e.context_ids.size()) {
     return Status::Error(Code::kInvalidArgument, "events", -1, "events: inconsistent batch arrays");
   }
+  if (!e.embeddings.empty()) {
+    if (config_.dim == 0 || e.embeddings.size() != n * static_cast<std::size_t>(config_.dim)) {
+      return Status::Error(Code::kDimensionMismatch, "events", -1,
+                           "events: embeddings must hold n * dim = " + std::to_string(n * static_cast<std::size_t>(config_.dim)) + " floats");
+    }
+    for (std::size_t k = 0; k < e.embeddings.size(); ++k) {
+      if (!std::isfinite(e.embeddings[k])) {
+        const int i = static_cast<int>(k / static_cast<std::size_t>(config_.dim));
+        return Status::Error(Code::kInvalidEvent, EventField(i, "embedding"), i, EventField(i, "embedding") + " must contain finite numbers");
+      }
+    }
+  }
   for (std::size_t u = 0; u < n; ++u) {
     const int i = static_cast<int>(u);
     if (e.type[u] < 0 || e.type[u] >= kEventTypeCount) {
@@ -92,6 +104,16 @@ Status Engine::ValidateEvents() const {
                              EventField(i, "topics") + " has an unknown topic or a weight that is not finite and >= 0");
       }
     }
+    for (int k = e.context_offsets[u]; k < e.context_offsets[u + 1]; ++k) {
+      const auto id = e.context_ids[static_cast<std::size_t>(k)];
+      if (id < 0 || static_cast<std::size_t>(id) >= names(NameKind::kContext).size()) {
+        return Status::Error(Code::kInvalidEvent, EventField(i, "context"), i,
+                             EventField(i, "context") + " names an unknown context key");
+      }
+    }
+    if (e.context_offsets[u + 1] < e.context_offsets[u]) {
+      return Status::Error(Code::kInvalidArgument, EventField(i, "context"), i, "events: context offsets decrease");
+    }
     if (e.type[u] == static_cast<int>(EventType::kFollow) && e.creator[u] < 0) {
       return Status::Error(Code::kInvalidEvent, EventField(i, "creatorId"), i,
                            EventField(i, "creatorId") + " is required for a follow event");
@@ -100,15 +122,58 @@ Status Engine::ValidateEvents() const {
   return Status::Ok();
 }
 
-Status Engine::Record() {
+Status Engine::Record(double now) {
+  if (!std::isfinite(now)) return Status::Error(Code::kInvalidArgument, "now", -1, "now() must return a finite time in ms");
   Status s = ValidateEvents();
   if (!s.ok()) return s;
   const EventBatch& e = events_;
+  const bool with_embeddings = !e.embeddings.empty();
   for (std::size_t u = 0; u < e.size(); ++u) {
+    EventView v;
+    v.type = static_cast<EventType>(e.type[u]);
+    v.at = e.at[u];
+    v.dwell_ms = e.dwell_ms[u];
+    v.expected_ms = e.expected_ms[u];
+    v.creator = e.creator[u];
     const int lo = e.topic_offsets[u];
-    profile_.Apply(config_, static_cast<EventType>(e.type[u]), e.at[u], e.dwell_ms[u], e.expected_ms[u],
-                   e.creator[u], e.topic_ids.data() + lo, e.topic_weights.data() + lo,
-                   e.topic_offsets[u + 1] - lo);
+    v.topic_ids = e.topic_ids.data() + lo;
+    v.topic_weights = e.topic_weights.data() + lo;
+    v.topic_count = e.topic_offsets[u + 1] - lo;
+    const int clo = e.context_offsets[u];
+    v.context_ids = e.context_ids.data() + clo;
+    v.context_count = e.context_offsets[u + 1] - clo;
+    if (with_embeddings) {
+      const float* emb = e.embeddings.data() + u * static_cast<std::size_t>(config_.dim);
+      // An all-zero row means "no embedding for this event".
+      bool any = false;
+      for (int k = 0; k < config_.dim && !any; ++k) any = emb[k] != 0.0f;
+      v.embedding = any ? emb : nullptr;
+    }
+    profile_.Apply(config_, v);
+  }
+  profile_.Prune(config_, now);
+  return Status::Ok();
+}
+
+Status Engine::Adjust(NameKind kind, std::int32_t id, Preference preference) {
+  if (kind != NameKind::kTopic && kind != NameKind::kCreator) {
+    return Status::Error(Code::kInvalidArgument, "adjust", -1, "adjust takes a topic or a creatorId");
+  }
+  if (id < 0 || static_cast<std::size_t>(id) >= names(kind).size()) {
+    return Status::Error(Code::kInvalidArgument, kind == NameKind::kTopic ? "adjust.topic" : "adjust.creatorId", -1,
+                         "adjust: unknown name id");
+  }
+  const int p = static_cast<int>(preference);
+  if (p < 0 || p > 3) {
+    return Status::Error(Code::kInvalidArgument, "adjust.preference", -1,
+                         "adjust.preference must be one of more, less, never, none");
+  }
+  auto& prefs = kind == NameKind::kTopic ? profile_.topic_prefs : profile_.creator_prefs;
+  const auto key = static_cast<std::uint32_t>(id);
+  if (preference == Preference::kNone) {
+    prefs.erase(key);
+  } else {
+    prefs[key] = preference;
   }
   return Status::Ok();
 }
@@ -146,25 +211,54 @@ bool ParseAffinity(const json& j, std::string* name, Affinity* a) {
 
 }  // namespace
 
-std::string Engine::ExportJson(double now) const {
-  json topics = json::array(), creators = json::array(), events = json::array();
-  for (const auto& [id, a] : profile_.topics) topics.push_back(AffinityJson(names(NameKind::kTopic).Name(id), a));
-  for (const auto& [id, a] : profile_.creators)
-    creators.push_back(AffinityJson(names(NameKind::kCreator).Name(id), a));
+namespace {
+
+json AffinityList(const std::unordered_map<std::uint32_t, Affinity>& m, const Interner& names) {
+  json arr = json::array();
+  for (const auto& [id, a] : m) arr.push_back(AffinityJson(names.Name(id), a));
   // Sorted by name so the same profile always serializes to the same bytes.
-  auto by_name = [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); };
-  std::sort(topics.begin(), topics.end(), by_name);
-  std::sort(creators.begin(), creators.end(), by_name);
+  std::sort(arr.begin(), arr.end(),
+            [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
+  return arr;
+}
+
+json PreferenceMap(const std::unordered_map<std::uint32_t, Preference>& m, const Interner& names) {
+  json obj = json::object();
+  for (const auto& [id, p] : m) obj[names.Name(id)] = PreferenceName(p);
+  return obj;
+}
+
+}  // namespace
+
+std::string Engine::ExportJson(double now) const {
+  json events = json::array();
   for (const auto& ev : profile_.events) {
     events.push_back(json{{"type", EventTypeName(ev.type)}, {"at", ev.at}, {"weight", ev.weight}});
+  }
+  json contexts = json::array();
+  for (const auto& [id, ctx] : profile_.contexts) {
+    contexts.push_back(json{{"name", names(NameKind::kContext).Name(id)},
+                            {"weight", ctx.weight.value},
+                            {"weightAt", ctx.weight.t},
+                            {"topics", AffinityList(ctx.topics, names(NameKind::kTopic))}});
+  }
+  std::sort(contexts.begin(), contexts.end(),
+            [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
+  json user_vector = nullptr;
+  if (!profile_.user_vector.empty()) {
+    user_vector = json{{"dim", profile_.user_vector.size()}, {"at", profile_.user_vector_at}, {"values", profile_.user_vector}};
   }
   json j{{"schema", "localrank.profile"},
          {"version", kProfileSchemaVersion},
          {"exportedAt", now},
          {"totalEvents", profile_.total_events},
          {"lastEventAt", profile_.last_event_at},
-         {"topics", topics},
-         {"creators", creators},
+         {"topics", AffinityList(profile_.topics, names(NameKind::kTopic))},
+         {"creators", AffinityList(profile_.creators, names(NameKind::kCreator))},
+         {"contexts", contexts},
+         {"preferences", json{{"topics", PreferenceMap(profile_.topic_prefs, names(NameKind::kTopic))},
+                              {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
+         {"userVector", user_vector},
          {"events", events}};
   return j.dump();
 }
@@ -181,32 +275,103 @@ Status Engine::ImportJson(std::string_view text) {
   }
   auto version = j.find("version");
   if (version == j.end() || !version->is_number_integer()) return corrupt("profile.version", "must be an integer");
-  if (version->get<int>() < 1 || version->get<int>() > kProfileSchemaVersion) {
-    return corrupt("profile.version", "is " + std::to_string(version->get<long long>()) +
-                                          ", this build reads versions 1.." + std::to_string(kProfileSchemaVersion));
+  const long long ver = version->get<long long>();
+  if (ver < 1 || ver > kProfileSchemaVersion) {
+    return corrupt("profile.version", "is " + std::to_string(ver) + ", this build reads versions 1.." +
+                                          std::to_string(kProfileSchemaVersion));
   }
-  Profile next;
   struct Named {
     std::string name;
     Affinity a;
   };
+  auto read_list = [&](const json& arr, const std::string& field, int cap, std::vector<Named>* out) -> Status {
+    if (!arr.is_array()) return corrupt(field, "must be an array");
+    if (static_cast<int>(arr.size()) > cap) return corrupt(field, "has more entries than the cap of " + std::to_string(cap));
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      Named n;
+      if (!ParseAffinity(arr[i], &n.name, &n.a)) return corrupt(field + "[" + std::to_string(i) + "]", "is malformed");
+      out->push_back(std::move(n));
+    }
+    return Status::Ok();
+  };
   std::vector<Named> topics, creators;
   for (const char* key : {"topics", "creators"}) {
     auto arr = j.find(key);
-    if (arr == j.end() || !arr->is_array()) return corrupt(std::string("profile.") + key, "must be an array");
-    const int cap = std::string(key) == "topics" ? config_.max_topics : config_.max_creators;
-    if (static_cast<int>(arr->size()) > cap) {
-      return corrupt(std::string("profile.") + key, "has more entries than the cap of " + std::to_string(cap));
-    }
-    auto& dst = std::string(key) == "topics" ? topics : creators;
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-      Named n;
-      if (!ParseAffinity((*arr)[i], &n.name, &n.a)) {
-        return corrupt(std::string("profile.") + key + "[" + std::to_string(i) + "]", "is malformed");
+    if (arr == j.end()) return corrupt(std::string("profile.") + key, "must be an array");
+    const bool is_topics = std::string(key) == "topics";
+    Status s = read_list(*arr, std::string("profile.") + key, is_topics ? config_.max_topics : config_.max_creators,
+                         is_topics ? &topics : &creators);
+    if (!s.ok()) return s;
+  }
+  // v2 sections; a v1 profile has none of them and migrates with empty ones.
+  struct NamedContext {
+    std::string name;
+    Decayed weight;
+    std::vector<Named> topics;
+  };
+  std::vector<NamedContext> contexts;
+  std::vector<std::pair<std::string, Preference>> topic_prefs, creator_prefs;
+  std::vector<float> user_vector;
+  double user_vector_at = 0.0;
+  if (ver >= 2) {
+    auto ctxs = j.find("contexts");
+    if (ctxs != j.end()) {
+      if (!ctxs->is_array() || static_cast<int>(ctxs->size()) > config_.max_contexts) {
+        return corrupt("profile.contexts", "must be an array of at most " + std::to_string(config_.max_contexts));
       }
-      dst.push_back(std::move(n));
+      for (std::size_t i = 0; i < ctxs->size(); ++i) {
+        const json& cj = (*ctxs)[i];
+        const std::string f = "profile.contexts[" + std::to_string(i) + "]";
+        if (!cj.is_object() || !cj.contains("name") || !cj["name"].is_string() || cj["name"].get<std::string>().empty() ||
+            !cj.contains("weight") || !IsFiniteNumber(cj["weight"]) || !cj.contains("weightAt") ||
+            !IsFiniteNumber(cj["weightAt"]) || !cj.contains("topics")) {
+          return corrupt(f, "is malformed");
+        }
+        NamedContext nc;
+        nc.name = cj["name"].get<std::string>();
+        nc.weight.value = cj["weight"].get<double>();
+        nc.weight.t = cj["weightAt"].get<double>();
+        Status s = read_list(cj["topics"], f + ".topics", config_.max_context_topics, &nc.topics);
+        if (!s.ok()) return s;
+        contexts.push_back(std::move(nc));
+      }
+    }
+    auto prefs = j.find("preferences");
+    if (prefs != j.end()) {
+      if (!prefs->is_object()) return corrupt("profile.preferences", "must be an object");
+      for (const char* key : {"topics", "creators"}) {
+        auto m = prefs->find(key);
+        if (m == prefs->end()) continue;
+        const std::string f = std::string("profile.preferences.") + key;
+        if (!m->is_object()) return corrupt(f, "must be an object");
+        for (auto it = m->begin(); it != m->end(); ++it) {
+          Preference p;
+          if (it.key().empty() || it.key().size() > static_cast<std::size_t>(kMaxNameLength) || !it->is_string() ||
+              !ParsePreference(it->get<std::string>(), &p)) {
+            return corrupt(f + "." + it.key(), "must be more, less or never");
+          }
+          (std::string(key) == "topics" ? topic_prefs : creator_prefs).emplace_back(it.key(), p);
+        }
+      }
+    }
+    auto uv = j.find("userVector");
+    if (uv != j.end() && !uv->is_null()) {
+      if (!uv->is_object() || !uv->contains("values") || !(*uv)["values"].is_array() || !uv->contains("at") ||
+          !IsFiniteNumber((*uv)["at"])) {
+        return corrupt("profile.userVector", "is malformed");
+      }
+      const json& values = (*uv)["values"];
+      if (values.size() > static_cast<std::size_t>(kMaxEmbeddingDim)) return corrupt("profile.userVector", "is too long");
+      for (const auto& v : values) {
+        if (!IsFiniteNumber(v)) return corrupt("profile.userVector.values", "must be finite numbers");
+        user_vector.push_back(v.get<float>());
+      }
+      user_vector_at = (*uv)["at"].get<double>();
+      // A vector of another dimension cannot be compared with this build's embeddings.
+      if (user_vector.size() != static_cast<std::size_t>(config_.dim)) user_vector.clear();
     }
   }
+  Profile next;
   auto evs = j.find("events");
   if (evs != j.end()) {
     if (!evs->is_array()) return corrupt("profile.events", "must be an array");
@@ -232,14 +397,25 @@ Status Engine::ImportJson(std::string_view text) {
   next.total_events = static_cast<std::uint64_t>(j.value("totalEvents", 0.0));
   next.last_event_at = j.value("lastEventAt", 0.0);
   // Everything parsed: only now touch the engine's state.
-  for (auto& n : topics) next.topics[names(NameKind::kTopic).Intern(n.name)] = n.a;
-  for (auto& n : creators) next.creators[names(NameKind::kCreator).Intern(n.name)] = n.a;
+  Interner& tn = names(NameKind::kTopic);
+  Interner& cn = names(NameKind::kCreator);
+  for (auto& n : topics) next.topics[tn.Intern(n.name)] = n.a;
+  for (auto& n : creators) next.creators[cn.Intern(n.name)] = n.a;
+  for (auto& nc : contexts) {
+    ContextStats& cs = next.contexts[names(NameKind::kContext).Intern(nc.name)];
+    cs.weight = nc.weight;
+    for (auto& n : nc.topics) cs.topics[tn.Intern(n.name)] = n.a;
+  }
+  for (auto& [name, p] : topic_prefs) next.topic_prefs[tn.Intern(name)] = p;
+  for (auto& [name, p] : creator_prefs) next.creator_prefs[cn.Intern(name)] = p;
+  next.user_vector = std::move(user_vector);
+  next.user_vector_at = user_vector_at;
   profile_ = std::move(next);
   return Status::Ok();
 }
 
 std::string Engine::SummaryJson(double now, int top) const {
-  auto list = [&](const std::unordered_map<std::uint32_t, Affinity>& m, NameKind kind) {
+  auto list = [&](const std::unordered_map<std::uint32_t, Affinity>& m, NameKind kind, int limit) {
     std::vector<std::pair<double, std::uint32_t>> v;
     for (const auto& [id, a] : m) v.emplace_back(a.Blend(config_, now), id);
     std::sort(v.begin(), v.end(), [&](const auto& x, const auto& y) {
@@ -247,7 +423,7 @@ std::string Engine::SummaryJson(double now, int top) const {
       return names(kind).Name(x.second) < names(kind).Name(y.second);
     });
     json arr = json::array();
-    for (std::size_t i = 0; i < v.size() && static_cast<int>(i) < top; ++i) {
+    for (std::size_t i = 0; i < v.size() && static_cast<int>(i) < limit; ++i) {
       const Affinity& a = m.at(v[i].second);
       arr.push_back(json{{"name", names(kind).Name(v[i].second)},
                          {"weight", v[i].first},
@@ -258,8 +434,19 @@ std::string Engine::SummaryJson(double now, int top) const {
     }
     return arr;
   };
-  json j{{"topics", list(profile_.topics, NameKind::kTopic)},
-         {"creators", list(profile_.creators, NameKind::kCreator)},
+  json contexts = json::array();
+  for (const auto& [id, ctx] : profile_.contexts) {
+    json c{{"name", names(NameKind::kContext).Name(id)}, {"events", ctx.weight.At(now, config_.long_half_life_ms)},
+           {"topics", list(ctx.topics, NameKind::kTopic, std::min(top, 5))}};
+    contexts.push_back(std::move(c));
+  }
+  std::sort(contexts.begin(), contexts.end(),
+            [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
+  json j{{"topics", list(profile_.topics, NameKind::kTopic, top)},
+         {"creators", list(profile_.creators, NameKind::kCreator, top)},
+         {"contexts", contexts},
+         {"preferences", json{{"topics", PreferenceMap(profile_.topic_prefs, names(NameKind::kTopic))},
+                              {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
          {"totalEvents", profile_.total_events},
          {"storedEvents", profile_.events.size()},
          {"lastEventAt", profile_.last_event_at}};

@@ -2,11 +2,48 @@
 #include "localrank/profile.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace localrank {
 
 namespace {
+
 constexpr double kDefaultExpectedMs = 15000.0;  // a typical short post
+constexpr const char* kPreferenceNames[] = {"none", "more", "less", "never"};
+
+// Keeps the `cap` most useful entries of `m`: by absolute blended affinity
+// at `now`, then by recency. Explicit preferences are kept regardless.
+void EvictBeyond(std::unordered_map<std::uint32_t, Affinity>& m, int cap, const Config& c, double now,
+                 const std::unordered_map<std::uint32_t, Preference>* keep) {
+  if (static_cast<int>(m.size()) <= cap) return;
+  std::vector<std::pair<double, std::uint32_t>> usefulness;
+  usefulness.reserve(m.size());
+  for (const auto& [id, a] : m) {
+    double u = std::fabs(a.Blend(c, now));
+    if (keep && keep->count(id)) u = INFINITY;
+    usefulness.emplace_back(u, id);
+  }
+  // Least useful first; ties by id so eviction is deterministic.
+  std::sort(usefulness.begin(), usefulness.end());
+  const std::size_t drop = m.size() - static_cast<std::size_t>(cap);
+  for (std::size_t i = 0; i < drop; ++i) m.erase(usefulness[i].second);
+}
+
+}  // namespace
+
+const char* PreferenceName(Preference p) {
+  const int i = static_cast<int>(p);
+  return i >= 0 && i <= 3 ? kPreferenceNames[i] : "none";
+}
+
+bool ParsePreference(std::string_view name, Preference* out) {
+  for (int i = 0; i <= 3; ++i) {
+    if (name == kPreferenceNames[i]) {
+      *out = static_cast<Preference>(i);
+      return true;
+    }
+  }
+  return false;
 }
 
 double EventDelta(const Config& c, EventType type, double dwell_ms, double expected_ms) {
@@ -20,28 +57,83 @@ double EventDelta(const Config& c, EventType type, double dwell_ms, double expec
   return w * std::min(1.5, (ratio - 0.25) / 0.75);
 }
 
-void Profile::Apply(const Config& c, EventType type, double at, double dwell_ms, double expected_ms,
-                    std::int32_t creator, const std::int32_t* topic_ids, const float* topic_weights,
-                    int topic_count) {
-  const double delta = EventDelta(c, type, dwell_ms, expected_ms);
+void Profile::Apply(const Config& c, const EventView& e) {
+  const double delta = EventDelta(c, e.type, e.dwell_ms, e.expected_ms);
   if (delta != 0.0) {
     double wsum = 0.0;
-    for (int i = 0; i < topic_count; ++i) wsum += topic_weights[i];
-    if (wsum > 0.0 && type != EventType::kFollow) {
-      for (int i = 0; i < topic_count; ++i) {
-        const double share = topic_weights[i] / wsum;
-        topics[static_cast<std::uint32_t>(topic_ids[i])].Add(c, delta * share, at);
+    for (int i = 0; i < e.topic_count; ++i) wsum += e.topic_weights[i];
+    const bool topical = wsum > 0.0 && e.type != EventType::kFollow;
+    if (topical) {
+      for (int i = 0; i < e.topic_count; ++i) {
+        const double share = e.topic_weights[i] / wsum;
+        topics[static_cast<std::uint32_t>(e.topic_ids[i])].Add(c, delta * share, e.at);
       }
     }
-    if (creator >= 0) {
+    for (int k = 0; k < e.context_count; ++k) {
+      ContextStats& ctx = contexts[static_cast<std::uint32_t>(e.context_ids[k])];
+      ctx.weight.Add(1.0, e.at, c.long_half_life_ms);
+      if (!topical) continue;
+      for (int i = 0; i < e.topic_count; ++i) {
+        const double share = e.topic_weights[i] / wsum;
+        ctx.topics[static_cast<std::uint32_t>(e.topic_ids[i])].Add(c, delta * share, e.at);
+      }
+    }
+    if (e.creator >= 0) {
       // Creators get the full delta: follow is about the creator alone.
-      creators[static_cast<std::uint32_t>(creator)].Add(c, delta, at);
+      creators[static_cast<std::uint32_t>(e.creator)].Add(c, delta, e.at);
+    }
+    if (e.embedding != nullptr && c.dim > 0) {
+      // Decay the user vector to the event's time, then move it towards (or,
+      // for negative feedback, away from) the unit-normalised item embedding.
+      if (user_vector.size() != static_cast<std::size_t>(c.dim)) user_vector.assign(static_cast<std::size_t>(c.dim), 0.0f);
+      double norm = 0.0;
+      for (int k = 0; k < c.dim; ++k) norm += static_cast<double>(e.embedding[k]) * e.embedding[k];
+      if (norm > 0.0) {
+        const double decay = e.at > user_vector_at ? std::exp2(-(e.at - user_vector_at) / c.long_half_life_ms) : 1.0;
+        const double older = e.at < user_vector_at ? std::exp2(-(user_vector_at - e.at) / c.long_half_life_ms) : 1.0;
+        const double scale = delta * older / std::sqrt(norm);
+        for (int k = 0; k < c.dim; ++k) {
+          const auto ku = static_cast<std::size_t>(k);
+          user_vector[ku] = static_cast<float>(user_vector[ku] * decay + scale * e.embedding[k]);
+        }
+        user_vector_at = std::max(user_vector_at, e.at);
+      }
     }
   }
-  events.push_back(StoredEvent{type, at, delta});
+  events.push_back(StoredEvent{e.type, e.at, delta});
   while (static_cast<int>(events.size()) > c.max_events) events.pop_front();
-  last_event_at = std::max(last_event_at, at);
+  last_event_at = std::max(last_event_at, e.at);
   ++total_events;
+}
+
+void Profile::Prune(const Config& c, double now) {
+  const double cutoff = now - c.retention_ms;
+  // Data minimisation: nothing older than the retention period is kept.
+  while (!events.empty() && events.front().at < cutoff) events.pop_front();
+  if (!events.empty() && !std::is_sorted(events.begin(), events.end(),
+                                         [](const StoredEvent& a, const StoredEvent& b) { return a.at < b.at; })) {
+    events.erase(std::remove_if(events.begin(), events.end(), [&](const StoredEvent& ev) { return ev.at < cutoff; }),
+                 events.end());
+  }
+  auto expire = [&](std::unordered_map<std::uint32_t, Affinity>& m) {
+    for (auto it = m.begin(); it != m.end();) it = it->second.last_at < cutoff ? m.erase(it) : std::next(it);
+  };
+  expire(topics);
+  expire(creators);
+  for (auto it = contexts.begin(); it != contexts.end();) {
+    expire(it->second.topics);
+    it = it->second.weight.t < cutoff ? contexts.erase(it) : std::next(it);
+  }
+  EvictBeyond(topics, c.max_topics, c, now, &topic_prefs);
+  EvictBeyond(creators, c.max_creators, c, now, &creator_prefs);
+  for (auto& [id, ctx] : contexts) EvictBeyond(ctx.topics, c.max_context_topics, c, now, nullptr);
+  if (static_cast<int>(contexts.size()) > c.max_contexts) {
+    std::vector<std::pair<double, std::uint32_t>> by_weight;
+    for (const auto& [id, ctx] : contexts) by_weight.emplace_back(ctx.weight.At(now, c.long_half_life_ms), id);
+    std::sort(by_weight.begin(), by_weight.end());
+    const std::size_t drop = contexts.size() - static_cast<std::size_t>(c.max_contexts);
+    for (std::size_t i = 0; i < drop; ++i) contexts.erase(by_weight[i].second);
+  }
 }
 
 double Profile::TopicAffinity(const Config& c, std::uint32_t topic, double now) const {
@@ -54,12 +146,75 @@ double Profile::CreatorAffinity(const Config& c, std::uint32_t creator, double n
   return it == creators.end() ? 0.0 : it->second.Blend(c, now);
 }
 
-void Profile::Clear() {
-  topics.clear();
-  creators.clear();
-  events.clear();
-  last_event_at = 0.0;
-  total_events = 0;
+Profile::ContextLens Profile::MakeContextLens(const Config& c, const std::int32_t* context_ids, int context_count,
+                                              double now) const {
+  ContextLens lens;
+  double global_mass = 0.0;
+  bool have_global = false;
+  for (int k = 0; k < context_count; ++k) {
+    auto it = contexts.find(static_cast<std::uint32_t>(context_ids[k]));
+    if (it == contexts.end()) continue;
+    if (!have_global) {
+      for (const auto& [id, a] : topics) global_mass += std::max(0.0, a.Blend(c, now));
+      have_global = true;
+    }
+    double local_mass = 0.0;
+    for (const auto& [id, a] : it->second.topics) local_mass += std::max(0.0, a.Blend(c, now));
+    const double n = it->second.weight.At(now, c.long_half_life_ms);
+    const double lambda = n / (n + c.context_prior);
+    const double rescale = local_mass > 0.0 && global_mass > 0.0 ? global_mass / local_mass : 1.0;
+    lens.entries.push_back({&it->second, lambda, rescale, it->first});
+    lens.lambda_sum += lambda;
+  }
+  return lens;
 }
+
+double Profile::ContextTopicAffinity(const Config& c, const ContextLens& lens, std::uint32_t topic, double global,
+                                     double now) const {
+  if (lens.lambda_sum <= 0.0) return global;
+  double shift = 0.0;
+  for (const auto& e : lens.entries) {
+    auto t = e.stats->topics.find(topic);
+    const double local = t == e.stats->topics.end() ? 0.0 : t->second.Blend(c, now) * e.rescale;
+    shift += e.lambda * (local - global);
+  }
+  return global + shift / std::max(1.0, lens.lambda_sum);
+}
+
+double Profile::EmbeddingSimilarity(const float* embedding, int dim) const {
+  if (user_vector.size() != static_cast<std::size_t>(dim) || dim == 0) return 0.0;
+  double dot = 0.0, nu = 0.0, ne = 0.0;
+  for (int k = 0; k < dim; ++k) {
+    const auto ku = static_cast<std::size_t>(k);
+    dot += static_cast<double>(user_vector[ku]) * embedding[k];
+    nu += static_cast<double>(user_vector[ku]) * user_vector[ku];
+    ne += static_cast<double>(embedding[k]) * embedding[k];
+  }
+  if (nu <= 0.0 || ne <= 0.0) return 0.0;
+  return dot / std::sqrt(nu * ne);
+}
+
+namespace {
+double ScaleOf(const std::unordered_map<std::uint32_t, Affinity>& m, const Config& c, double now) {
+  double top = 0.0;
+  for (const auto& [id, a] : m) top = std::max(top, a.Blend(c, now));
+  return std::max(c.affinity_scale, top);
+}
+}  // namespace
+
+double Profile::TopicScale(const Config& c, double now) const { return ScaleOf(topics, c, now); }
+double Profile::CreatorScale(const Config& c, double now) const { return ScaleOf(creators, c, now); }
+
+Preference Profile::TopicPreference(std::uint32_t topic) const {
+  auto it = topic_prefs.find(topic);
+  return it == topic_prefs.end() ? Preference::kNone : it->second;
+}
+
+Preference Profile::CreatorPreference(std::uint32_t creator) const {
+  auto it = creator_prefs.find(creator);
+  return it == creator_prefs.end() ? Preference::kNone : it->second;
+}
+
+void Profile::Clear() { *this = Profile(); }
 
 }  // namespace localrank

@@ -98,6 +98,142 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
   return Status::Ok();
 }
 
+namespace {
+
+// Per-item scoring output: a flat list of contributions (kind, label, value)
+// per item, plus the item's total and whether the person asked never to see it.
+struct Scores {
+  std::vector<double> total;
+  std::vector<std::uint8_t> never;
+  std::vector<std::int32_t> offsets;  // n + 1
+  std::vector<std::int32_t> kind;
+  std::vector<std::int32_t> label;
+  std::vector<double> value;
+
+  void Add(ReasonKind k, std::int32_t l, double v) {
+    kind.push_back(static_cast<std::int32_t>(k));
+    label.push_back(l);
+    value.push_back(v);
+  }
+};
+
+double PreferenceSign(Preference p) {
+  return p == Preference::kMore ? 1.0 : p == Preference::kLess ? -1.0 : 0.0;
+}
+
+// Server part: min-max normalised server scores when every item has one,
+// else the position the server put it in.
+std::vector<double> ServerPart(const CandidateBatch& b) {
+  const std::size_t n = b.size();
+  bool all_scored = n > 0;
+  double lo = INFINITY, hi = -INFINITY;
+  for (std::size_t i = 0; i < n && all_scored; ++i) {
+    if (std::isnan(b.server_score[i])) all_scored = false;
+    lo = std::min(lo, b.server_score[i]);
+    hi = std::max(hi, b.server_score[i]);
+  }
+  std::vector<double> server(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (all_scored) {
+      server[i] = hi > lo ? (b.server_score[i] - lo) / (hi - lo) : 1.0;
+    } else {
+      server[i] = n > 1 ? 1.0 - static_cast<double>(i) / static_cast<double>(n) : 1.0;
+    }
+  }
+  return server;
+}
+
+void ScoreItems(const Config& c, const Profile& profile, const CandidateBatch& b, const RerankOptions& o,
+                double now, double s, Scores* out) {
+  const std::size_t n = b.size();
+  const std::vector<double> server = ServerPart(b);
+  const double server_w = (1.0 - s) + s * c.w_server;
+  const auto* ctx = o.context_ids.data();
+  const int ctx_n = static_cast<int>(o.context_ids.size());
+  const Profile::ContextLens lens = profile.MakeContextLens(c, ctx, ctx_n, now);
+  // The reason names the context the profile trusts most.
+  std::int32_t ctx_label = -1;
+  double best_lambda = -1.0;
+  for (const auto& e : lens.entries) {
+    if (e.lambda > best_lambda) {
+      best_lambda = e.lambda;
+      ctx_label = static_cast<std::int32_t>(e.id);
+    }
+  }
+  const bool use_embeddings = c.dim > 0 && !b.embeddings.empty() && !profile.user_vector.empty();
+  const double topic_scale = profile.TopicScale(c, now);
+  const double creator_scale = profile.CreatorScale(c, now);
+  out->total.assign(n, 0.0);
+  out->never.assign(n, 0);
+  out->offsets.assign(1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    double total = server_w * server[i];
+    out->Add(ReasonKind::kServer, -1, total);
+    const int t0 = b.topic_offsets[i], t1 = b.topic_offsets[i + 1];
+    double wsum = 0.0;
+    for (int k = t0; k < t1; ++k) wsum += b.topic_weights[static_cast<std::size_t>(k)];
+    double context_part = 0.0, adjust_part = 0.0;
+    std::int32_t never_label = -1;
+    for (int k = t0; k < t1; ++k) {
+      const auto ku = static_cast<std::size_t>(k);
+      const auto topic = static_cast<std::uint32_t>(b.topic_ids[ku]);
+      const Preference pref = profile.TopicPreference(topic);
+      if (pref == Preference::kNever) never_label = b.topic_ids[ku];
+      if (wsum <= 0.0) continue;
+      const double share = b.topic_weights[ku] / wsum;
+      const double global = profile.TopicAffinity(c, topic, now);
+      const double v = s * c.w_topic * share * std::tanh(global / topic_scale);
+      if (v != 0.0) out->Add(ReasonKind::kTopic, b.topic_ids[ku], v);
+      total += v;
+      if (ctx_label >= 0) {
+        const double local = profile.ContextTopicAffinity(c, lens, topic, global, now);
+        context_part += s * c.w_context * share * (std::tanh(local / topic_scale) - std::tanh(global / topic_scale));
+      }
+      const double sign = PreferenceSign(pref);
+      if (sign != 0.0) {
+        const double a = s * kAdjustStep * share * sign;
+        out->Add(ReasonKind::kAdjustment, b.topic_ids[ku], a);
+        adjust_part += a;
+      }
+    }
+    if (context_part != 0.0) out->Add(ReasonKind::kContext, ctx_label, context_part);
+    total += context_part + adjust_part;
+    if (b.creator[i] >= 0) {
+      const auto creator = static_cast<std::uint32_t>(b.creator[i]);
+      const double v = s * c.w_creator * std::tanh(profile.CreatorAffinity(c, creator, now) / creator_scale);
+      if (v != 0.0) out->Add(ReasonKind::kCreator, b.creator[i], v);
+      total += v;
+      const Preference pref = profile.CreatorPreference(creator);
+      if (pref == Preference::kNever) never_label = kCreatorLabelBase - b.creator[i];
+      const double sign = PreferenceSign(pref);
+      if (sign != 0.0) {
+        const double a = s * kAdjustStep * sign;
+        out->Add(ReasonKind::kAdjustment, kCreatorLabelBase - b.creator[i], a);
+        total += a;
+      }
+    }
+    if (!std::isnan(b.published_at[i])) {
+      const double age = std::max(0.0, now - b.published_at[i]);
+      const double v = s * c.w_freshness * std::exp2(-age / c.freshness_half_life_ms);
+      if (v != 0.0) out->Add(ReasonKind::kFreshness, -1, v);
+      total += v;
+    }
+    if (use_embeddings) {
+      const double v = s * c.w_embedding * profile.EmbeddingSimilarity(b.embeddings.data() + i * static_cast<std::size_t>(c.dim), c.dim);
+      if (v != 0.0) out->Add(ReasonKind::kEmbedding, -1, v);
+      total += v;
+    }
+    if (never_label != -1 && s > 0.0) {
+      out->never[i] = 1;
+      out->Add(ReasonKind::kNever, never_label, 0.0);
+    }
+    out->total[i] = total;
+    out->offsets.push_back(static_cast<std::int32_t>(out->kind.size()));
+  }
+}
+
+}  // namespace
+
 void Rank(const Config& c, const Profile& profile, const CandidateBatch& b, const RerankOptions& o,
           double now, Rng& /*rng*/, RankResult* out) {
   out->Clear();
@@ -118,93 +254,34 @@ void Rank(const Config& c, const Profile& profile, const CandidateBatch& b, cons
     return;
   }
 
-  // Server part: min-max normalised server scores when every item has one,
-  // else the position the server put it in.
-  bool all_scored = n > 0;
-  double lo = INFINITY, hi = -INFINITY;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (std::isnan(b.server_score[i])) {
-      all_scored = false;
-      break;
-    }
-    lo = std::min(lo, b.server_score[i]);
-    hi = std::max(hi, b.server_score[i]);
-  }
-  std::vector<double> server(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (all_scored) {
-      server[i] = hi > lo ? (b.server_score[i] - lo) / (hi - lo) : 1.0;
-    } else {
-      server[i] = n > 1 ? 1.0 - static_cast<double>(i) / static_cast<double>(n) : 1.0;
-    }
-  }
+  Scores sc;
+  ScoreItems(c, profile, b, o, now, s, &sc);
 
-  // Per-item contributions, kept so reasons can be emitted in rank order.
-  struct Parts {
-    double server, creator, freshness;
-  };
-  std::vector<Parts> parts(n);
-  std::vector<double> topic_contrib(b.topic_ids.size(), 0.0);
-  std::vector<Scored> scored(n);
-  const double server_w = (1.0 - s) + s * c.w_server;
-  for (std::size_t i = 0; i < n; ++i) {
-    Parts p{server_w * server[i], 0.0, 0.0};
-    double total = p.server;
-    const int t0 = b.topic_offsets[i], t1 = b.topic_offsets[i + 1];
-    double wsum = 0.0;
-    for (int k = t0; k < t1; ++k) wsum += b.topic_weights[static_cast<std::size_t>(k)];
-    if (wsum > 0.0) {
-      for (int k = t0; k < t1; ++k) {
-        const auto ku = static_cast<std::size_t>(k);
-        const double aff = profile.TopicAffinity(c, static_cast<std::uint32_t>(b.topic_ids[ku]), now);
-        const double v = s * c.w_topic * (b.topic_weights[ku] / wsum) * std::tanh(aff / c.affinity_scale);
-        topic_contrib[ku] = v;
-        total += v;
-      }
-    }
-    if (b.creator[i] >= 0) {
-      const double aff = profile.CreatorAffinity(c, static_cast<std::uint32_t>(b.creator[i]), now);
-      p.creator = s * c.w_creator * std::tanh(aff / c.affinity_scale);
-      total += p.creator;
-    }
-    if (!std::isnan(b.published_at[i])) {
-      const double age = std::max(0.0, now - b.published_at[i]);
-      p.freshness = s * c.w_freshness * std::exp2(-age / c.freshness_half_life_ms);
-      total += p.freshness;
-    }
-    parts[i] = p;
-    scored[i] = Scored{total, static_cast<std::int32_t>(i)};
-  }
-
-  // Pinned items keep their input position; the rest fill the other slots in
-  // score order (ties broken by input order, so the result is deterministic).
+  // Pinned items keep their input position; the rest fill the other slots:
+  // items the person asked never to see last, otherwise by score (ties by
+  // input order, so the result is deterministic).
   std::vector<Scored> free_items;
   free_items.reserve(n);
-  for (const auto& x : scored) {
-    if (!(b.flags[static_cast<std::size_t>(x.index)] & kFlagPinned)) free_items.push_back(x);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!(b.flags[i] & kFlagPinned)) free_items.push_back(Scored{sc.total[i], static_cast<std::int32_t>(i)});
   }
-  std::stable_sort(free_items.begin(), free_items.end(),
-                   [](const Scored& a, const Scored& z) { return a.score > z.score; });
+  std::stable_sort(free_items.begin(), free_items.end(), [&](const Scored& a, const Scored& z) {
+    const auto na = sc.never[static_cast<std::size_t>(a.index)], nz = sc.never[static_cast<std::size_t>(z.index)];
+    if (na != nz) return na < nz;
+    return a.score > z.score;
+  });
   std::size_t next_free = 0;
   for (std::size_t pos = 0; pos < n; ++pos) {
-    const Scored* pick;
-    if (b.flags[pos] & kFlagPinned) {
-      pick = &scored[pos];
-    } else {
-      pick = &free_items[next_free++];
-    }
-    const auto i = static_cast<std::size_t>(pick->index);
-    out->order.push_back(pick->index);
-    out->score.push_back(pick->score);
+    const std::int32_t idx = (b.flags[pos] & kFlagPinned) ? static_cast<std::int32_t>(pos) : free_items[next_free++].index;
+    const auto i = static_cast<std::size_t>(idx);
+    out->order.push_back(idx);
+    out->score.push_back(sc.total[i]);
     out->propensity.push_back(1.0);
     if (b.flags[i] & kFlagPinned) AddReason(out, ReasonKind::kPinned, -1, 0.0);
-    AddReason(out, ReasonKind::kServer, -1, parts[i].server);
-    for (int k = b.topic_offsets[i]; k < b.topic_offsets[i + 1]; ++k) {
+    for (int k = sc.offsets[i]; k < sc.offsets[i + 1]; ++k) {
       const auto ku = static_cast<std::size_t>(k);
-      if (topic_contrib[ku] != 0.0) AddReason(out, ReasonKind::kTopic, b.topic_ids[ku], topic_contrib[ku]);
+      AddReason(out, static_cast<ReasonKind>(sc.kind[ku]), sc.label[ku], sc.value[ku]);
     }
-    if (parts[i].creator != 0.0) AddReason(out, ReasonKind::kCreator, b.creator[i], parts[i].creator);
-    if (parts[i].freshness != 0.0) AddReason(out, ReasonKind::kFreshness, -1, parts[i].freshness);
     out->reason_offsets.push_back(static_cast<std::int32_t>(out->reason_kind.size()));
   }
 }

@@ -29,11 +29,11 @@ TEST(Engine, ConfigRejectsBadValuesNamingTheField) {
 TEST(Engine, BadEventInBatchLeavesProfileUnchanged) {
   Engine e;
   FillEvents(e, json::parse(R"([{"type":"click","topics":{"cooking":1},"at":1699999990000}])"));
-  ASSERT_TRUE(e.Record().ok());
+  ASSERT_TRUE(e.Record(kNow).ok());
   const std::string before = e.ExportJson(kNow);
   FillEvents(e, json::parse(R"([{"type":"like","topics":{"cooking":1},"at":1699999991000},
                                 {"type":"dwell","topics":{"cooking":1},"at":1699999992000}])"));
-  Status s = e.Record();  // dwell without dwellMs
+  Status s = e.Record(kNow);  // dwell without dwellMs
   EXPECT_EQ(s.code(), Code::kInvalidEvent);
   EXPECT_EQ(s.field(), "events[1].dwellMs");
   EXPECT_EQ(s.index(), 1);
@@ -44,7 +44,7 @@ TEST(Engine, ExportImportRoundTrip) {
   Engine a;
   FillEvents(a, json::parse(R"([{"type":"like","topics":{"cooking":1,"travel":0.5},"creatorId":"c1","at":1699999990000},
                                 {"type":"hide","topics":{"sports":1},"at":1699999991000}])"));
-  ASSERT_TRUE(a.Record().ok());
+  ASSERT_TRUE(a.Record(kNow).ok());
   const std::string exported = a.ExportJson(kNow);
   Engine b;
   ASSERT_TRUE(b.ImportJson(exported).ok());
@@ -55,7 +55,7 @@ TEST(Engine, ExportImportRoundTrip) {
 TEST(Engine, CorruptOrFutureProfileIsRejectedAndChangesNothing) {
   Engine e;
   FillEvents(e, json::parse(R"([{"type":"click","topics":{"cooking":1},"at":1699999990000}])"));
-  ASSERT_TRUE(e.Record().ok());
+  ASSERT_TRUE(e.Record(kNow).ok());
   const std::string before = e.ExportJson(kNow);
   for (const char* bad : {"{", "[]", R"({"schema":"localrank.profile","version":99,"topics":[],"creators":[]})",
                           R"({"schema":"localrank.profile","version":1,"topics":[{"name":"x","long":"NaN"}],"creators":[]})",
@@ -69,11 +69,41 @@ TEST(Engine, SummaryListsTopTopicsFirst) {
   Engine e;
   FillEvents(e, json::parse(R"([{"type":"share","topics":{"cooking":1},"at":1699999990000},
                                 {"type":"click","topics":{"travel":1},"at":1699999990000}])"));
-  ASSERT_TRUE(e.Record().ok());
+  ASSERT_TRUE(e.Record(kNow).ok());
   json s = json::parse(e.SummaryJson(kNow, 5));
   ASSERT_EQ(s["topics"].size(), 2u);
   EXPECT_EQ(s["topics"][0]["name"], "cooking");
   EXPECT_EQ(s["totalEvents"], 2);
+}
+
+}  // namespace
+}  // namespace localrank
+
+namespace localrank {
+namespace {
+
+TEST(Engine, VersionOneProfileIsMigrated) {
+  Engine e;
+  const std::string v1 = testing::ReadFile(std::string(LOCALRANK_FIXTURES_DIR) + "/profile_v1.json");
+  ASSERT_FALSE(v1.empty());
+  ASSERT_TRUE(e.ImportJson(v1).ok());
+  json out = json::parse(e.ExportJson(kNow));
+  EXPECT_EQ(out["version"], kProfileSchemaVersion);
+  EXPECT_EQ(out["topics"].size(), 2u);
+  EXPECT_EQ(out["events"].size(), 3u);
+  EXPECT_TRUE(out["contexts"].empty());
+}
+
+TEST(Engine, AdjustRejectsUnknownIdsAndRoundTripsPreferences) {
+  Engine e;
+  EXPECT_EQ(e.Adjust(NameKind::kTopic, 0, Preference::kMore).code(), Code::kInvalidArgument);
+  const auto id = static_cast<std::int32_t>(e.names(NameKind::kTopic).Intern("cooking"));
+  ASSERT_TRUE(e.Adjust(NameKind::kTopic, id, Preference::kNever).ok());
+  Engine f;
+  ASSERT_TRUE(f.ImportJson(e.ExportJson(kNow)).ok());
+  EXPECT_EQ(json::parse(f.ExportJson(kNow))["preferences"]["topics"]["cooking"], "never");
+  ASSERT_TRUE(e.Adjust(NameKind::kTopic, id, Preference::kNone).ok());
+  EXPECT_TRUE(json::parse(e.ExportJson(kNow))["preferences"]["topics"].empty());
 }
 
 }  // namespace

@@ -94,7 +94,7 @@ json RunFixture(const json& fixture) {
   Engine engine;
   engine.Configure(fixture.value("config", json::object()).dump());
   FillEvents(engine, fixture["events"]);
-  Status s = engine.Record();
+  Status s = engine.Record(fixture["now"].get<double>());
   if (!s.ok()) return json{{"error", s.message()}};
   FillCandidates(engine, fixture["items"]);
   const json& opts = fixture.value("options", json::object());

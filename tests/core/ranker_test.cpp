@@ -50,7 +50,7 @@ TEST(Ranker, CookingClicksRaiseCookingItems) {
   const int before = RankOf(e, Feed(), "c");
   FillEvents(e, json::parse(R"([{"type":"click","topics":{"cooking":1},"at":1699999990000},
                                 {"type":"like","topics":{"cooking":1},"at":1699999995000}])"));
-  ASSERT_TRUE(e.Record().ok());
+  ASSERT_TRUE(e.Record(kNow).ok());
   FillCandidates(e, Feed());
   ASSERT_TRUE(e.Rerank(kNow).ok());
   EXPECT_LT(RankOf(e, Feed(), "c"), before);
@@ -60,7 +60,7 @@ TEST(Ranker, CookingClicksRaiseCookingItems) {
 TEST(Ranker, HideLowersTopicInNextRerank) {
   Engine e;
   FillEvents(e, json::parse(R"([{"type":"hide","topics":{"sports":1},"creatorId":"c1","at":1699999990000}])"));
-  ASSERT_TRUE(e.Record().ok());
+  ASSERT_TRUE(e.Record(kNow).ok());
   FillCandidates(e, Feed());
   ASSERT_TRUE(e.Rerank(kNow).ok());
   EXPECT_GT(RankOf(e, Feed(), "a"), 0);
@@ -69,7 +69,7 @@ TEST(Ranker, HideLowersTopicInNextRerank) {
 TEST(Ranker, StrengthZeroIsTheIdentity) {
   Engine e;
   FillEvents(e, json::parse(R"([{"type":"share","topics":{"travel":1},"at":1699999990000}])"));
-  ASSERT_TRUE(e.Record().ok());
+  ASSERT_TRUE(e.Record(kNow).ok());
   FillCandidates(e, Feed());
   e.options().strength = 0.0;
   ASSERT_TRUE(e.Rerank(kNow).ok());
@@ -81,7 +81,7 @@ TEST(Ranker, StrengthZeroIsTheIdentity) {
 TEST(Ranker, ReasonsAddUpToTheScore) {
   Engine e;
   FillEvents(e, json::parse(R"([{"type":"like","topics":{"cooking":1},"creatorId":"c5","at":1699999990000}])"));
-  ASSERT_TRUE(e.Record().ok());
+  ASSERT_TRUE(e.Record(kNow).ok());
   json items = Feed();
   items[4]["publishedAt"] = kNow - 3600000.0;
   FillCandidates(e, items);
@@ -97,7 +97,7 @@ TEST(Ranker, ReasonsAddUpToTheScore) {
 TEST(Ranker, PinnedItemKeepsItsPosition) {
   Engine e;
   FillEvents(e, json::parse(R"([{"type":"share","topics":{"travel":1},"at":1699999990000}])"));
-  ASSERT_TRUE(e.Record().ok());
+  ASSERT_TRUE(e.Record(kNow).ok());
   json items = Feed();
   items[1]["pinned"] = true;
   FillCandidates(e, items);
@@ -131,7 +131,7 @@ TEST(Ranker, SameInputsSameOutput) {
     Engine e;
     e.Configure(R"({"seed": 42})");
     FillEvents(e, json::parse(R"([{"type":"click","topics":{"cooking":1},"at":1699999990000}])"));
-    e.Record();
+    e.Record(kNow);
     FillCandidates(e, Feed());
     e.Rerank(kNow);
     return std::make_pair(e.result().order, e.result().score);

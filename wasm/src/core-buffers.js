@@ -26,6 +26,12 @@ export const REASON_KINDS = Object.freeze([
   'explore', 'fatigue', 'adjustment', 'notPersonalized', 'never', 'pinned',
 ]);
 
+/** Preferences of adjust() in wire order (Preference in profile.h). */
+export const PREFERENCES = Object.freeze(['none', 'more', 'less', 'never']);
+
+/** Creator labels of adjustment/never reasons are encoded as CREATOR_LABEL_BASE - id (types.h). */
+export const CREATOR_LABEL_BASE = -2;
+
 /** Limits enforced on every input (config.h). */
 export const LIMITS = Object.freeze({
   maxItemsPerCall: 10000,

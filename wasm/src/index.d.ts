@@ -80,8 +80,12 @@ export interface PersonalizerConfig {
   contextWeight?: number;
   embeddingWeight?: number;
   affinityScale?: number;
+  /** Events a context needs before it counts half (shrinkage prior, default 8). */
+  contextPrior?: number;
   maxTopics?: number;
   maxCreators?: number;
+  maxContexts?: number;
+  maxContextTopics?: number;
   maxEvents?: number;
   retentionMs?: number;
   eventWeights?: Partial<Record<EventType, number>>;
@@ -158,10 +162,23 @@ export interface InterestEntry {
   lastAt: number;
 }
 
+/** An explicit "show me more / less / never" choice. */
+export type Preference = 'more' | 'less' | 'never';
+
+/** What the profile learnt in one context key, e.g. `intent:commute` or `daypart:morning`. */
+export interface ContextEntry {
+  name: string;
+  /** Decayed number of events seen in this context. */
+  events: number;
+  topics: InterestEntry[];
+}
+
 /** What the profile holds, in plain terms. */
 export interface ProfileView {
   topics: InterestEntry[];
   creators: InterestEntry[];
+  contexts: ContextEntry[];
+  preferences: { topics: Record<string, Preference>; creators: Record<string, Preference> };
   totalEvents: number;
   storedEvents: number;
   lastEventAt: number;
@@ -182,6 +199,11 @@ export declare class Personalizer {
   record(events: InteractionEvent | readonly InteractionEvent[]): number;
   /** Reorders `items`, best first, with reasons. */
   rerank(items: readonly Item[], options?: RerankOptions): RankedItem[];
+  /**
+   * "Show me more / less / never" for a topic or a creator, from the next rerank;
+   * `'none'` clears it. Returns false (and stores nothing) without personalization consent.
+   */
+  adjust(adjustment: ({ topic: string; creatorId?: never } | { creatorId: string; topic?: never }) & { preference: Preference | 'none' }): boolean;
   /** A plain, human-readable view of the profile. */
   profile(options?: { top?: number }): ProfileView;
   /** Portable JSON with a schema version. */

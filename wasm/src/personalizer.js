@@ -2,8 +2,8 @@
 // The public Personalizer. It owns the one Embind EngineCore; everything it
 // returns is plain data that the caller owns.
 import { LocalrankError, throwIfFailed } from './errors.js';
-import { B, KIND, REASON_KINDS } from './core-buffers.js';
-import { normalizeEvents, normalizeItems, contextKeys } from './validate.js';
+import { B, KIND, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE } from './core-buffers.js';
+import { normalizeEvents, normalizeItems, contextKeys, checkName } from './validate.js';
 import { resolveStorage } from './storage.js';
 
 const PROFILE_KEY = 'profile';
@@ -174,7 +174,8 @@ export class Personalizer {
    */
   record(events) {
     this.#alive();
-    const list = normalizeEvents(events, this.#clock(), this.#dim);
+    const now = this.#clock();
+    const list = normalizeEvents(events, now, this.#dim);
     if (!this.#consent.personalization) return 0;
     this.#intern(KIND.TOPIC, list.flatMap((e) => e.topicNames));
     this.#intern(KIND.CREATOR, list.flatMap((e) => (e.creatorId === null ? [] : [e.creatorId])));
@@ -211,7 +212,7 @@ export class Personalizer {
     eng.view(B.E_CONTEXT_OFFSETS, n + 1).set(cOff);
     eng.view(B.E_CONTEXT_IDS, nc).set(cIds);
     eng.view(B.E_EMBEDDINGS, emb.length).set(emb);
-    throwIfFailed(eng.record());
+    throwIfFailed(eng.record(now));
     this.#scheduleSave();
     return n;
   }
@@ -296,11 +297,42 @@ export class Personalizer {
   }
 
   #label(kind, id, personal) {
-    if (kind === 'topic') return this.#names[KIND.TOPIC][id] ?? '';
+    if ((kind === 'adjustment' || kind === 'never') && id <= CREATOR_LABEL_BASE) {
+      return this.#names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
+    }
+    if (kind === 'topic' || kind === 'adjustment' || kind === 'never') return this.#names[KIND.TOPIC][id] ?? '';
     if (kind === 'creator') return this.#names[KIND.CREATOR][id] ?? '';
     if (kind === 'context' && id >= 0) return this.#names[KIND.CONTEXT][id] ?? '';
     if (kind === 'notPersonalized' && !personal) return 'personalization is not consented';
     return REASON_LABELS[/** @type {keyof typeof REASON_LABELS} */ (kind)] ?? kind;
+  }
+
+  /**
+   * An explicit "show me more / less / never" for a topic or a creator, acting
+   * from the next rerank. `preference: 'none'` clears an earlier choice.
+   * 'more'/'less' shift an item's score by +/-0.5 times the topic's share in it
+   * (+/-0.5 for its creator); 'never' sinks matching items below all others,
+   * flagged with a `never` reason.
+   * @param {{topic?: string, creatorId?: string, preference: 'more'|'less'|'never'|'none'}} adjustment
+   */
+  adjust(adjustment) {
+    this.#alive();
+    if (adjustment === null || typeof adjustment !== 'object') throw new TypeError('adjust expects { topic | creatorId, preference }');
+    const { topic, creatorId, preference } = /** @type {any} */ (adjustment);
+    if ((topic === undefined) === (creatorId === undefined)) {
+      throw new LocalrankError('INVALID_ARGUMENT', 'adjust needs exactly one of topic or creatorId', { field: 'adjust' });
+    }
+    const pref = PREFERENCES.indexOf(preference);
+    if (pref < 0) {
+      throw new LocalrankError('INVALID_ARGUMENT', `adjust.preference must be one of ${PREFERENCES.join(', ')}`, { field: 'adjust.preference' });
+    }
+    const kind = topic !== undefined ? KIND.TOPIC : KIND.CREATOR;
+    const name = checkName(topic ?? creatorId, topic !== undefined ? 'adjust.topic' : 'adjust.creatorId', -1, 'INVALID_ARGUMENT');
+    if (!this.#consent.personalization) return false;
+    this.#intern(kind, [name]);
+    throwIfFailed(this.#engine.adjust(kind, this.#idOf(kind, name), pref));
+    this.#scheduleSave();
+    return true;
   }
 
   /**

@@ -53,14 +53,20 @@ struct Config {
   double w_topic = 1.0;
   double w_creator = 0.6;
   double w_freshness = 0.2;
-  double w_context = 0.5;
+  double w_context = 1.0;
   double w_embedding = 0.5;
   /// Affinity that maps to tanh(1): how much evidence makes a strong interest.
   double affinity_scale = 3.0;
 
+  /// Prior weight (in events) that pulls a context's affinities towards the
+  /// global profile: a context with this many events counts half.
+  double context_prior = 8.0;
+
   // Bounded memory and data minimisation.
   int max_topics = 500;
   int max_creators = 500;
+  int max_contexts = 64;
+  int max_context_topics = 100;
   int max_events = 2000;
   double retention_ms = 90 * kMsPerDay;
 

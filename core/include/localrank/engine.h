@@ -15,7 +15,9 @@
 namespace localrank {
 
 /// Current profile schema version written by ExportJson.
-constexpr int kProfileSchemaVersion = 1;
+/// v1: topics, creators, events. v2 adds contexts, preferences and the user
+/// vector (v1 data is migrated on import).
+constexpr int kProfileSchemaVersion = 2;
 
 /// One person's personalizer: configuration, name tables, profile and the
 /// reusable batch buffers. All state a caller can change goes through methods
@@ -40,8 +42,11 @@ class Engine {
 
   /// Ranks candidates() with options(). On error, result() is empty.
   Status Rerank(double now);
-  /// Validates every event in events(), then applies them all (or none).
-  Status Record();
+  /// Validates every event in events(), then applies them all (or none), and
+  /// enforces caps and retention at `now`.
+  Status Record(double now);
+  /// Sets an explicit preference for a topic or creator id (kNone clears it).
+  Status Adjust(NameKind kind, std::int32_t id, Preference preference);
 
   const Profile& profile() const { return profile_; }
 

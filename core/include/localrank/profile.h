@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -61,23 +62,93 @@ struct StoredEvent {
   double weight = 0.0;  ///< affinity delta actually applied
 };
 
+/// An explicit "show me more / less / never" choice for a topic or creator.
+enum class Preference : std::int32_t { kNone = 0, kMore = 1, kLess = 2, kNever = 3 };
+const char* PreferenceName(Preference p);
+bool ParsePreference(std::string_view name, Preference* out);
+
+/// Score shift of "more" / "less" for a topic (times its share in the item) or
+/// a creator: half the contribution of a saturated interest.
+constexpr double kAdjustStep = 0.5;
+
+/// What the profile learnt within one context key (e.g. "intent:commute").
+struct ContextStats {
+  Decayed weight;  ///< decayed count of events seen in this context
+  std::unordered_map<std::uint32_t, Affinity> topics;
+};
+
+/// One event, as the profile sees it (already validated; ids are interned).
+struct EventView {
+  EventType type = EventType::kClick;
+  double at = 0.0;
+  double dwell_ms = 0.0;
+  double expected_ms = 0.0;
+  std::int32_t creator = -1;
+  const std::int32_t* topic_ids = nullptr;
+  const float* topic_weights = nullptr;
+  int topic_count = 0;
+  const std::int32_t* context_ids = nullptr;
+  int context_count = 0;
+  const float* embedding = nullptr;  ///< `dim` floats, or null
+};
+
 /// The on-device interest profile. Names are ids of the engine's interners.
 class Profile {
  public:
   std::unordered_map<std::uint32_t, Affinity> topics;
   std::unordered_map<std::uint32_t, Affinity> creators;
+  std::unordered_map<std::uint32_t, ContextStats> contexts;
+  std::unordered_map<std::uint32_t, Preference> topic_prefs;
+  std::unordered_map<std::uint32_t, Preference> creator_prefs;
+  /// Decayed user embedding (empty when dim = 0); `user_vector_at` is its time.
+  std::vector<float> user_vector;
+  double user_vector_at = 0.0;
   std::deque<StoredEvent> events;
   double last_event_at = 0.0;
   std::uint64_t total_events = 0;
 
-  /// Applies one event (already validated). `topic_*` point at the event's topics.
-  void Apply(const Config& c, EventType type, double at, double dwell_ms, double expected_ms,
-             std::int32_t creator, const std::int32_t* topic_ids, const float* topic_weights,
-             int topic_count);
+  /// Applies one validated event.
+  void Apply(const Config& c, const EventView& e);
+  /// Enforces caps and retention at `now`: drops events older than the
+  /// retention period and evicts the least useful topics, creators and
+  /// contexts beyond their caps.
+  void Prune(const Config& c, double now);
 
   /// Affinity of a topic (blended, unbounded), 0 when unknown.
   double TopicAffinity(const Config& c, std::uint32_t topic, double now) const;
   double CreatorAffinity(const Config& c, std::uint32_t creator, double now) const;
+  /// Precomputed per rerank: how the active contexts reweight topics.
+  struct ContextLens {
+    struct Entry {
+      const ContextStats* stats;
+      double lambda;  ///< weight / (weight + prior): trust in this context
+      double rescale; ///< global positive mass / this context's positive mass
+      std::uint32_t id;
+    };
+    std::vector<Entry> entries;
+    double lambda_sum = 0.0;
+    bool empty() const { return entries.empty(); }
+  };
+  ContextLens MakeContextLens(const Config& c, const std::int32_t* context_ids, int context_count, double now) const;
+  /// Topic affinity as seen through the active contexts. A context's own
+  /// affinities are rescaled to the global profile's magnitude (so "all of
+  /// your workout reading is fitness" counts as a larger share than globally),
+  /// then shrunk towards the global affinity by lambda, so sparse contexts
+  /// stay close to the global profile.
+  double ContextTopicAffinity(const Config& c, const ContextLens& lens, std::uint32_t topic, double global,
+                              double now) const;
+  /// Cosine similarity of the decayed user vector and `embedding` (0 when unknown).
+  double EmbeddingSimilarity(const float* embedding, int dim) const;
+
+  /// The affinity that maps to tanh(1) when scoring: the configured
+  /// affinity_scale, or the strongest positive topic (creator) affinity when
+  /// larger, so a heavy user's interests keep their relative strengths
+  /// instead of all saturating.
+  double TopicScale(const Config& c, double now) const;
+  double CreatorScale(const Config& c, double now) const;
+
+  Preference TopicPreference(std::uint32_t topic) const;
+  Preference CreatorPreference(std::uint32_t creator) const;
 
   bool empty() const { return topics.empty() && creators.empty(); }
   void Clear();

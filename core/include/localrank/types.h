@@ -104,6 +104,11 @@ enum class ReasonKind : std::int32_t {
 };
 const char* ReasonKindName(ReasonKind kind);
 
+/// Reason labels are ids in the topic table, except for creators in
+/// kAdjustment / kNever reasons: those are encoded as kCreatorLabelBase - id
+/// (always <= -2). kCreator reasons carry the creator id itself.
+constexpr std::int32_t kCreatorLabelBase = -2;
+
 /// Ranking output: order[r] is the input index of the item at rank r; the
 /// other arrays are indexed by rank.
 struct RankResult {
