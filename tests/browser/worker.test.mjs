@@ -15,7 +15,7 @@ let browser, server, site;
 
 before(async () => {
   site = mkdtempSync(join(tmpdir(), 'localrank-worker-site-'));
-  writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><title>worker</title><script type="module" src="/page.mjs"></script>');
+  writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><title>worker</title><link rel="icon" href="data:,"><script type="module" src="/page.mjs"></script>');
   writeFileSync(join(site, 'page.mjs'), [
     "import * as lr from '/localrank/dist/worker.mjs';",
     'window.lr = lr;',

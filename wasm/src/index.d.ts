@@ -118,9 +118,12 @@ export interface PersonalizerOptions {
   config?: PersonalizerConfig;
   /** Event handlers registered before the stored profile is loaded. */
   on?: Partial<Record<PersonalizerEventName, (detail: any) => void>>;
-  /** Where the .wasm is (a URL), instead of next to the module. */
+  /**
+   * Where the .wasm is, instead of next to the module. Browsers: a URL (relative
+   * to the page). Node: a URL, a `file:` URL string or a file path.
+   */
   wasmUrl?: string | URL;
-  /** The .wasm bytes, instead of loading them. */
+  /** The .wasm bytes, instead of loading them (e.g. from your own cache). */
   wasmBinary?: ArrayBuffer | Uint8Array;
 }
 
