@@ -56,9 +56,12 @@ test('worker: liking cooking raises the cooking item, computed in a module Worke
     const before = (await p.rerank(items)).map((r) => r.id);
     const stored = await p.record([{ type: 'like', topics: { cooking: 1 } }, { type: 'click', topics: ['cooking'] }]);
     const ranked = await p.rerank(items);
+    const adjusted = await p.adjust({ topic: 'sports', preference: 'never' });
+    const afterNever = (await p.rerank(items)).map((r) => r.id);
     const profile = await p.profile();
     await p.dispose();
-    return { before, stored, after: ranked.map((r) => r.id), reasons: ranked.find((r) => r.id === 'c').reasons.map((x) => x.kind), topics: profile.topics.map((t) => t.name) };
+    return { before, stored, after: ranked.map((r) => r.id), reasons: ranked.find((r) => r.id === 'c').reasons.map((x) => x.kind),
+      adjusted, afterNever, topics: profile.topics.map((t) => t.name) };
   });
   const worker = await workerStarted;
   assert.match(worker.url(), /\/localrank\/dist\/worker-thread\.mjs$/);
@@ -67,6 +70,8 @@ test('worker: liking cooking raises the cooking item, computed in a module Worke
   assert.ok(result.after.indexOf('c') < 2, `the cooking item rose: ${JSON.stringify(result)}`);
   assert.ok(result.reasons.includes('topic'));
   assert.deepEqual(result.topics, ['cooking']);
+  assert.equal(result.adjusted, true);
+  assert.equal(result.afterNever.at(-1), 'a', '"never" on sports sinks the sports item');
   await assertClean(page, problems);
   await page.close();
 });

@@ -30,7 +30,11 @@ async function main(): Promise<void> {
   const stored: number = p.record(events);
   const ranked: RankedItem[] = p.rerank(items, { strength: 1, diversity: 0.3, exploration: 0, calibration: true, context: { hour: 8 } });
   for (const r of ranked) console.log(r.id, r.score.toFixed(2), r.originalIndex, r.reasons.map((x) => `${x.kind}:${x.label}`), r.propensity ?? 1);
+  const adjusted: boolean = p.adjust({ topic: 'politics', preference: 'never' });
+  // @ts-expect-error adjust takes a topic or a creatorId, not both
+  p.adjust({ topic: 'politics', creatorId: 'c1', preference: 'less' });
   const view: ProfileView = p.profile({ top: 5 });
+  console.log(adjusted, view.preferences.topics['politics']);
   console.log(stored, view.topics[0]?.name, view.consent.personalization);
   p.importProfile(p.exportProfile());
   const off = p.on('error', (e) => console.error(e));
@@ -53,6 +57,8 @@ async function main(): Promise<void> {
   const n: number = await w.record({ type: 'like', topics: ['cooking'] });
   const wr: RankedItem[] = await w.rerank(items, { strength: 0.5 });
   const wp: ProfileView = await w.profile();
+  const wAdjusted: boolean = await w.adjust({ creatorId: 'c1', preference: 'more' });
+  console.log(wAdjusted);
   await w.importProfile(await w.exportProfile());
   await w.flush();
   w.on('profile-reset', () => {});

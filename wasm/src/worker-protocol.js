@@ -10,7 +10,7 @@ import { LocalrankError } from './errors.js';
  * a method to Personalizer means adding its name here (and to worker.d.ts).
  */
 export const WORKER_METHODS = Object.freeze([
-  'record', 'rerank', 'profile', 'exportProfile', 'importProfile', 'flush',
+  'record', 'rerank', 'adjust', 'profile', 'exportProfile', 'importProfile', 'flush',
 ]);
 
 /**

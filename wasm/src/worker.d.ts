@@ -10,7 +10,7 @@ export type {
 } from './index.js';
 
 /** Names of the Personalizer methods that a {@link WorkerPersonalizer} forwards to its worker. */
-export type ForwardedMethod = 'record' | 'rerank' | 'profile' | 'exportProfile' | 'importProfile' | 'flush';
+export type ForwardedMethod = 'record' | 'rerank' | 'adjust' | 'profile' | 'exportProfile' | 'importProfile' | 'flush';
 
 /** The forwarded method names, as sent over postMessage. */
 export declare const WORKER_METHODS: readonly ForwardedMethod[];
