@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
-import { build as viteBuild } from 'vite';
+import { build as viteBuild, createServer as viteServer } from 'vite';
 import { launch, watchProblems, watchCsp, cspViolations } from '../browser/browser.mjs';
-import { serveStatic } from '../browser/static-server.mjs';
+import { serveStatic, STRICT_CSP } from '../browser/static-server.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const APP = fileURLToPath(new URL('./app', import.meta.url));
@@ -43,24 +43,32 @@ function freshApp(name) {
 /** Serves a build under the strict CSP, loads it, and returns what the page reported. */
 async function runPage(dist) {
   const server = await serveStatic({ mounts: { '/': dist } });
+  try {
+    return await loadPage(server.base, server.cspReports);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Loads the app page at `base`, waits for its result, and collects problems. */
+async function loadPage(base, reports) {
   const page = await browser.context.newPage();
   const problems = watchProblems(page);
   const workers = [];
   page.on('worker', (w) => workers.push(w.url()));
   await watchCsp(page);
   try {
-    await page.goto(server.base);
+    await page.goto(base);
     await page.waitForSelector('body[data-done="true"]', { state: 'attached', timeout: 30000 });
     return {
       result: await page.evaluate(() => /** @type {any} */ (window).__result),
       violations: await cspViolations(page),
       problems,
       workers,
-      reports: server.cspReports,
+      reports,
     };
   } finally {
     await page.close();
-    await server.close();
   }
 }
 
@@ -86,6 +94,21 @@ test('Vite: the packed package builds with no configuration and reranks under a 
   const run = await runPage(join(dir, 'dist'));
   assertReranked(run);
   assert.match(run.workers[0], /\/assets\/worker-thread-[\w-]+\.js$/, 'Vite bundled the worker script itself');
+});
+
+test('Vite dev server: the installed package runs unconfigured (pre-bundled dependency), also in a worker', async () => {
+  const dir = freshApp('vite-dev-app');
+  const server = await viteServer({
+    root: dir, configFile: false, logLevel: 'warn',
+    server: { host: '127.0.0.1', port: 0, strictPort: false, headers: { 'Content-Security-Policy': STRICT_CSP } },
+  });
+  await server.listen();
+  try {
+    const run = await loadPage(server.resolvedUrls.local[0], []);
+    assertReranked(run);
+  } finally {
+    await server.close();
+  }
 });
 
 test('esbuild: the packed package bundles with the worker as a second entry and an explicit wasmUrl', async () => {
