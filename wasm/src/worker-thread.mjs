@@ -14,7 +14,7 @@ const scope = /** @type {any} */ (globalThis);
 const CREATE_ID = 0;
 const methods = new Set(WORKER_METHODS);
 
-/** @type {import('./index').Personalizer | null} */
+/** @type {import('./personalizer.js').Personalizer | null} */
 let personalizer = null;
 /** The page's clock at the time of the call being run (options.now in the page). */
 let stamp = Date.now();
@@ -120,7 +120,7 @@ scope.addEventListener('message', (/** @type {MessageEvent} */ ev) => {
     case 'subscribe':
       if (!subscribed.has(msg.name)) {
         subscribed.add(msg.name);
-        ready.then(() => personalizer?.on(msg.name, (detail) => forwardEvent(msg.name, detail)));
+        ready.then(() => personalizer?.on(msg.name, (/** @type {unknown} */ detail) => forwardEvent(msg.name, detail)));
       }
       break;
     case 'storage-result': {

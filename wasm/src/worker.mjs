@@ -263,7 +263,7 @@ for (const name of WORKER_METHODS) {
  * `createPersonalizer`, plus `worker` (a Worker or URL to use instead of the
  * bundled script). `now`, `on` handlers and a custom `storage` adapter stay in
  * the page: the worker asks for them by message.
- * @param {import('./worker').WorkerPersonalizerOptions} [options]
+ * @param {import('./worker.js').WorkerPersonalizerOptions} [options]
  * @returns {Promise<WorkerPersonalizer>}
  */
 export async function createWorkerPersonalizer(options = {}) {
