@@ -154,6 +154,41 @@ test('worker: the page clock stamps events and a page-side storage adapter keeps
   await page.close();
 });
 
+test('worker: events reach page handlers (profile-reset on unreadable data, error on a failed autosave) and storage errors cross back', async () => {
+  const { page, problems } = await openPage();
+  const result = await page.evaluate(async () => {
+    const { createWorkerPersonalizer, LocalrankError } = /** @type {any} */ (window).lr;
+    const resets = [];
+    let failSaves = false;
+    const storage = {
+      get: () => '{"schema":"localrank.profile","version":1,"topics":"not a list"}',
+      set: () => { if (failSaves) throw new Error('quota exceeded'); },
+      delete: () => {},
+    };
+    const p = await createWorkerPersonalizer({
+      consent: { personalization: true }, storage, autosaveMs: 5, on: { 'profile-reset': (d) => resets.push(d) },
+    });
+    failSaves = true;
+    const autosaveError = new Promise((resolve) => p.on('error', resolve));
+    await p.record({ type: 'like', topics: ['cooking'] });
+    const event = await autosaveError;
+    const flushError = await p.flush().then(() => null, (e) => ({ isLocalrankError: e instanceof LocalrankError, code: e.code, message: e.message }));
+    await p.dispose();
+    return {
+      resets: resets.map((d) => typeof d.reason === 'string' && d.reason.length > 0 && typeof d.code === 'string'),
+      event: { isLocalrankError: event instanceof LocalrankError, code: event.code },
+      flushError,
+    };
+  });
+  assert.deepEqual(result.resets, [true], 'one profile-reset with a reason and a code, seen by the handler given at creation');
+  assert.deepEqual(result.event, { isLocalrankError: true, code: 'STORAGE_FAILED' });
+  assert.equal(result.flushError.code, 'STORAGE_FAILED');
+  assert.ok(result.flushError.isLocalrankError);
+  assert.match(result.flushError.message, /quota exceeded/);
+  await assertClean(page, problems);
+  await page.close();
+});
+
 test('worker: typed-array embeddings are copied to the worker, the caller keeps its arrays', async () => {
   const { page, problems } = await openPage();
   const result = await page.evaluate(async () => {
