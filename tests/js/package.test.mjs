@@ -51,6 +51,8 @@ test('localrank/worker in Node: importing works, creating explains that Web Work
   assert.equal(workerEntry.LocalrankError, esm.LocalrankError);
   await assert.rejects(workerEntry.createWorkerPersonalizer(), (e) => e instanceof TypeError && /needs Web Workers/.test(e.message));
   await assert.rejects(workerEntry.createWorkerPersonalizer({ worker: 42 }), TypeError);
+  await assert.rejects(workerEntry.createWorkerPersonalizer({ worker: '/w.mjs', wasmUrl: 'x.wasm' }), (e) => e instanceof TypeError && /needs Web Workers/.test(e.message));
+  await assert.rejects(workerEntry.createWorkerPersonalizer({ worker: { postMessage() {} } }), /options\.worker must be/);
 });
 
 test('wasmBinary and wasmUrl load the core explicitly in Node', async () => {

@@ -25,16 +25,16 @@ function startBundledWorker() {
  * @returns {Worker}
  */
 function startWorker(option) {
-  if (option === undefined) {
+  const w = /** @type {any} */ (option);
+  if (w && typeof w === 'object' && !(w instanceof URL)) {
+    if (typeof w.postMessage === 'function' && typeof w.addEventListener === 'function' && typeof w.terminate === 'function') {
+      return /** @type {Worker} */ (w);
+    }
+  } else if (option === undefined || typeof option === 'string' || option instanceof URL) {
     if (typeof Worker !== 'function') {
       throw new TypeError('localrank/worker needs Web Workers (a browser); in Node use createPersonalizer from "localrank"');
     }
-    return startBundledWorker();
-  }
-  if (typeof option === 'string' || option instanceof URL) return new Worker(option, { type: 'module' });
-  const w = /** @type {any} */ (option);
-  if (w && typeof w.postMessage === 'function' && typeof w.addEventListener === 'function' && typeof w.terminate === 'function') {
-    return /** @type {Worker} */ (w);
+    return option === undefined ? startBundledWorker() : new Worker(option, { type: 'module' });
   }
   throw new TypeError('options.worker must be a Worker running localrank\'s worker-thread.mjs, or its URL');
 }
@@ -278,9 +278,14 @@ export async function createWorkerPersonalizer(options = {}) {
   /** @type {Record<string, any>} */
   const sent = { ...rest };
   if (typeof storage === 'string') sent.storage = storage;
-  // The worker resolves URLs against its own script, so make them absolute here.
-  if (sent.wasmUrl !== undefined) sent.wasmUrl = absoluteUrl(sent.wasmUrl);
   const worker = startWorker(workerOption);
+  // The worker resolves URLs against its own script, so make them absolute here.
+  try {
+    if (sent.wasmUrl !== undefined) sent.wasmUrl = absoluteUrl(sent.wasmUrl);
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
   const p = new WorkerPersonalizer(worker, now ?? Date.now, pageStorage);
   for (const [name, fn] of Object.entries(on ?? {})) p.on(name, fn);
   try {
