@@ -23,7 +23,10 @@ p.dispose();
 console.log('esm ok');
 JS
 cat > cjs.cjs <<'JS'
-const { createPersonalizer } = require('localrank');
+const { createPersonalizer, LocalrankError, ErrorCode, LIMITS } = require('localrank');
+if (typeof LocalrankError !== 'function' || ErrorCode.DUPLICATE_ID !== 'DUPLICATE_ID' || !(LIMITS.maxItemsPerCall > 0)) {
+  throw new Error('CJS: LocalrankError, ErrorCode and LIMITS must be available synchronously');
+}
 createPersonalizer({ consent: { personalization: true }, autosaveMs: 0 }).then((p) => {
   p.record({ type: 'like', topics: { cooking: 1 } });
   const r = p.rerank([{ id: 'a', topics: ['sports'] }, { id: 'b', topics: ['cooking'] }]);

@@ -34,3 +34,19 @@ export function watchProblems(page) {
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   return problems;
 }
+
+/**
+ * Records the page's Content-Security-Policy violations (securitypolicyviolation
+ * events); read them with `cspViolations(page)`. Call before page.goto.
+ * @param {import('playwright-core').Page} page
+ */
+export async function watchCsp(page) {
+  await page.addInitScript(() => {
+    const list = /** @type {string[]} */ ([]);
+    /** @type {any} */ (window).__cspViolations = list;
+    document.addEventListener('securitypolicyviolation', (e) => list.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline/eval'}`));
+  });
+}
+
+/** @param {import('playwright-core').Page} page @returns {Promise<string[]>} */
+export const cspViolations = (page) => page.evaluate(() => /** @type {any} */ (window).__cspViolations ?? []);

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 
+/** Marks every LocalrankError, whichever copy of this module made it. */
+const BRAND = Symbol.for('localrank.LocalrankError');
+
 /**
  * The error every localrank call throws for bad input or a refused operation.
  * `code` is stable (see docs/api.md); `field` names the offending input, e.g.
@@ -20,6 +23,17 @@ export class LocalrankError extends Error {
     this.field = details.field ?? '';
     /** @type {number} */
     this.index = details.index ?? -1;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /**
+   * `e instanceof LocalrankError` holds for errors from any copy of this module:
+   * the CommonJS entry's synchronous exports are a separate copy of this class.
+   * @param {unknown} value
+   */
+  static [Symbol.hasInstance](value) {
+    if (this !== LocalrankError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && /** @type {any} */ (value)[BRAND] === true;
   }
 }
 

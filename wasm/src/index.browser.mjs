@@ -16,7 +16,12 @@ const cache = new Map();
 function loadCore(o) {
   if (o.wasmBinary) return createLocalrankCore({ wasmBinary: o.wasmBinary });
   const href = String(o.wasmUrl ?? new URL('./localrank_core.wasm', import.meta.url).href);
-  if (!cache.has(href)) cache.set(href, createLocalrankCore({ locateFile: () => href }));
+  if (!cache.has(href)) {
+    const loading = createLocalrankCore({ locateFile: () => href });
+    cache.set(href, loading);
+    // A failed load (offline, 404) must not stick: the next call tries again.
+    loading.catch(() => cache.delete(href));
+  }
   return /** @type {Promise<any>} */ (cache.get(href));
 }
 

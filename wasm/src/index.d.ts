@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Public types of localrank. Hand-written (Emscripten 3.1.6 has no --emit-tsd);
-// checked by tests/js/types.test.mjs with `tsc --strict`.
+// checked by tests/types (tsc --strict, nodenext and bundler resolution).
+
+declare global {
+  // Lets these types compile with lib es2022 too (no esnext.disposable needed);
+  // identical to the declarations in TypeScript's own lib, so the two merge.
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+    readonly asyncDispose: unique symbol;
+  }
+}
 
 /** Topics of an item or event: `{ name: weight }` or a list of names (weight 1 each). */
 export type Topics = Record<string, number> | readonly string[];
@@ -109,9 +118,12 @@ export interface PersonalizerOptions {
   config?: PersonalizerConfig;
   /** Event handlers registered before the stored profile is loaded. */
   on?: Partial<Record<PersonalizerEventName, (detail: any) => void>>;
-  /** Where the .wasm is (a URL), instead of next to the module. */
+  /**
+   * Where the .wasm is, instead of next to the module. Browsers: a URL (relative
+   * to the page). Node: a URL, a `file:` URL string or a file path.
+   */
   wasmUrl?: string | URL;
-  /** The .wasm bytes, instead of loading them. */
+  /** The .wasm bytes, instead of loading them (e.g. from your own cache). */
   wasmBinary?: ArrayBuffer | Uint8Array;
 }
 

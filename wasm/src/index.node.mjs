@@ -14,15 +14,33 @@ const cache = new Map();
 /** @param {Record<string, any>} o */
 async function loadCore(o) {
   if (o.wasmBinary) return createLocalrankCore({ wasmBinary: o.wasmBinary });
-  const url = o.wasmUrl ? new URL(String(o.wasmUrl), import.meta.url) : new URL('./localrank_core.wasm', import.meta.url);
+  const url = await wasmLocation(o.wasmUrl);
   const cacheKey = url.href;
   if (!cache.has(cacheKey)) {
-    cache.set(cacheKey, (async () => {
+    const loading = (async () => {
       const { readFile } = await import('node:fs/promises');
       return createLocalrankCore({ wasmBinary: await readFile(url) });
-    })());
+    })();
+    cache.set(cacheKey, loading);
+    // A failed load (missing file) must not stick: the next call tries again.
+    loading.catch(() => cache.delete(cacheKey));
   }
   return /** @type {Promise<any>} */ (cache.get(cacheKey));
+}
+
+/**
+ * `wasmUrl` in Node: a URL object or `file:` URL string, or a file path
+ * (relative to the working directory). Default: next to this module.
+ * @param {unknown} option
+ * @returns {Promise<URL>}
+ */
+async function wasmLocation(option) {
+  if (option === undefined || option === null) return new URL('./localrank_core.wasm', import.meta.url);
+  if (option instanceof URL) return option;
+  const text = String(option);
+  if (/^file:/i.test(text)) return new URL(text);
+  const { pathToFileURL } = await import('node:url');
+  return pathToFileURL(text);
 }
 
 /**

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+// `localrank/worker`: the Personalizer in a Web Worker, off the main thread.
+// Same methods, each returning a promise. The page keeps the clock, the event
+// handlers and any custom storage adapter; the worker keeps the core.
+import { LocalrankError } from './errors.js';
+import { resolveStorage } from './storage.js';
+import { WORKER_METHODS, errorFromWire, errorToWire } from './worker-protocol.js';
+
+export { LocalrankError, ErrorCode } from './errors.js';
+export { LIMITS, EVENT_TYPES } from './core-buffers.js';
+export { WORKER_METHODS } from './worker-protocol.js';
+
+/**
+ * The worker this package ships. Written as one expression on purpose: Vite,
+ * webpack 5 and Parcel recognise `new Worker(new URL('…', import.meta.url), {type: 'module'})`
+ * and bundle the script (and the .wasm it loads) as a worker entry.
+ * @returns {Worker}
+ */
+function startBundledWorker() {
+  return new Worker(new URL('./worker-thread.mjs', import.meta.url), { type: 'module' });
+}
+
+/**
+ * @param {unknown} option
+ * @returns {Worker}
+ */
+function startWorker(option) {
+  const w = /** @type {any} */ (option);
+  if (w && typeof w === 'object' && !(w instanceof URL)) {
+    if (typeof w.postMessage === 'function' && typeof w.addEventListener === 'function' && typeof w.terminate === 'function') {
+      return /** @type {Worker} */ (w);
+    }
+  } else if (option === undefined || typeof option === 'string' || option instanceof URL) {
+    if (typeof Worker !== 'function') {
+      throw new TypeError('localrank/worker needs Web Workers (a browser); in Node use createPersonalizer from "localrank"');
+    }
+    return option === undefined ? startBundledWorker() : new Worker(option, { type: 'module' });
+  }
+  throw new TypeError('options.worker must be a Worker running localrank\'s worker-thread.mjs, or its URL');
+}
+
+/** @param {unknown} url */
+function absoluteUrl(url) {
+  const base = /** @type {any} */ (globalThis).document?.baseURI ?? /** @type {any} */ (globalThis).location?.href;
+  return new URL(String(url), base).href;
+}
+
+/** @type {(self: WorkerPersonalizer, method: string, args: unknown[]) => Promise<any>} */
+let callMethod;
+/** @type {(self: WorkerPersonalizer, options: Record<string, any>) => Promise<void>} */
+let startPersonalizer;
+
+/**
+ * A Personalizer running in a Web Worker. Created by {@link createWorkerPersonalizer};
+ * every forwarded method returns a promise of what the Personalizer method returns.
+ */
+export class WorkerPersonalizer {
+  #worker;
+  #now;
+  /** @type {ReturnType<typeof resolveStorage> | null} */
+  #storage;
+  /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} */
+  #pending = new Map();
+  /** @type {Map<string, Set<(detail: any) => void>>} */
+  #handlers = new Map();
+  #nextId = 1;
+  /** Why calls are refused (set by dispose or a worker failure), or null while usable. @type {Error | null} */
+  #closed = null;
+  /** @type {Promise<void> | null} */
+  #disposing = null;
+  #started = false;
+
+  /**
+   * @internal Use {@link createWorkerPersonalizer}.
+   * @param {Worker} worker @param {() => number} now @param {ReturnType<typeof resolveStorage> | null} storage
+   */
+  constructor(worker, now, storage) {
+    this.#worker = worker;
+    this.#now = now;
+    this.#storage = storage;
+    worker.addEventListener('message', (ev) => this.#onMessage(/** @type {MessageEvent} */ (ev).data));
+    worker.addEventListener('error', (ev) => {
+      const e = /** @type {ErrorEvent} */ (ev);
+      e.preventDefault?.();
+      this.#fail(new Error(`the localrank worker failed: ${e.message || 'it could not be loaded (check its URL, MIME type and the worker-src/script-src CSP)'}`));
+    });
+    worker.addEventListener('messageerror', () => this.#fail(new Error('the localrank worker sent a message that could not be read')));
+    for (const name of WORKER_METHODS) {
+      if (!name.includes('.')) continue;
+      // `consent.set` becomes this.consent.set(...)
+      const parts = name.split('.');
+      /** @type {any} */
+      let obj = this;
+      for (const part of parts.slice(0, -1)) obj = obj[part] ??= {};
+      obj[parts[parts.length - 1]] = (/** @type {unknown[]} */ ...args) => this.#call(name, args);
+    }
+  }
+
+  static {
+    callMethod = (self, method, args) => self.#call(method, args);
+    startPersonalizer = (self, options) => self.#start(options);
+  }
+
+  /**
+   * Sends the create message; resolves when the worker's personalizer exists.
+   * Handlers registered so far are subscribed before the stored profile loads.
+   * @param {Record<string, any>} options
+   * @returns {Promise<void>}
+   */
+  #start(options) {
+    this.#started = true;
+    const events = [...this.#handlers.keys()];
+    const message = { kind: 'create', options, events, proxyStorage: this.#storage !== null, stamp: this.#now() };
+    const done = this.#expect(0);
+    try {
+      this.#worker.postMessage(message);
+    } catch (e) {
+      this.#pending.delete(0);
+      throw new TypeError(`options must be cloneable to reach the worker: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return done;
+  }
+
+  /** @param {number} id */
+  #expect(id) {
+    return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+  }
+
+  /** @param {string} method @param {unknown[]} args */
+  #call(method, args) {
+    if (this.#closed) return Promise.reject(this.#closed);
+    let stamp;
+    try {
+      stamp = this.#now();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const id = this.#nextId++;
+    const done = this.#expect(id);
+    try {
+      // Inputs are copied, not transferred: the caller keeps its arrays intact.
+      this.#worker.postMessage({ kind: 'call', id, method, args, stamp });
+    } catch (e) {
+      this.#pending.delete(id);
+      return Promise.reject(new TypeError(`${method}: arguments must be cloneable to reach the worker: ${e instanceof Error ? e.message : String(e)}`));
+    }
+    return done;
+  }
+
+  /** @param {any} msg */
+  #onMessage(msg) {
+    switch (msg?.kind) {
+      case 'result': {
+        const p = this.#pending.get(msg.id);
+        this.#pending.delete(msg.id);
+        if (msg.ok) p?.resolve(msg.value);
+        else p?.reject(errorFromWire(msg.error));
+        break;
+      }
+      case 'event': {
+        const detail = msg.detail.error ? errorFromWire(msg.detail.error) : msg.detail.value;
+        for (const fn of this.#handlers.get(msg.name) ?? []) {
+          try {
+            fn(detail);
+          } catch (e) {
+            // A failing handler must not stop the others or the worker's replies.
+            queueMicrotask(() => { throw e; });
+          }
+        }
+        break;
+      }
+      case 'storage':
+        this.#storageRequest(msg);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** @param {{id: number, op: 'get'|'set'|'delete', key: string, value?: string}} msg */
+  async #storageRequest(msg) {
+    const s = this.#storage;
+    try {
+      if (!s) throw new TypeError('no storage adapter in the page');
+      const value = msg.op === 'get' ? await s.get(msg.key) : msg.op === 'set' ? await s.set(msg.key, /** @type {string} */ (msg.value)) : await s.delete(msg.key);
+      this.#worker.postMessage({ kind: 'storage-result', id: msg.id, ok: true, value: value ?? null });
+    } catch (e) {
+      if (!this.#closed) this.#worker.postMessage({ kind: 'storage-result', id: msg.id, ok: false, error: errorToWire(e) });
+    }
+  }
+
+  /** @param {Error} reason */
+  #fail(reason) {
+    if (!this.#closed) this.#closed = reason;
+    for (const p of this.#pending.values()) p.reject(reason);
+    this.#pending.clear();
+    this.#worker.terminate();
+  }
+
+  /**
+   * Subscribes to a Personalizer event ('profile-reset', 'error', ...); the
+   * handler runs in the page. Returns an unsubscribe function.
+   * @param {string} name
+   * @param {(detail: any) => void} handler
+   * @returns {() => void}
+   */
+  on(name, handler) {
+    if (typeof name !== 'string') throw new TypeError('event name must be a string');
+    if (typeof handler !== 'function') throw new TypeError('handler must be a function');
+    let set = this.#handlers.get(name);
+    if (!set) {
+      set = new Set();
+      this.#handlers.set(name, set);
+      if (this.#started && !this.#closed) this.#worker.postMessage({ kind: 'subscribe', name });
+    }
+    set.add(handler);
+    return () => { set.delete(handler); };
+  }
+
+  /**
+   * Releases the core and stops the worker. Calls already sent finish first;
+   * later calls reject with `DISPOSED`. Does not save: `await flush()` first
+   * if the last changes must be stored.
+   * @returns {Promise<void>}
+   */
+  dispose() {
+    if (this.#disposing) return this.#disposing;
+    const disposed = new LocalrankError('DISPOSED', 'this personalizer was disposed');
+    if (this.#closed) {
+      this.#closed = disposed;
+      this.#disposing = Promise.resolve();
+      return this.#disposing;
+    }
+    const id = this.#nextId++;
+    const done = this.#expect(id);
+    this.#worker.postMessage({ kind: 'dispose', id });
+    this.#closed = disposed;
+    this.#disposing = done.then(() => { this.#worker.terminate(); }, () => { this.#worker.terminate(); });
+    return this.#disposing;
+  }
+}
+
+if (typeof Symbol.asyncDispose === 'symbol') {
+  // `await using p = await createWorkerPersonalizer()` disposes at the end of the block.
+  Object.defineProperty(WorkerPersonalizer.prototype, Symbol.asyncDispose, {
+    configurable: true,
+    writable: true,
+    value: /** @this {WorkerPersonalizer} */ function () { return this.dispose(); },
+  });
+}
+
+for (const name of WORKER_METHODS) {
+  if (name.includes('.')) continue;
+  Object.defineProperty(WorkerPersonalizer.prototype, name, {
+    configurable: true,
+    writable: true,
+    value: /** @this {WorkerPersonalizer} @param {unknown[]} args */ function (...args) { return callMethod(this, name, args); },
+  });
+}
+
+/**
+ * Creates a Personalizer in a Web Worker. Takes the options of
+ * `createPersonalizer`, plus `worker` (a Worker or URL to use instead of the
+ * bundled script). `now`, `on` handlers and a custom `storage` adapter stay in
+ * the page: the worker asks for them by message.
+ * @param {import('./worker.js').WorkerPersonalizerOptions} [options]
+ * @returns {Promise<WorkerPersonalizer>}
+ */
+export async function createWorkerPersonalizer(options = {}) {
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  const { worker: workerOption, now, on, storage, ...rest } = /** @type {Record<string, any>} */ (options);
+  if (now !== undefined && typeof now !== 'function') throw new TypeError('options.now must be a function returning ms');
+  if (on !== undefined && (on === null || typeof on !== 'object')) throw new TypeError('options.on must be an object of handlers');
+  for (const [name, fn] of Object.entries(on ?? {})) {
+    if (typeof fn !== 'function') throw new TypeError(`options.on.${name} must be a function`);
+  }
+  const pageStorage = storage === undefined || typeof storage === 'string' ? null : resolveStorage(storage);
+  /** @type {Record<string, any>} */
+  const sent = { ...rest };
+  if (typeof storage === 'string') sent.storage = storage;
+  const worker = startWorker(workerOption);
+  // The worker resolves URLs against its own script, so make them absolute here.
+  try {
+    if (sent.wasmUrl !== undefined) sent.wasmUrl = absoluteUrl(sent.wasmUrl);
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
+  const p = new WorkerPersonalizer(worker, now ?? Date.now, pageStorage);
+  for (const [name, fn] of Object.entries(on ?? {})) p.on(name, fn);
+  try {
+    await startPersonalizer(p, sent);
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
+  return p;
+}
