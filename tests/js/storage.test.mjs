@@ -183,7 +183,7 @@ test('an adapter that throws on set: error event, ranking goes on, the last good
   for (const x of [p, q, r]) x.dispose();
 });
 
-test('an autosave that fails is reported as an error event, not thrown', async () => {
+test('an autosave that fails is reported as an error event, not thrown', { timeout: 10000 }, async () => {
   const s = store();
   s.mode.failSet = new Error('disk full');
   const { seen, on } = recorder();
@@ -340,7 +340,7 @@ test('two tabs saving at the same time keep both tabs\' events', async () => {
   for (const x of [...tabs, check]) x.dispose();
 });
 
-test('a BroadcastChannel brings another tab\'s save into this tab\'s ranking', async () => {
+test('a BroadcastChannel brings another tab\'s save into this tab\'s ranking', { timeout: 10000 }, async () => {
   const s = store({ async: true });
   const a = await make({ storage: s.adapter, namespace: 'bc' });
   const synced = [];
