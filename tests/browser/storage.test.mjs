@@ -4,40 +4,23 @@
 // the same time both end up in the stored profile.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch, watchProblems } from './browser.mjs';
+import { serveStatic } from './static-server.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SERVED = ['/wasm/dist/', '/tests/browser/pages/'];
-const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.ts': 'text/plain' };
-
-/** Serves the built package and the test pages (nothing else) from the repository. */
-function startStatic() {
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    if (!SERVED.some((prefix) => path.startsWith(prefix))) { res.writeHead(404).end(); return; }
-    try {
-      const body = await readFile(join(ROOT, path));
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+const here = (rel) => fileURLToPath(new URL(rel, import.meta.url)).replace(/\/$/, '');
 
 let server, browser, url;
 before(async () => {
-  server = await startStatic();
-  url = `http://127.0.0.1:${server.address().port}/tests/browser/pages/storage.html`;
+  // The built package and the test page, under the strict CSP the package must live with.
+  server = await serveStatic({ mounts: { '/wasm/dist/': here('../../wasm/dist/'), '/tests/browser/pages/': here('./pages/') } });
+  url = `${server.base}tests/browser/pages/storage.html`;
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
-  server?.close();
+  await server?.close();
+  assert.deepEqual(server?.cspReports ?? [], [], 'no CSP violations');
 });
 
 async function openPage() {
