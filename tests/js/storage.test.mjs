@@ -359,6 +359,30 @@ test('a BroadcastChannel brings another tab\'s save into this tab\'s ranking', {
   for (const x of [a, b, c]) x.dispose();
 });
 
+test('erasing the saved profile empties every tab sharing it, and no tab writes the old profile back', { timeout: 10000 }, async () => {
+  const s = store({ async: true });
+  const synced = [];
+  const a = await make({ storage: s.adapter, namespace: 'erase' });
+  const b = await make({ storage: s.adapter, namespace: 'erase', on: { sync: (d) => synced.push(d) } });
+  a.record([COOKING, COOKING, COOKING]);
+  await a.flush();
+  while (synced.length < 1) await new Promise((r) => setTimeout(r, 2));
+  b.record(TRAVEL); // unsaved: erased too
+  assert.equal(b.profile().totalEvents, 4);
+  await a._eraseStoredProfile();
+  assert.equal(a.profile().totalEvents, 0);
+  assert.deepEqual([...s.map.keys()].filter((k) => k.startsWith('erase:')), []);
+  while (synced.length < 2) await new Promise((r) => setTimeout(r, 2));
+  assert.deepEqual(synced[1], { seq: 0 });
+  assert.equal(b.profile().totalEvents, 0);
+  b.record(TRAVEL);
+  await b.flush();
+  await a.flush();
+  const c = await make({ storage: s.adapter, namespace: 'erase' });
+  assert.equal(c.profile().totalEvents, 1, 'only the event recorded after the erase is stored');
+  for (const x of [a, b, c]) x.dispose();
+});
+
 test('importProfile replaces the stored profile as a whole on the next save', async () => {
   const s = store();
   const a = await make({ storage: s.adapter });

@@ -78,6 +78,8 @@ export interface StorageAdapter {
   get(key: string): string | null | undefined | Promise<string | null | undefined>;
   set(key: string, value: string): void | Promise<void>;
   delete(key: string): void | Promise<void>;
+  /** Optional: every stored key, so that erasing can find all of them. */
+  keys?(): Iterable<string> | Promise<Iterable<string>>;
 }
 
 /** Built-in storage: `'indexedDB'` (browser default), `'localStorage'`, `'memory'` (Node default, private). */

@@ -165,6 +165,8 @@ export class Persistence {
   /** @type {ReturnType<typeof setTimeout>|null} */ #maxWait = null;
   /** @type {BroadcastChannel|null} */ #channel = null;
   /** @type {(() => void)|null} */ #unlisten = null;
+  /** Last decoded content per slot: an unchanged slot is not checksummed again. */
+  /** @type {Map<string, {raw: string, slot: Slot}>} */ #decoded = new Map();
 
   /**
    * @param {import('./storage.js').ResolvedStorage} storage
@@ -214,7 +216,9 @@ export class Persistence {
       const r = raw[i];
       if (r === null) return;
       state.empty = false;
-      const slot = decodeSlot(name, r, this.#profileVersion);
+      const known = this.#decoded.get(name);
+      const slot = known && known.raw === r ? known.slot : decodeSlot(name, r, this.#profileVersion);
+      this.#decoded.set(name, { raw: r, slot });
       state.maxSeq = Math.max(state.maxSeq, slot.seq);
       (slot.ok ? state.valid : state.invalid).push(slot);
     });
@@ -432,6 +436,7 @@ export class Persistence {
       throw this.#fail('reading back the saved profile failed', e);
     }
     if (back !== envelope) throw this.#fail(`the saved profile did not read back intact (slot ${target})`);
+    this.#decoded.set(target, { raw: envelope, slot: { name: target, ok: true, seq, text } });
     for (const old of state.invalid) {
       if (old.name !== target) await this.#storage.delete(this.#key(old.name)).catch(() => {});
     }
@@ -443,6 +448,44 @@ export class Persistence {
     return seq;
   }
 
+  /**
+   * Erases the saved profile: empties it in memory now, drops unsaved changes,
+   * then deletes both slots (under the cross-tab lock) and tells other tabs,
+   * which empty theirs too. Rejects with STORAGE_FAILED if a delete fails.
+   * @returns {Promise<void>}
+   */
+  erase() {
+    this.#clearTimers();
+    this.#hooks.reset();
+    this.#forgetLocal();
+    const remove = () => Promise.all(SLOTS.map((s) => this.#storage.delete(this.#key(s))));
+    const run = this.#queue.then(async () => {
+      try {
+        await (this.#storage.shared ? withLock(this.#storage.identity, `localrank:${this.#namespace}`, remove) : remove());
+      } catch (e) {
+        const err = this.#fail('erasing the saved profile failed', e);
+        if (this.#hooks.alive()) this.#emit('error', err);
+        throw err;
+      }
+      // Changes made while the delete ran are new: they stay, and are saved as usual.
+      try {
+        this.#channel?.postMessage({ type: 'erased', writer: this.#writer });
+      } catch {
+        // A closed channel only means nobody else is listening.
+      }
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #forgetLocal() {
+    this.#journal = [];
+    this.#journalEvents = 0;
+    this.#wholeState = false;
+    this.#dirty = false;
+    this.#baseSeq = 0;
+  }
+
   /** Opens the cross-tab channel and page-hide saving (browsers); call once after load. */
   start() {
     if (this.#storage.shared && typeof BroadcastChannel === 'function') {
@@ -450,7 +493,9 @@ export class Persistence {
       /** @type {any} */ (channel).unref?.();
       channel.onmessage = (ev) => {
         const m = ev.data;
-        if (m && m.type === 'saved' && m.writer !== this.#writer && m.seq !== this.#baseSeq) this.#pull();
+        if (!m || m.writer === this.#writer) return;
+        if (m.type === 'saved' && m.seq !== this.#baseSeq) this.#pull();
+        if (m.type === 'erased') this.#erasedElsewhere();
       };
       this.#channel = channel;
     }
@@ -487,6 +532,17 @@ export class Persistence {
       } catch (e) {
         if (this.#hooks.alive()) this.#emit('error', e);
       }
+    }).catch(() => {});
+  }
+
+  /** Another tab erased the profile: empty this one too, unsaved changes included. */
+  #erasedElsewhere() {
+    this.#queue = this.#queue.then(() => {
+      if (!this.#hooks.alive()) return;
+      this.#clearTimers();
+      this.#hooks.reset();
+      this.#forgetLocal();
+      this.#emit('sync', { seq: 0 });
     }).catch(() => {});
   }
 

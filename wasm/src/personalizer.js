@@ -130,6 +130,24 @@ export class Personalizer {
     this.#persist.start();
   }
 
+  /** Storage key `<namespace>:<name>` (the profile itself lives in persistence.js slots). */
+  #key(name) { return `${this.#namespace}:${name}`; }
+
+  /**
+   * @internal Erases the saved profile here and in every tab sharing the
+   * storage (memory at once, storage when the promise resolves). The privacy
+   * API's forget() and consent withdrawal build on it.
+   * @returns {Promise<void>}
+   */
+  _eraseStoredProfile() {
+    try {
+      this.#alive();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#persist.erase();
+  }
+
   /**
    * Re-applies journaled calls (this personalizer's unsaved changes) after
    * another tab's save was loaded. They are not journaled again.

@@ -9,6 +9,7 @@ import { LocalrankError } from './errors.js';
  * @property {(key: string) => (string|null|undefined|Promise<string|null|undefined>)} get
  * @property {(key: string, value: string) => (void|Promise<void>)} set
  * @property {(key: string) => (void|Promise<void>)} delete
+ * @property {() => (Iterable<string>|Promise<Iterable<string>>)} [keys] optional: every stored key (lets an erase find all of them)
  */
 
 /**
@@ -18,6 +19,7 @@ import { LocalrankError } from './errors.js';
  * @property {(key: string) => Promise<string|null>} get
  * @property {(key: string, value: string) => Promise<void>} set
  * @property {(key: string) => Promise<void>} delete
+ * @property {() => Promise<string[]|null>} keys  null when the adapter cannot list its keys
  * @property {'indexedDB'|'localStorage'|'memory'|'custom'} kind
  * @property {object} identity  the same object for personalizers that share the data
  * @property {boolean} shared  false for a private in-memory store (no other tab can see it)
@@ -34,6 +36,7 @@ export function memoryStorage() {
     get: (key) => (map.has(key) ? map.get(key) : null),
     set: (key, value) => { map.set(key, value); },
     delete: (key) => { map.delete(key); },
+    keys: () => [...map.keys()],
   };
 }
 
@@ -51,6 +54,10 @@ export function webStorage(area) {
     get: (key) => target().getItem(key),
     set: (key, value) => { target().setItem(key, value); },
     delete: (key) => { target().removeItem(key); },
+    keys: () => {
+      const area = target();
+      return Array.from({ length: area.length }, (_, i) => /** @type {string} */ (area.key(i)));
+    },
   };
 }
 
@@ -103,6 +110,7 @@ export function indexedDBStorage(options = {}) {
     get: (key) => run('readonly', (s) => s.get(key)).then((v) => (v === undefined ? null : v)),
     set: (key, value) => run('readwrite', (s) => s.put(value, key)).then(() => {}),
     delete: (key) => run('readwrite', (s) => s.delete(key)).then(() => {}),
+    keys: () => run('readonly', (s) => s.getAllKeys()).then((ks) => ks.map(String)),
   };
 }
 
@@ -172,6 +180,7 @@ export function resolveStorage(option, fallback = 'memory') {
     },
     set: async (key, value) => { await a.set(key, value); },
     delete: async (key) => { await a.delete(key); },
+    keys: async () => (typeof a.keys === 'function' ? [...await a.keys()] : null),
     kind,
     identity,
     shared: kind !== 'memory',
