@@ -19,7 +19,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 function store({ async = false } = {}) {
   const map = new Map();
   const log = { sets: 0, gets: 0 };
-  const mode = { failSet: null, failGet: null, cutSet: false, dropSet: false, getValue: undefined };
+  const mode = { failSet: null, failGet: null, cutSet: false, dropSet: false, getValue: undefined, onSet: null };
   const later = (fn) => (async ? new Promise((resolve, reject) => setImmediate(() => { try { resolve(fn()); } catch (e) { reject(e); } })) : fn());
   const adapter = {
     get: (k) => later(() => {
@@ -30,6 +30,7 @@ function store({ async = false } = {}) {
     }),
     set: (k, v) => later(() => {
       log.sets++;
+      mode.onSet?.();
       if (mode.failSet) throw mode.failSet;
       if (mode.dropSet) return;
       if (mode.cutSet) {
@@ -231,6 +232,25 @@ test('a write the adapter silently drops is not counted as saved', async () => {
   await p.flush();
   const q = await make({ storage: s.adapter });
   assert.equal(q.profile().totalEvents, 1);
+  p.dispose();
+  q.dispose();
+});
+
+test('events recorded while a save is writing are saved by the next one, once', async () => {
+  const s = store({ async: true });
+  const storage = s.adapter;
+  const p = await make({ storage });
+  p.record(COOKING);
+  s.mode.onSet = () => { s.mode.onSet = null; p.record(TRAVEL); };
+  await p.flush();
+  const mid = await make({ storage });
+  assert.equal(mid.profile().totalEvents, 1, 'the first save holds what was there when it started');
+  mid.dispose();
+  await p.flush();
+  const q = await make({ storage });
+  assert.equal(q.profile().totalEvents, 2, 'the next save holds the event recorded during the write, once');
+  await p.flush();
+  assert.equal(s.log.sets, 2, 'nothing left to save');
   p.dispose();
   q.dispose();
 });

@@ -158,6 +158,10 @@ export class Persistence {
   #wholeState = false;
   /** Changes since the last successful save (private stores keep no journal). */
   #dirty = false;
+  /** Counts changes, so a save knows whether more came while it was writing. */
+  #changes = 0;
+  /** Counts erases, so a save that was writing during one does not undo its bookkeeping. */
+  #epoch = 0;
   /** Last profile version this build writes; a stored one above it is from a newer localrank. */
   #profileVersion = 0;
   /** @type {Promise<unknown>} */ #queue = Promise.resolve();
@@ -291,29 +295,30 @@ export class Persistence {
 
   /**
    * Makes memory = the stored profile + this personalizer's journal, when the
-   * stored copy is usable. Returns whether memory now mirrors storage (then
-   * `#baseSeq` names the stored save).
+   * stored copy is usable (then `#baseSeq` names it). Returns the slot memory
+   * is now based on, or null (nothing stored, or memory stays authoritative).
    * @param {StoreState} state
+   * @returns {Slot|null}
    */
   #rebase(state) {
-    if (this.#wholeState || state.future) return false;
+    if (this.#wholeState || state.future) return null;
     if (state.empty) {
       // Someone deleted the saved profile (e.g. "forget me" in another tab): honour it.
       if (this.#baseSeq > 0) this.#resetAndReplay();
       this.#baseSeq = 0;
-      return true;
+      return null;
     }
     const newest = state.valid[0];
-    if (newest && newest.seq === this.#baseSeq) return true;
+    if (newest && newest.seq === this.#baseSeq) return newest;
     /** @type {Slot[]} */
     const failures = [];
     const used = this.#importNewest(state, failures);
-    if (!used) return false;
+    if (!used) return null;
     this.#replayJournal();
     const from = this.#baseSeq;
     this.#baseSeq = used.seq;
     if (used.seq !== from) this.#emit('sync', { seq: used.seq });
-    return true;
+    return used;
   }
 
   #resetAndReplay() {
@@ -335,6 +340,7 @@ export class Persistence {
    */
   changed(method, size, makeArgs) {
     this.#dirty = true;
+    this.#changes++;
     if (this.#storage.shared && !this.#wholeState) {
       const entry = { method, args: makeArgs(), size: Math.max(1, size) };
       if (this.#journalEvents + entry.size > MAX_JOURNAL_EVENTS) {
@@ -358,6 +364,7 @@ export class Persistence {
     this.#journalEvents = 0;
     this.#wholeState = true;
     this.#dirty = true;
+    this.#changes++;
     this.#schedule();
   }
 
@@ -408,7 +415,7 @@ export class Persistence {
   async #saveLocked() {
     const state = await this.#read();
     if (!this.#hooks.alive()) return null;
-    this.#rebase(state);
+    const base = this.#rebase(state);
     if (state.future) {
       // Never downgrade: a newer localrank (another tab, after an update) owns the data now.
       throw this.#fail(`not saving: the stored profile was written by a newer localrank (${state.future.message}); it is kept as is`);
@@ -417,10 +424,13 @@ export class Persistence {
     // while the write is pending stay in the journal for the next save.
     const journaled = this.#journal.length;
     const journaledEvents = this.#journalEvents;
+    const changes = this.#changes;
+    const epoch = this.#epoch;
     const text = this.#hooks.exportText();
     const seq = Math.max(state.maxSeq, this.#baseSeq) + 1;
-    const keep = state.valid[0];
-    // Never overwrite the newest good copy: a write cut in the middle then leaves it readable.
+    // Never overwrite the copy this save builds on (or the newest intact one): a
+    // write cut in the middle then leaves it readable.
+    const keep = base ?? state.valid[0];
     const target = keep?.name === 'a' ? 'b' : 'a';
     const envelope = encodeSlot(seq, text, this.#writer, this.#hooks.now(), this.#profileVersion);
     try {
@@ -436,15 +446,19 @@ export class Persistence {
       throw this.#fail('reading back the saved profile failed', e);
     }
     if (back !== envelope) throw this.#fail(`the saved profile did not read back intact (slot ${target})`);
-    this.#decoded.set(target, { raw: envelope, slot: { name: target, ok: true, seq, text } });
     for (const old of state.invalid) {
       if (old.name !== target) await this.#storage.delete(this.#key(old.name)).catch(() => {});
     }
-    this.#journal.splice(0, journaled);
-    this.#journalEvents -= journaledEvents;
-    this.#wholeState = false;
+    if (epoch !== this.#epoch) return seq; // erased meanwhile: the erase decides what stays
+    this.#decoded.set(target, { raw: envelope, slot: { name: target, ok: true, seq, text } });
+    if (this.#wholeState && changes === this.#changes) this.#wholeState = false;
+    if (!this.#wholeState) {
+      // What was journaled when the text was exported is in it; later entries stay.
+      this.#journal.splice(0, journaled);
+      this.#journalEvents -= journaledEvents;
+    }
     this.#baseSeq = seq;
-    this.#dirty = this.#journal.length > 0;
+    this.#dirty = changes !== this.#changes;
     return seq;
   }
 
@@ -479,6 +493,7 @@ export class Persistence {
   }
 
   #forgetLocal() {
+    this.#epoch++;
     this.#journal = [];
     this.#journalEvents = 0;
     this.#wholeState = false;
