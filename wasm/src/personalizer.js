@@ -130,7 +130,7 @@ export class Personalizer {
     this.#persist.start();
   }
 
-  /** Storage key `<namespace>:<name>` (the profile itself lives in persistence.js slots). */
+  /** Storage key `<namespace>:<name>` for facade data other than the profile (which persistence.js keeps in slots). */
   #key(name) { return `${this.#namespace}:${name}`; }
 
   /**
@@ -139,12 +139,8 @@ export class Personalizer {
    * API's forget() and consent withdrawal build on it.
    * @returns {Promise<void>}
    */
-  _eraseStoredProfile() {
-    try {
-      this.#alive();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async _eraseStoredProfile() {
+    this.#alive();
     return this.#persist.erase();
   }
 
@@ -438,25 +434,13 @@ export class Personalizer {
   }
 
   /**
-   * Saves a change that cannot be re-applied call by call: the next save
-   * writes this personalizer's profile as a whole. Prefer `#changed`.
-   */
-  #scheduleSave() {
-    if (!this.#replaying) this.#persist.replaced();
-  }
-
-  /**
    * Saves the profile now (after merging what other tabs saved meanwhile).
    * Resolves once it is stored; rejects with `STORAGE_FAILED` (also emitted as
    * an `error` event) when it could not be, and the last good save stays.
    * @returns {Promise<void>}
    */
-  flush() {
-    try {
-      this.#alive();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async flush() {
+    this.#alive();
     return this.#persist.flush();
   }
 
