@@ -143,7 +143,7 @@ test('worker: the page clock stamps events and a page-side storage adapter keeps
     await first.record({ type: 'save', topics: ['travel'], creatorId: 'c7' });
     await first.flush();
     await first.dispose();
-    const saved = localStorage.getItem('wt:profile');
+    const saved = localStorage.getItem('wt:slot:a'); // docs/storage.md: slots a and b
     const second = await createWorkerPersonalizer({ consent: { personalization: true }, autosaveMs: 0, storage, now: () => T + 1000, namespace: 'wt' });
     const profile = await second.profile();
     await second.dispose();

@@ -5,6 +5,7 @@ import {
   createPersonalizer, LocalrankError, ErrorCode, LIMITS, EVENT_TYPES, memoryStorage,
   type Item, type InteractionEvent, type RankedItem, type ProfileView, type PersonalizerOptions,
   type StorageAdapter, type ErrorCodeName, type Personalizer,
+  webStorage, indexedDBStorage, type StorageKind, type ProfileResetReason, type ProfileResetDetail, type SyncDetail,
 } from 'localrank';
 import { createWorkerPersonalizer, WORKER_METHODS, type WorkerPersonalizer } from 'localrank/worker';
 
@@ -39,6 +40,18 @@ async function main(): Promise<void> {
   p.importProfile(p.exportProfile());
   const off = p.on('error', (e) => console.error(e));
   off();
+  // Storage kinds, typed event details, the built-in adapters (docs/storage.md).
+  const reason: ProfileResetReason = 'checksum';
+  const stored2 = await createPersonalizer({
+    storage: 'indexedDB',
+    on: { 'profile-reset': (d: ProfileResetDetail) => console.warn(d.reason === reason, d.message), sync: (d) => console.log(d.seq) },
+  });
+  stored2.on('sync', (d: SyncDetail) => console.log(d.seq));
+  stored2.on('error', (e) => console.log(e.code, e.field));
+  const adapters: StorageAdapter[] = [webStorage(), webStorage(sessionStorage), indexedDBStorage({ name: 'app' })];
+  const kind: StorageKind = 'localStorage';
+  console.log(adapters.length, kind);
+  stored2.dispose();
   await p.flush();
   try {
     p.rerank([{ id: 'x' }, { id: 'x' }]);

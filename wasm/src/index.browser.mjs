@@ -3,11 +3,12 @@
 // webpack find and emit the .wasm; `wasmUrl` / `wasmBinary` override it.
 import createLocalrankCore from './localrank_core.mjs';
 import { createPersonalizerWith } from './personalizer.js';
+import { defaultStorageKind } from './storage.js';
 
 export { LocalrankError, ErrorCode } from './errors.js';
 export { LIMITS, EVENT_TYPES } from './core-buffers.js';
 export { Personalizer } from './personalizer.js';
-export { memoryStorage } from './storage.js';
+export { memoryStorage, webStorage, indexedDBStorage } from './storage.js';
 
 /** @type {Map<string, Promise<any>>} */
 const cache = new Map();
@@ -30,5 +31,5 @@ function loadCore(o) {
  * @param {import('./index').PersonalizerOptions} [options]
  */
 export function createPersonalizer(options) {
-  return createPersonalizerWith(loadCore, options);
+  return createPersonalizerWith(loadCore, options, defaultStorageKind('browser'));
 }

@@ -69,11 +69,44 @@ export interface Consent {
   aggregateMeasurement?: boolean;
 }
 
-/** A storage adapter; methods may return plain values or promises. */
+/**
+ * A storage adapter: string values under string keys; methods may return plain
+ * values or promises. `get` returns null/undefined for a missing key. A `set`
+ * that throws or rejects is reported as an `error` event. See docs/storage.md.
+ */
 export interface StorageAdapter {
   get(key: string): string | null | undefined | Promise<string | null | undefined>;
   set(key: string, value: string): void | Promise<void>;
   delete(key: string): void | Promise<void>;
+  /** Optional: every stored key, so that erasing can find all of them. */
+  keys?(): Iterable<string> | Promise<Iterable<string>>;
+}
+
+/** Built-in storage: `'indexedDB'` (browser default), `'localStorage'`, `'memory'` (Node default, private). */
+export type StorageKind = 'indexedDB' | 'localStorage' | 'memory';
+
+/** Why a stored profile was not used (carried by `profile-reset`). */
+export type ProfileResetReason =
+  /** Not in localrank's storage format (garbage, another app's data). */
+  | 'unreadable'
+  /** Does not match its checksum: cut short or edited. */
+  | 'checksum'
+  /** Written by a newer localrank; it is kept in storage, never overwritten. */
+  | 'future-version'
+  /** Intact but rejected by the core (malformed profile). */
+  | 'invalid-profile';
+
+/** Detail of the `profile-reset` event: the personalizer started with an empty profile. */
+export interface ProfileResetDetail {
+  reason: ProfileResetReason;
+  code: 'CORRUPT_PROFILE';
+  message: string;
+}
+
+/** Detail of the `sync` event: the profile now includes what another tab saved. */
+export interface SyncDetail {
+  /** Save counter of the stored profile now merged in (0 = it was deleted). */
+  seq: number;
 }
 
 /** Tunables of the profile and scoring (all optional). */
@@ -102,8 +135,12 @@ export interface PersonalizerConfig {
 
 /** Options of {@link createPersonalizer}. */
 export interface PersonalizerOptions {
-  /** `'memory'` (default in Node) or a custom adapter. */
-  storage?: 'memory' | StorageAdapter;
+  /**
+   * Where the profile is saved: `'indexedDB'` (default in browsers that have it),
+   * `'localStorage'`, `'memory'` (default in Node; private to this personalizer)
+   * or a custom adapter. Unavailable kinds throw `INVALID_ARGUMENT`.
+   */
+  storage?: StorageKind | StorageAdapter;
   /** Injectable clock in ms; replays and tests pass their own. */
   now?: () => number;
   /** Makes every random choice reproducible. */
@@ -113,11 +150,15 @@ export interface PersonalizerOptions {
   consent?: Consent;
   /** Prefix of storage keys (default `"localrank"`). */
   namespace?: string;
-  /** Debounce of automatic saves in ms (default 1000; 0 = only `flush()`). */
+  /**
+   * Debounce of automatic saves in ms (default 1000; 0 = only `flush()`): a save
+   * runs this long after the last change, and at the latest 5 × this after the
+   * first unsaved change. Browsers also save when the page is hidden.
+   */
   autosaveMs?: number;
   config?: PersonalizerConfig;
-  /** Event handlers registered before the stored profile is loaded. */
-  on?: Partial<Record<PersonalizerEventName, (detail: any) => void>>;
+  /** Event handlers registered before the stored profile is loaded (they see resets during creation). */
+  on?: { [K in PersonalizerEventName]?: (detail: PersonalizerEventDetail[K]) => void };
   /**
    * Where the .wasm is, instead of next to the module. Browsers: a URL (relative
    * to the page). Node: a URL, a `file:` URL string or a file path.
@@ -127,7 +168,22 @@ export interface PersonalizerOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
 }
 
-export type PersonalizerEventName = 'profile-reset' | 'error';
+/** What each event passes to its handlers. */
+export interface PersonalizerEventDetail {
+  /** Stored data was unreadable, tampered or from a newer version: starting clean. */
+  'profile-reset': ProfileResetDetail;
+  /**
+   * A non-fatal problem; ranking goes on from memory. `STORAGE_FAILED` (a save
+   * or read failed; the last good save stays), `CORRUPT_PROFILE` (the newest save
+   * was unusable and the previous one was restored), `LIMIT_EXCEEDED` (too many
+   * unsaved events to merge them one by one with other tabs).
+   */
+  error: LocalrankError;
+  /** Another tab's save was merged into this personalizer. */
+  sync: SyncDetail;
+}
+
+export type PersonalizerEventName = keyof PersonalizerEventDetail;
 
 /** Options of {@link Personalizer.rerank}. */
 export interface RerankOptions {
@@ -223,10 +279,13 @@ export declare class Personalizer {
   /** Replaces the profile; throws `CORRUPT_PROFILE` and changes nothing on bad data. */
   importProfile(data: ExportedProfile | string): void;
   /** Subscribes to an event; returns an unsubscribe function. */
-  on(name: PersonalizerEventName, handler: (detail: any) => void): () => void;
-  /** Saves now. */
+  on<K extends PersonalizerEventName>(name: K, handler: (detail: PersonalizerEventDetail[K]) => void): () => void;
+  /**
+   * Saves now, after merging what other tabs saved meanwhile. Rejects with
+   * `STORAGE_FAILED` (also emitted as `error`) when it could not save.
+   */
   flush(): Promise<void>;
-  /** Releases the core; later calls throw `DISPOSED`. */
+  /** Releases the core; later calls throw `DISPOSED`. Unsaved changes are dropped: `await flush()` first. */
   dispose(): void;
   [Symbol.dispose](): void;
 }
@@ -264,5 +323,11 @@ export declare const LIMITS: Readonly<{
 
 export declare const EVENT_TYPES: readonly EventType[];
 
-/** An in-memory storage adapter. */
+/** An in-memory storage adapter; pass the same one to several personalizers to share it. */
 export declare function memoryStorage(): StorageAdapter;
+
+/** An adapter over a Web Storage area (default `localStorage`). */
+export declare function webStorage(area?: Storage): StorageAdapter;
+
+/** An adapter over IndexedDB (database `name`, default `"localrank"`). */
+export declare function indexedDBStorage(options?: { name?: string }): StorageAdapter;

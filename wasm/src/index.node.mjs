@@ -6,7 +6,7 @@ import { createPersonalizerWith } from './personalizer.js';
 export { LocalrankError, ErrorCode } from './errors.js';
 export { LIMITS, EVENT_TYPES } from './core-buffers.js';
 export { Personalizer } from './personalizer.js';
-export { memoryStorage } from './storage.js';
+export { memoryStorage, webStorage, indexedDBStorage } from './storage.js';
 
 /** @type {Map<string, Promise<any>>} */
 const cache = new Map();
@@ -48,5 +48,5 @@ async function wasmLocation(option) {
  * @param {import('./index').PersonalizerOptions} [options]
  */
 export function createPersonalizer(options) {
-  return createPersonalizerWith(loadCore, options);
+  return createPersonalizerWith(loadCore, options, 'memory');
 }

@@ -5,8 +5,8 @@ import { LocalrankError, throwIfFailed } from './errors.js';
 import { B, KIND, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE } from './core-buffers.js';
 import { normalizeEvents, normalizeItems, contextKeys, checkName } from './validate.js';
 import { resolveStorage } from './storage.js';
+import { Persistence, copyData } from './persistence.js';
 
-const PROFILE_KEY = 'profile';
 const DEFAULT_AUTOSAVE_MS = 1000;
 
 /** Human-readable labels for reasons that do not name a topic or creator. */
@@ -56,10 +56,11 @@ function checkOptions(options) {
  * loader (Node reads the .wasm from disk, browsers fetch it).
  * @param {(options: Record<string, any>) => Promise<any>} loadCore
  * @param {Record<string, any>} [options]
+ * @param {'indexedDB'|'localStorage'|'memory'} [defaultStorage]  used when options.storage is not given
  */
-export async function createPersonalizerWith(loadCore, options) {
+export async function createPersonalizerWith(loadCore, options, defaultStorage = 'memory') {
   const o = checkOptions(options);
-  const storage = resolveStorage(o.storage);
+  const storage = resolveStorage(o.storage, defaultStorage);
   const Module = await loadCore(o);
   const engine = new Module.EngineCore();
   try {
@@ -88,10 +89,10 @@ export class Personalizer {
   #names = [[], [], []];
   /** @type {Map<string, Set<Function>>} */
   #handlers = new Map();
-  /** @type {ReturnType<typeof setTimeout>|null} */
-  #saveTimer = null;
-  /** @type {Promise<void>} */
-  #saving = Promise.resolve();
+  /** @type {Persistence} */
+  #persist;
+  /** True while journaled calls are re-applied on top of another tab's save. */
+  #replaying = false;
   #disposed = false;
 
   /** @internal */
@@ -107,21 +108,72 @@ export class Personalizer {
       aggregateMeasurement: options.consent?.aggregateMeasurement === true,
     };
     for (const [name, fn] of Object.entries(options.on ?? {})) this.on(name, /** @type {any} */ (fn));
+    this.#persist = new Persistence(storage, { namespace: this.#namespace, autosaveMs: this.#autosaveMs }, {
+      exportText: () => this.#engine.exportProfile(this.#clock()),
+      importText: (text) => {
+        const status = this.#engine.importProfile(text);
+        if (!status.code) this.#syncNames();
+        return status;
+      },
+      reset: () => { this.#engine.resetProfile(); this.#syncNames(); },
+      replay: (entries) => this.#replay(entries),
+      emit: (name, detail) => this.#emit(name, detail),
+      now: () => this.#clock(),
+      alive: () => !this.#disposed,
+    });
   }
 
   /** @internal Loads the stored profile; unreadable data is never trusted. */
   async _load() {
-    const text = await this.#storage.get(this.#key(PROFILE_KEY));
-    if (text === null) return;
-    const status = this.#engine.importProfile(text);
-    if (status.code) {
-      this.#engine.resetProfile();
-      this.#emit('profile-reset', { reason: status.message, code: status.code });
-    }
+    await this.#persist.load();
     this.#syncNames();
+    this.#persist.start();
   }
 
+  /** Storage key `<namespace>:<name>` for facade data other than the profile (which persistence.js keeps in slots). */
   #key(name) { return `${this.#namespace}:${name}`; }
+
+  /**
+   * @internal Erases the saved profile here and in every tab sharing the
+   * storage (memory at once, storage when the promise resolves). The privacy
+   * API's forget() and consent withdrawal build on it.
+   * @returns {Promise<void>}
+   */
+  async _eraseStoredProfile() {
+    this.#alive();
+    return this.#persist.erase();
+  }
+
+  /**
+   * Re-applies journaled calls (this personalizer's unsaved changes) after
+   * another tab's save was loaded. They are not journaled again.
+   * @param {{method: string, args: unknown[]}[]} entries
+   */
+  #replay(entries) {
+    this.#replaying = true;
+    try {
+      for (const { method, args } of entries) {
+        try {
+          /** @type {any} */ (this)[method](...args);
+        } catch (cause) {
+          this.#emit('error', new LocalrankError('STORAGE_FAILED', `re-applying an unsaved ${method}() failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
+        }
+      }
+    } finally {
+      this.#replaying = false;
+    }
+  }
+
+  /**
+   * Notes a profile-changing public call so that it is saved, and, for shared
+   * storage, can be re-applied on top of another tab's save.
+   * @param {string} method  the public method to call again
+   * @param {number} size    events it holds
+   * @param {() => unknown[]} args  plain-data copies of its arguments (made only when journaled)
+   */
+  #changed(method, size, args) {
+    if (!this.#replaying) this.#persist.changed(method, size, args);
+  }
 
   #alive() {
     if (this.#disposed) throw new LocalrankError('DISPOSED', 'this personalizer was disposed');
@@ -213,7 +265,10 @@ export class Personalizer {
     eng.view(B.E_CONTEXT_IDS, nc).set(cIds);
     eng.view(B.E_EMBEDDINGS, emb.length).set(emb);
     throwIfFailed(eng.record(now));
-    this.#scheduleSave();
+    this.#changed('record', n, () => {
+      const raw = Array.isArray(events) ? events : [events];
+      return [raw.map((e, i) => ({ ...(/** @type {object} */ (copyData(e))), at: list[i].at }))];
+    });
     return n;
   }
 
@@ -331,7 +386,7 @@ export class Personalizer {
     if (!this.#consent.personalization) return false;
     this.#intern(kind, [name]);
     throwIfFailed(this.#engine.adjust(kind, this.#idOf(kind, name), pref));
-    this.#scheduleSave();
+    this.#changed('adjust', 1, () => [copyData(adjustment)]);
     return true;
   }
 
@@ -363,7 +418,7 @@ export class Personalizer {
     if (typeof text !== 'string') throw new TypeError('importProfile expects an exported profile object or its JSON text');
     throwIfFailed(this.#engine.importProfile(text));
     this.#syncNames();
-    this.#scheduleSave();
+    if (!this.#replaying) this.#persist.replaced();
   }
 
   /**
@@ -378,37 +433,24 @@ export class Personalizer {
     return () => { this.#handlers.get(name)?.delete(handler); };
   }
 
-  #scheduleSave() {
-    if (this.#autosaveMs === 0 || this.#saveTimer !== null) return;
-    this.#saveTimer = setTimeout(() => {
-      this.#saveTimer = null;
-      this.flush().catch(() => {});
-    }, this.#autosaveMs);
-    // An autosave must not keep a Node process alive.
-    /** @type {any} */ (this.#saveTimer).unref?.();
-  }
-
-  /** Writes the profile to storage now. */
+  /**
+   * Saves the profile now (after merging what other tabs saved meanwhile).
+   * Resolves once it is stored; rejects with `STORAGE_FAILED` (also emitted as
+   * an `error` event) when it could not be, and the last good save stays.
+   * @returns {Promise<void>}
+   */
   async flush() {
     this.#alive();
-    if (this.#saveTimer !== null) { clearTimeout(this.#saveTimer); this.#saveTimer = null; }
-    const text = this.#engine.exportProfile(this.#clock());
-    this.#saving = this.#saving.then(async () => {
-      try {
-        await this.#storage.set(this.#key(PROFILE_KEY), text);
-      } catch (cause) {
-        const err = new LocalrankError('STORAGE_FAILED', `saving the profile failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-        this.#emit('error', err);
-        throw err;
-      }
-    });
-    return this.#saving;
+    return this.#persist.flush();
   }
 
-  /** Releases the core. Every later call throws LocalrankError DISPOSED. */
+  /**
+   * Releases the core. Every later call throws LocalrankError DISPOSED.
+   * Changes not saved yet are dropped: `await p.flush()` first to keep them.
+   */
   dispose() {
     if (this.#disposed) return;
-    if (this.#saveTimer !== null) { clearTimeout(this.#saveTimer); this.#saveTimer = null; }
+    this.#persist.dispose();
     this.#disposed = true;
     this.#engine.delete();
   }

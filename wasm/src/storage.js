@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Storage adapters. Every adapter has async get/set/delete of string values;
-// a custom adapter's methods may return plain values or promises.
+// Storage adapters: string values under string keys. Built in: IndexedDB,
+// localStorage (any Web Storage area), memory; a custom adapter's methods may
+// return plain values or promises. docs/storage.md describes how they are used.
 import { LocalrankError } from './errors.js';
 
 /**
@@ -8,38 +9,188 @@ import { LocalrankError } from './errors.js';
  * @property {(key: string) => (string|null|undefined|Promise<string|null|undefined>)} get
  * @property {(key: string, value: string) => (void|Promise<void>)} set
  * @property {(key: string) => (void|Promise<void>)} delete
+ * @property {() => (Iterable<string>|Promise<Iterable<string>>)} [keys] optional: every stored key (lets an erase find all of them)
  */
 
-/** @returns {StorageAdapter} */
+/**
+ * The adapter as the persistence layer sees it: every method returns a promise,
+ * `get` yields a string or null (anything else an adapter returns is `garbage`).
+ * @typedef {object} ResolvedStorage
+ * @property {(key: string) => Promise<string|null>} get
+ * @property {(key: string, value: string) => Promise<void>} set
+ * @property {(key: string) => Promise<void>} delete
+ * @property {() => Promise<string[]|null>} keys  null when the adapter cannot list its keys
+ * @property {'indexedDB'|'localStorage'|'memory'|'custom'} kind
+ * @property {object} identity  the same object for personalizers that share the data
+ * @property {boolean} shared  false for a private in-memory store (no other tab can see it)
+ */
+
+/**
+ * An in-memory adapter. Each call makes a new, private store; pass the same
+ * adapter object to several personalizers to let them share it.
+ * @returns {StorageAdapter}
+ */
 export function memoryStorage() {
   const map = new Map();
   return {
     get: (key) => (map.has(key) ? map.get(key) : null),
     set: (key, value) => { map.set(key, value); },
     delete: (key) => { map.delete(key); },
+    keys: () => [...map.keys()],
   };
 }
 
 /**
- * Resolves the `storage` option to an adapter with promise-returning methods.
- * @param {unknown} option
- * @returns {{get(key: string): Promise<string|null>, set(key: string, value: string): Promise<void>, delete(key: string): Promise<void>}}
+ * An adapter over a Web Storage area (default `localStorage`). Values count
+ * against the origin's quota (about 5 MB in most browsers); a full quota makes
+ * `set` throw, which the personalizer reports as an `error` event.
+ * @param {Storage} [area]
+ * @returns {StorageAdapter}
  */
-export function resolveStorage(option) {
+export function webStorage(area) {
+  // Reading `localStorage` itself throws in some sandboxed frames: resolve lazily.
+  const target = () => area ?? globalThis.localStorage;
+  return {
+    get: (key) => target().getItem(key),
+    set: (key, value) => { target().setItem(key, value); },
+    delete: (key) => { target().removeItem(key); },
+    keys: () => {
+      const area = target();
+      return Array.from({ length: area.length }, (_, i) => /** @type {string} */ (area.key(i)));
+    },
+  };
+}
+
+/**
+ * An adapter over IndexedDB: one database (`name`, default `"localrank"`) with
+ * one object store of strings. Each call is its own transaction, so a `set`
+ * either lands whole or not at all.
+ * @param {{name?: string}} [options]
+ * @returns {StorageAdapter}
+ */
+export function indexedDBStorage(options = {}) {
+  const name = options.name ?? 'localrank';
+  if (typeof name !== 'string' || !name) throw new TypeError('indexedDBStorage: options.name must be a non-empty string');
+  const STORE = 'kv';
+  /** @type {Promise<IDBDatabase>|null} */
+  let opening = null;
+  const open = () => {
+    opening ??= new Promise((resolve, reject) => {
+      const req = indexedDB.open(name, 1);
+      req.onupgradeneeded = () => { req.result.createObjectStore(STORE); };
+      req.onsuccess = () => {
+        const db = req.result;
+        // Another tab upgrading the database must not be blocked by us.
+        db.onversionchange = () => { db.close(); opening = null; };
+        db.onclose = () => { opening = null; };
+        resolve(db);
+      };
+      req.onerror = () => { opening = null; reject(req.error ?? new Error(`indexedDB.open(${name}) failed`)); };
+      req.onblocked = () => { opening = null; reject(new Error(`indexedDB.open(${name}) is blocked by another tab`)); };
+    });
+    return opening;
+  };
+  /**
+   * @param {IDBTransactionMode} mode
+   * @param {(s: IDBObjectStore) => IDBRequest} op
+   * @returns {Promise<any>}
+   */
+  const run = async (mode, op) => {
+    const db = await open();
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(STORE, mode);
+      const req = op(tx.objectStore(STORE));
+      // Resolve on commit, not on the request: a write counts once it is durable.
+      tx.oncomplete = () => resolve(req.result);
+      tx.onerror = () => reject(tx.error ?? req.error ?? new Error('IndexedDB transaction failed'));
+      tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
+    });
+  };
+  return {
+    get: (key) => run('readonly', (s) => s.get(key)).then((v) => (v === undefined ? null : v)),
+    set: (key, value) => run('readwrite', (s) => s.put(value, key)).then(() => {}),
+    delete: (key) => run('readwrite', (s) => s.delete(key)).then(() => {}),
+    keys: () => run('readonly', (s) => s.getAllKeys()).then((ks) => ks.map(String)),
+  };
+}
+
+/** Identities of the built-in shared stores (all personalizers of a realm share them). */
+const BUILTIN_IDENTITY = { indexedDB: {}, localStorage: {} };
+
+/** @param {string} kind */
+function available(kind) {
+  try {
+    if (kind === 'indexedDB') return typeof indexedDB !== 'undefined' && indexedDB !== null;
+    if (kind === 'localStorage') return typeof localStorage !== 'undefined' && localStorage !== null;
+  } catch {
+    // A SecurityError from touching localStorage means it is not usable here.
+  }
+  return kind === 'memory';
+}
+
+/**
+ * The storage a personalizer uses when `options.storage` is not given:
+ * IndexedDB in a browser that has it, otherwise memory.
+ * @param {'memory'|'browser'} environment
+ * @returns {'indexedDB'|'localStorage'|'memory'}
+ */
+export function defaultStorageKind(environment) {
+  if (environment === 'browser' && available('indexedDB')) return 'indexedDB';
+  return 'memory';
+}
+
+/**
+ * Resolves the `storage` option to an adapter with promise-returning methods.
+ * @param {unknown} option  'indexedDB' | 'localStorage' | 'memory' | adapter | undefined
+ * @param {'indexedDB'|'localStorage'|'memory'} [fallback]  used when option is undefined
+ * @returns {ResolvedStorage}
+ */
+export function resolveStorage(option, fallback = 'memory') {
+  const choice = option === undefined ? fallback : option;
   /** @type {StorageAdapter} */
   let a;
-  if (option === undefined || option === 'memory') a = memoryStorage();
-  else if (option && typeof option === 'object' && ['get', 'set', 'delete'].every((m) => typeof (/** @type {any} */ (option))[m] === 'function')) {
-    a = /** @type {StorageAdapter} */ (option);
+  /** @type {ResolvedStorage['kind']} */
+  let kind;
+  /** @type {object} */
+  let identity;
+  if (typeof choice === 'string') {
+    if (choice !== 'indexedDB' && choice !== 'localStorage' && choice !== 'memory') {
+      throw new LocalrankError('INVALID_ARGUMENT', `options.storage must be 'indexedDB', 'localStorage', 'memory' or an adapter {get, set, delete}; got '${choice}'`, { field: 'options.storage' });
+    }
+    if (!available(choice)) {
+      throw new LocalrankError('INVALID_ARGUMENT', `options.storage '${choice}' is not available in this environment`, { field: 'options.storage' });
+    }
+    kind = choice;
+    a = choice === 'indexedDB' ? sharedIndexedDB() : choice === 'localStorage' ? webStorage() : memoryStorage();
+    identity = choice === 'memory' ? {} : BUILTIN_IDENTITY[choice];
+  } else if (choice && typeof choice === 'object' && ['get', 'set', 'delete'].every((m) => typeof (/** @type {any} */ (choice))[m] === 'function')) {
+    a = /** @type {StorageAdapter} */ (choice);
+    kind = 'custom';
+    identity = choice;
   } else {
-    throw new LocalrankError('INVALID_ARGUMENT', "options.storage must be 'memory' or an adapter {get(key), set(key, value), delete(key)}", { field: 'options.storage' });
+    throw new LocalrankError('INVALID_ARGUMENT', "options.storage must be 'indexedDB', 'localStorage', 'memory' or an adapter {get(key), set(key, value), delete(key)}", { field: 'options.storage' });
   }
   return {
+    // `await` also turns a synchronous throw of the adapter into a rejection.
     get: async (key) => {
       const v = await a.get(key);
-      return typeof v === 'string' ? v : null;
+      if (v === null || v === undefined) return null;
+      if (typeof v !== 'string') throw new LocalrankError('STORAGE_FAILED', `storage.get('${key}') returned a ${typeof v}, expected a string or null`, { field: 'options.storage' });
+      return v;
     },
     set: async (key, value) => { await a.set(key, value); },
     delete: async (key) => { await a.delete(key); },
+    keys: async () => (typeof a.keys === 'function' ? [...await a.keys()] : null),
+    kind,
+    identity,
+    shared: kind !== 'memory',
   };
+}
+
+/** @type {StorageAdapter|null} */
+let sharedIdb = null;
+/** One IndexedDB connection per realm, shared by every personalizer. */
+function sharedIndexedDB() {
+  sharedIdb ??= indexedDBStorage();
+  return sharedIdb;
 }

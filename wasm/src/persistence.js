@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: MIT
+// Saving and loading the profile: two checksummed slots (a cut write never
+// touches the last good copy), a journal of this personalizer's unsaved
+// changes that is re-applied on top of whatever another tab saved meanwhile,
+// a cross-tab lock around read-merge-write, and a BroadcastChannel so other
+// tabs pick the new save up. The design is described in docs/storage.md.
+import { LocalrankError } from './errors.js';
+import { hashId } from './hash.js';
+
+/** Envelope format of a slot: `<header JSON>\n<profile JSON>`. */
+const STORE_FORMAT = 'localrank.store';
+const STORE_VERSION = 1;
+const SLOTS = /** @type {const} */ (['a', 'b']);
+/** Unsaved events kept for re-applying; beyond this a tab's own state is written as a whole. */
+export const MAX_JOURNAL_EVENTS = 10000;
+/** While changes keep coming, autosave still runs at least every this many debounce periods. */
+const MAX_WAIT_FACTOR = 5;
+
+/**
+ * Why a stored profile was not used. Stable strings, carried by `profile-reset`.
+ * @typedef {'unreadable'|'checksum'|'future-version'|'invalid-profile'} ResetReason
+ */
+
+/**
+ * @typedef {object} Slot
+ * @property {'a'|'b'} name
+ * @property {boolean} ok
+ * @property {number} seq   save counter (-1 when the header is unreadable)
+ * @property {string} text  the profile JSON (ok only)
+ * @property {ResetReason} [reason]
+ * @property {string} [message]
+ */
+
+/**
+ * @typedef {object} StoreState
+ * @property {Slot[]} valid     decodable slots, newest first
+ * @property {Slot[]} invalid   present but unusable
+ * @property {boolean} empty    nothing stored at all
+ * @property {number} maxSeq    highest save counter seen in any header
+ * @property {Slot|null} future the newest slot, if it was written by a newer localrank
+ */
+
+/** Integrity check of a slot (cyrb53 over UTF-8): catches cut and edited data, not an attacker. */
+const checksum = (text) => hashId(text).toString(16);
+
+/**
+ * @param {number} seq @param {string} text @param {string} writer @param {number} savedAt
+ * @param {number} profileVersion  schema version of `text`
+ * @returns {string}
+ */
+export function encodeSlot(seq, text, writer, savedAt, profileVersion) {
+  const header = { format: STORE_FORMAT, version: STORE_VERSION, seq, savedAt, writer, profileVersion, length: text.length, checksum: checksum(text) };
+  return `${JSON.stringify(header)}\n${text}`;
+}
+
+/**
+ * Decodes one stored slot; never throws.
+ * @param {'a'|'b'} name @param {string} raw
+ * @param {number} profileVersion  newest profile schema this build reads
+ * @returns {Slot}
+ */
+export function decodeSlot(name, raw, profileVersion) {
+  const bad = (/** @type {ResetReason} */ reason, message, seq = -1) => ({ name, ok: false, seq, text: '', reason, message });
+  const nl = raw.indexOf('\n');
+  if (nl < 0) return bad('unreadable', `slot ${name} is not in the localrank storage format`);
+  /** @type {any} */
+  let h;
+  try {
+    h = JSON.parse(raw.slice(0, nl));
+  } catch {
+    return bad('unreadable', `slot ${name} has an unreadable header`);
+  }
+  if (h === null || typeof h !== 'object' || h.format !== STORE_FORMAT) return bad('unreadable', `slot ${name} is not in the localrank storage format`);
+  const seq = Number.isSafeInteger(h.seq) && h.seq > 0 ? h.seq : -1;
+  if (!Number.isInteger(h.version) || h.version < 1) return bad('unreadable', `slot ${name} has no valid format version`);
+  if (h.version > STORE_VERSION) {
+    return bad('future-version', `slot ${name} uses storage format ${h.version}; this localrank reads up to ${STORE_VERSION}`, seq);
+  }
+  if (seq < 0) return bad('unreadable', `slot ${name} has no valid save counter`);
+  if (Number.isInteger(h.profileVersion) && profileVersion > 0 && h.profileVersion > profileVersion) {
+    return bad('future-version', `slot ${name} holds profile schema ${h.profileVersion}; this localrank reads up to ${profileVersion}`, seq);
+  }
+  const text = raw.slice(nl + 1);
+  if (text.length !== h.length || checksum(text) !== h.checksum) {
+    return bad('checksum', `slot ${name} does not match its checksum (cut short or edited)`, seq);
+  }
+  return { name, ok: true, seq, text };
+}
+
+/**
+ * Runs `fn` holding an exclusive lock shared by all tabs of the origin (Web
+ * Locks) or, where those do not exist (Node), by all personalizers of this
+ * realm that use the same storage.
+ */
+const localLocks = new WeakMap();
+/**
+ * @template T
+ * @param {object} identity @param {string} name @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
+async function withLock(identity, name, fn) {
+  const locks = /** @type {any} */ (globalThis).navigator?.locks;
+  if (locks && typeof locks.request === 'function') return locks.request(name, () => fn());
+  /** @type {Map<string, Promise<void>>} */
+  let byName = localLocks.get(identity);
+  if (!byName) { byName = new Map(); localLocks.set(identity, byName); }
+  const previous = byName.get(name) ?? Promise.resolve();
+  const run = previous.then(fn);
+  const settled = run.then(() => {}, () => {});
+  byName.set(name, settled);
+  try {
+    return await run;
+  } finally {
+    if (byName.get(name) === settled) byName.delete(name);
+  }
+}
+
+/**
+ * Reports a handler's exception the way EventTarget does (asynchronously,
+ * uncaught) so that it cannot break a save in progress.
+ * @param {unknown} e
+ */
+function reportLater(e) {
+  const report = /** @type {any} */ (globalThis).reportError;
+  if (typeof report === 'function') report(e);
+  else setTimeout(() => { throw e; }, 0);
+}
+
+/**
+ * @typedef {object} PersistenceHooks  what the persistence layer needs from its personalizer
+ * @property {() => string} exportText          the current profile as JSON text
+ * @property {(text: string) => {code: string, field: string, message: string}} importText  replaces the profile; a failure changes nothing
+ * @property {() => void} reset                 empties the profile
+ * @property {(entries: JournalEntry[]) => void} replay  re-applies journaled calls (without journaling them again)
+ * @property {(name: string, detail: unknown) => void} emit
+ * @property {() => number} now
+ * @property {() => boolean} alive
+ */
+
+/**
+ * @typedef {object} JournalEntry  one profile-changing call, replayable
+ * @property {string} method  e.g. 'record'
+ * @property {unknown[]} args  plain-data copies, safe to keep
+ * @property {number} size    events it holds (1 for non-event calls)
+ */
+
+export class Persistence {
+  /** @type {import('./storage.js').ResolvedStorage} */ #storage;
+  /** @type {PersistenceHooks} */ #hooks;
+  #namespace;
+  #autosaveMs;
+  #writer;
+  /** Save counter of the stored copy that memory is based on (0 = nothing stored, -1 = unknown). */
+  #baseSeq = 0;
+  /** @type {JournalEntry[]} */ #journal = [];
+  #journalEvents = 0;
+  /** Memory is authoritative: the next save writes it as a whole (after import or journal overflow). */
+  #wholeState = false;
+  /** Changes since the last successful save (private stores keep no journal). */
+  #dirty = false;
+  /** Counts changes, so a save knows whether more came while it was writing. */
+  #changes = 0;
+  /** Counts erases, so a save that was writing during one does not undo its bookkeeping. */
+  #epoch = 0;
+  /** Last profile version this build writes; a stored one above it is from a newer localrank. */
+  #profileVersion = 0;
+  /** @type {Promise<unknown>} */ #queue = Promise.resolve();
+  /** @type {ReturnType<typeof setTimeout>|null} */ #debounce = null;
+  /** @type {ReturnType<typeof setTimeout>|null} */ #maxWait = null;
+  /** @type {BroadcastChannel|null} */ #channel = null;
+  /** @type {(() => void)|null} */ #unlisten = null;
+  /** Last decoded content per slot: an unchanged slot is not checksummed again. */
+  /** @type {Map<string, {raw: string, slot: Slot}>} */ #decoded = new Map();
+
+  /**
+   * @param {import('./storage.js').ResolvedStorage} storage
+   * @param {{namespace: string, autosaveMs: number}} options
+   * @param {PersistenceHooks} hooks
+   */
+  constructor(storage, options, hooks) {
+    this.#storage = storage;
+    this.#hooks = hooks;
+    this.#namespace = options.namespace;
+    this.#autosaveMs = options.autosaveMs;
+    this.#writer = typeof globalThis.crypto?.randomUUID === 'function' ? globalThis.crypto.randomUUID() : Math.random().toString(36).slice(2);
+    try {
+      this.#profileVersion = Number(JSON.parse(hooks.exportText()).version) || 0;
+    } catch {
+      this.#profileVersion = 0;
+    }
+  }
+
+  #key(slot) { return `${this.#namespace}:slot:${slot}`; }
+
+  #emit(name, detail) {
+    try {
+      this.#hooks.emit(name, detail);
+    } catch (e) {
+      reportLater(e);
+    }
+  }
+
+  #fail(message, cause) {
+    const why = cause === undefined ? '' : `: ${cause instanceof Error ? cause.message : String(cause)}`;
+    return new LocalrankError('STORAGE_FAILED', `${message}${why}`, cause === undefined ? {} : { cause });
+  }
+
+  /** Reads and classifies both slots. Throws STORAGE_FAILED when the adapter fails. */
+  async #read() {
+    /** @type {(string|null)[]} */
+    let raw;
+    try {
+      raw = await Promise.all(SLOTS.map((s) => this.#storage.get(this.#key(s))));
+    } catch (e) {
+      throw e instanceof LocalrankError ? e : this.#fail('reading the saved profile failed', e);
+    }
+    /** @type {StoreState} */
+    const state = { valid: [], invalid: [], empty: true, maxSeq: 0, future: null };
+    SLOTS.forEach((name, i) => {
+      const r = raw[i];
+      if (r === null) return;
+      state.empty = false;
+      const known = this.#decoded.get(name);
+      const slot = known && known.raw === r ? known.slot : decodeSlot(name, r, this.#profileVersion);
+      this.#decoded.set(name, { raw: r, slot });
+      state.maxSeq = Math.max(state.maxSeq, slot.seq);
+      (slot.ok ? state.valid : state.invalid).push(slot);
+    });
+    state.valid.sort((x, y) => y.seq - x.seq);
+    const newest = [...state.valid, ...state.invalid].sort((x, y) => y.seq - x.seq)[0];
+    if (newest?.reason === 'future-version') state.future = newest;
+    return state;
+  }
+
+  /**
+   * Imports the newest usable slot. Returns it, or null (with the reasons of
+   * the slots that failed appended to `failures`). A profile the core rejects
+   * for its version is from a newer localrank: it is reported, never used.
+   * @param {StoreState} state @param {Slot[]} failures
+   */
+  #importNewest(state, failures) {
+    for (const slot of state.valid) {
+      const status = this.#hooks.importText(slot.text);
+      if (!status.code) return slot;
+      const future = status.field === 'profile.version' && this.#storedVersion(slot.text) > this.#profileVersion;
+      const failed = { ...slot, ok: false, reason: /** @type {ResetReason} */ (future ? 'future-version' : 'invalid-profile'), message: `slot ${slot.name}: ${status.message}` };
+      failures.push(failed);
+      if (future && slot === state.valid[0]) {
+        state.future = failed;
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /** @param {string} text */
+  #storedVersion(text) {
+    try {
+      return Number(JSON.parse(text).version) || 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Loads the stored profile at creation. Bad data is never used; nothing here throws. */
+  async load() {
+    /** @type {StoreState} */
+    let state;
+    try {
+      state = await this.#read();
+    } catch (e) {
+      // Unknown stored state: rank from memory, and never overwrite what we could not read.
+      this.#baseSeq = -1;
+      this.#emit('error', e);
+      return;
+    }
+    if (state.empty) return;
+    /** @type {Slot[]} */
+    const failures = [...state.invalid];
+    const used = state.future ? null : this.#importNewest(state, failures);
+    if (used) {
+      this.#baseSeq = used.seq;
+      const lost = failures.filter((f) => f.seq > used.seq || f.seq < 0);
+      if (lost.length) {
+        this.#emit('error', new LocalrankError('CORRUPT_PROFILE',
+          `the newest save could not be used (${lost.map((f) => f.message).join('; ')}); restored the previous save`));
+      }
+      return;
+    }
+    this.#hooks.reset();
+    this.#baseSeq = state.maxSeq;
+    const worst = state.future ?? failures.sort((x, y) => y.seq - x.seq)[0];
+    this.#emit('profile-reset', { reason: worst.reason, code: 'CORRUPT_PROFILE', message: `${worst.message}; starting with an empty profile` });
+  }
+
+  /**
+   * Makes memory = the stored profile + this personalizer's journal, when the
+   * stored copy is usable (then `#baseSeq` names it). Returns the slot memory
+   * is now based on, or null (nothing stored, or memory stays authoritative).
+   * @param {StoreState} state
+   * @returns {Slot|null}
+   */
+  #rebase(state) {
+    if (this.#wholeState || state.future) return null;
+    if (state.empty) {
+      // Someone deleted the saved profile (e.g. "forget me" in another tab): honour it.
+      if (this.#baseSeq > 0) this.#resetAndReplay();
+      this.#baseSeq = 0;
+      return null;
+    }
+    const newest = state.valid[0];
+    if (newest && newest.seq === this.#baseSeq) return newest;
+    /** @type {Slot[]} */
+    const failures = [];
+    const used = this.#importNewest(state, failures);
+    if (!used) return null;
+    this.#replayJournal();
+    const from = this.#baseSeq;
+    this.#baseSeq = used.seq;
+    if (used.seq !== from) this.#emit('sync', { seq: used.seq });
+    return used;
+  }
+
+  #resetAndReplay() {
+    this.#hooks.reset();
+    this.#replayJournal();
+    this.#emit('sync', { seq: 0 });
+  }
+
+  #replayJournal() {
+    if (this.#journal.length) this.#hooks.replay(this.#journal);
+  }
+
+  /**
+   * Notes a profile-changing call. For shared storage it is journaled so that
+   * it can be re-applied on top of another tab's save.
+   * @param {string} method  public method to call again
+   * @param {number} size    events it holds
+   * @param {() => unknown[]} makeArgs  plain-data copies of its arguments
+   */
+  changed(method, size, makeArgs) {
+    this.#dirty = true;
+    this.#changes++;
+    if (this.#storage.shared && !this.#wholeState) {
+      const entry = { method, args: makeArgs(), size: Math.max(1, size) };
+      if (this.#journalEvents + entry.size > MAX_JOURNAL_EVENTS) {
+        this.#journal = [];
+        this.#journalEvents = 0;
+        this.#wholeState = true;
+        this.#emit('error', new LocalrankError('LIMIT_EXCEEDED',
+          `more than ${MAX_JOURNAL_EVENTS} events since the last successful save: the next save writes this tab's profile as a whole, ` +
+          'and changes other tabs saved meanwhile may be overwritten'));
+      } else {
+        this.#journal.push(entry);
+        this.#journalEvents += entry.size;
+      }
+    }
+    this.#schedule();
+  }
+
+  /** Notes that the whole profile was replaced (import): the next save writes it as is. */
+  replaced() {
+    this.#journal = [];
+    this.#journalEvents = 0;
+    this.#wholeState = true;
+    this.#dirty = true;
+    this.#changes++;
+    this.#schedule();
+  }
+
+  /** Whether there are changes that are not saved yet. */
+  get dirty() { return this.#dirty; }
+
+  #schedule() {
+    if (this.#autosaveMs === 0) return;
+    const fire = () => { this.flush().catch(() => { /* reported as an 'error' event */ }); };
+    if (this.#debounce !== null) clearTimeout(this.#debounce);
+    this.#debounce = unref(setTimeout(fire, this.#autosaveMs));
+    this.#maxWait ??= unref(setTimeout(fire, this.#autosaveMs * MAX_WAIT_FACTOR));
+  }
+
+  #clearTimers() {
+    if (this.#debounce !== null) clearTimeout(this.#debounce);
+    if (this.#maxWait !== null) clearTimeout(this.#maxWait);
+    this.#debounce = this.#maxWait = null;
+  }
+
+  /**
+   * Saves now (queued behind any save in progress). Rejects with STORAGE_FAILED,
+   * after emitting it as an 'error' event, when the profile could not be saved.
+   * @returns {Promise<void>}
+   */
+  flush() {
+    this.#clearTimers();
+    const run = this.#queue.then(() => this.#save());
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #save() {
+    if (!this.#dirty || !this.#hooks.alive()) return;
+    try {
+      const written = this.#storage.shared
+        ? await withLock(this.#storage.identity, `localrank:${this.#namespace}`, () => this.#saveLocked())
+        : await this.#saveLocked();
+      if (written !== null) this.#announce(written);
+    } catch (e) {
+      const err = e instanceof LocalrankError ? e : this.#fail('saving the profile failed', e);
+      if (this.#hooks.alive()) this.#emit('error', err);
+      throw err;
+    }
+  }
+
+  /** @returns {Promise<number|null>} the save counter written, or null when there was nothing to do */
+  async #saveLocked() {
+    const state = await this.#read();
+    if (!this.#hooks.alive()) return null;
+    const base = this.#rebase(state);
+    if (state.future) {
+      // Never downgrade: a newer localrank (another tab, after an update) owns the data now.
+      throw this.#fail(`not saving: the stored profile was written by a newer localrank (${state.future.message}); it is kept as is`);
+    }
+    // Everything after this point is synchronous until the write: journal entries added
+    // while the write is pending stay in the journal for the next save.
+    const journaled = this.#journal.length;
+    const journaledEvents = this.#journalEvents;
+    const changes = this.#changes;
+    const epoch = this.#epoch;
+    const text = this.#hooks.exportText();
+    const seq = Math.max(state.maxSeq, this.#baseSeq) + 1;
+    // Never overwrite the copy this save builds on (or the newest intact one): a
+    // write cut in the middle then leaves it readable.
+    const keep = base ?? state.valid[0];
+    const target = keep?.name === 'a' ? 'b' : 'a';
+    const envelope = encodeSlot(seq, text, this.#writer, this.#hooks.now(), this.#profileVersion);
+    try {
+      await this.#storage.set(this.#key(target), envelope);
+    } catch (e) {
+      throw e instanceof LocalrankError ? e : this.#fail('saving the profile failed', e);
+    }
+    // Read back: an adapter that silently drops or mangles writes must not count as saved.
+    let back;
+    try {
+      back = await this.#storage.get(this.#key(target));
+    } catch (e) {
+      throw this.#fail('reading back the saved profile failed', e);
+    }
+    if (back !== envelope) throw this.#fail(`the saved profile did not read back intact (slot ${target})`);
+    for (const old of state.invalid) {
+      if (old.name !== target) await this.#storage.delete(this.#key(old.name)).catch(() => {});
+    }
+    if (epoch !== this.#epoch) return seq; // erased meanwhile: the erase decides what stays
+    this.#decoded.set(target, { raw: envelope, slot: { name: target, ok: true, seq, text } });
+    if (this.#wholeState && changes === this.#changes) this.#wholeState = false;
+    if (!this.#wholeState) {
+      // What was journaled when the text was exported is in it; later entries stay.
+      this.#journal.splice(0, journaled);
+      this.#journalEvents -= journaledEvents;
+    }
+    this.#baseSeq = seq;
+    this.#dirty = changes !== this.#changes;
+    return seq;
+  }
+
+  /**
+   * Erases the saved profile: empties it in memory now, drops unsaved changes,
+   * then deletes both slots (under the cross-tab lock) and tells other tabs,
+   * which empty theirs too. Rejects with STORAGE_FAILED if a delete fails.
+   * @returns {Promise<void>}
+   */
+  erase() {
+    this.#clearTimers();
+    this.#hooks.reset();
+    this.#forgetLocal();
+    const remove = () => Promise.all(SLOTS.map((s) => this.#storage.delete(this.#key(s))));
+    const run = this.#queue.then(async () => {
+      try {
+        await (this.#storage.shared ? withLock(this.#storage.identity, `localrank:${this.#namespace}`, remove) : remove());
+      } catch (e) {
+        const err = this.#fail('erasing the saved profile failed', e);
+        if (this.#hooks.alive()) this.#emit('error', err);
+        throw err;
+      }
+      // Changes made while the delete ran are new: they stay, and are saved as usual.
+      try {
+        this.#channel?.postMessage({ type: 'erased', writer: this.#writer });
+      } catch {
+        // A closed channel only means nobody else is listening.
+      }
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #forgetLocal() {
+    this.#epoch++;
+    this.#journal = [];
+    this.#journalEvents = 0;
+    this.#wholeState = false;
+    this.#dirty = false;
+    this.#baseSeq = 0;
+  }
+
+  /** Opens the cross-tab channel and page-hide saving (browsers); call once after load. */
+  start() {
+    if (this.#storage.shared && typeof BroadcastChannel === 'function') {
+      const channel = new BroadcastChannel(`localrank:${this.#namespace}`);
+      /** @type {any} */ (channel).unref?.();
+      channel.onmessage = (ev) => {
+        const m = ev.data;
+        if (!m || m.writer === this.#writer) return;
+        if (m.type === 'saved' && m.seq !== this.#baseSeq) this.#pull();
+        if (m.type === 'erased') this.#erasedElsewhere();
+      };
+      this.#channel = channel;
+    }
+    const doc = /** @type {any} */ (globalThis).document;
+    if (doc && typeof doc.addEventListener === 'function' && typeof globalThis.addEventListener === 'function') {
+      // The last chance to save before a tab is closed or frozen.
+      const onHide = () => {
+        if (this.#dirty && (doc.visibilityState === 'hidden' || doc.visibilityState === undefined)) this.flush().catch(() => {});
+      };
+      doc.addEventListener('visibilitychange', onHide);
+      globalThis.addEventListener('pagehide', onHide);
+      this.#unlisten = () => {
+        doc.removeEventListener('visibilitychange', onHide);
+        globalThis.removeEventListener('pagehide', onHide);
+      };
+    }
+  }
+
+  #announce(seq) {
+    try {
+      this.#channel?.postMessage({ type: 'saved', seq, writer: this.#writer });
+    } catch {
+      // A closed channel only means nobody else is listening.
+    }
+  }
+
+  /** Another tab saved: bring its changes in, keeping ours (queued like saves). */
+  #pull() {
+    this.#queue = this.#queue.then(async () => {
+      if (!this.#hooks.alive()) return;
+      try {
+        const state = await this.#read();
+        if (this.#hooks.alive()) this.#rebase(state);
+      } catch (e) {
+        if (this.#hooks.alive()) this.#emit('error', e);
+      }
+    }).catch(() => {});
+  }
+
+  /** Another tab erased the profile: empty this one too, unsaved changes included. */
+  #erasedElsewhere() {
+    this.#queue = this.#queue.then(() => {
+      if (!this.#hooks.alive()) return;
+      this.#clearTimers();
+      this.#hooks.reset();
+      this.#forgetLocal();
+      this.#emit('sync', { seq: 0 });
+    }).catch(() => {});
+  }
+
+  /** Stops timers, the channel and listeners. Unsaved changes are dropped: flush() first. */
+  dispose() {
+    this.#clearTimers();
+    this.#channel?.close();
+    this.#channel = null;
+    this.#unlisten?.();
+    this.#unlisten = null;
+  }
+}
+
+/**
+ * An autosave timer must not keep a Node process alive.
+ * @template T @param {T} timer @returns {T}
+ */
+function unref(timer) {
+  /** @type {any} */ (timer)?.unref?.();
+  return timer;
+}
+
+/**
+ * A plain-data deep copy of what a caller passed (functions and symbols are
+ * dropped, typed arrays become arrays), so a journaled call cannot change when
+ * the caller later mutates its objects.
+ * @param {unknown} v
+ * @returns {unknown}
+ */
+export function copyData(v) {
+  if (v === null || typeof v !== 'object') return typeof v === 'function' || typeof v === 'symbol' ? undefined : v;
+  if (ArrayBuffer.isView(v)) return Array.from(/** @type {any} */ (v));
+  if (Array.isArray(v)) return v.map(copyData);
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  for (const [k, x] of Object.entries(v)) {
+    const c = copyData(x);
+    if (c !== undefined) out[k] = c;
+  }
+  return out;
+}
