@@ -101,8 +101,9 @@ Status Perturb(const LdpParams& params, int value, const std::uint32_t* words, s
   LdpReport r;
   if (params.mechanism == LdpMechanism::kOue) {
     r.bits.assign(static_cast<std::size_t>((params.domain + 7) / 8), 0);
+    const double keep = std::floor(params.p * 4294967296.0), flip = std::floor(params.q * 4294967296.0);
     for (int v = 0; v < params.domain; ++v) {
-      const bool set = Chance(words[v], v == value ? params.p : params.q);
+      const bool set = static_cast<double>(words[v]) < (v == value ? keep : flip);
       if (set) r.bits[static_cast<std::size_t>(v / 8)] |= static_cast<std::uint8_t>(1u << (v % 8));
     }
   } else {
