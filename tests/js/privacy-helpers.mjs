@@ -3,18 +3,27 @@
 // uses crypto.getRandomValues) and a storage adapter the test can read.
 
 /**
- * mulberry32: deterministic uniform 32-bit words for reproducible tests.
+ * xoshiro128** seeded by splitmix32: deterministic uniform 32-bit words for
+ * reproducible tests (the library itself uses crypto.getRandomValues).
  * @param {number} seed
  */
 export function seededWords(seed) {
-  let s = seed >>> 0;
+  let z = seed >>> 0;
+  const next = () => {
+    z = (z + 0x9e3779b9) >>> 0;
+    let t = z;
+    t = Math.imul(t ^ (t >>> 16), 0x21f0aaad);
+    t = Math.imul(t ^ (t >>> 15), 0x735a2d97);
+    return (t ^ (t >>> 15)) >>> 0;
+  };
+  const s = new Uint32Array([next(), next(), next(), next()]);
+  const rotl = (x, k) => ((x << k) | (x >>> (32 - k))) >>> 0;
   return (/** @type {Uint32Array} */ w) => {
     for (let i = 0; i < w.length; i++) {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = s;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      w[i] = (t ^ (t >>> 14)) >>> 0;
+      w[i] = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
+      const t = (s[1] << 9) >>> 0;
+      s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+      s[2] ^= t; s[3] = rotl(s[3], 11);
     }
   };
 }
