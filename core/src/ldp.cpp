@@ -98,7 +98,8 @@ Status Perturb(const LdpParams& params, int value, const std::uint32_t* words, s
     return Status::Error(Code::kInvalidArgument, "random", -1,
                          "need " + std::to_string(params.RandomWordsNeeded()) + " random words");
   }
-  LdpReport r;
+  // Validated above: from here on `out` is written (its buffer reused).
+  LdpReport& r = *out;
   if (params.mechanism == LdpMechanism::kOue) {
     r.bits.assign(static_cast<std::size_t>((params.domain + 7) / 8), 0);
     const double keep = std::floor(params.p * 4294967296.0), flip = std::floor(params.q * 4294967296.0);
@@ -118,7 +119,6 @@ Status Perturb(const LdpParams& params, int value, const std::uint32_t* words, s
       r.y = k < truth ? k : k + 1;
     }
   }
-  *out = std::move(r);
   return Status::Ok();
 }
 
@@ -141,6 +141,13 @@ std::vector<std::int32_t> SupportedValues(const LdpParams& params, const LdpRepo
 
 FrequencyOracle::FrequencyOracle(const LdpParams& params)
     : params_(params), support_(static_cast<std::size_t>(params.domain), 0) {}
+
+void FrequencyOracle::Add(const LdpReport& report) {
+  ++reports_;
+  for (int v = 0; v < params_.domain; ++v) {
+    if (Supports(params_, report, v)) ++support_[static_cast<std::size_t>(v)];
+  }
+}
 
 void FrequencyOracle::Add(const std::vector<std::int32_t>& supported) {
   ++reports_;

@@ -140,7 +140,7 @@ Accuracy Simulate(const LdpParams& p, const std::vector<double>& dist, int runs,
       truth[static_cast<std::size_t>(v)] += 1;
       for (auto& w : words) w = rng.NextU32();
       EXPECT_TRUE(Perturb(p, v, words.data(), words.size(), &r).ok());
-      oracle.Add(SupportedValues(p, r));
+      oracle.Add(r);
     }
     for (int v = 0; v < d; ++v) {
       const FrequencyEstimate e = oracle.Estimate(v);

@@ -113,6 +113,8 @@ class FrequencyOracle {
 
   /// Adds one report's support (the values it supports, ascending).
   void Add(const std::vector<std::int32_t>& supported);
+  /// Adds one perturbed report (same as Add(SupportedValues(params(), report))).
+  void Add(const LdpReport& report);
   /// Replaces the running sums (e.g. restored from storage). Sizes must match.
   Status Restore(std::uint64_t reports, const std::vector<std::uint64_t>& support);
 
