@@ -63,12 +63,37 @@ test('withdrawing personalization erases the profile in memory and storage', asy
   const p = await make({ storage, consent: { personalization: true } });
   p.record({ type: 'like', topics: { cooking: 1 } });
   await p.flush();
-  assert.ok(storage.map.has('localrank:profile'));
+  const profileKeys = () => [...storage.map.keys()].filter((k) => k.startsWith('localrank:slot:'));
+  assert.ok(profileKeys().length > 0);
   await p.consent.set({ personalization: false });
   assert.equal(p.profile().topics.length, 0);
   assert.equal(p.profile().totalEvents, 0);
-  assert.equal(storage.map.has('localrank:profile'), false);
+  assert.deepEqual(profileKeys(), []);
   assert.deepEqual(ids(p.rerank(FEED)), ids(FEED));
+  p.dispose();
+});
+
+test('an integrator passing personalization: false at creation erases a stored profile', async () => {
+  const storage = mapStorage();
+  const p = await make({ storage, consent: { personalization: true } });
+  p.record({ type: 'like', topics: { cooking: 1 } });
+  await p.flush();
+  p.dispose();
+  const kept = await make({ storage });
+  assert.equal(kept.profile().topics.length, 1, 'no consent given at creation: the stored profile is kept, unused');
+  kept.dispose();
+  const q = await make({ storage, consent: { personalization: false } });
+  assert.equal(q.profile().topics.length, 0);
+  assert.deepEqual([...storage.map.keys()].filter((k) => k.startsWith('localrank:slot:')), []);
+  q.dispose();
+});
+
+test('consent given at creation is applied but not stored: the integrator keeps that record', async () => {
+  const storage = mapStorage();
+  const p = await make({ storage, consent: { personalization: true } });
+  assert.equal(p.consent.get().personalization, true);
+  assert.equal(p.consent.get().updatedAt, null);
+  assert.equal(storage.map.has('localrank:consent'), false);
   p.dispose();
 });
 
@@ -90,7 +115,8 @@ test('with Global Privacy Control aggregate measurement cannot be switched on wi
 
 test('GPC switched on after a grant stops reports', async () => {
   const storage = mapStorage();
-  const p = await make({ storage, consent: { aggregateMeasurement: true } });
+  const p = await make({ storage });
+  await p.consent.set({ aggregateMeasurement: true });
   p.dispose();
   await withGpc(async () => {
     const q = await make({ storage });
@@ -121,13 +147,15 @@ test('exportProfile then importProfile reproduces the profile and the ranking', 
 test('forget leaves the storage empty', async () => {
   const storage = mapStorage();
   await storage.set('other-app:settings', 'kept');
-  const p = await make({ storage, consent: { personalization: true, aggregateMeasurement: true } });
+  const p = await make({ storage });
+  await p.consent.set({ personalization: true, aggregateMeasurement: true });
   p.record({ type: 'like', topics: { cooking: 1 } });
   await p.flush();
   assert.notEqual(p.buildAggregateReport(), null);
   await p.flush();
   await storage.set('localrank:something-else', 'x');
-  assert.ok([...storage.map.keys()].filter((k) => k.startsWith('localrank:')).length >= 4);
+  for (const k of ['localrank:consent', 'localrank:privacy-ledger', 'localrank:something-else']) assert.ok(storage.map.has(k), k);
+  assert.ok([...storage.map.keys()].some((k) => k.startsWith('localrank:slot:')));
   await p.forget();
   assert.deepEqual([...storage.map.keys()], ['other-app:settings']);
   assert.equal(p.profile().topics.length, 0);
@@ -162,7 +190,7 @@ test('the accountant refuses past the cap, and its ledger survives a reload', as
   });
   await p.flush();
   p.dispose();
-  const q = await make({ storage, start: T0 + 5 * DAY });
+  const q = await make({ storage, start: T0 + 5 * DAY, consent: { aggregateMeasurement: true } });
   assert.equal(q.buildAggregateReport(), null, 'a reload does not refill the budget');
   q.setNow(T0 + 30 * DAY);
   assert.notEqual(q.buildAggregateReport(), null, 'the first spend left the window');

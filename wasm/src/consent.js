@@ -76,28 +76,37 @@ export class ConsentManager {
 
   /**
    * Restores the stored record (same policy version only), then applies the
-   * integrator's explicit `initial` choices on top (they are stored).
-   * @param {Partial<Record<string, boolean>>|undefined} initial
+   * integrator's explicit `initial` choices on top, in memory only: an
+   * integrator that passes consent at creation keeps its own record, and
+   * `set()` is what stores. Resolves to true when `initial` explicitly
+   * withdraws personalization (the caller then erases any stored profile).
+   * @param {unknown} initial
+   * @param {(error: LocalrankError) => void} onError  a failed read: the stored record is not used
    */
-  async load(initial) {
+  async load(initial, onError) {
+    const given = initial === undefined ? {} : checkConsent(initial, 'options.consent');
     this.#state.personalization = false;
     this.#state.aggregateMeasurement = false;
-    const text = await this.#storage.get(this.#key);
+    let text = null;
+    try {
+      text = await this.#storage.get(this.#key);
+    } catch (cause) {
+      onError(new LocalrankError('STORAGE_FAILED', `reading the consent record failed: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'consent', cause }));
+    }
     let stored = null;
     if (text !== null) {
       try { stored = JSON.parse(text); } catch { stored = null; }
     }
     if (stored && stored.policyVersion === this.#policyVersion && typeof stored.updatedAt === 'number') {
       this.#state.personalization = stored.personalization === true;
-      this.#state.aggregateMeasurement = stored.aggregateMeasurement === true && !this.gpcBlocks;
+      this.#state.aggregateMeasurement = stored.aggregateMeasurement === true;
       this.#updatedAt = stored.updatedAt;
     }
-    if (initial) {
-      const given = checkConsent(initial, 'options.consent');
-      if (this.gpcBlocks) delete given.aggregateMeasurement;  // creation does not fail on a browser signal
-      const changed = Object.entries(given).some(([k, v]) => this.#state[/** @type {'personalization'} */ (k)] !== v);
-      if (changed || (this.#updatedAt === null && Object.keys(given).length > 0)) await this.set(given);
-    }
+    if (given.personalization !== undefined) this.#state.personalization = given.personalization;
+    if (given.aggregateMeasurement !== undefined) this.#state.aggregateMeasurement = given.aggregateMeasurement;
+    // Creation does not fail on a browser signal: the purpose just stays off.
+    if (this.gpcBlocks) this.#state.aggregateMeasurement = false;
+    return given.personalization === false;
   }
 
   /** The current consent, with when it was given and under which policy. */

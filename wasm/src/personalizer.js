@@ -71,8 +71,11 @@ export async function createPersonalizerWith(loadCore, options, defaultStorage =
     const config = { ...(o.config ?? {}), seed: o.seed ?? 0, dim: o.dim ?? 0 };
     throwIfFailed(engine.configure(JSON.stringify(config)));
     const p = new Personalizer(engine, storage, o);
+    let loadFailed = false;
+    const off = p.on('error', () => { loadFailed = true; });
     await p._load();
-    await p._loadPrivacy(Module, o);
+    off();
+    await p._loadPrivacy(Module, o, loadFailed);
     return p;
   } catch (e) {
     engine.delete();
@@ -473,8 +476,9 @@ export class Personalizer {
    * @internal Restores consent and the privacy ledger; sets up the report encoder.
    * @param {any} Module
    * @param {Record<string, any>} options
+   * @param {boolean} storageFailed  loading the profile already reported a storage error
    */
-  async _loadPrivacy(Module, options) {
+  async _loadPrivacy(Module, options, storageFailed) {
     const opts = privacyOptions(options.privacy);
     if (options.segments !== undefined && options.taxonomy === undefined) {
       throw new LocalrankError('INVALID_ARGUMENT', 'options.segments needs options.taxonomy', { field: 'options.taxonomy' });
@@ -498,17 +502,36 @@ export class Personalizer {
         onWithdrawPersonalization: () => this.#eraseProfile(),
       });
       this.#privacy = { opts, accountant, encoder, consent, ledgerWrite: Promise.resolve() };
-      const ledger = await this.#storage.get(this.#key(LEDGER_KEY));
+      // One storage problem is one error event: the profile load may have reported it already.
+      let quiet = storageFailed;
+      const report = (/** @type {LocalrankError} */ e) => {
+        if (quiet && e.code === 'STORAGE_FAILED') return;
+        quiet = true;
+        this.#emit('error', e);
+      };
+      let ledger = null;
+      try {
+        ledger = await this.#storage.get(this.#key(LEDGER_KEY));
+      } catch (cause) {
+        // Unknown spending: refuse reports for this session (nothing is written).
+        throwIfFailed(accountant.charge(opts.epsilonCap, this.#clock()));
+        report(new LocalrankError('STORAGE_FAILED', `reading the privacy ledger failed: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'privacy-ledger', cause }));
+      }
       if (ledger !== null) {
         const status = accountant.fromJson(ledger);
         if (status.code) {
           // What was spent cannot be proven: assume the whole budget, for one window.
           accountant.clear();
           throwIfFailed(accountant.charge(opts.epsilonCap, this.#clock()));
-          this.#emit('error', new LocalrankError('CORRUPT_PROFILE', `the privacy ledger was unreadable (${status.message}); reports resume after one window`, { field: 'privacy-ledger' }));
+          this.#writeLedger();
+          report(new LocalrankError('CORRUPT_PROFILE', `the privacy ledger was unreadable (${status.message}); reports resume after one window`, { field: 'privacy-ledger' }));
         }
       }
-      await consent.load(options.consent);
+      const withdrawn = await consent.load(options.consent, report);
+      const held = this.profile({ top: 1 });
+      if (withdrawn && (held.totalEvents > 0 || held.topics.length > 0 || held.creators.length > 0)) {
+        await this.#eraseProfile();
+      }
     } catch (e) {
       this.#privacy = null;
       accountant.delete();
@@ -592,7 +615,14 @@ export class Personalizer {
     const text = pv.encoder.encode(interest, utcDay(now), words);
     words.fill(0);
     throwIfFailed(pv.accountant.charge(eps, now));
-    const ledger = pv.accountant.toJson(now);
+    this.#writeLedger();
+    return JSON.parse(text);
+  }
+
+  /** Queues a write of the ledger as it is now; sendAggregateReport and flush wait for it. */
+  #writeLedger() {
+    const pv = this.#privacy;
+    const ledger = pv.accountant.toJson(this.#clock());
     const key = this.#key(LEDGER_KEY);
     pv.ledgerWrite = pv.ledgerWrite.catch(() => {}).then(() => this.#storage.set(key, ledger)).catch((/** @type {unknown} */ cause) => {
       const err = new LocalrankError('STORAGE_FAILED', `saving the privacy ledger failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
@@ -600,7 +630,6 @@ export class Personalizer {
       throw err;
     });
     pv.ledgerWrite.catch(() => {});
-    return JSON.parse(text);
   }
 
   /**
