@@ -35,6 +35,24 @@ createPersonalizer({ consent: { personalization: true }, autosaveMs: 0 }).then((
   console.log('cjs ok');
 }).catch((e) => { console.error(e); process.exit(1); });
 JS
+cat > server.mjs <<'JS'
+import { createPersonalizer } from 'localrank';
+import { createAggregator } from 'localrank/server';
+const taxonomy = ['cooking', 'sports'];
+const p = await createPersonalizer({ taxonomy, consent: { aggregateMeasurement: true }, autosaveMs: 0 });
+const agg = await createAggregator({ taxonomy, minReports: 1 });
+agg.ingest(p.buildAggregateReport());
+if (agg.estimate().topics.length !== 2) throw new Error('server: expected two topic estimates');
+p.dispose(); agg.dispose();
+console.log('server esm ok');
+JS
+cat > server.cjs <<'JS'
+const { createAggregator } = require('localrank/server');
+createAggregator({ taxonomy: ['a'] }).then((agg) => { if (agg.reports !== 0) throw new Error('CJS server'); agg.dispose(); console.log('server cjs ok'); })
+  .catch((e) => { console.error(e); process.exit(1); });
+JS
 node esm.mjs
 node cjs.cjs
-echo "pack smoke: $(du -k "$TARBALL" | cut -f1) kB tarball, 2 passed, 0 failed"
+node server.mjs
+node server.cjs
+echo "pack smoke: $(du -k "$TARBALL" | cut -f1) kB tarball, 4 passed, 0 failed"

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The demo's small Node server: static files under a strict CSP.
-// Usage: node web-demo/server.mjs   (PORT, HOST override; default 8080, 127.0.0.1)
+// Usage: node web-demo/server.mjs [--db FILE]   (PORT, HOST override; default 8080, 127.0.0.1)
+// The aggregate-report collector (collector.mjs) answers /v1/*; its SQLite file
+// is --db, else COLLECTOR_DB, else a file under the OS temp dir.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createCollector, DEFAULT_DB_PATH } from './collector.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOTS = [join(here, 'public'), join(here, 'dist')];
@@ -44,11 +47,13 @@ async function serveStatic(req, res, url) {
 
 /**
  * Starts the demo server. Resolves with the listening server.
- * @param {{port?: number, host?: string}} [opts]
+ * @param {{port?: number, host?: string, db?: string, collector?: object}} [opts]
  */
-export function startServer(opts = {}) {
+export async function startServer(opts = {}) {
+  const collector = await createCollector({ ...opts.collector, db: opts.db ?? process.env.COLLECTOR_DB ?? DEFAULT_DB_PATH });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (collector.handle(req, res, url)) return;
     if (req.method === 'GET' || req.method === 'HEAD') {
       serveStatic(req, res, url).catch(() => { res.writeHead(500); res.end(); });
       return;
@@ -56,8 +61,9 @@ export function startServer(opts = {}) {
     res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'GET, HEAD' });
     res.end();
   });
+  server.on('close', () => collector.close());
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e) => { collector.close(); reject(e); });
     server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', () => resolve(server));
   });
 }
@@ -65,7 +71,9 @@ export function startServer(opts = {}) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const port = Number(process.env.PORT ?? 8080);
   const host = process.env.HOST ?? '127.0.0.1';
-  const server = await startServer({ port, host });
+  const dbFlag = process.argv.indexOf('--db');
+  const db = dbFlag > 0 ? process.argv[dbFlag + 1] : undefined;
+  const server = await startServer({ port, host, db });
   const addr = /** @type {import('node:net').AddressInfo} */ (server.address());
   console.log(`localrank demo: http://localhost:${addr.port}/`);
 }

@@ -14,6 +14,7 @@ run() {
   if "$TSC" "${COMMON[@]}" "$@"; then pass=$((pass + 1)); else echo "types: $name failed" >&2; exit 1; fi
 }
 run "nodenext (.mts + .cts)" --module nodenext --moduleResolution nodenext --lib es2022,dom,esnext.disposable "$T/example.mts" "$T/example.cts"
+run "privacy API (nodenext)" --module nodenext --moduleResolution nodenext --lib es2022,dom,esnext.disposable "$T/privacy.mts" "$T/privacy.cts"
 run "bundler (.mts)" --module esnext --moduleResolution bundler --lib es2022,dom,esnext.disposable "$T/example.mts"
 run "lib es2022 without esnext" --module nodenext --moduleResolution nodenext --lib es2022,dom "$T/plain-lib.mts"
 echo "types: $pass passed, 0 failed"

@@ -51,6 +51,7 @@ export const ErrorCode = Object.freeze({
   INVALID_REPORT: 'INVALID_REPORT',
   DISPOSED: 'DISPOSED',
   STORAGE_FAILED: 'STORAGE_FAILED',
+  SEND_FAILED: 'SEND_FAILED',
 });
 
 /**

@@ -166,6 +166,81 @@ export interface PersonalizerOptions {
   wasmUrl?: string | URL;
   /** The .wasm bytes, instead of loading them (e.g. from your own cache). */
   wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Fixed topic list shared with the server; needed for aggregate reports. */
+  taxonomy?: readonly string[];
+  /** Server-published motivation segments (weighted topic sets). */
+  segments?: readonly Segment[];
+  privacy?: PrivacyOptions;
+}
+
+/** A server-published motivation segment, e.g. `{ id: 'home-cooks', topics: { cooking: 1, baking: 0.5 } }`. */
+export interface Segment {
+  id: string;
+  /** Taxonomy topics with weights > 0. */
+  topics: Record<string, number>;
+}
+
+/** Privacy settings of aggregate reports (docs/privacy.md). */
+export interface PrivacyOptions {
+  /** Epsilon of one report, 0.01..10 (default 1). */
+  epsilonPerReport?: number;
+  /** Total epsilon allowed in any window (default 4). */
+  epsilonCap?: number;
+  /** Length of the rolling window in days (default 30). */
+  windowDays?: number;
+  /** Interests engaged with within this many days count for the top topic (default 30). */
+  recentDays?: number;
+  /** Default true: with Global Privacy Control on, aggregateMeasurement cannot be switched on. `false` is an explicit integrator override. */
+  honorGpc?: boolean;
+  /** Version of the privacy policy consent is given under (default `"1"`); a record from another version is not used. */
+  policyVersion?: string;
+  /** Default 'auto': OUE up to 64 values, OLH above. Must match the server. */
+  mechanism?: 'auto' | 'oue' | 'olh';
+  /** Cosine similarity needed to match a segment (default 0.5). Must match the server. */
+  segmentThreshold?: number;
+  /** Tests only: fills report randomness instead of crypto.getRandomValues. */
+  random?: (words: Uint32Array) => void;
+}
+
+/** The stored consent record. */
+export interface ConsentState {
+  personalization: boolean;
+  /** False while Global Privacy Control blocks it. */
+  aggregateMeasurement: boolean;
+  /** When consent was last set (ms), null when never. */
+  updatedAt: number | null;
+  policyVersion: string;
+  /** Whether the browser sends Global Privacy Control. */
+  gpc: boolean;
+}
+
+/** A locally differentially private aggregate report: no identifier, no item ids, a day-granular date, constant size. */
+export interface AggregateReport {
+  schema: 'localrank.report';
+  version: 1;
+  /** Fingerprint of the shared configuration. */
+  config: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  epsilon: number;
+  mechanism: 'oue' | 'olh';
+  /** 0 = top topic, 1 = segment. */
+  kind: 0 | 1;
+  /** Perturbed payload, lowercase hex. */
+  data: string;
+}
+
+/** The privacy budget of this device. */
+export interface PrivacyBudget {
+  epsilonPerReport: number;
+  epsilonCap: number;
+  windowDays: number;
+  /** Epsilon spent in the window ending now. */
+  spent: number;
+  remaining: number;
+  reportsLeft: number;
+  /** When the next report fits (ms), null when never. */
+  nextReportAt: number | null;
 }
 
 /** What each event passes to its handlers. */
@@ -285,6 +360,18 @@ export declare class Personalizer {
    * `STORAGE_FAILED` (also emitted as `error`) when it could not save.
    */
   flush(): Promise<void>;
+  /** Consent per purpose, opt-in; `set` applies at once and resolves when stored. Withdrawing personalization erases the profile. */
+  readonly consent: {
+    get(): ConsentState;
+    set(partial: Consent): Promise<ConsentState>;
+  };
+  /** Erases everything stored under the namespace; consent returns to nothing granted. */
+  forget(): Promise<void>;
+  /** A report, or null without aggregateMeasurement consent or budget. Throws `INVALID_ARGUMENT` without `taxonomy`. */
+  buildAggregateReport(): AggregateReport | null;
+  /** POSTs a report as JSON without credentials; null when none may be sent; throws `SEND_FAILED`. */
+  sendAggregateReport(url: string | URL): Promise<{ report: AggregateReport; status: number } | null>;
+  privacyBudget(): PrivacyBudget;
   /** Releases the core; later calls throw `DISPOSED`. Unsaved changes are dropped: `await flush()` first. */
   dispose(): void;
   [Symbol.dispose](): void;
@@ -297,7 +384,7 @@ export declare function createPersonalizer(options?: PersonalizerOptions): Promi
 export type ErrorCodeName =
   | 'INVALID_ITEM' | 'DUPLICATE_ID' | 'DIMENSION_MISMATCH' | 'LIMIT_EXCEEDED' | 'CORRUPT_PROFILE'
   | 'NOT_CONSENTED' | 'BUDGET_EXHAUSTED' | 'INVALID_EVENT' | 'INVALID_ARGUMENT' | 'INVALID_REPORT'
-  | 'DISPOSED' | 'STORAGE_FAILED';
+  | 'DISPOSED' | 'STORAGE_FAILED' | 'SEND_FAILED';
 
 export declare const ErrorCode: Readonly<{ [K in ErrorCodeName]: K }>;
 

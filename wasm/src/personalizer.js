@@ -6,6 +6,10 @@ import { B, KIND, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE } from './core-b
 import { normalizeEvents, normalizeItems, contextKeys, checkName } from './validate.js';
 import { resolveStorage } from './storage.js';
 import { Persistence, copyData } from './persistence.js';
+import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.js';
+import { ReportEncoder, privacyOptions, randomWords, utcDay, MS_PER_DAY } from './report.js';
+
+const LEDGER_KEY = 'privacy-ledger';
 
 const DEFAULT_AUTOSAVE_MS = 1000;
 
@@ -67,7 +71,11 @@ export async function createPersonalizerWith(loadCore, options, defaultStorage =
     const config = { ...(o.config ?? {}), seed: o.seed ?? 0, dim: o.dim ?? 0 };
     throwIfFailed(engine.configure(JSON.stringify(config)));
     const p = new Personalizer(engine, storage, o);
+    let loadFailed = false;
+    const off = p.on('error', () => { loadFailed = true; });
     await p._load();
+    off();
+    await p._loadPrivacy(Module, o, loadFailed);
     return p;
   } catch (e) {
     engine.delete();
@@ -441,7 +449,8 @@ export class Personalizer {
    */
   async flush() {
     this.#alive();
-    return this.#persist.flush();
+    // A built report's ledger entry is part of what flush() makes durable.
+    await Promise.all([this.#persist.flush(), this.#privacy?.ledgerWrite]);
   }
 
   /**
@@ -452,8 +461,221 @@ export class Personalizer {
     if (this.#disposed) return;
     this.#persist.dispose();
     this.#disposed = true;
+    this.#disposePrivacy();
     this.#engine.delete();
   }
 
   [Symbol.dispose]() { this.dispose(); }
+
+  // ---- Privacy: consent, erasure, aggregate reports (docs/privacy.md) ----
+
+  /** @type {any} */
+  #privacy = null;
+
+  /**
+   * @internal Restores consent and the privacy ledger; sets up the report encoder.
+   * @param {any} Module
+   * @param {Record<string, any>} options
+   * @param {boolean} storageFailed  loading the profile already reported a storage error
+   */
+  async _loadPrivacy(Module, options, storageFailed) {
+    const opts = privacyOptions(options.privacy);
+    if (options.segments !== undefined && options.taxonomy === undefined) {
+      throw new LocalrankError('INVALID_ARGUMENT', 'options.segments needs options.taxonomy', { field: 'options.taxonomy' });
+    }
+    const accountant = new Module.AccountantCore();
+    /** @type {ReportEncoder|null} */
+    let encoder = null;
+    try {
+      throwIfFailed(accountant.configure(opts.epsilonCap, opts.windowDays * MS_PER_DAY));
+      if (options.taxonomy !== undefined) {
+        encoder = new ReportEncoder(Module, {
+          taxonomy: options.taxonomy, segments: options.segments, epsilonPerReport: opts.epsilonPerReport,
+          mechanism: opts.mechanism, segmentThreshold: opts.segmentThreshold,
+        }, 'options.');
+      }
+      const consent = new ConsentManager(this.#consent, this.#storage, {
+        key: this.#key(CONSENT_KEY),
+        now: () => this.#clock(),
+        policyVersion: opts.policyVersion ?? DEFAULT_POLICY_VERSION,
+        honorGpc: opts.honorGpc,
+        onWithdrawPersonalization: () => this.#eraseProfile(),
+      });
+      this.#privacy = { opts, accountant, encoder, consent, ledgerWrite: Promise.resolve() };
+      // One storage problem is one error event: the profile load may have reported it already.
+      let quiet = storageFailed;
+      const report = (/** @type {LocalrankError} */ e) => {
+        if (quiet && e.code === 'STORAGE_FAILED') return;
+        quiet = true;
+        this.#emit('error', e);
+      };
+      let ledger = null;
+      try {
+        ledger = await this.#storage.get(this.#key(LEDGER_KEY));
+      } catch (cause) {
+        // Unknown spending: refuse reports for this session (nothing is written).
+        throwIfFailed(accountant.charge(opts.epsilonCap, this.#clock()));
+        report(new LocalrankError('STORAGE_FAILED', `reading the privacy ledger failed: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'privacy-ledger', cause }));
+      }
+      if (ledger !== null) {
+        const status = accountant.fromJson(ledger);
+        if (status.code) {
+          // What was spent cannot be proven: assume the whole budget, for one window.
+          accountant.clear();
+          throwIfFailed(accountant.charge(opts.epsilonCap, this.#clock()));
+          this.#writeLedger();
+          report(new LocalrankError('CORRUPT_PROFILE', `the privacy ledger was unreadable (${status.message}); reports resume after one window`, { field: 'privacy-ledger' }));
+        }
+      }
+      const withdrawn = await consent.load(options.consent, report);
+      const held = this.profile({ top: 1 });
+      if (withdrawn && (held.totalEvents > 0 || held.topics.length > 0 || held.creators.length > 0)) {
+        await this.#eraseProfile();
+      }
+    } catch (e) {
+      this.#privacy = null;
+      accountant.delete();
+      encoder?.dispose();
+      this.#persist.dispose();  // creation failed: stop what _load() started
+      throw e;
+    }
+  }
+
+  #disposePrivacy() {
+    if (!this.#privacy) return;
+    this.#privacy.accountant.delete();
+    this.#privacy.encoder?.dispose();
+  }
+
+  /** Erases the profile in memory (at once) and in storage (consent withdrawn). */
+  #eraseProfile() {
+    return this.#persist.erase();
+  }
+
+  /**
+   * Consent per purpose, opt-in: `get()` returns `{personalization,
+   * aggregateMeasurement, updatedAt, policyVersion, gpc}`; `set(partial)`
+   * applies at once and resolves when stored. Withdrawing personalization
+   * erases the profile.
+   */
+  get consent() {
+    const c = this.#privacy.consent;
+    return {
+      get: () => { this.#alive(); return c.get(); },
+      /** @param {{personalization?: boolean, aggregateMeasurement?: boolean}} partial */
+      set: async (partial) => { this.#alive(); return c.set(partial); },
+    };
+  }
+
+  /**
+   * Erases everything this personalizer stored under its namespace (profile,
+   * consent, privacy ledger, and any other key an adapter with `keys()`
+   * lists) and resets consent to nothing granted. The ledger stays in memory
+   * until dispose, so erasing cannot buy more reports in this session.
+   */
+  async forget() {
+    this.#alive();
+    this.#privacy.consent.reset();
+    const erased = this.#persist.erase();
+    await Promise.all([erased, this.#privacy.ledgerWrite.catch(() => {})]);
+    const keys = new Set([CONSENT_KEY, LEDGER_KEY].map((k) => this.#key(k)));
+    const prefix = this.#key('');
+    for (const k of (await this.#storage.keys()) ?? []) if (k.startsWith(prefix)) keys.add(k);
+    for (const k of keys) await this.#storage.delete(k);
+  }
+
+  /** Interest per taxonomy topic over the recent window (0 = none). */
+  #reportInterest(now) {
+    const pv = this.#privacy;
+    const since = now - pv.opts.recentDays * MS_PER_DAY;
+    const weights = new Map();
+    for (const t of this.profile({ top: 100000 }).topics) if (t.lastAt >= since) weights.set(t.name, t.weight);
+    return Float64Array.from(pv.encoder.taxonomy, (name) => Math.max(0, weights.get(name) ?? 0));
+  }
+
+  /**
+   * A locally differentially private report of this person's top topic (or,
+   * with segments, their segment) over the recent window, or `null` without
+   * aggregateMeasurement consent or privacy budget. Charges the accountant;
+   * the ledger is persisted before sendAggregateReport sends anything.
+   * @returns {Record<string, any>|null}
+   */
+  buildAggregateReport() {
+    this.#alive();
+    const pv = this.#privacy;
+    if (!pv.encoder) {
+      throw new LocalrankError('INVALID_ARGUMENT', 'aggregate reports need options.taxonomy (shared with the server)', { field: 'options.taxonomy' });
+    }
+    if (!pv.consent.get().aggregateMeasurement) return null;
+    const now = this.#clock();
+    const eps = pv.opts.epsilonPerReport;
+    if (!pv.accountant.canSpend(eps, now)) return null;
+    const interest = this.#reportInterest(now);
+    const words = randomWords(pv.encoder.info.wordsNeeded, pv.opts.random);
+    const text = pv.encoder.encode(interest, utcDay(now), words);
+    words.fill(0);
+    throwIfFailed(pv.accountant.charge(eps, now));
+    this.#writeLedger();
+    return JSON.parse(text);
+  }
+
+  /** Queues a write of the ledger as it is now; sendAggregateReport and flush wait for it. */
+  #writeLedger() {
+    const pv = this.#privacy;
+    const ledger = pv.accountant.toJson(this.#clock());
+    const key = this.#key(LEDGER_KEY);
+    pv.ledgerWrite = pv.ledgerWrite.catch(() => {}).then(() => this.#storage.set(key, ledger)).catch((/** @type {unknown} */ cause) => {
+      const err = new LocalrankError('STORAGE_FAILED', `saving the privacy ledger failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      this.#emit('error', err);
+      throw err;
+    });
+    pv.ledgerWrite.catch(() => {});
+  }
+
+  /**
+   * Builds a report and POSTs it as JSON to `url` without credentials.
+   * Resolves to `{report, status}`, or `null` when no report may be sent.
+   * Throws `SEND_FAILED` on a network error or a non-2xx answer (the budget
+   * stays spent: a report is never sent twice).
+   * @param {string|URL} url
+   */
+  async sendAggregateReport(url) {
+    const report = this.buildAggregateReport();
+    if (report === null) return null;
+    await this.#privacy.ledgerWrite;
+    /** @type {Response} */
+    let res;
+    try {
+      res = await fetch(url, {
+        method: 'POST', credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
+        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report),
+      });
+    } catch (cause) {
+      throw new LocalrankError('SEND_FAILED', `sending the aggregate report failed: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'url', cause });
+    }
+    if (!res.ok) throw new LocalrankError('SEND_FAILED', `the collector answered HTTP ${res.status}`, { field: 'url' });
+    return { report, status: res.status };
+  }
+
+  /**
+   * The privacy budget: epsilon spent and remaining in the current window,
+   * and when the next report fits (`null`: never with this configuration).
+   */
+  privacyBudget() {
+    this.#alive();
+    const { accountant, opts } = this.#privacy;
+    const now = this.#clock();
+    const next = accountant.nextAvailable(opts.epsilonPerReport, now);
+    const remaining = accountant.remaining(now);
+    return {
+      epsilonPerReport: opts.epsilonPerReport,
+      epsilonCap: opts.epsilonCap,
+      windowDays: opts.windowDays,
+      spent: accountant.spent(now),
+      remaining,
+      reportsLeft: Math.floor(remaining / opts.epsilonPerReport + 1e-9),
+      nextReportAt: Number.isFinite(next) ? next : null,
+    };
+  }
 }
+

@@ -11,6 +11,7 @@ import { LocalrankError } from './errors.js';
  */
 export const WORKER_METHODS = Object.freeze([
   'record', 'rerank', 'adjust', 'profile', 'exportProfile', 'importProfile', 'flush',
+  'consent.get', 'consent.set', 'forget', 'buildAggregateReport', 'sendAggregateReport', 'privacyBudget',
 ]);
 
 /**

@@ -10,7 +10,8 @@ export type {
 } from './index.js';
 
 /** Names of the Personalizer methods that a {@link WorkerPersonalizer} forwards to its worker. */
-export type ForwardedMethod = 'record' | 'rerank' | 'adjust' | 'profile' | 'exportProfile' | 'importProfile' | 'flush';
+export type ForwardedMethod = 'record' | 'rerank' | 'adjust' | 'profile' | 'exportProfile' | 'importProfile' | 'flush'
+  | 'consent.get' | 'consent.set' | 'forget' | 'buildAggregateReport' | 'sendAggregateReport' | 'privacyBudget';
 
 /** The forwarded method names, as sent over postMessage. */
 export declare const WORKER_METHODS: readonly ForwardedMethod[];
@@ -43,7 +44,10 @@ export interface WorkerPersonalizerOptions extends PersonalizerOptions {
  * usable), errors arrive as the same `LocalrankError` (code, field, index).
  * `now()`, event handlers and a custom storage adapter run in the page.
  */
-export interface WorkerPersonalizer extends Promisified<Pick<Personalizer, ForwardedMethod>> {}
+export interface WorkerPersonalizer extends Promisified<Pick<Personalizer, Exclude<ForwardedMethod, `consent.${string}`>>> {
+  /** Consent per purpose of the worker's personalizer; both methods return promises. */
+  readonly consent: Promisified<Personalizer['consent']>;
+}
 export declare class WorkerPersonalizer {
   private constructor();
   /** Subscribes to an event of the worker's personalizer; the handler runs in the page. Returns an unsubscribe function. */

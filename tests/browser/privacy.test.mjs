@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+// The privacy API in real Chromium: reports built with the browser's
+// crypto.getRandomValues on the main thread and in localrank/worker, accepted
+// by the Node aggregator; Global Privacy Control; forget on localStorage.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAggregator } from 'localrank/server';
+import { launch, watchProblems, watchCsp, cspViolations } from './browser.mjs';
+import { serveStatic } from './static-server.mjs';
+
+const PACKAGE = fileURLToPath(new URL('../../wasm', import.meta.url));
+const CONFIG = {
+  taxonomy: ['cooking', 'baking', 'fitness', 'travel', 'music'],
+  segments: [{ id: 'home-cooks', topics: { cooking: 1, baking: 0.7 } }],
+};
+let browser, server, site;
+
+before(async () => {
+  site = mkdtempSync(join(tmpdir(), 'localrank-privacy-site-'));
+  writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><title>privacy</title><link rel="icon" href="data:,"><script type="module" src="/page.mjs"></script>');
+  writeFileSync(join(site, 'page.mjs'), [
+    "import * as lr from '/localrank/dist/index.browser.mjs';",
+    "import * as lw from '/localrank/dist/worker.mjs';",
+    'window.lr = lr; window.lw = lw;',
+    `window.CONFIG = ${JSON.stringify(CONFIG)};`,
+    "document.documentElement.dataset.ready = 'true';",
+  ].join('\n'));
+  server = await serveStatic({ mounts: { '/': site, '/localrank/': PACKAGE } });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(site, { recursive: true, force: true });
+});
+
+async function openPage(initScript) {
+  const page = await browser.context.newPage();
+  if (initScript) await page.addInitScript(initScript);
+  const problems = watchProblems(page);
+  await watchCsp(page);
+  await page.goto(server.base);
+  await page.waitForSelector('html[data-ready="true"]');
+  return { page, problems };
+}
+
+async function assertClean(page, problems) {
+  assert.deepEqual(await cspViolations(page), [], 'no CSP violation');
+  assert.deepEqual(problems, [], 'no console error or page error');
+}
+
+test('browser: reports use crypto randomness, stop at the cap and are accepted by the server; forget empties localStorage', async () => {
+  const { page, problems } = await openPage();
+  const out = await page.evaluate(async () => {
+    const w = /** @type {any} */ (window);
+    const storage = {
+      get: (k) => localStorage.getItem(k), set: (k, v) => localStorage.setItem(k, v), delete: (k) => localStorage.removeItem(k),
+      keys: () => Object.keys(localStorage),
+    };
+    localStorage.setItem('another-app', 'kept');
+    const p = await w.lr.createPersonalizer({ ...w.CONFIG, storage, autosaveMs: 0 });
+    await p.consent.set({ personalization: true, aggregateMeasurement: true });
+    p.record({ type: 'like', itemId: 'post-1', topics: { cooking: 1 } });
+    await p.flush();
+    const reports = [];
+    for (let i = 0; i < 5; i++) reports.push(p.buildAggregateReport());
+    await p.flush();
+    const keysBefore = Object.keys(localStorage).sort();
+    const budget = p.privacyBudget();
+    await p.forget();
+    const keysAfter = Object.keys(localStorage).sort();
+    p.dispose();
+    return { reports, budget, keysBefore, keysAfter };
+  });
+  assert.equal(out.reports[4], null, 'the fifth report is refused (cap 4)');
+  assert.equal(out.budget.remaining, 0);
+  assert.deepEqual(out.keysBefore.filter((k) => !k.startsWith('localrank:slot:')), ['another-app', 'localrank:consent', 'localrank:privacy-ledger']);
+  assert.ok(out.keysBefore.some((k) => k.startsWith('localrank:slot:')), 'the profile was saved');
+  assert.deepEqual(out.keysAfter, ['another-app']);
+  const agg = await createAggregator({ ...CONFIG, minReports: 1 });
+  for (const r of out.reports.slice(0, 4)) agg.ingest(r);
+  assert.equal(agg.reports, 4);
+  agg.dispose();
+  await assertClean(page, problems);
+  await page.close();
+});
+
+test('browser: with Global Privacy Control, aggregate measurement cannot be switched on', async () => {
+  const { page, problems } = await openPage(() => {
+    Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });
+  });
+  const out = await page.evaluate(async () => {
+    const w = /** @type {any} */ (window);
+    const p = await w.lr.createPersonalizer({ ...w.CONFIG, autosaveMs: 0, consent: { aggregateMeasurement: true } });
+    let error = null;
+    try { await p.consent.set({ aggregateMeasurement: true }); } catch (e) { error = { code: e.code, field: e.field }; }
+    const result = { consent: p.consent.get(), report: p.buildAggregateReport(), error };
+    p.dispose();
+    return result;
+  });
+  assert.equal(out.consent.gpc, true);
+  assert.equal(out.consent.aggregateMeasurement, false);
+  assert.equal(out.report, null);
+  assert.deepEqual(out.error, { code: 'NOT_CONSENTED', field: 'consent.aggregateMeasurement' });
+  await assertClean(page, problems);
+  await page.close();
+});
+
+test('worker: consent, reports and budget are forwarded to the worker\'s personalizer', async () => {
+  const { page, problems } = await openPage();
+  const out = await page.evaluate(async () => {
+    const w = /** @type {any} */ (window);
+    const p = await w.lw.createWorkerPersonalizer({ ...w.CONFIG, autosaveMs: 0 });
+    const before = await p.buildAggregateReport();
+    const consent = await p.consent.set({ personalization: true, aggregateMeasurement: true });
+    await p.record({ type: 'like', topics: { baking: 1 } });
+    const report = await p.buildAggregateReport();
+    const budget = await p.privacyBudget();
+    await p.forget();
+    const afterForget = await p.consent.get();
+    await p.dispose();
+    return { before, consent, report, budget, afterForget };
+  });
+  assert.equal(out.before, null, 'opt-in: nothing before consent');
+  assert.equal(out.consent.aggregateMeasurement, true);
+  assert.equal(out.budget.spent, 1);
+  assert.equal(out.afterForget.aggregateMeasurement, false);
+  const agg = await createAggregator({ ...CONFIG, minReports: 1 });
+  agg.ingest(out.report);
+  agg.dispose();
+  await assertClean(page, problems);
+  await page.close();
+});

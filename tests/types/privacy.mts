@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// Type-checks the privacy API: consent, reports, budget, localrank/server, worker.
+import { createPersonalizer, LocalrankError, type AggregateReport, type ConsentState, type PrivacyBudget } from 'localrank';
+import { createAggregator, createReportEncoder, type Estimates, type FrequencyEstimate } from 'localrank/server';
+import { createWorkerPersonalizer } from 'localrank/worker';
+
+async function main(): Promise<void> {
+  const taxonomy = ['cooking', 'fitness'];
+  const p = await createPersonalizer({
+    taxonomy, segments: [{ id: 'cooks', topics: { cooking: 1 } }],
+    privacy: { epsilonPerReport: 1, epsilonCap: 4, windowDays: 30, honorGpc: true, policyVersion: '2024-05' },
+  });
+  const c: ConsentState = await p.consent.set({ personalization: true, aggregateMeasurement: true });
+  const r: AggregateReport | null = p.buildAggregateReport();
+  const b: PrivacyBudget = p.privacyBudget();
+  const sent = await p.sendAggregateReport(new URL('https://example.org/v1/reports'));
+  await p.forget();
+  const agg = await createAggregator({ taxonomy, minReports: 50 });
+  if (r) agg.ingest(r);
+  const e: Estimates = agg.estimate();
+  const first: FrequencyEstimate | undefined = e.topics[0];
+  const enc = await createReportEncoder({ taxonomy, random: (w) => w.fill(1) });
+  agg.ingest(enc.encode({ interest: { cooking: 1 } }, { day: '2026-11-23' }));
+  try { agg.ingest({ bogus: true }); } catch (err) { if (!(err instanceof LocalrankError)) throw err; }
+  const w = await createWorkerPersonalizer({ taxonomy });
+  const wc: ConsentState = await w.consent.get();
+  const wr: AggregateReport | null = await w.buildAggregateReport();
+  const wb: PrivacyBudget = await w.privacyBudget();
+  await w.forget();
+  // @ts-expect-error the report kind is 0 or 1
+  const bad: AggregateReport = { ...r!, kind: 2 };
+  console.log(c.gpc, b.remaining, sent?.status, first?.ci95[0], wc.updatedAt, wr?.day, wb.reportsLeft, bad);
+}
+
+void main();
