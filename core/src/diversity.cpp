@@ -285,12 +285,35 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
     Choice pick = best_ok.index >= 0 ? best_ok : best_any;
     double explore = 0.0, propensity = 1.0;
     if (!pool.empty()) {
-      const auto k = std::min(pool.size() - 1, static_cast<std::size_t>(rng.NextDouble() * static_cast<double>(pool.size())));
+      // Topic-level epsilon-greedy: draw one of the unexplored main topics
+      // uniformly (so a few popular topics cannot crowd the pool), then take
+      // that topic's best item. Propensity = 1 / number of such topics.
+      std::sort(pool.begin(), pool.end(), [&](std::int32_t x, std::int32_t z) {
+        const auto tx = sc.main_topic[static_cast<std::size_t>(x)], tz = sc.main_topic[static_cast<std::size_t>(z)];
+        return tx != tz ? tx < tz : x < z;
+      });
+      std::size_t groups = 0;
+      for (std::size_t k = 0; k < pool.size(); ++k) {
+        if (k == 0 || sc.main_topic[static_cast<std::size_t>(pool[k])] != sc.main_topic[static_cast<std::size_t>(pool[k - 1])]) ++groups;
+      }
+      const auto g = std::min(groups - 1, static_cast<std::size_t>(rng.NextDouble() * static_cast<double>(groups)));
+      std::size_t group = 0, k = 0;
+      for (; k < pool.size(); ++k) {
+        if (k > 0 && sc.main_topic[static_cast<std::size_t>(pool[k])] != sc.main_topic[static_cast<std::size_t>(pool[k - 1])]) ++group;
+        if (group == g) break;
+      }
       const double best = pick.adjusted;
-      evaluate(static_cast<std::size_t>(pool[k]), pos, kl_now, &pick);
+      Choice top, trial;
+      for (std::size_t m = k; m < pool.size(); ++m) {
+        const auto idx = static_cast<std::size_t>(pool[m]);
+        if (m > k && sc.main_topic[idx] != sc.main_topic[static_cast<std::size_t>(pool[k])]) break;
+        evaluate(idx, pos, kl_now, &trial);
+        if (trial.adjusted > top.adjusted) top = trial;
+      }
+      pick = top;
       // The lift the explored item needed to win this slot.
       explore = std::max(0.0, best - pick.adjusted);
-      propensity = 1.0 / static_cast<double>(pool.size());
+      propensity = 1.0 / static_cast<double>(groups);
     }
     emit(pick.index, pick, explore, propensity, !pool.empty());
     placed(pick.index, pos, true);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Exploration: which slots are given to items outside the person's known
-// interests. The item for an explored slot is drawn uniformly from the
-// candidates outside known interests (epsilon-greedy with a fixed share of
-// slots); its propensity 1/|pool| is returned with the ranking.
+// interests (epsilon-greedy with a fixed share of slots). For an explored
+// slot, one main topic among the candidates outside known interests is drawn
+// uniformly and its best item placed (diversity.cpp); the probability of that
+// draw is returned as the item's propensity.
 #include <algorithm>
 #include <cmath>
 

@@ -176,6 +176,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
   out->total.assign(n, 0.0);
   out->tier.assign(n, Tier::kEligible);
   out->known.assign(n, 0);
+  out->server = server;
   out->main_topic.assign(n, -1);
   out->offsets.assign(1, 0);
   out->kind.clear();
@@ -197,7 +198,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
         out->main_topic[i] = b.topic_ids[static_cast<std::size_t>(k)];
       }
     }
-    double context_part = 0.0, adjust_part = 0.0, topic_fatigue = 0.0, worst_topic_fatigue = 0.0;
+    double context_part = 0.0, adjust_part = 0.0, topic_fatigue = 0.0, worst_topic_fatigue = 0.0, shown = 0.0;
     std::int32_t never_label = -1, fatigue_topic = -1;
     bool known = false;
     for (int k = t0; k < t1; ++k) {
@@ -223,7 +224,9 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
         adjust_part += a;
         known = true;
       }
-      const double tf = share * std::min(ft.topic_max, ft.topic_step * fatigue.TopicCount(ft, topic, now));
+      const double topic_shown = fatigue.TopicCount(ft, topic, now);
+      shown += share * topic_shown;
+      const double tf = share * std::min(ft.topic_max, ft.topic_step * topic_shown);
       topic_fatigue += tf;
       if (tf > worst_topic_fatigue) {
         worst_topic_fatigue = tf;
@@ -292,7 +295,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       out->tier[i] = Tier::kSeen;
       out->Add(ReasonKind::kSeen, -1, 0.0);
     }
-    out->known[i] = known ? 1 : 0;
+    out->known[i] = known || shown >= t.known_shown ? 1 : 0;
     out->total[i] = total;
     out->offsets.push_back(static_cast<std::int32_t>(out->kind.size()));
   }

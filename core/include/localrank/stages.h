@@ -50,8 +50,11 @@ struct RankTuning {
   double calibration_weight = 2.0;
   double calibration_alpha = 0.01;
   /// An item is "outside known interests" (an exploration candidate) when
-  /// no topic or creator of it contributes more than this.
+  /// no topic or creator of it contributes more than this, and its topics
+  /// were not recently shown without engagement (topic fatigue count, by
+  /// topic share, below `known_shown`): those are known not to interest.
   double known_interest = 0.05;
+  double known_shown = 0.5;
   FatigueTuning fatigue;
 };
 
@@ -68,6 +71,7 @@ struct ScoredBatch {
   std::vector<double> total;
   std::vector<Tier> tier;
   std::vector<std::uint8_t> known;         ///< 1 when within known interests
+  std::vector<double> server;              ///< normalised server part 0..1 (exploration prior)
   std::vector<std::int32_t> main_topic;    ///< heaviest topic, -1 when none
   std::vector<std::int32_t> offsets;
   std::vector<std::int32_t> kind;
