@@ -13,7 +13,7 @@ const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 
 const smoke = args.includes('--smoke');
 const config = {
   seed: Number(opt('seed', 1)),
-  users: Number(opt('users', smoke ? 120 : 3000)),
+  users: Number(opt('users', smoke ? 120 : 2000)),
   sessions: Number(opt('sessions', 10)),
   candidates: 80,
   page: 10,
@@ -83,7 +83,7 @@ function chartSvg(data) {
     ['calibrationKl', 'calibration KL (lower = better)'], ['creatorGini', 'creator Gini (lower = fairer)'],
   ];
   const colors = ['#7f8c8d', '#b08d57', '#c0c0c0', '#4f81bd', '#2e7d32'];
-  const W = 1100, H = 720, panelW = 340, panelH = 200;
+  const W = 1100, H = 1000, panelW = 340, panelH = 200;
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="20" y="28" font-size="18" font-weight="bold">localrank vs baselines — ${config.users} simulated users × ${config.sessions} sessions (seed ${config.seed})</text>`];
@@ -99,6 +99,20 @@ function chartSvg(data) {
       parts.push(`<text x="${(x + (bw - 8) / 2).toFixed(1)}" y="${(y - 4).toFixed(1)}" text-anchor="middle" font-size="11">${r[key].toFixed(key === 'coverage' ? 2 : 3)}</text>`);
     });
     parts.push(`<line x1="${x0}" y1="${y0 + 15 + panelH}" x2="${x0 + panelW - 20}" y2="${y0 + 15 + panelH}" stroke="#333"/>`);
+  });
+  // Per-session lines: NDCG@10 and consumed-topic entropy.
+  [['ndcgBySession', 'NDCG@10 by session'], ['entropyBySession', 'consumed-topic entropy (bits) by session']].forEach(([key, label], m) => {
+    const x0 = 30 + m * (panelW * 1.5 + 30), y0 = 600, w = panelW * 1.5, h = 300;
+    const all = data.flatMap((r) => r[key]);
+    const lo = Math.min(...all) * 0.9, hi = Math.max(...all) * 1.05;
+    parts.push(`<text x="${x0}" y="${y0}" font-weight="bold">${label}</text>`);
+    parts.push(`<line x1="${x0}" y1="${y0 + 15 + h}" x2="${x0 + w}" y2="${y0 + 15 + h}" stroke="#333"/>`);
+    parts.push(`<text x="${x0}" y="${y0 + 32 + h}" font-size="11">session 1</text><text x="${x0 + w}" y="${y0 + 32 + h}" text-anchor="end" font-size="11">session ${config.sessions}</text>`);
+    parts.push(`<text x="${x0 - 4}" y="${y0 + 20}" text-anchor="end" font-size="10">${hi.toFixed(2)}</text><text x="${x0 - 4}" y="${y0 + 15 + h}" text-anchor="end" font-size="10">${lo.toFixed(2)}</text>`);
+    data.forEach((r, k) => {
+      const pts = r[key].map((v, s) => `${(x0 + (s / Math.max(1, r[key].length - 1)) * w).toFixed(1)},${(y0 + 15 + h - ((v - lo) / (hi - lo)) * h).toFixed(1)}`);
+      parts.push(`<polyline fill="none" stroke="${colors[k]}" stroke-width="2.5" points="${pts.join(' ')}"/>`);
+    });
   });
   data.forEach((r, k) => {
     const x = 30 + k * 210;
@@ -117,9 +131,9 @@ async function renderPng(svg, file) {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   try {
     const page = await ctx.newPage();
-    await page.setViewportSize({ width: 1100, height: 720 });
+    await page.setViewportSize({ width: 1100, height: 1000 });
     await page.setContent(`<html><body style="margin:0">${svg}</body></html>`);
-    await page.screenshot({ path: file, clip: { x: 0, y: 0, width: 1100, height: 720 } });
+    await page.screenshot({ path: file, clip: { x: 0, y: 0, width: 1100, height: 1000 } });
   } finally {
     await ctx.close();
     rmSync(dir, { recursive: true, force: true });

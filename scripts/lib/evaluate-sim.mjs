@@ -254,7 +254,7 @@ export async function simulate(o) {
   const policies = await makePolicies(o.seed);
   const P = policies.length;
   const acc = policies.map(() => ({
-    shown: 0, clicks: 0, ndcg: [], ild: [], coverage: [], kl: [],
+    shown: 0, clicks: 0, ndcg: [], ndcgBySession: [], ild: [], coverage: [], kl: [],
     creatorImpressions: new Array(world.creators).fill(0),
     entropyEarly: [], entropyLate: [], entropyBySession: Array.from({ length: o.sessions }, () => []),
   }));
@@ -315,7 +315,7 @@ export async function simulate(o) {
         a.shown += ranked.length;
         a.clicks += clicked.length;
         const nd = ndcgAt({ shown: wouldClick, total: totalLabels }, o.page);
-        if (nd !== null) a.ndcg.push(nd);
+        if (nd !== null) { a.ndcg.push(nd); (a.ndcgBySession[s] ??= []).push(nd); }
         a.ild.push(intraListDiversity(ranked));
         a.coverage.push(new Set(ranked.map((it) => it.main)).size);
         a.kl.push(calibrationKl(user.interest, ranked));
@@ -366,6 +366,7 @@ export async function simulate(o) {
       entropyLate: hLate,
       entropyDrift: hEarly > 0 ? hLate / hEarly - 1 : 0,
       entropyBySession: a.entropyBySession.map(mean),
+      ndcgBySession: a.ndcgBySession.map(mean),
     };
   });
 }

@@ -21,15 +21,15 @@ namespace localrank {
 /// counts; the penalty saturates, and half-lives let it recover over time.
 struct FatigueTuning {
   double item_half_life_ms = 24 * kMsPerHour;
-  double creator_half_life_ms = 6 * kMsPerHour;
-  double topic_half_life_ms = 6 * kMsPerHour;
+  double creator_half_life_ms = 24 * kMsPerHour;
+  double topic_half_life_ms = 24 * kMsPerHour;
   /// Score penalty per unengaged impression, and its ceiling.
   double item_step = 0.15;
   double item_max = 0.6;
   double creator_step = 0.04;
   double creator_max = 0.25;
-  double topic_step = 0.015;
-  double topic_max = 0.2;
+  double topic_step = 0.03;
+  double topic_max = 0.3;
   /// An item shown this many times (decayed) without engagement is filtered
   /// out of the ranked part of the feed (it sinks to the end, marked `seen`).
   double item_seen_limit = 5.0;
