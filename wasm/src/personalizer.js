@@ -138,7 +138,8 @@ export class Personalizer {
         if (!status.code) this.#syncNames();
         return status;
       },
-      reset: () => { this.#engine.resetProfile(); this.#syncNames(); },
+      // A reset also forgets the last ranking: explain() must not reveal erased interests.
+      reset: () => { this.#engine.resetProfile(); this.#syncNames(); this.#last = null; },
       replay: (entries) => this.#replay(entries),
       emit: (name, detail) => this.#emit(name, detail),
       now: () => this.#clock(),
