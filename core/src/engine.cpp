@@ -41,6 +41,12 @@ Status Engine::Rerank(double now) {
   if (!std::isfinite(options_.strength) || options_.strength < 0 || options_.strength > 1) {
     return Status::Error(Code::kInvalidArgument, "options.strength", -1, "options.strength must be in [0, 1]");
   }
+  if (!std::isfinite(options_.diversity) || options_.diversity < 0 || options_.diversity > 1) {
+    return Status::Error(Code::kInvalidArgument, "options.diversity", -1, "options.diversity must be in [0, 1]");
+  }
+  if (!std::isfinite(options_.exploration) || options_.exploration < 0 || options_.exploration > 1) {
+    return Status::Error(Code::kInvalidArgument, "options.exploration", -1, "options.exploration must be in [0, 1]");
+  }
   Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, &result_);
   return Status::Ok();
 }

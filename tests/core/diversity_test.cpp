@@ -171,5 +171,19 @@ TEST(Diversity, PinnedItemsStayPutWithEveryStageActive) {
   for (int p : {0, 5, 17}) EXPECT_EQ(e.result().order[static_cast<std::size_t>(p)], p);
 }
 
+TEST(Diversity, RejectsOptionsOutsideZeroToOneNamingTheField) {
+  Engine e;
+  FillCandidates(e, MakeFeed(5, {"a", "b"}, 5));
+  e.options().diversity = NAN;
+  Status s = e.Rerank(kNow);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.field(), "options.diversity");
+  e.options().diversity = 0.3;
+  e.options().exploration = 1.5;
+  s = e.Rerank(kNow);
+  EXPECT_EQ(s.field(), "options.exploration");
+  EXPECT_TRUE(e.result().order.empty());
+}
+
 }  // namespace
 }  // namespace localrank
