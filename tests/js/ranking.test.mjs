@@ -156,3 +156,13 @@ test('explain() matches the last ranking, in plain words', async () => {
   assert.equal(p.explain('i10'), null);
   p.dispose();
 });
+
+test('forget() also forgets the last ranking: explain() reveals nothing afterwards', async () => {
+  const p = await make();
+  p.record({ type: 'like', topics: { cooking: 1 } });
+  p.rerank(feed(10));
+  assert.ok(p.explain('i0') !== null);
+  await p.forget();
+  assert.equal(p.explain('i0'), null);
+  p.dispose();
+});
