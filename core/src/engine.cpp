@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "localrank/engine.h"
 
+#include "localrank/stages.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -39,7 +41,13 @@ Status Engine::Rerank(double now) {
   if (!std::isfinite(options_.strength) || options_.strength < 0 || options_.strength > 1) {
     return Status::Error(Code::kInvalidArgument, "options.strength", -1, "options.strength must be in [0, 1]");
   }
-  Rank(config_, profile_, candidates_, options_, now, rng_, &result_);
+  if (!std::isfinite(options_.diversity) || options_.diversity < 0 || options_.diversity > 1) {
+    return Status::Error(Code::kInvalidArgument, "options.diversity", -1, "options.diversity must be in [0, 1]");
+  }
+  if (!std::isfinite(options_.exploration) || options_.exploration < 0 || options_.exploration > 1) {
+    return Status::Error(Code::kInvalidArgument, "options.exploration", -1, "options.exploration must be in [0, 1]");
+  }
+  Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, &result_);
   return Status::Ok();
 }
 
@@ -150,8 +158,10 @@ Status Engine::Record(double now) {
       v.embedding = any ? emb : nullptr;
     }
     profile_.Apply(config_, v);
+    ApplyFatigue(v, e.key[u]);
   }
   profile_.Prune(config_, now);
+  fatigue_.Prune(DefaultRankTuning().fatigue, now);
   return Status::Ok();
 }
 
@@ -260,6 +270,7 @@ std::string Engine::ExportJson(double now) const {
                               {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
          {"userVector", user_vector},
          {"events", events}};
+  ExportFatigue(&j);
   return j.dump();
 }
 
@@ -371,6 +382,9 @@ Status Engine::ImportJson(std::string_view text) {
       if (user_vector.size() != static_cast<std::size_t>(config_.dim)) user_vector.clear();
     }
   }
+  FatigueImport fatigue;
+  Status fs = ParseFatigue(j, &fatigue);
+  if (!fs.ok()) return fs;
   Profile next;
   auto evs = j.find("events");
   if (evs != j.end()) {
@@ -411,6 +425,7 @@ Status Engine::ImportJson(std::string_view text) {
   next.user_vector = std::move(user_vector);
   next.user_vector_at = user_vector_at;
   profile_ = std::move(next);
+  fatigue_ = fatigue.Commit(tn, cn);
   return Status::Ok();
 }
 
@@ -453,6 +468,9 @@ std::string Engine::SummaryJson(double now, int top) const {
   return j.dump();
 }
 
-void Engine::ResetProfile() { profile_.Clear(); }
+void Engine::ResetProfile() {
+  profile_.Clear();
+  fatigue_.Clear();
+}
 
 }  // namespace localrank

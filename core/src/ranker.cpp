@@ -5,6 +5,9 @@
 #include <cmath>
 #include <numeric>
 #include <string>
+#include <unordered_map>
+
+#include "localrank/stages.h"
 
 namespace localrank {
 
@@ -13,11 +16,6 @@ namespace {
 std::string ItemField(int i, const char* field) {
   return "items[" + std::to_string(i) + "]." + field;
 }
-
-struct Scored {
-  double score;
-  std::int32_t index;
-};
 
 void AddReason(RankResult* out, ReasonKind kind, std::int32_t label, double value) {
   out->reason_kind.push_back(static_cast<std::int32_t>(kind));
@@ -100,30 +98,13 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
 
 namespace {
 
-// Per-item scoring output: a flat list of contributions (kind, label, value)
-// per item, plus the item's total and whether the person asked never to see it.
-struct Scores {
-  std::vector<double> total;
-  std::vector<std::uint8_t> never;
-  std::vector<std::int32_t> offsets;  // n + 1
-  std::vector<std::int32_t> kind;
-  std::vector<std::int32_t> label;
-  std::vector<double> value;
-
-  void Add(ReasonKind k, std::int32_t l, double v) {
-    kind.push_back(static_cast<std::int32_t>(k));
-    label.push_back(l);
-    value.push_back(v);
-  }
-};
-
 double PreferenceSign(Preference p) {
   return p == Preference::kMore ? 1.0 : p == Preference::kLess ? -1.0 : 0.0;
 }
 
 // Server part: min-max normalised server scores when every item has one,
 // else the position the server put it in.
-std::vector<double> ServerPart(const CandidateBatch& b) {
+void ServerPart(const CandidateBatch& b, std::vector<double>* server) {
   const std::size_t n = b.size();
   bool all_scored = n > 0;
   double lo = INFINITY, hi = -INFINITY;
@@ -132,21 +113,49 @@ std::vector<double> ServerPart(const CandidateBatch& b) {
     lo = std::min(lo, b.server_score[i]);
     hi = std::max(hi, b.server_score[i]);
   }
-  std::vector<double> server(n);
+  server->resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     if (all_scored) {
-      server[i] = hi > lo ? (b.server_score[i] - lo) / (hi - lo) : 1.0;
+      (*server)[i] = hi > lo ? (b.server_score[i] - lo) / (hi - lo) : 1.0;
     } else {
-      server[i] = n > 1 ? 1.0 - static_cast<double>(i) / static_cast<double>(n) : 1.0;
+      (*server)[i] = n > 1 ? 1.0 - static_cast<double>(i) / static_cast<double>(n) : 1.0;
     }
   }
-  return server;
 }
 
-void ScoreItems(const Config& c, const Profile& profile, const CandidateBatch& b, const RerankOptions& o,
-                double now, double s, Scores* out) {
+// The person's interest mix: positive global topic affinities, normalised.
+void InterestMix(const Config& c, const Profile& profile, double now,
+                 std::vector<std::pair<std::int32_t, double>>* mix) {
+  mix->clear();
+  double sum = 0.0;
+  for (const auto& [id, a] : profile.topics) {
+    const double v = a.Blend(c, now);
+    if (v > 0.0) {
+      mix->emplace_back(static_cast<std::int32_t>(id), v);
+      sum += v;
+    }
+  }
+  if (sum <= 0.0) {
+    mix->clear();
+    return;
+  }
+  // Sorted by id: hash-map order must never reach the ranking.
+  std::sort(mix->begin(), mix->end());
+  for (auto& e : *mix) e.second /= sum;
+}
+
+}  // namespace
+
+const RankTuning& DefaultRankTuning() {
+  static const RankTuning kTuning;
+  return kTuning;
+}
+
+void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, const FatigueState& fatigue,
+                const CandidateBatch& b, const RerankOptions& o, double now, double s, ScoredBatch* out) {
   const std::size_t n = b.size();
-  const std::vector<double> server = ServerPart(b);
+  std::vector<double> server;
+  ServerPart(b, &server);
   const double server_w = (1.0 - s) + s * c.w_server;
   const auto* ctx = o.context_ids.data();
   const int ctx_n = static_cast<int>(o.context_ids.size());
@@ -163,17 +172,35 @@ void ScoreItems(const Config& c, const Profile& profile, const CandidateBatch& b
   const bool use_embeddings = c.dim > 0 && !b.embeddings.empty() && !profile.user_vector.empty();
   const double topic_scale = profile.TopicScale(c, now);
   const double creator_scale = profile.CreatorScale(c, now);
+  const FatigueTuning& ft = t.fatigue;
   out->total.assign(n, 0.0);
-  out->never.assign(n, 0);
+  out->tier.assign(n, Tier::kEligible);
+  out->known.assign(n, 0);
+  out->server = server;
+  out->main_topic.assign(n, -1);
   out->offsets.assign(1, 0);
+  out->kind.clear();
+  out->label.clear();
+  out->value.clear();
+  InterestMix(c, profile, now, &out->interest_mix);
+  std::unordered_map<double, std::size_t> first_of_key;
+  first_of_key.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     double total = server_w * server[i];
     out->Add(ReasonKind::kServer, -1, total);
     const int t0 = b.topic_offsets[i], t1 = b.topic_offsets[i + 1];
-    double wsum = 0.0;
-    for (int k = t0; k < t1; ++k) wsum += b.topic_weights[static_cast<std::size_t>(k)];
-    double context_part = 0.0, adjust_part = 0.0;
-    std::int32_t never_label = -1;
+    double wsum = 0.0, main_w = -1.0;
+    for (int k = t0; k < t1; ++k) {
+      const float w = b.topic_weights[static_cast<std::size_t>(k)];
+      wsum += w;
+      if (w > main_w) {
+        main_w = w;
+        out->main_topic[i] = b.topic_ids[static_cast<std::size_t>(k)];
+      }
+    }
+    double context_part = 0.0, adjust_part = 0.0, topic_fatigue = 0.0, worst_topic_fatigue = 0.0, shown = 0.0;
+    std::int32_t never_label = -1, fatigue_topic = -1;
+    bool known = false;
     for (int k = t0; k < t1; ++k) {
       const auto ku = static_cast<std::size_t>(k);
       const auto topic = static_cast<std::uint32_t>(b.topic_ids[ku]);
@@ -184,6 +211,7 @@ void ScoreItems(const Config& c, const Profile& profile, const CandidateBatch& b
       const double global = profile.TopicAffinity(c, topic, now);
       const double v = s * c.w_topic * share * std::tanh(global / topic_scale);
       if (v != 0.0) out->Add(ReasonKind::kTopic, b.topic_ids[ku], v);
+      if (std::fabs(v) > t.known_interest) known = true;
       total += v;
       if (ctx_label >= 0) {
         const double local = profile.ContextTopicAffinity(c, lens, topic, global, now);
@@ -194,6 +222,15 @@ void ScoreItems(const Config& c, const Profile& profile, const CandidateBatch& b
         const double a = s * kAdjustStep * share * sign;
         out->Add(ReasonKind::kAdjustment, b.topic_ids[ku], a);
         adjust_part += a;
+        known = true;
+      }
+      const double topic_shown = fatigue.TopicCount(ft, topic, now);
+      shown += share * topic_shown;
+      const double tf = share * std::min(ft.topic_max, ft.topic_step * topic_shown);
+      topic_fatigue += tf;
+      if (tf > worst_topic_fatigue) {
+        worst_topic_fatigue = tf;
+        fatigue_topic = b.topic_ids[ku];
       }
     }
     if (context_part != 0.0) out->Add(ReasonKind::kContext, ctx_label, context_part);
@@ -202,6 +239,7 @@ void ScoreItems(const Config& c, const Profile& profile, const CandidateBatch& b
       const auto creator = static_cast<std::uint32_t>(b.creator[i]);
       const double v = s * c.w_creator * std::tanh(profile.CreatorAffinity(c, creator, now) / creator_scale);
       if (v != 0.0) out->Add(ReasonKind::kCreator, b.creator[i], v);
+      if (std::fabs(v) > t.known_interest) known = true;
       total += v;
       const Preference pref = profile.CreatorPreference(creator);
       if (pref == Preference::kNever) never_label = kCreatorLabelBase - b.creator[i];
@@ -210,6 +248,7 @@ void ScoreItems(const Config& c, const Profile& profile, const CandidateBatch& b
         const double a = s * kAdjustStep * sign;
         out->Add(ReasonKind::kAdjustment, kCreatorLabelBase - b.creator[i], a);
         total += a;
+        known = true;
       }
     }
     if (!std::isnan(b.published_at[i])) {
@@ -221,28 +260,56 @@ void ScoreItems(const Config& c, const Profile& profile, const CandidateBatch& b
     if (use_embeddings) {
       const double v = s * c.w_embedding * profile.EmbeddingSimilarity(b.embeddings.data() + i * static_cast<std::size_t>(c.dim), c.dim);
       if (v != 0.0) out->Add(ReasonKind::kEmbedding, -1, v);
+      if (std::fabs(v) > t.known_interest) known = true;
       total += v;
     }
-    if (never_label != -1 && s > 0.0) {
-      out->never[i] = 1;
-      out->Add(ReasonKind::kNever, never_label, 0.0);
+    // Fatigue: what was shown without engagement counts against it for a while.
+    const double seen = fatigue.ItemCount(ft, b.key[i], now);
+    if (seen > 0.0) {
+      const double v = -s * std::min(ft.item_max, ft.item_step * seen);
+      out->Add(ReasonKind::kFatigue, -1, v);
+      total += v;
     }
+    if (b.creator[i] >= 0) {
+      const double cf = fatigue.CreatorCount(ft, static_cast<std::uint32_t>(b.creator[i]), now);
+      if (cf > 0.0) {
+        const double v = -s * std::min(ft.creator_max, ft.creator_step * cf);
+        out->Add(ReasonKind::kFatigue, kCreatorLabelBase - b.creator[i], v);
+        total += v;
+      }
+    }
+    if (topic_fatigue > 0.0) {
+      const double v = -s * topic_fatigue;
+      out->Add(ReasonKind::kFatigue, fatigue_topic, v);
+      total += v;
+    }
+    // Filter tiers (the strongest reason wins).
+    auto first = first_of_key.emplace(b.key[i], i);
+    if (never_label != -1) {
+      out->tier[i] = Tier::kNever;
+      out->Add(ReasonKind::kNever, never_label, 0.0);
+    } else if (!first.second && !(b.flags[i] & kFlagPinned)) {
+      out->tier[i] = Tier::kDuplicate;
+      out->Add(ReasonKind::kDuplicate, -1, 0.0);
+    } else if (seen >= ft.item_seen_limit && !(b.flags[i] & kFlagPinned)) {
+      out->tier[i] = Tier::kSeen;
+      out->Add(ReasonKind::kSeen, -1, 0.0);
+    }
+    out->known[i] = known || shown >= t.known_shown ? 1 : 0;
     out->total[i] = total;
     out->offsets.push_back(static_cast<std::int32_t>(out->kind.size()));
   }
 }
 
-}  // namespace
-
-void Rank(const Config& c, const Profile& profile, const CandidateBatch& b, const RerankOptions& o,
-          double now, Rng& /*rng*/, RankResult* out) {
+void Rank(const Config& c, const Profile& profile, const FatigueState& fatigue, const CandidateBatch& b,
+          const RerankOptions& o, double now, Rng& rng, RankResult* out) {
   out->Clear();
   const std::size_t n = b.size();
-  out->reason_offsets.push_back(0);
   const double s = std::clamp(o.strength, 0.0, 1.0);
 
   if (s == 0.0) {
     // Non-profiling mode: the server's own order, untouched by the profile.
+    out->reason_offsets.push_back(0);
     for (std::size_t i = 0; i < n; ++i) {
       out->order.push_back(static_cast<std::int32_t>(i));
       const double base = n > 1 ? 1.0 - static_cast<double>(i) / static_cast<double>(n) : 1.0;
@@ -253,37 +320,10 @@ void Rank(const Config& c, const Profile& profile, const CandidateBatch& b, cons
     }
     return;
   }
-
-  Scores sc;
-  ScoreItems(c, profile, b, o, now, s, &sc);
-
-  // Pinned items keep their input position; the rest fill the other slots:
-  // items the person asked never to see last, otherwise by score (ties by
-  // input order, so the result is deterministic).
-  std::vector<Scored> free_items;
-  free_items.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!(b.flags[i] & kFlagPinned)) free_items.push_back(Scored{sc.total[i], static_cast<std::int32_t>(i)});
-  }
-  std::stable_sort(free_items.begin(), free_items.end(), [&](const Scored& a, const Scored& z) {
-    const auto na = sc.never[static_cast<std::size_t>(a.index)], nz = sc.never[static_cast<std::size_t>(z.index)];
-    if (na != nz) return na < nz;
-    return a.score > z.score;
-  });
-  std::size_t next_free = 0;
-  for (std::size_t pos = 0; pos < n; ++pos) {
-    const std::int32_t idx = (b.flags[pos] & kFlagPinned) ? static_cast<std::int32_t>(pos) : free_items[next_free++].index;
-    const auto i = static_cast<std::size_t>(idx);
-    out->order.push_back(idx);
-    out->score.push_back(sc.total[i]);
-    out->propensity.push_back(1.0);
-    if (b.flags[i] & kFlagPinned) AddReason(out, ReasonKind::kPinned, -1, 0.0);
-    for (int k = sc.offsets[i]; k < sc.offsets[i + 1]; ++k) {
-      const auto ku = static_cast<std::size_t>(k);
-      AddReason(out, static_cast<ReasonKind>(sc.kind[ku]), sc.label[ku], sc.value[ku]);
-    }
-    out->reason_offsets.push_back(static_cast<std::int32_t>(out->reason_kind.size()));
-  }
+  const RankTuning& t = DefaultRankTuning();
+  ScoredBatch scored;
+  ScoreStage(c, t, profile, fatigue, b, o, now, s, &scored);
+  RerankStage(c, t, b, scored, o, s, rng, out);
 }
 
 }  // namespace localrank

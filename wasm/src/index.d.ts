@@ -264,18 +264,29 @@ export type PersonalizerEventName = keyof PersonalizerEventDetail;
 export interface RerankOptions {
   /** 0 = the server's order (no profiling) .. 1 = fully personal. Default 1. */
   strength?: number;
-  /** 0..1, default 0.3. */
+  /**
+   * 0..1, default 0.3: the MMR trade-off against items similar to those just
+   * above. Any value > 0 also turns on the creator decay (the 2nd post of a
+   * creator keeps 0.6 of its score, later ones never less than 0.25), never
+   * three posts of one creator in a row, and at most 4 posts of one main
+   * topic in the top 10. 0 turns all of that off.
+   */
   diversity?: number;
-  /** Share of slots for exploration, 0..1 (default 0). */
-  exploration?: number;
-  /** Keep the topic mix close to the person's interest mix. */
+  /**
+   * Share of slots given to items outside the person's known interests,
+   * 0..1 (default 0; `true` = 0.1). Never the first position. Explored
+   * items carry a `propensity` and an `explore` reason.
+   */
+  exploration?: number | boolean;
+  /** Keep the topic mix of the top 10 close (in KL) to the person's interest mix (Steck 2018). Default false. */
   calibration?: boolean;
   context?: Context;
 }
 
 export type ReasonKind =
   | 'server' | 'topic' | 'creator' | 'freshness' | 'context' | 'embedding' | 'diversity'
-  | 'explore' | 'fatigue' | 'adjustment' | 'notPersonalized' | 'never' | 'pinned';
+  | 'explore' | 'fatigue' | 'adjustment' | 'notPersonalized' | 'never' | 'pinned'
+  | 'duplicate' | 'seen';
 
 /** One contribution to a score; an item's contributions add up to its score. */
 export interface Reason {
@@ -292,8 +303,31 @@ export interface RankedItem {
   /** Index in the input array. */
   originalIndex: number;
   reasons: Reason[];
-  /** Probability with which an explored item was chosen (only on explored items). */
+  /**
+   * Only on explored items: the probability with which the exploration policy
+   * picked this item for its slot (1 / number of candidates outside known
+   * interests), for off-policy evaluation and replays.
+   */
   propensity?: number;
+}
+
+/** One reason of {@link Explanation}, in plain words. */
+export interface ExplainedReason extends Reason {
+  /** One sentence, e.g. "You often engage with cooking (+0.412)." */
+  text: string;
+}
+
+/** Why an item got its place in the last {@link Personalizer.rerank}. */
+export interface Explanation {
+  id: string;
+  /** 0-based position in the last ranking. */
+  rank: number;
+  /** The item's score; the reasons' contributions add up to it. */
+  score: number;
+  propensity?: number;
+  /** All sentences, joined. */
+  summary: string;
+  reasons: ExplainedReason[];
 }
 
 export interface InterestEntry {
@@ -342,6 +376,8 @@ export declare class Personalizer {
   record(events: InteractionEvent | readonly InteractionEvent[]): number;
   /** Reorders `items`, best first, with reasons. */
   rerank(items: readonly Item[], options?: RerankOptions): RankedItem[];
+  /** The reasons of `itemId` in the last rerank, in plain words; null when it was not ranked. */
+  explain(itemId: string): Explanation | null;
   /**
    * "Show me more / less / never" for a topic or a creator, from the next rerank;
    * `'none'` clears it. Returns false (and stores nothing) without personalization consent.

@@ -2,7 +2,8 @@
 // The public Personalizer. It owns the one Embind EngineCore; everything it
 // returns is plain data that the caller owns.
 import { LocalrankError, throwIfFailed } from './errors.js';
-import { B, KIND, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE } from './core-buffers.js';
+import { B, KIND, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, DIVERSITY_LABELS } from './core-buffers.js';
+import { explainReasons } from './explain.js';
 import { normalizeEvents, normalizeItems, contextKeys, checkName } from './validate.js';
 import { resolveStorage } from './storage.js';
 import { Persistence, copyData } from './persistence.js';
@@ -26,7 +27,19 @@ const REASON_LABELS = {
   fatigue: 'shown often recently',
   adjustment: 'your show more/less setting',
   never: 'you asked never to see this',
+  duplicate: 'repeats an item above',
+  seen: 'shown many times without interest',
 };
+
+/** Labels of the parts of the diversity stage. */
+const DIVERSITY_REASON_LABELS = {
+  [DIVERSITY_LABELS.SIMILAR]: 'similar to posts above',
+  [DIVERSITY_LABELS.CREATOR]: 'creator already shown above',
+  [DIVERSITY_LABELS.CALIBRATION]: 'balances your mix of interests',
+};
+
+/** Share of slots explored when `exploration: true`. */
+const DEFAULT_EXPLORATION = 0.1;
 
 /**
  * @param {unknown} options
@@ -102,6 +115,8 @@ export class Personalizer {
   /** True while journaled calls are re-applied on top of another tab's save. */
   #replaying = false;
   #disposed = false;
+  /** Raw output of the last rerank, decoded lazily by explain(). @type {any} */
+  #last = null;
 
   /** @internal */
   constructor(engine, storage, options) {
@@ -123,7 +138,8 @@ export class Personalizer {
         if (!status.code) this.#syncNames();
         return status;
       },
-      reset: () => { this.#engine.resetProfile(); this.#syncNames(); },
+      // A reset also forgets the last ranking: explain() must not reveal erased interests.
+      reset: () => { this.#engine.resetProfile(); this.#syncNames(); this.#last = null; },
       replay: (entries) => this.#replay(entries),
       emit: (name, detail) => this.#emit(name, detail),
       now: () => this.#clock(),
@@ -282,15 +298,20 @@ export class Personalizer {
 
   /**
    * Reorders `items`, best first. One call into the core for the whole batch.
+   * Stages: filter (duplicates, `never`, seen too often: these sink to the
+   * end) → score → rerank (MMR diversity, creator decay, a topic cap in the
+   * top 10, fatigue, optional calibration and exploration). Every item's
+   * `reasons` add up to its `score`; explored items carry a `propensity`.
    * @param {object[]} items
-   * @param {{strength?: number, diversity?: number, exploration?: number, calibration?: boolean, context?: object}} [options]
+   * @param {{strength?: number, diversity?: number, exploration?: number|boolean, calibration?: boolean, context?: object}} [options]
    */
   rerank(items, options = {}) {
     this.#alive();
     if (options === null || typeof options !== 'object') throw new TypeError('rerank options must be an object');
     const strength = options.strength ?? 1;
     const diversity = options.diversity ?? 0.3;
-    const exploration = options.exploration ?? 0;
+    const exploration = options.exploration === true ? DEFAULT_EXPLORATION
+      : options.exploration === false || options.exploration === undefined ? 0 : options.exploration;
     for (const [name, v] of [['strength', strength], ['diversity', diversity], ['exploration', exploration]]) {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
         throw new LocalrankError('INVALID_ARGUMENT', `options.${name} must be a number in [0, 1]`, { field: `options.${name}` });
@@ -356,6 +377,38 @@ export class Personalizer {
       if (propensity[r] !== 1) entry.propensity = propensity[r];
       out[r] = entry;
     }
+    this.#last = { ids: Array.from(order, (i) => list[i].id), score, propensity, rOff, rKind, rLabel, rValue, personal };
+    return out;
+  }
+
+  /**
+   * Why an item got its place in the last `rerank`: its reasons in plain
+   * words (one sentence each) with the raw numbers, which add up to `score`.
+   * Returns null when the item was not in the last ranking.
+   * @param {string} itemId
+   * @returns {{id: string, rank: number, score: number, propensity?: number, summary: string,
+   *   reasons: {kind: string, label: string, contribution: number, text: string}[]} | null}
+   */
+  explain(itemId) {
+    this.#alive();
+    if (typeof itemId !== 'string') throw new TypeError('explain expects an item id (string)');
+    const last = this.#last;
+    if (last === null) return null;
+    const rank = last.ids.indexOf(itemId);
+    if (rank < 0) return null;
+    /** @type {{kind: string, label: string, contribution: number, creatorLabel: boolean, sub: number}[]} */
+    const raw = [];
+    for (let k = last.rOff[rank]; k < last.rOff[rank + 1]; k++) {
+      const kind = REASON_KINDS[last.rKind[k]];
+      const id = last.rLabel[k];
+      raw.push({ kind, label: this.#label(kind, id, last.personal), contribution: last.rValue[k],
+        creatorLabel: id <= CREATOR_LABEL_BASE && kind !== 'diversity', sub: id });
+    }
+    const propensity = last.propensity[rank];
+    const reasons = explainReasons(raw, propensity);
+    /** @type {any} */
+    const out = { id: itemId, rank, score: last.score[rank], summary: reasons.map((r) => r.text).join(' '), reasons };
+    if (propensity !== 1) out.propensity = propensity;
     return out;
   }
 
@@ -363,6 +416,9 @@ export class Personalizer {
     if ((kind === 'adjustment' || kind === 'never') && id <= CREATOR_LABEL_BASE) {
       return this.#names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
     }
+    if (kind === 'fatigue' && id <= CREATOR_LABEL_BASE) return this.#names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
+    if (kind === 'fatigue' && id >= 0) return this.#names[KIND.TOPIC][id] ?? '';
+    if (kind === 'diversity') return DIVERSITY_REASON_LABELS[id] ?? REASON_LABELS.diversity;
     if (kind === 'topic' || kind === 'adjustment' || kind === 'never') return this.#names[KIND.TOPIC][id] ?? '';
     if (kind === 'creator') return this.#names[KIND.CREATOR][id] ?? '';
     if (kind === 'context' && id >= 0) return this.#names[KIND.CONTEXT][id] ?? '';

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "localrank/config.h"
+#include "localrank/fatigue.h"
 #include "localrank/hash.h"
 #include "localrank/interner.h"
 #include "localrank/profile.h"
@@ -49,6 +50,8 @@ class Engine {
   Status Adjust(NameKind kind, std::int32_t id, Preference preference);
 
   const Profile& profile() const { return profile_; }
+  /// Impressions without engagement, feeding the fatigue stage (fatigue.h).
+  const FatigueState& fatigue() const { return fatigue_; }
 
   /// Versioned, portable JSON of the profile (names, not ids).
   std::string ExportJson(double now) const;
@@ -62,10 +65,15 @@ class Engine {
 
  private:
   Status ValidateEvents() const;
+  // The `fatigue` section of the profile JSON (engine_fatigue.cpp).
+  void ApplyFatigue(const EventView& v, double key);
+  void ExportFatigue(nlohmann::json* profile) const;
+  Status ParseFatigue(const nlohmann::json& profile, FatigueImport* out) const;
 
   Config config_;
   Interner names_[kNameKindCount];
   Profile profile_;
+  FatigueState fatigue_;
   CandidateBatch candidates_;
   EventBatch events_;
   RerankOptions options_;

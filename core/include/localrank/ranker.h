@@ -2,6 +2,7 @@
 #pragma once
 
 #include "localrank/config.h"
+#include "localrank/fatigue.h"
 #include "localrank/hash.h"
 #include "localrank/profile.h"
 #include "localrank/status.h"
@@ -13,10 +14,10 @@ namespace localrank {
 /// the size of name table k, so ids out of range are rejected.
 Status ValidateBatch(const Config& c, const CandidateBatch& batch, const std::size_t* name_counts);
 
-/// Scores and orders a validated batch. Deterministic for the same inputs,
-/// profile, `now` and RNG state. Fills `out` completely (previous content is
-/// discarded).
-void Rank(const Config& c, const Profile& profile, const CandidateBatch& batch,
+/// Filters, scores and reranks a validated batch (see stages.h).
+/// Deterministic for the same inputs, profile, fatigue, `now` and RNG state.
+/// Fills `out` completely (previous content is discarded).
+void Rank(const Config& c, const Profile& profile, const FatigueState& fatigue, const CandidateBatch& batch,
           const RerankOptions& options, double now, Rng& rng, RankResult* out);
 
 }  // namespace localrank

@@ -100,6 +100,8 @@ enum class ReasonKind : std::int32_t {
   kNotPersonalized,
   kNever,
   kPinned,
+  kDuplicate,  ///< a later copy of an item already in the batch (sinks)
+  kSeen,       ///< shown too often without engagement (sinks)
   kCount
 };
 const char* ReasonKindName(ReasonKind kind);
@@ -108,6 +110,13 @@ const char* ReasonKindName(ReasonKind kind);
 /// kAdjustment / kNever reasons: those are encoded as kCreatorLabelBase - id
 /// (always <= -2). kCreator reasons carry the creator id itself.
 constexpr std::int32_t kCreatorLabelBase = -2;
+
+/// Labels of kDiversity reasons: which part of the rerank stage moved the
+/// score. kFatigue reasons use -1 (the item itself), a topic id, or a creator
+/// encoded as kCreatorLabelBase - id.
+constexpr std::int32_t kDiversityLabelSimilar = -1;      ///< MMR: similar to items above
+constexpr std::int32_t kDiversityLabelCreator = -3;      ///< creator already shown (decay)
+constexpr std::int32_t kDiversityLabelCalibration = -4;  ///< moves the topic mix towards the person's
 
 /// Ranking output: order[r] is the input index of the item at rank r; the
 /// other arrays are indexed by rank.

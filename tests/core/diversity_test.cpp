@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+// The rerank stage's diversity: creator decay and no three in a row, MMR,
+// the topic cap, and reasons that still add up to the score.
+#include <gtest/gtest.h>
+
+#include "stage_helpers.h"
+
+namespace localrank {
+namespace {
+
+using nlohmann::json;
+using namespace localrank::testing;
+
+// A person who loves creator "star" and cooking; star posts the best half of the feed.
+Engine Fan() {
+  Engine e;
+  json ev = json::array();
+  for (int i = 0; i < 6; ++i) {
+    ev.push_back({{"type", "like"}, {"topics", {{"cooking", 1}}}, {"creatorId", "star"}, {"at", kNow - 1000.0 * i}});
+  }
+  FillEvents(e, ev);
+  EXPECT_TRUE(e.Record(kNow).ok());
+  return e;
+}
+
+json StarFeed() {
+  json items = MakeFeed(30, {"cooking", "travel", "music", "sports", "news"}, 6);
+  for (int i = 0; i < 15; ++i) items[static_cast<std::size_t>(i)]["creatorId"] = "star";
+  return items;
+}
+
+TEST(Diversity, NoThreeConsecutiveItemsByOneCreatorAtDefaultSettings) {
+  Engine e = Fan();
+  auto ranked = Ranked(e, StarFeed());
+  ASSERT_EQ(ranked.size(), 30u);
+  // Other creators remain, so a run of three is always avoidable.
+  for (std::size_t r = 2; r < ranked.size(); ++r) {
+    const bool run = ranked[r]["creatorId"] == ranked[r - 1]["creatorId"] && ranked[r]["creatorId"] == ranked[r - 2]["creatorId"];
+    if (run) {
+      // Only allowed once no other creator is left below.
+      for (std::size_t q = r + 1; q < ranked.size(); ++q) EXPECT_EQ(ranked[q]["creatorId"], ranked[r]["creatorId"]) << "rank " << r;
+    }
+  }
+  EXPECT_NE(ranked[0]["creatorId"].get<std::string>() + ranked[1]["creatorId"].get<std::string>() +
+                ranked[2]["creatorId"].get<std::string>(),
+            "starstarstar");
+}
+
+TEST(Diversity, DiversityZeroAllowsCreatorRunsTheDefaultPrevents) {
+  Engine e = Fan();
+  e.options().diversity = 0.0;
+  auto ranked = Ranked(e, StarFeed());
+  EXPECT_EQ(ranked[0]["creatorId"], "star");
+  EXPECT_EQ(ranked[1]["creatorId"], "star");
+  EXPECT_EQ(ranked[2]["creatorId"], "star");
+}
+
+TEST(Diversity, CreatorDecaySecondItemKeepsSixTenthsLaterOnesNeverBelowAQuarter) {
+  Engine e;
+  // Diversity > 0 but MMR cannot act: every item has its own topic.
+  json items = json::array();
+  for (int i = 0; i < 8; ++i) {
+    items.push_back({{"id", "x" + std::to_string(i)}, {"topics", {{"t" + std::to_string(i), 1}}},
+                     {"creatorId", i < 6 ? "same" : "other" + std::to_string(i)}, {"serverScore", 1.0 - i * 0.01}});
+  }
+  FillCandidates(e, items);
+  ASSERT_TRUE(e.Rerank(kNow).ok());
+  const RankResult& r = e.result();
+  int seen = 0;
+  for (std::size_t rank = 0; rank < r.order.size(); ++rank) {
+    if (items[static_cast<std::size_t>(r.order[rank])]["creatorId"] != "same") continue;
+    ++seen;
+    double creator_part = 0.0, base = 0.0;
+    for (int k = r.reason_offsets[rank]; k < r.reason_offsets[rank + 1]; ++k) {
+      const auto ku = static_cast<std::size_t>(k);
+      if (r.reason_kind[ku] == static_cast<int>(ReasonKind::kDiversity) && r.reason_label[ku] == kDiversityLabelCreator) {
+        creator_part += r.reason_value[ku];
+      } else {
+        base += r.reason_value[ku];
+      }
+    }
+    const double kept = (base + creator_part) / base;
+    if (seen == 1) {
+      EXPECT_DOUBLE_EQ(kept, 1.0);
+    }
+    if (seen == 2) {
+      EXPECT_NEAR(kept, 0.6, 1e-12);
+    }
+    if (seen >= 3) {
+      EXPECT_GE(kept, 0.25 - 1e-12);
+    }
+    if (seen == 5) {
+      EXPECT_NEAR(kept, 0.25, 1e-12);
+    }
+  }
+  EXPECT_EQ(seen, 6);
+}
+
+TEST(Diversity, DiversityOptionRaisesIntraListDiversityMonotonically) {
+  Engine e;
+  // Server scores favour cooking: the first 12 items are cooking.
+  json items = json::array();
+  for (int i = 0; i < 40; ++i) {
+    const std::string topic = i < 12 ? "cooking" : std::vector<std::string>{"travel", "music", "news", "sports"}[i % 4];
+    items.push_back({{"id", "d" + std::to_string(i)}, {"topics", {{topic, 1}}}, {"creatorId", "k" + std::to_string(i)},
+                     {"serverScore", 1.0 - i * 0.02}});
+  }
+  FillEvents(e, json::parse(R"([{"type":"like","topics":{"cooking":1},"at":1699999990000}])"));
+  ASSERT_TRUE(e.Record(kNow).ok());
+  double previous = -1.0;
+  std::vector<double> ild;
+  for (double d : {0.0, 0.1, 0.3, 0.6, 1.0}) {
+    e.options().diversity = d;
+    const double v = IntraListDiversity(Ranked(e, items), 10);
+    ild.push_back(v);
+    EXPECT_GE(v, previous) << "diversity " << d;
+    previous = v;
+  }
+  EXPECT_GT(ild.back(), ild.front() + 0.2);
+}
+
+TEST(Diversity, TopicCapLimitsOneMainTopicToFourOfTheTopTen) {
+  Engine e;
+  json items = MakeFeed(40, {"cooking"}, 40);
+  for (int i = 20; i < 40; ++i) items[static_cast<std::size_t>(i)]["topics"] = {{i % 2 ? "music" : "travel", 1}};
+  FillEvents(e, json::parse(R"([{"type":"share","topics":{"cooking":1},"at":1699999990000}])"));
+  ASSERT_TRUE(e.Record(kNow).ok());
+  auto ranked = Ranked(e, items);
+  int cooking = 0;
+  for (std::size_t r = 0; r < 10; ++r) cooking += ranked[r]["topics"].contains("cooking") ? 1 : 0;
+  EXPECT_EQ(cooking, 4);
+  e.options().diversity = 0.0;
+  ranked = Ranked(e, items);
+  cooking = 0;
+  for (std::size_t r = 0; r < 10; ++r) cooking += ranked[r]["topics"].contains("cooking") ? 1 : 0;
+  EXPECT_EQ(cooking, 10);
+}
+
+TEST(Diversity, ReasonsAddUpToTheScoreWithEveryStageActive) {
+  Engine e = Fan();
+  json ev = json::array();
+  for (int i = 0; i < 3; ++i) ev.push_back({{"type", "impression"}, {"itemId", "i1"}, {"topics", {{"travel", 1}}}, {"creatorId", "star"}, {"at", kNow - 5000.0}});
+  FillEvents(e, ev);
+  ASSERT_TRUE(e.Record(kNow).ok());
+  e.options().calibration = true;
+  e.options().exploration = 0.2;
+  json items = StarFeed();
+  items[3]["pinned"] = true;
+  FillCandidates(e, items);
+  ASSERT_TRUE(e.Rerank(kNow).ok());
+  const RankResult& r = e.result();
+  bool saw[static_cast<int>(ReasonKind::kCount)] = {};
+  for (std::size_t rank = 0; rank < r.order.size(); ++rank) {
+    EXPECT_NEAR(ReasonSum(r, rank), r.score[rank], 1e-12) << "rank " << rank;
+    for (int k = r.reason_offsets[rank]; k < r.reason_offsets[rank + 1]; ++k) saw[r.reason_kind[static_cast<std::size_t>(k)]] = true;
+  }
+  for (ReasonKind k : {ReasonKind::kDiversity, ReasonKind::kExplore, ReasonKind::kFatigue, ReasonKind::kPinned}) {
+    EXPECT_TRUE(saw[static_cast<int>(k)]) << ReasonKindName(k);
+  }
+}
+
+TEST(Diversity, PinnedItemsStayPutWithEveryStageActive) {
+  Engine e = Fan();
+  e.options().calibration = true;
+  e.options().exploration = 0.3;
+  e.options().diversity = 1.0;
+  json items = StarFeed();
+  for (int p : {0, 5, 17}) items[static_cast<std::size_t>(p)]["pinned"] = true;
+  FillCandidates(e, items);
+  ASSERT_TRUE(e.Rerank(kNow).ok());
+  for (int p : {0, 5, 17}) EXPECT_EQ(e.result().order[static_cast<std::size_t>(p)], p);
+}
+
+TEST(Diversity, RejectsOptionsOutsideZeroToOneNamingTheField) {
+  Engine e;
+  FillCandidates(e, MakeFeed(5, {"a", "b"}, 5));
+  e.options().diversity = NAN;
+  Status s = e.Rerank(kNow);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.field(), "options.diversity");
+  e.options().diversity = 0.3;
+  e.options().exploration = 1.5;
+  s = e.Rerank(kNow);
+  EXPECT_EQ(s.field(), "options.exploration");
+  EXPECT_TRUE(e.result().order.empty());
+}
+
+}  // namespace
+}  // namespace localrank

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+// Fatigue: impressions without engagement lower an item, its creator and its
+// topics for a while, then recover; engagement clears it; state is bounded
+// and travels with the profile export.
+#include <gtest/gtest.h>
+
+#include "stage_helpers.h"
+
+namespace localrank {
+namespace {
+
+using nlohmann::json;
+using namespace localrank::testing;
+
+json Impressions(const std::string& item, int n, double at) {
+  json ev = json::array();
+  for (int i = 0; i < n; ++i) {
+    ev.push_back({{"type", "impression"}, {"itemId", item}, {"topics", {{"travel", 1}}}, {"creatorId", "c1"}, {"at", at + i}});
+  }
+  return ev;
+}
+
+double ScoreOf(Engine& e, const json& items, const std::string& id, double now) {
+  FillCandidates(e, items);
+  EXPECT_TRUE(e.Rerank(now).ok());
+  for (std::size_t r = 0; r < e.result().order.size(); ++r) {
+    if (items[static_cast<std::size_t>(e.result().order[r])]["id"] == id) return e.result().score[r];
+  }
+  return NAN;
+}
+
+TEST(Fatigue, ImpressionsWithoutEngagementLowerThenRecoverOverTime) {
+  Engine e;
+  e.options().diversity = 0.0;
+  const json items = MakeFeed(6, {"travel", "music", "news"}, 6);
+  const double fresh = ScoreOf(e, items, "i0", kNow);
+  FillEvents(e, Impressions("i0", 3, kNow));
+  ASSERT_TRUE(e.Record(kNow).ok());
+  const double tired = ScoreOf(e, items, "i0", kNow + 1000);
+  EXPECT_LT(tired, fresh - 0.3);
+  EXPECT_TRUE(HasKind(e.result(), 0, ReasonKind::kFatigue) || HasKind(e.result(), 1, ReasonKind::kFatigue) ||
+              HasKind(e.result(), 2, ReasonKind::kFatigue));
+  // Half a day later it has partly recovered, a week later fully.
+  const double later = ScoreOf(e, items, "i0", kNow + 12 * kMsPerHour);
+  EXPECT_GT(later, tired);
+  EXPECT_LT(later, fresh);
+  EXPECT_NEAR(ScoreOf(e, items, "i0", kNow + 14 * kMsPerDay), fresh, 1e-3);
+}
+
+TEST(Fatigue, CreatorAndTopicOfAnIgnoredItemTireToo) {
+  Engine e;
+  e.options().diversity = 0.0;
+  const json items = MakeFeed(6, {"travel", "music", "news"}, 6);
+  const double sibling = ScoreOf(e, items, "i3", kNow);  // travel, creator c3
+  FillEvents(e, Impressions("i0", 4, kNow));         // travel, creator c1
+  ASSERT_TRUE(e.Record(kNow).ok());
+  EXPECT_LT(ScoreOf(e, items, "i3", kNow + 1000), sibling);
+}
+
+TEST(Fatigue, EngagementClearsFatigue) {
+  Engine e;
+  e.options().diversity = 0.0;
+  const json items = MakeFeed(6, {"travel", "music", "news"}, 6);
+  FillEvents(e, Impressions("i0", 3, kNow));
+  ASSERT_TRUE(e.Record(kNow).ok());
+  FillEvents(e, json::parse(R"([{"type":"click","itemId":"i0","topics":{"travel":1},"creatorId":"c1","at":1700000000100}])"));
+  ASSERT_TRUE(e.Record(kNow + 200).ok());
+  EXPECT_TRUE(e.fatigue().empty());
+  FillCandidates(e, items);
+  ASSERT_TRUE(e.Rerank(kNow + 300).ok());
+  for (std::size_t r = 0; r < e.result().order.size(); ++r) EXPECT_FALSE(HasKind(e.result(), r, ReasonKind::kFatigue));
+}
+
+TEST(Fatigue, AnItemSeenTooOftenSinksBelowTheRestMarkedSeen) {
+  Engine e;
+  const json items = MakeFeed(6, {"travel", "music", "news"}, 6);
+  FillEvents(e, Impressions("i0", 6, kNow));
+  ASSERT_TRUE(e.Record(kNow).ok());
+  FillCandidates(e, items);
+  ASSERT_TRUE(e.Rerank(kNow + 1000).ok());
+  EXPECT_EQ(e.result().order.back(), 0);
+  EXPECT_TRUE(HasKind(e.result(), e.result().order.size() - 1, ReasonKind::kSeen));
+}
+
+TEST(Fatigue, StateIsBoundedAndForgetsRecoveredEntries) {
+  Engine e;
+  json ev = json::array();
+  for (int i = 0; i < 2500; ++i) ev.push_back({{"type", "impression"}, {"itemId", "m" + std::to_string(i)}, {"at", kNow}});
+  FillEvents(e, ev);
+  ASSERT_TRUE(e.Record(kNow).ok());
+  EXPECT_EQ(e.fatigue().items.size(), static_cast<std::size_t>(DefaultRankTuning().fatigue.max_items));
+  FillEvents(e, json::array());
+  ASSERT_TRUE(e.Record(kNow + 30 * kMsPerDay).ok());
+  EXPECT_TRUE(e.fatigue().items.empty());
+}
+
+TEST(Fatigue, RoundTripsThroughExportAndImport) {
+  Engine a;
+  FillEvents(a, Impressions("i0", 3, kNow));
+  ASSERT_TRUE(a.Record(kNow).ok());
+  const std::string exported = a.ExportJson(kNow);
+  ASSERT_NE(exported.find("\"fatigue\""), std::string::npos);
+  Engine b;
+  ASSERT_TRUE(b.ImportJson(exported).ok());
+  EXPECT_EQ(b.ExportJson(kNow), exported);
+  const json items = MakeFeed(6, {"travel", "music", "news"}, 6);
+  EXPECT_DOUBLE_EQ(ScoreOf(a, items, "i0", kNow + 1), ScoreOf(b, items, "i0", kNow + 1));
+}
+
+TEST(Fatigue, CorruptFatigueSectionIsRejectedAndChangesNothing) {
+  Engine a;
+  FillEvents(a, Impressions("i0", 3, kNow));
+  ASSERT_TRUE(a.Record(kNow).ok());
+  json j = json::parse(a.ExportJson(kNow));
+  j["fatigue"]["items"][0]["count"] = -1;
+  Engine b;
+  FillEvents(b, Impressions("i9", 2, kNow));
+  ASSERT_TRUE(b.Record(kNow).ok());
+  const std::string before = b.ExportJson(kNow);
+  Status s = b.ImportJson(j.dump());
+  EXPECT_EQ(s.code(), Code::kCorruptProfile);
+  EXPECT_EQ(s.field(), "profile.fatigue.items[0]");
+  EXPECT_EQ(b.ExportJson(kNow), before);
+}
+
+TEST(Fatigue, AProfileWithoutAFatigueSectionImportsWithNone) {
+  Engine a;
+  ASSERT_TRUE(a.ImportJson(R"({"schema":"localrank.profile","version":2,"topics":[],"creators":[]})").ok());
+  EXPECT_TRUE(a.fatigue().empty());
+}
+
+}  // namespace
+}  // namespace localrank

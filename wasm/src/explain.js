@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// Plain-language explanations of ranking reasons (Personalizer.explain).
+import { DIVERSITY_LABELS } from './core-buffers.js';
+
+/** @param {number} v */
+const num = (v) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
+
+/**
+ * One sentence for one reason.
+ * @param {{kind: string, label: string, contribution: number, creatorLabel: boolean, sub: number}} r
+ * @param {number} propensity
+ */
+function sentence(r, propensity) {
+  const v = r.contribution;
+  const n = `(${num(v)})`;
+  const up = v >= 0;
+  switch (r.kind) {
+    case 'server': return `Its place in the original feed gives it ${num(v)}.`;
+    case 'topic': return up ? `You often engage with ${r.label} ${n}.` : `You tend to skip or hide ${r.label} ${n}.`;
+    case 'creator': return up ? `You engage with posts by ${r.label} ${n}.` : `You skipped or hid posts by ${r.label} ${n}.`;
+    case 'context': return up ? `In this context (${r.label}) you lean towards posts like this ${n}.`
+      : `In this context (${r.label}) you lean away from posts like this ${n}.`;
+    case 'freshness': return `It was published recently ${n}.`;
+    case 'embedding': return up ? `It is similar to posts you engaged with ${n}.` : `It is unlike posts you engaged with ${n}.`;
+    case 'diversity':
+      if (r.sub === DIVERSITY_LABELS.CREATOR) return `A post by the same creator is already higher in your feed, so this one moved down ${n}.`;
+      if (r.sub === DIVERSITY_LABELS.CALIBRATION) return up ? `It helps your feed reflect your whole mix of interests ${n}.`
+        : `It would tilt your feed away from your mix of interests ${n}.`;
+      return `It is similar to posts just above it, so it moved down to keep your feed varied ${n}.`;
+    case 'explore': return `It was picked to explore something outside your known interests (chosen with probability ${propensity.toFixed(3)}) ${n}.`;
+    case 'fatigue':
+      if (r.creatorLabel) return `Posts by ${r.label} were shown often lately without you engaging ${n}.`;
+      if (r.sub >= 0) return `Posts about ${r.label} were shown often lately without you engaging ${n}.`;
+      return `You have seen this post before without engaging ${n}.`;
+    case 'adjustment': return `You asked to see ${up ? 'more' : 'less'} ${r.creatorLabel ? 'from' : 'of'} ${r.label} ${n}.`;
+    case 'notPersonalized': return r.label === 'personalization is not consented'
+      ? `Personalization is not consented, so the original order is kept ${n}.`
+      : `Personalization is off, so the original order is kept ${n}.`;
+    case 'never': return `You asked never to see ${r.creatorLabel ? 'posts by ' : ''}${r.label}, so it is placed at the end.`;
+    case 'pinned': return 'The site pinned it to this position.';
+    case 'duplicate': return 'It repeats an item higher in the feed, so it is placed at the end.';
+    case 'seen': return 'It was shown many times without you engaging, so it is placed at the end.';
+    default: return `${r.kind}: ${r.label} ${n}.`;
+  }
+}
+
+/**
+ * @param {{kind: string, label: string, contribution: number, creatorLabel: boolean, sub: number}[]} raw
+ * @param {number} propensity
+ * @returns {{kind: string, label: string, contribution: number, text: string}[]}
+ */
+export function explainReasons(raw, propensity) {
+  return raw.map((r) => ({ kind: r.kind, label: r.label, contribution: r.contribution, text: sentence(r, propensity) }));
+}
