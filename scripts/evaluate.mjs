@@ -3,6 +3,7 @@
 // population (scripts/lib/evaluate-sim.mjs). Runs the BUILT package, i.e. the
 // real wasm ranker. Writes results.{md,json} and chart.{svg,png}.
 // Usage: node scripts/evaluate.mjs [--users N] [--sessions S] [--seed K] [--out DIR] [--smoke] [--no-chart]
+// LOCALRANK_EVAL_CONFIG='{"contextWeight":2}' evaluates localrank with a non-default config (for tuning studies).
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';

@@ -32,8 +32,13 @@ void FatigueState::Impression(const FatigueTuning& f, double key, std::int32_t c
   }
 }
 
-void FatigueState::Engaged(double key, std::int32_t creator, const std::int32_t* topic_ids, int topic_count) {
-  if (!std::isnan(key)) items.erase(key);
+void FatigueState::Engaged(double key, std::int32_t creator, const std::int32_t* topic_ids, int topic_count,
+                           double at) {
+  if (!std::isnan(key)) {
+    items.erase(key);
+    FatigueCounter& o = opened[key];
+    if (at >= o.t) o = FatigueCounter{1.0, at};
+  }
   if (creator >= 0) creators.erase(static_cast<std::uint32_t>(creator));
   for (int i = 0; i < topic_count; ++i) topics.erase(static_cast<std::uint32_t>(topic_ids[i]));
 }
@@ -75,6 +80,11 @@ void FatigueState::Prune(const FatigueTuning& f, double now) {
   PruneMap(items, f.item_half_life_ms, f.forget_below, f.max_items, now);
   PruneMap(creators, f.creator_half_life_ms, f.forget_below, f.max_creators, now);
   PruneMap(topics, f.topic_half_life_ms, f.forget_below, f.max_topics, now);
+  PruneMap(opened, f.opened_half_life_ms, f.forget_below, f.max_items, now);
+}
+
+bool FatigueState::Opened(const FatigueTuning& f, double key, double now) const {
+  return CountOf(opened, key, f.opened_half_life_ms, now) >= 0.5;
 }
 
 double FatigueState::ItemCount(const FatigueTuning& f, double key, double now) const {
@@ -89,21 +99,25 @@ double FatigueState::TopicCount(const FatigueTuning& f, std::uint32_t topic, dou
 
 void FatigueState::Clear() {
   items.clear();
+  opened.clear();
   creators.clear();
   topics.clear();
 }
 
 json FatigueState::ToJson(const Interner& topic_names, const Interner& creator_names) const {
-  json out_items = json::array();
-  std::vector<double> keys;
-  keys.reserve(items.size());
-  for (const auto& kv : items) keys.push_back(kv.first);
-  std::sort(keys.begin(), keys.end());
-  for (double k : keys) {
-    json e = CounterJson(items.at(k));
-    e["key"] = k;
-    out_items.push_back(std::move(e));
-  }
+  auto keyed = [](const std::unordered_map<double, FatigueCounter>& m) {
+    json arr = json::array();
+    std::vector<double> keys;
+    keys.reserve(m.size());
+    for (const auto& kv : m) keys.push_back(kv.first);
+    std::sort(keys.begin(), keys.end());
+    for (double k : keys) {
+      json e = CounterJson(m.at(k));
+      e["key"] = k;
+      arr.push_back(std::move(e));
+    }
+    return arr;
+  };
   auto named = [](const std::unordered_map<std::uint32_t, FatigueCounter>& m, const Interner& names) {
     json arr = json::array();
     for (const auto& [id, c] : m) {
@@ -115,7 +129,10 @@ json FatigueState::ToJson(const Interner& topic_names, const Interner& creator_n
               [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
     return arr;
   };
-  return json{{"items", out_items}, {"creators", named(creators, creator_names)}, {"topics", named(topics, topic_names)}};
+  return json{{"items", keyed(items)},
+              {"opened", keyed(opened)},
+              {"creators", named(creators, creator_names)},
+              {"topics", named(topics, topic_names)}};
 }
 
 namespace {
@@ -137,6 +154,7 @@ Status Corrupt(const std::string& field, const std::string& why) {
 
 Status FatigueImport::Parse(const json& j, const FatigueTuning& f) {
   items.clear();
+  opened.clear();
   creators.clear();
   topics.clear();
   if (!j.is_object()) return Corrupt("profile.fatigue", "must be an object");
@@ -159,7 +177,7 @@ Status FatigueImport::Parse(const json& j, const FatigueTuning& f) {
         if (!FiniteAt(e, "key", 0.0, &key) || key != std::floor(key) || key > 9007199254740991.0) {
           return Corrupt(fi + ".key", "must be an item hash (an integer 0..2^53-1)");
         }
-        items.emplace_back(key, c);
+        (std::string(name) == "opened" ? opened : items).emplace_back(key, c);
       } else {
         auto n = e.find("name");
         if (n == e.end() || !n->is_string() || n->get<std::string>().empty() ||
@@ -172,6 +190,7 @@ Status FatigueImport::Parse(const json& j, const FatigueTuning& f) {
     return Status::Ok();
   };
   Status s = section("items", f.max_items, true);
+  if (s.ok()) s = section("opened", f.max_items, true);
   if (s.ok()) s = section("creators", f.max_creators, false);
   if (s.ok()) s = section("topics", f.max_topics, false);
   return s;
@@ -180,6 +199,7 @@ Status FatigueImport::Parse(const json& j, const FatigueTuning& f) {
 FatigueState FatigueImport::Commit(Interner& topic_names, Interner& creator_names) const {
   FatigueState st;
   for (const auto& [k, c] : items) st.items[k] = c;
+  for (const auto& [k, c] : opened) st.opened[k] = c;
   for (const auto& [n, c] : creators) st.creators[creator_names.Intern(n)] = c;
   for (const auto& [n, c] : topics) st.topics[topic_names.Intern(n)] = c;
   return st;

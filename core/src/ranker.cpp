@@ -291,6 +291,9 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     } else if (!first.second && !(b.flags[i] & kFlagPinned)) {
       out->tier[i] = Tier::kDuplicate;
       out->Add(ReasonKind::kDuplicate, -1, 0.0);
+    } else if (!(b.flags[i] & kFlagPinned) && fatigue.Opened(ft, b.key[i], now)) {
+      out->tier[i] = Tier::kSeen;
+      out->Add(ReasonKind::kSeen, kSeenLabelOpened, 0.0);
     } else if (seen >= ft.item_seen_limit && !(b.flags[i] & kFlagPinned)) {
       out->tier[i] = Tier::kSeen;
       out->Add(ReasonKind::kSeen, -1, 0.0);

@@ -181,7 +181,7 @@ export const FULL_OPTIONS = Object.freeze({ diversity: 0.3, calibration: true, e
 /** Shared localrank personalizer per policy; reset between users by importing an empty profile. */
 async function localrankPolicy(name, rerankOptions, seed) {
   let now = T0;
-  const p = await createPersonalizer({ storage: 'memory', seed, now: () => now, consent: { personalization: true }, autosaveMs: 0 });
+  const p = await createPersonalizer({ storage: 'memory', seed, now: () => now, consent: { personalization: true }, autosaveMs: 0, config: JSON.parse(process.env.LOCALRANK_EVAL_CONFIG ?? '{}') });
   const empty = p.exportProfile();
   return {
     name,

@@ -65,10 +65,35 @@ TEST(Fatigue, EngagementClearsFatigue) {
   ASSERT_TRUE(e.Record(kNow).ok());
   FillEvents(e, json::parse(R"([{"type":"click","itemId":"i0","topics":{"travel":1},"creatorId":"c1","at":1700000000100}])"));
   ASSERT_TRUE(e.Record(kNow + 200).ok());
-  EXPECT_TRUE(e.fatigue().empty());
+  EXPECT_TRUE(e.fatigue().items.empty());
+  EXPECT_TRUE(e.fatigue().creators.empty());
+  EXPECT_TRUE(e.fatigue().topics.empty());
+  EXPECT_EQ(e.fatigue().opened.size(), 1u);  // the clicked item is now "opened"
   FillCandidates(e, items);
   ASSERT_TRUE(e.Rerank(kNow + 300).ok());
   for (std::size_t r = 0; r < e.result().order.size(); ++r) EXPECT_FALSE(HasKind(e.result(), r, ReasonKind::kFatigue));
+}
+
+TEST(Fatigue, AnOpenedItemIsNotServedAgainAtTheTopUntilItRecovers) {
+  Engine e;
+  const json items = MakeFeed(6, {"travel", "music", "news"}, 6);
+  FillEvents(e, json::parse(R"([{"type":"like","itemId":"i0","topics":{"travel":1},"creatorId":"c1","at":1700000000000}])"));
+  ASSERT_TRUE(e.Record(kNow).ok());
+  FillCandidates(e, items);
+  ASSERT_TRUE(e.Rerank(kNow + 1000).ok());
+  const auto& r = e.result();
+  EXPECT_EQ(r.order.back(), 0);  // i0 sinks below everything
+  bool marked = false;
+  const std::size_t last = r.order.size() - 1;
+  for (int k = r.reason_offsets[last]; k < r.reason_offsets[last + 1]; ++k) {
+    const auto ku = static_cast<std::size_t>(k);
+    marked |= r.reason_kind[ku] == static_cast<int>(ReasonKind::kSeen) && r.reason_label[ku] == kSeenLabelOpened;
+  }
+  EXPECT_TRUE(marked);
+  // After the opened half-life it competes again (and its topic is liked).
+  FillCandidates(e, items);
+  ASSERT_TRUE(e.Rerank(kNow + 4 * kMsPerDay).ok());
+  EXPECT_NE(e.result().order.back(), 0);
 }
 
 TEST(Fatigue, AnItemSeenTooOftenSinksBelowTheRestMarkedSeen) {

@@ -36,6 +36,9 @@ export const PREFERENCES = Object.freeze(['none', 'more', 'less', 'never']);
 /** Creator labels of adjustment/never reasons are encoded as CREATOR_LABEL_BASE - id (types.h). */
 export const CREATOR_LABEL_BASE = -2;
 
+/** Label of a `seen` reason for an item the person already opened (types.h kSeenLabelOpened). */
+export const SEEN_LABEL_OPENED = 1;
+
 /** Limits enforced on every input (config.h). */
 export const LIMITS = Object.freeze({
   maxItemsPerCall: 10000,

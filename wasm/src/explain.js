@@ -39,7 +39,8 @@ function sentence(r, propensity) {
     case 'never': return `You asked never to see ${r.creatorLabel ? 'posts by ' : ''}${r.label}, so it is placed at the end.`;
     case 'pinned': return 'The site pinned it to this position.';
     case 'duplicate': return 'It repeats an item higher in the feed, so it is placed at the end.';
-    case 'seen': return 'It was shown many times without you engaging, so it is placed at the end.';
+    case 'seen': return r.sub === 1 ? 'You already opened this post, so it is placed at the end for a few days.'
+      : 'It was shown many times without you engaging, so it is placed at the end.';
     default: return `${r.kind}: ${r.label} ${n}.`;
   }
 }

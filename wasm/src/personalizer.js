@@ -2,7 +2,7 @@
 // The public Personalizer. It owns the one Embind EngineCore; everything it
 // returns is plain data that the caller owns.
 import { LocalrankError, throwIfFailed } from './errors.js';
-import { B, KIND, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, DIVERSITY_LABELS } from './core-buffers.js';
+import { B, KIND, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS } from './core-buffers.js';
 import { explainReasons } from './explain.js';
 import { normalizeEvents, normalizeItems, contextKeys, checkName } from './validate.js';
 import { resolveStorage } from './storage.js';
@@ -423,6 +423,7 @@ export class Personalizer {
     if (kind === 'creator') return this.#names[KIND.CREATOR][id] ?? '';
     if (kind === 'context' && id >= 0) return this.#names[KIND.CONTEXT][id] ?? '';
     if (kind === 'notPersonalized' && !personal) return 'personalization is not consented';
+    if (kind === 'seen' && id === SEEN_LABEL_OPENED) return 'you already opened this';
     return REASON_LABELS[/** @type {keyof typeof REASON_LABELS} */ (kind)] ?? kind;
   }
 

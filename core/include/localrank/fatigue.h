@@ -33,6 +33,10 @@ struct FatigueTuning {
   /// An item shown this many times (decayed) without engagement is filtered
   /// out of the ranked part of the feed (it sinks to the end, marked `seen`).
   double item_seen_limit = 5.0;
+  /// An item the person engaged with (opened, liked, ...) is not served again
+  /// at the top: it sinks (marked `seen`, "already opened") while its decayed
+  /// mark is >= 0.5, i.e. for one half-life.
+  double opened_half_life_ms = 3 * 24 * kMsPerHour;
   /// Bounded memory: entries kept per table, and a count below this is forgotten.
   int max_items = 2000;
   int max_creators = 500;
@@ -61,20 +65,25 @@ class FatigueState {
   std::unordered_map<double, FatigueCounter> items;
   std::unordered_map<std::uint32_t, FatigueCounter> creators;
   std::unordered_map<std::uint32_t, FatigueCounter> topics;
+  /// Items the person engaged with, by key (count 1 at the engagement time).
+  std::unordered_map<double, FatigueCounter> opened;
 
   /// Counts one impression (`key` NaN when unknown; topic weights are shares).
   void Impression(const FatigueTuning& f, double key, std::int32_t creator, const std::int32_t* topic_ids,
                   const float* topic_weights, int topic_count, double at);
-  /// Positive engagement clears the fatigue of the item, its creator and topics.
-  void Engaged(double key, std::int32_t creator, const std::int32_t* topic_ids, int topic_count);
+  /// Positive engagement clears the fatigue of the item, its creator and
+  /// topics, and marks the item as opened at `at`.
+  void Engaged(double key, std::int32_t creator, const std::int32_t* topic_ids, int topic_count, double at);
   /// Drops recovered entries and enforces the caps (least fatigued go first).
   void Prune(const FatigueTuning& f, double now);
 
   double ItemCount(const FatigueTuning& f, double key, double now) const;
   double CreatorCount(const FatigueTuning& f, std::uint32_t creator, double now) const;
   double TopicCount(const FatigueTuning& f, std::uint32_t topic, double now) const;
+  /// True while an engaged-with item is still within its opened half-life.
+  bool Opened(const FatigueTuning& f, double key, double now) const;
 
-  bool empty() const { return items.empty() && creators.empty() && topics.empty(); }
+  bool empty() const { return items.empty() && creators.empty() && topics.empty() && opened.empty(); }
   void Clear();
 
   /// `{"items":[{key,count,at}], "creators":[{name,count,at}], "topics":[...]}`
@@ -86,6 +95,7 @@ class FatigueState {
 /// interns them only once the whole profile proved valid.
 struct FatigueImport {
   std::vector<std::pair<double, FatigueCounter>> items;
+  std::vector<std::pair<double, FatigueCounter>> opened;
   std::vector<std::pair<std::string, FatigueCounter>> creators;
   std::vector<std::pair<std::string, FatigueCounter>> topics;
 

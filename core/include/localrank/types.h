@@ -110,6 +110,9 @@ const char* ReasonKindName(ReasonKind kind);
 /// kAdjustment / kNever reasons: those are encoded as kCreatorLabelBase - id
 /// (always <= -2). kCreator reasons carry the creator id itself.
 constexpr std::int32_t kCreatorLabelBase = -2;
+/// Label of a kSeen reason for an item the person already opened (-1: shown
+/// too often without engagement).
+constexpr std::int32_t kSeenLabelOpened = 1;
 
 /// Labels of kDiversity reasons: which part of the rerank stage moved the
 /// score. kFatigue reasons use -1 (the item itself), a topic id, or a creator
