@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+// The demo's one personalizer and the person's consent choices. Everything the
+// feed learns goes through the localrank package; the demo keeps no copy of
+// behaviour of its own beyond the current page (hidden posts, pressed buttons).
+import { createPersonalizer, LocalrankError } from 'localrank';
+
+/** Where the demo remembers that the consent question was answered (and how). */
+const CONSENT_KEY = 'localrank-demo:consent';
+
+/** @typedef {{personalization: boolean, aggregateMeasurement: boolean}} Consent */
+
+/** @returns {Consent|null} the stored answer, or null on a first visit */
+function storedConsent() {
+  const text = localStorage.getItem(CONSENT_KEY);
+  if (text === null) return null;
+  try {
+    const c = JSON.parse(text);
+    return { personalization: c.personalization === true, aggregateMeasurement: c.aggregateMeasurement === true };
+  } catch {
+    return null; // unreadable: ask again
+  }
+}
+
+export class Engine {
+  /** @type {import('localrank').Personalizer} */
+  p;
+  /** @type {Consent} */
+  consent;
+  /** false until the person answered the consent question */
+  answered;
+
+  /** @param {import('localrank').Personalizer} p @param {Consent|null} stored */
+  constructor(p, stored) {
+    this.p = p;
+    this.answered = stored !== null;
+    this.consent = stored ?? { personalization: false, aggregateMeasurement: false };
+  }
+
+  /** Opens the personalizer with the stored consent (nothing is consented on a first visit). */
+  static async open() {
+    const stored = storedConsent();
+    return new Engine(await Engine.#create(stored ?? undefined), stored);
+  }
+
+  /** @param {Consent} [consent] */
+  static #create(consent) {
+    return createPersonalizer({ storage: 'memory', seed: 7, consent });
+  }
+
+  /**
+   * Records the person's answer. The package takes consent at creation, so a
+   * change reopens the personalizer and carries the profile over.
+   * @param {Consent} consent
+   */
+  async setConsent(consent) {
+    localStorage.setItem(CONSENT_KEY, JSON.stringify(consent));
+    this.answered = true;
+    const profile = this.p.exportProfile();
+    const next = await Engine.#create(consent);
+    next.importProfile(profile);
+    this.p.dispose();
+    this.p = next;
+    this.consent = { ...consent };
+  }
+
+  /**
+   * Sets "show more / less / never" for a topic or a creator.
+   * @param {{topic?: string, creatorId?: string, preference: 'more'|'less'|'never'}} adjustment
+   */
+  adjust(adjustment) {
+    const p = /** @type {any} */ (this.p);
+    if (typeof p.adjust !== 'function') {
+      throw new LocalrankError('INVALID_ARGUMENT', 'this build of localrank has no adjust(): show more/less/never is not available');
+    }
+    p.adjust(adjustment);
+  }
+
+  /** Erases everything the demo and the package stored; the next visit is a first visit. */
+  async erase() {
+    localStorage.removeItem(CONSENT_KEY);
+    const next = await Engine.#create(undefined);
+    this.p.dispose();
+    this.p = next;
+    this.consent = { personalization: false, aggregateMeasurement: false };
+    this.answered = false;
+  }
+}

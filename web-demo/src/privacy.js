@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+// "Your data": consent per purpose, what the feed has learned (as a chart),
+// export / import / erase, and exactly what aggregate measurement sends.
+import { h, $, announce } from './dom.js';
+import { barChart } from './charts.js';
+
+export const REPORTS_URL = '/v1/reports';
+
+export class Dashboard {
+  #engine;
+  #creatorName;
+  #onChanged;
+  #onErased;
+  /** @type {unknown} the last aggregate report this page sent, exactly as sent */
+  lastReport = null;
+
+  /**
+   * @param {{engine: import('./engine.js').Engine, creatorName: (id: string) => string, onChanged: () => void, onErased: () => void}} deps
+   *   onChanged runs after consent, import or erase changed what the feed may use; onErased after an erase.
+   */
+  constructor({ engine, creatorName, onChanged, onErased }) {
+    this.#engine = engine;
+    this.#creatorName = creatorName;
+    this.#onChanged = onChanged;
+    this.#onErased = onErased;
+    for (const [id, purpose] of [['#c-personalization', 'personalization'], ['#c-aggregate', 'aggregateMeasurement']]) {
+      $(id).addEventListener('change', async (e) => {
+        const on = /** @type {HTMLInputElement} */ (e.target).checked;
+        await this.#engine.setConsent({ ...this.#engine.consent, [purpose]: on });
+        announce(`${purpose === 'personalization' ? 'Personalization' : 'Aggregate measurement'} is ${on ? 'on' : 'off'}.`);
+        this.render();
+        this.#onChanged();
+      });
+    }
+    $('#export').addEventListener('click', () => this.#export());
+    $('#import').addEventListener('change', (e) => this.#import(/** @type {HTMLInputElement} */ (e.target)));
+    const dialog = /** @type {HTMLDialogElement} */ ($('#erase-dialog'));
+    $('#erase').addEventListener('click', () => dialog.showModal());
+    $('#erase-cancel').addEventListener('click', () => dialog.close());
+    $('#erase-confirm').addEventListener('click', async () => {
+      dialog.close();
+      await this.#engine.erase();
+      this.lastReport = null;
+      this.render();
+      this.#onChanged();
+      announce('Everything was erased from this device.');
+      this.#onErased();
+    });
+    $('#send-report').addEventListener('click', () => this.sendReport());
+  }
+
+  /** Redraws the dashboard from the personalizer's current state. */
+  render() {
+    const { consent } = this.#engine;
+    /** @type {HTMLInputElement} */ ($('#c-personalization')).checked = consent.personalization;
+    /** @type {HTMLInputElement} */ ($('#c-aggregate')).checked = consent.aggregateMeasurement;
+    const profile = this.#engine.p.profile({ top: 10 });
+    $('#profile-summary').textContent = profile.totalEvents === 0
+      ? (consent.personalization ? 'Nothing yet: like, save or read a few posts.' : 'Nothing: personalization is off, so nothing is learned.')
+      : `Learned from ${profile.totalEvents} interaction${profile.totalEvents === 1 ? '' : 's'} on this device, the last ${new Date(profile.lastEventAt).toLocaleString()}. Longer bars mean more interest; recent activity counts more.`;
+    const chart = (/** @type {import('localrank').InterestEntry[]} */ list, /** @type {string} */ title, /** @type {(n: string) => string} */ name) =>
+      list.length === 0 ? h('p', { class: 'empty', text: `No ${title.toLowerCase()} yet.` })
+        : barChart(list.map((e) => ({ label: name(e.name), value: e.weight, note: `${e.events} interaction${e.events === 1 ? '' : 's'}` })), { title });
+    $('#profile-topics').replaceChildren(chart(profile.topics, 'Topics', (n) => n));
+    $('#profile-creators').replaceChildren(chart(profile.creators, 'Creators', this.#creatorName));
+    this.#renderReport();
+  }
+
+  #renderReport() {
+    const p = /** @type {any} */ (this.#engine.p);
+    const available = typeof p.buildAggregateReport === 'function' && typeof p.privacyBudget === 'function';
+    const send = /** @type {HTMLButtonElement} */ ($('#send-report'));
+    if (!available) {
+      $('#budget').textContent = 'This build of localrank has no aggregate reporting.';
+      send.disabled = true;
+      return;
+    }
+    const budget = p.privacyBudget();
+    $('#budget').textContent = `Privacy budget left: ε = ${budget.remaining.toFixed(2)} of ${budget.total.toFixed(2)}.`;
+    send.disabled = !this.#engine.consent.aggregateMeasurement;
+    $('#report-payload').textContent = this.lastReport === null ? 'No report sent from this page yet.' : JSON.stringify(this.lastReport, null, 2);
+  }
+
+  /** Sends one aggregate report (only with consent) and shows exactly what was sent. */
+  async sendReport() {
+    const p = /** @type {any} */ (this.#engine.p);
+    try {
+      const report = p.buildAggregateReport();
+      await p.sendAggregateReport(REPORTS_URL, report);
+      this.lastReport = report;
+      announce('Sent one aggregate report.');
+    } catch (e) {
+      announce(`No report sent: ${/** @type {Error} */ (e).message}`);
+    }
+    this.#renderReport();
+  }
+
+  #export() {
+    const data = this.#engine.p.exportProfile();
+    const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+    const a = h('a', { href: url, download: 'localrank-profile.json', class: 'visually-hidden', text: 'download' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    announce('Your profile was downloaded as localrank-profile.json.');
+  }
+
+  /** @param {HTMLInputElement} input */
+  async #import(input) {
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    const result = $('#import-result');
+    try {
+      this.#engine.p.importProfile(await file.text());
+      result.textContent = `Imported ${file.name}.`;
+      this.render();
+      this.#onChanged();
+    } catch (e) {
+      const err = /** @type {any} */ (e);
+      result.textContent = `Not imported: ${err.code ? `${err.code}: ` : ''}${err.message}. Your profile is unchanged.`;
+    }
+  }
+}
