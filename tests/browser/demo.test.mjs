@@ -1,61 +1,176 @@
 // SPDX-License-Identifier: MIT
-// The demo in real Chromium: consent, a click, and a visible rerank.
+// The demo feed in real Chromium: consent, interactions recorded through
+// localrank, reranks only on request, "why" popovers from the real reasons,
+// the "not personalized" mode and the feed settings.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { startServer } from '../../web-demo/server.mjs';
-import { launch, watchProblems } from './browser.mjs';
+import { readFile } from 'node:fs/promises';
+import { openDemo, newPage, load, answerConsent, feedIds, refresh, screenshot, SERVER_ORDER, POSTS } from './demo-helpers.mjs';
 
-const ARTIFACTS = new URL('../../artifacts/', import.meta.url);
-let server, browser, base;
+/** @type {Awaited<ReturnType<typeof openDemo>>} */
+let demo;
+before(async () => { demo = await openDemo(); });
+after(async () => { await demo?.close(); });
 
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer({ port: 0 });
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+/** The main topic of a post (highest weight). @param {string} id */
+const mainTopic = (id) => Object.entries(POSTS.get(id).topics).sort((a, b) => b[1] - a[1])[0][0];
+const card = (/** @type {any} */ page, /** @type {string} */ id) => page.locator(`#feed > li[data-id="${id}"]`);
+const countTopic = (/** @type {string[]} */ ids, /** @type {string} */ topic) => ids.filter((id) => topic in POSTS.get(id).topics).length;
 
-const feedIds = (page) => page.$$eval('#feed > li', (els) => els.map((e) => e.dataset.id));
+/** A personalized first page where the person liked and saved posts about one topic. */
+async function personalized() {
+  const t = await newPage(demo);
+  await load(t.page, demo.base);
+  await answerConsent(t.page, { personalization: true });
+  const before = (await feedIds(t.page)).slice(0, 20);
+  const target = before[15];
+  const topic = mainTopic(target);
+  await card(t.page, target).locator('[data-action="like"]').click();
+  await card(t.page, target).locator('[data-action="save"]').click();
+  for (const id of before.filter((id) => id !== target && mainTopic(id) === topic)) {
+    await card(t.page, id).locator('[data-action="like"]').click();
+  }
+  return { ...t, before, target, topic };
+}
 
-test('consent, then liking posts of one topic reorders the feed towards it', async () => {
-  const page = await browser.context.newPage();
-  const problems = watchProblems(page);
-  await page.goto(base);
-  await page.getByRole('button', { name: 'Personalize on this device' }).click();
-  await page.waitForSelector('body[data-ready="true"]');
-  const before = await feedIds(page);
-  assert.equal(before.length, 20);
-  // Like the last post of the page twice (it and others sharing its topic should rise).
-  const last = page.locator('#feed > li').last();
-  const target = await last.getAttribute('data-id');
-  await last.locator('button[data-action="like"]').click();
-  await last.locator('button[data-action="open"]').click();
-  await page.click('#refresh');
-  await page.waitForFunction(() => Number(document.body.dataset.reranks) >= 2);
-  const afterIds = await feedIds(page);
-  assert.notDeepEqual(afterIds, before, 'the feed reordered');
-  assert.ok(afterIds.indexOf(target) < before.indexOf(target), `${target} rose from ${before.indexOf(target)} to ${afterIds.indexOf(target)}`);
-  await page.screenshot({ path: new URL('demo-feed.png', ARTIFACTS).pathname, fullPage: false });
+test('consent, then likes and saves rerank the feed towards that topic on refresh, not while reading', async () => {
+  const { page, problems, close, before, target, topic } = await personalized();
+  assert.equal(before.length, 20, 'a page has 20 posts');
+  assert.deepEqual((await feedIds(page)).slice(0, 20), before, 'interactions do not reorder what the person is reading');
+  await refresh(page);
+  const after = (await feedIds(page)).slice(0, 20);
+  assert.notDeepEqual(after, before, 'the refresh reranked the feed');
+  assert.ok(after.indexOf(target) >= 0 && after.indexOf(target) < 15, `${target} rose from 15 to ${after.indexOf(target)}`);
+  assert.ok(countTopic(after.slice(0, 10), topic) > countTopic(before.slice(0, 10), topic),
+    `more ${topic} posts in the top 10 (${countTopic(before.slice(0, 10), topic)} → ${countTopic(after.slice(0, 10), topic)})`);
+  assert.match(await page.textContent('#mode'), /Personalized on this device/);
   assert.deepEqual(problems, []);
-  await page.close();
+  await close();
 });
 
-test('declining consent keeps the server order', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(base);
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
-  await page.getByRole('button', { name: 'Keep the original order' }).click();
-  await page.waitForSelector('body[data-ready="true"]');
-  const first = await feedIds(page);
-  const last = page.locator('#feed > li').last();
-  await last.locator('button[data-action="like"]').click();
-  await page.click('#refresh');
-  assert.deepEqual(await feedIds(page), first);
-  await page.close();
+test('"Why am I seeing this?" shows exactly the item\'s reasons, in plain words', async () => {
+  const { page, problems, close, topic } = await personalized();
+  await refresh(page);
+  const ids = await feedIds(page);
+  const id = ids.find((x) => mainTopic(x) === topic) ?? ids[0];
+  const post = POSTS.get(id);
+  const why = card(page, id).locator('[data-action="why"]');
+  await why.click();
+  const pop = page.getByRole('dialog', { name: 'Why am I seeing this?' });
+  await pop.waitFor();
+  assert.equal(await why.getAttribute('aria-expanded'), 'true');
+  assert.match(await pop.textContent(), new RegExp(post.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  const rows = await pop.locator('li.reason').evaluateAll((els) => els.map((e) => ({
+    kind: e.getAttribute('data-kind'), label: e.getAttribute('data-label'), contribution: Number(e.getAttribute('data-contribution')),
+    text: e.querySelector('.reason-text')?.textContent ?? '', shown: e.querySelector('.reason-value')?.textContent ?? '',
+  })));
+  const reasons = (await page.evaluate(() => /** @type {any} */ (window).localrankDemo.shown()))
+    .find((/** @type {any} */ r) => r.id === id).reasons;
+  const key = (/** @type {any} */ r) => `${r.kind}|${r.label}|${r.contribution}`;
+  assert.deepEqual(rows.map(key).sort(), reasons.map(key).sort(), 'one row per reason, same kind, label and contribution');
+  for (const r of rows) {
+    assert.equal(r.shown.replace('−', '-').replace('+', ''), r.contribution.toFixed(2), `the number shown for ${r.kind}`);
+    if (r.kind === 'topic') assert.match(r.text, new RegExp(r.label), 'a topic reason names the topic');
+    if (r.kind === 'creator') assert.ok(r.text.includes(post.creatorName), 'a creator reason names the creator, not the id');
+  }
+  assert.ok(rows.some((r) => r.kind === 'topic' && r.label === topic && r.contribution > 0), `a positive ${topic} reason`);
+  await screenshot(page, 'demo-feed.png');
+  await page.keyboard.press('Escape');
+  await pop.waitFor({ state: 'hidden' });
+  assert.equal(await why.getAttribute('aria-expanded'), 'false');
+  assert.equal(await why.evaluate((b) => b === document.activeElement), true, 'focus returns to the button');
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test('"Not personalized" shows the server\'s order with one click, and back', async () => {
+  const { page, problems, close } = await personalized();
+  await refresh(page);
+  const personal = (await feedIds(page)).slice(0, 20);
+  assert.notDeepEqual(personal, SERVER_ORDER.slice(0, 20));
+  const off = page.getByRole('button', { name: 'Not personalized' });
+  await off.click();
+  assert.equal(await off.getAttribute('aria-pressed'), 'true');
+  assert.deepEqual((await feedIds(page)).slice(0, 20), SERVER_ORDER.slice(0, 20), 'exactly the server order');
+  assert.match(await page.textContent('#mode'), /Not personalized/);
+  await card(page, SERVER_ORDER[0]).locator('[data-action="why"]').click();
+  const rows = await page.locator('#why li.reason').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+  assert.deepEqual(rows, ['notPersonalized']);
+  await page.keyboard.press('Escape');
+  await off.click();
+  assert.equal(await off.getAttribute('aria-pressed'), 'false');
+  assert.deepEqual((await feedIds(page)).slice(0, 20), personal, 'personalized again');
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test('more posts: the next page is reranked and appended, the page read so far keeps its order', async () => {
+  const { page, problems, close } = await personalized();
+  const first = (await feedIds(page)).slice(0, 20);
+  await page.getByRole('button', { name: 'Show more posts' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('#feed > li').length >= 40);
+  // Infinite scroll: reaching the end asks for the next page too.
+  await page.locator('#feed-end').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelectorAll('#feed > li').length >= 60);
+  const all = await feedIds(page);
+  assert.deepEqual(all.slice(0, 20), first);
+  assert.equal(new Set(all).size, all.length, 'no post twice');
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test('hide, not interested, follow, share, save and dwell are recorded through localrank', async () => {
+  const { page, problems, close } = await personalized();
+  await refresh(page);
+  const ids = await feedIds(page);
+  // Dwell: the first card stays on screen for a while (IntersectionObserver measures it).
+  await page.waitForTimeout(1300);
+  await card(page, ids[1]).locator('[data-action="follow"]').click();
+  await card(page, ids[1]).locator('[data-action="share"]').click();
+  await card(page, ids[2]).locator('[data-action="hide"]').click();
+  assert.equal(await card(page, ids[2]).getAttribute('data-state'), 'removed');
+  const notTopic = mainTopic(ids[3]);
+  await card(page, ids[3]).locator('[data-action="menu"]').click();
+  await page.getByRole('button', { name: `Not interested in ${notTopic}` }).click();
+  assert.equal(await card(page, ids[3]).getAttribute('data-state'), 'removed');
+  await refresh(page);
+  const after = await feedIds(page);
+  assert.ok(!after.includes(ids[2]) && !after.includes(ids[3]), 'removed posts stay out of the feed');
+
+  await page.getByRole('link', { name: 'Your data' }).click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export my profile (JSON)' }).click()]);
+  const exported = JSON.parse(await readFile(await download.path(), 'utf8'));
+  assert.equal(exported.schema, 'localrank.profile');
+  const types = new Set(exported.events.map((/** @type {any} */ e) => e.type));
+  for (const t of ['impression', 'dwell', 'like', 'save', 'follow', 'share', 'hide', 'notInterested']) {
+    assert.ok(types.has(t), `a ${t} event was recorded (got ${[...types].join(', ')})`);
+  }
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test('feed settings work from the keyboard and rerank at once', async () => {
+  const { page, problems, close } = await personalized();
+  await refresh(page);
+  const reranks = Number(await page.getAttribute('body', 'data-reranks'));
+  await page.getByLabel('Right now I’m').selectOption('commuting');
+  await page.waitForFunction((k) => Number(document.body.dataset.reranks) > k, reranks);
+  assert.match(await page.textContent('#mode'), /commuting/);
+  // Strength to 0 with the keyboard: the server order.
+  await page.getByLabel('Personalization strength').focus();
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => document.querySelector('#strength-out')?.textContent === '0%');
+  assert.deepEqual((await feedIds(page)).slice(0, 20), SERVER_ORDER.slice(0, 20));
+  await page.keyboard.press('End');
+  assert.notDeepEqual((await feedIds(page)).slice(0, 20), SERVER_ORDER.slice(0, 20));
+  // Every control is reachable with Tab.
+  const reached = new Set();
+  await page.locator('a.skip').focus();
+  for (let i = 0; i < 10; i++) {
+    await page.keyboard.press('Tab');
+    reached.add(await page.evaluate(() => document.activeElement?.id || document.activeElement?.getAttribute('data-action') || ''));
+  }
+  for (const id of ['not-personalized', 'strength', 'diversity', 'context', 'refresh']) assert.ok(reached.has(id), `Tab reaches #${id}`);
+  assert.deepEqual(problems, []);
+  await close();
 });
