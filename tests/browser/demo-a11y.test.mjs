@@ -24,6 +24,7 @@ async function seriousViolations(page) {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
   const results = await page.evaluate(() => /** @type {any} */ (window).axe.run(document, {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    resultTypes: ['violations'],
   }));
   return results.violations
     .filter((/** @type {any} */ v) => v.impact === 'serious' || v.impact === 'critical')

@@ -174,3 +174,44 @@ test('feed settings work from the keyboard and rerank at once', async () => {
   assert.deepEqual(problems, []);
   await close();
 });
+
+test('"show more / never" per topic and creator act from the next refresh and can be undone under Your data', async () => {
+  const { page, problems, close } = await personalized();
+  await refresh(page);
+  const ids = (await feedIds(page)).slice(0, 20);
+  const victim = ids[4];
+  const creatorId = POSTS.get(victim).creatorId;
+  const creatorName = POSTS.get(victim).creatorName;
+  await card(page, victim).locator('[data-action="menu"]').click();
+  await page.getByRole('button', { name: `Never show ${creatorName}` }).click();
+  for (const id of ids.filter((x) => POSTS.get(x).creatorId === creatorId)) {
+    assert.equal(await card(page, id).getAttribute('data-state'), 'removed', `${id} by ${creatorName} left the page`);
+  }
+  // "Show more" for a topic absent from the top 10.
+  const topTen = new Set(ids.slice(0, 10).flatMap((x) => Object.keys(POSTS.get(x).topics)));
+  const riser = ids.slice(10).find((x) => !topTen.has(mainTopic(x)) && POSTS.get(x).creatorId !== creatorId);
+  assert.ok(riser, 'a post whose topic is not in the top 10');
+  const topic = mainTopic(riser);
+  assert.deepEqual(await feedIds(page), ids.filter((x) => POSTS.get(x).creatorId !== creatorId), 'no reorder before a refresh');
+  await card(page, riser).locator('[data-action="menu"]').click();
+  await page.getByRole('button', { name: `Show more about ${topic}` }).click();
+  await refresh(page);
+  const after = (await feedIds(page)).slice(0, 20);
+  assert.ok(!after.some((x) => POSTS.get(x).creatorId === creatorId), `no post by ${creatorName} after "never"`);
+  assert.ok(countTopic(after.slice(0, 10), topic) > 0, `"show more" brought ${topic} into the top 10`);
+  const reasons = (await page.evaluate(() => /** @type {any} */ (window).localrankDemo.shown()))
+    .find((/** @type {any} */ r) => mainTopic(r.id) === topic)?.reasons ?? [];
+  assert.ok(reasons.some((/** @type {any} */ r) => r.kind === 'adjustment' && r.label === topic && r.contribution > 0), 'an adjustment reason explains it');
+
+  await page.getByRole('link', { name: 'Your data' }).click();
+  const prefs = page.locator('#preferences');
+  assert.match(await prefs.textContent(), new RegExp(`Never show: ${creatorName}`));
+  assert.match(await prefs.textContent(), new RegExp(`Show more: ${topic}`));
+  await prefs.getByRole('button', { name: `Undo “Never show” for ${creatorName}` }).click();
+  assert.doesNotMatch(await prefs.textContent(), new RegExp(creatorName));
+  await page.getByRole('link', { name: 'Feed' }).click();
+  await refresh(page);
+  assert.ok((await feedIds(page)).includes(victim), `${victim} by ${creatorName} is back after the undo`);
+  assert.deepEqual(problems, []);
+  await close();
+});

@@ -2,7 +2,7 @@
 // The demo's one personalizer and the person's consent choices. Everything the
 // feed learns goes through the localrank package; the demo keeps no copy of
 // behaviour of its own beyond the current page (hidden posts, pressed buttons).
-import { createPersonalizer, LocalrankError } from 'localrank';
+import { createPersonalizer } from 'localrank';
 
 /** Where the demo remembers that the consent question was answered (and how). */
 const CONSENT_KEY = 'localrank-demo:consent';
@@ -64,15 +64,12 @@ export class Engine {
   }
 
   /**
-   * Sets "show more / less / never" for a topic or a creator.
-   * @param {{topic?: string, creatorId?: string, preference: 'more'|'less'|'never'}} adjustment
+   * Sets "show more / less / never" (or `none`: clear) for a topic or a creator.
+   * Returns false when personalization is not allowed (nothing is stored).
+   * @param {{topic: string, preference: 'more'|'less'|'never'|'none'} | {creatorId: string, preference: 'more'|'less'|'never'|'none'}} adjustment
    */
   adjust(adjustment) {
-    const p = /** @type {any} */ (this.p);
-    if (typeof p.adjust !== 'function') {
-      throw new LocalrankError('INVALID_ARGUMENT', 'this build of localrank has no adjust(): show more/less/never is not available');
-    }
-    p.adjust(adjustment);
+    return this.p.adjust(/** @type {any} */ (adjustment));
   }
 
   /** Erases everything the demo and the package stored; the next visit is a first visit. */

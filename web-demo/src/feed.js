@@ -228,11 +228,12 @@ export class Feed {
   }
 
   /**
-   * Collapses a post's card; it leaves the feed from the next rerank on.
+   * Collapses a post's card. `forget`: it also stays out of later reranks (hide,
+   * not interested); "never" choices are left to localrank, so undoing them works.
    * @param {any} post @param {string} message
    */
-  #remove(post, message) {
-    this.#removed.add(post.id);
+  #remove(post, message, forget = true) {
+    if (forget) this.#removed.add(post.id);
     const li = this.#list.querySelector(`li[data-id="${post.id}"]`);
     if (!li || li.getAttribute('data-state') === 'removed') return;
     this.#dwell.unobserve(li);
@@ -272,17 +273,16 @@ export class Feed {
       h('li', {}, h('button', { type: 'button', class: 'menu-item', data: { action }, text,
         on: { click: () => { pop.hidePopover(); run(); } } }));
     const adjust = (/** @type {any} */ target, /** @type {'more'|'less'|'never'} */ preference, /** @type {string} */ name) => {
-      try {
-        this.#engine.adjust({ ...target, preference });
-      } catch (e) {
-        announce(`Could not change the setting: ${/** @type {Error} */ (e).message}`);
+      if (!this.#engine.adjust({ ...target, preference })) {
+        this.#confirm(0, '');
         return;
       }
       if (preference === 'never') {
+        // Not a rerank: the matching posts just leave the page; the next rerank sinks them.
         for (const r of this.shown) {
           const p = this.#posts.get(r.id);
           if (target.topic ? target.topic in p.topics : p.creatorId === target.creatorId) {
-            this.#remove(p, `You won’t see ${name} again. You can undo this under “Your data”.`);
+            this.#remove(p, `You won’t see ${name} again. You can undo this under “Your data”.`, false);
           }
         }
       } else {

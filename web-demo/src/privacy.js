@@ -63,7 +63,28 @@ export class Dashboard {
         : barChart(list.map((e) => ({ label: name(e.name), value: e.weight, note: `${e.events} interaction${e.events === 1 ? '' : 's'}` })), { title });
     $('#profile-topics').replaceChildren(chart(profile.topics, 'Topics', (n) => n));
     $('#profile-creators').replaceChildren(chart(profile.creators, 'Creators', this.#creatorName));
+    this.#renderPreferences(profile.preferences);
     this.#renderReport();
+  }
+
+  /** @param {import('localrank').ProfileView['preferences']} prefs */
+  #renderPreferences(prefs) {
+    const WORDS = { more: 'Show more', less: 'Show less', never: 'Never show' };
+    const rows = [
+      ...Object.entries(prefs.topics).map(([topic, pref]) => ({ target: { topic }, name: topic, pref, what: 'topic' })),
+      ...Object.entries(prefs.creators).map(([creatorId, pref]) => ({ target: { creatorId }, name: this.#creatorName(creatorId), pref, what: 'creator' })),
+    ];
+    $('#preferences').replaceChildren(...(rows.length === 0
+      ? [h('li', { class: 'empty', text: 'None. Use “More…” on a post to choose.' })]
+      : rows.map((r) => h('li', { data: { name: r.name, preference: r.pref } },
+        h('span', { text: `${WORDS[r.pref]}: ${r.name} (${r.what})` }),
+        h('button', { type: 'button', class: 'quiet', 'aria-label': `Undo “${WORDS[r.pref]}” for ${r.name}`, text: 'Undo',
+          on: { click: () => {
+            this.#engine.adjust({ .../** @type {any} */ (r.target), preference: 'none' });
+            announce(`Cleared your choice for ${r.name}.`);
+            this.render();
+            this.#onChanged();
+          } } })))));
   }
 
   #renderReport() {
