@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
 // Generates the demo feed deterministically (no network): posts with titles,
-// snippets, SVG thumbnails and avatars, ages, engagement counts and server scores.
+// snippets, SVG thumbnails and avatars (inline), ages, engagement counts and server scores.
 // Ages are relative (`ageMs`): the page turns them into timestamps when it loads,
 // so the feed looks fresh on any day.
 // Usage: node scripts/gen-feed.mjs [OUT_DIR]   (default web-demo/public/data)
@@ -81,31 +81,38 @@ const SENTENCES = [
   'Nothing here needs special equipment or a big budget.',
 ];
 
+/**
+ * Images travel inside posts.json as data: URIs: fetching them one by one as
+ * posts appear would tell the server the personalized order and how far the
+ * person scrolled.
+ * @param {string} svg
+ */
+const dataUri = (svg) => `data:image/svg+xml,${encodeURIComponent(svg)}`;
+
 function main() {
-  mkdirSync(join(out, 'thumbs'), { recursive: true });
-  mkdirSync(join(out, 'avatars'), { recursive: true });
+  mkdirSync(out, { recursive: true });
   const creators = [];
   for (let i = 0; i < 48; i++) {
     const home = topicNames[i % topicNames.length];
     const second = topicNames[(i * 7 + 3) % topicNames.length];
     const id = `creator-${String(i + 1).padStart(2, '0')}`;
     const name = `${FIRST[i % FIRST.length]} ${LAST[(i * 3) % LAST.length]}`;
-    creators.push({ id, name, home, second, avatar: `data/avatars/${id}.svg` });
     const hue = Math.round((i * 137.5) % 360);
     const initials = name.split(' ').map((w) => w[0]).join('');
-    writeFileSync(join(out, 'avatars', `${id}.svg`),
-      `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 40 40">` +
+    const avatar = dataUri(`<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 40 40">` +
       `<circle cx="20" cy="20" r="20" fill="hsl(${hue},45%,38%)"/>` +
       `<text x="20" y="25.5" font-family="sans-serif" font-size="15" font-weight="600" text-anchor="middle" fill="#fff">${initials}</text></svg>`);
+    creators.push({ id, name, home, second, avatar });
   }
+  /** @type {Record<string, string>} */
+  const thumbs = {};
   topicNames.forEach((t, i) => {
     const hue = Math.round((i * 360) / topicNames.length);
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="160" height="100" viewBox="0 0 160 100" role="img" aria-label="${t}">` +
+    thumbs[t] = dataUri(`<svg xmlns="http://www.w3.org/2000/svg" width="160" height="100" viewBox="0 0 160 100" role="img" aria-label="${t}">` +
       `<rect width="160" height="100" fill="hsl(${hue},55%,88%)"/>` +
       `<circle cx="${40 + (i * 13) % 80}" cy="50" r="28" fill="hsl(${hue},60%,62%)"/>` +
       `<rect x="${70 - (i * 7) % 40}" y="58" width="70" height="22" rx="6" fill="hsl(${(hue + 40) % 360},50%,45%)"/>` +
-      `<text x="80" y="22" font-family="sans-serif" font-size="14" text-anchor="middle" fill="hsl(${hue},40%,25%)">${t}</text></svg>`;
-    writeFileSync(join(out, 'thumbs', `${t}.svg`), svg);
+      `<text x="80" y="22" font-family="sans-serif" font-size="14" text-anchor="middle" fill="hsl(${hue},40%,25%)">${t}</text></svg>`);
   });
   const posts = [];
   for (let i = 0; i < 360; i++) {
@@ -131,12 +138,12 @@ function main() {
       // Expected time to take in the card; the reader view's own expectation is longer.
       expectedMs: 4000 + Math.floor(rand() * 8000),
       body: Array.from({ length: 3 + Math.floor(rand() * 3) }, () => pick(SENTENCES)),
-      thumb: `data/thumbs/${main}.svg`,
+      thumb: main, // key into `thumbs`
     });
   }
   // The server's order: by its own score.
   posts.sort((a, b) => b.serverScore - a.serverScore);
-  writeFileSync(join(out, 'posts.json'), JSON.stringify({ generated: 'scripts/gen-feed.mjs', topics: topicNames, creators, posts }));
+  writeFileSync(join(out, 'posts.json'), JSON.stringify({ generated: 'scripts/gen-feed.mjs', topics: topicNames, creators, thumbs, posts }));
   return posts.length;
 }
 

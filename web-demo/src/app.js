@@ -42,6 +42,7 @@ function askConsent() {
   const box = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ ($(id));
   box('#ask-personalization').checked = false;
   box('#ask-aggregate').checked = false;
+  delete document.body.dataset.consent;
   dialog.showModal();
 }
 async function answer(/** @type {boolean|null} */ all) {
@@ -51,6 +52,7 @@ async function answer(/** @type {boolean|null} */ all) {
   dialog.close();
   await engine.setConsent(consent);
   feed.refresh();
+  dashboard.render();
   announce(consent.personalization ? 'Personalization is on, on this device only.' : 'Personalization is off: you see the site’s own order.');
   document.body.dataset.consent = 'answered';
 }

@@ -25,6 +25,8 @@ export class Feed {
   #serverOrder;
   /** @type {Map<string, any>} */
   #creators;
+  /** @type {Record<string, string>} thumbnail data: URIs by key */
+  #thumbs;
   /** Posts removed from this page view (hidden, not interested, never). */
   #removed = new Set();
   /** @type {Set<string>} */ #liked = new Set();
@@ -45,6 +47,7 @@ export class Feed {
     this.#serverOrder = data.posts.map((/** @type {any} */ p) => ({ ...p, publishedAt: this.#bootTime - p.ageMs }));
     this.#posts = new Map(this.#serverOrder.map((p) => [p.id, p]));
     this.#creators = new Map(data.creators.map((/** @type {any} */ c) => [c.id, c]));
+    this.#thumbs = data.thumbs;
     this.#dwell = new DwellTracker({
       onImpression: (post) => this.#record('impression', post),
       onDwell: (post, dwellMs) => this.#record('dwell', post, { dwellMs, expectedMs: post.expectedMs }),
@@ -154,7 +157,7 @@ export class Feed {
             h('span', { class: 'when', text: ago(post.publishedAt, Date.now()) })),
           follow),
         h('div', { class: 'post-main' },
-          h('img', { class: 'thumb', src: post.thumb, alt: '', width: 160, height: 100 }),
+          h('img', { class: 'thumb', src: this.#thumbs[post.thumb], alt: '', width: 160, height: 100 }),
           h('div', {},
             h('h2', { id: titleId },
               h('button', { type: 'button', class: 'title', data: { action: 'open' }, text: post.title, on: { click: () => this.#open(post) } })),

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+// The demo's privacy story in real Chromium: opt-in consent with "no" as easy
+// as "yes", the profile as a chart, export / import / erase, and a network log
+// that holds no raw behaviour.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { openDemo, newPage, load, answerConsent, feedIds, refresh, screenshot, SERVER_ORDER, POSTS, DATA } from './demo-helpers.mjs';
+
+/** @type {Awaited<ReturnType<typeof openDemo>>} */
+let demo;
+before(async () => { demo = await openDemo(); });
+after(async () => { await demo?.close(); });
+
+/** Everything the page may GET: its files, the feed, and the population estimates. */
+const STATIC_GETS = new Set(['/', '/style.css', '/app.js', '/favicon.svg', '/data/posts.json', '/localrank_core.wasm', '/v1/estimates']);
+const card = (/** @type {any} */ page, /** @type {string} */ id) => page.locator(`#feed > li[data-id="${id}"]`);
+
+/** Likes, saves and opens a few posts of the first page. @param {any} page */
+async function interact(page) {
+  const ids = await feedIds(page);
+  for (const id of ids.slice(0, 6)) await card(page, id).locator('[data-action="like"]').click();
+  await card(page, ids[6]).locator('[data-action="save"]').click();
+  await card(page, ids[7]).locator('[data-action="share"]').click();
+  await card(page, ids[8]).locator('[data-action="hide"]').click();
+  await card(page, ids[9]).locator('button.title').click();
+  await page.getByRole('button', { name: 'Back to the feed' }).click();
+  return ids;
+}
+
+/** What this origin keeps in the browser: localStorage keys and IndexedDB databases with their record counts. @param {any} page */
+function storedData(page) {
+  return page.evaluate(async () => {
+    const dbs = await indexedDB.databases();
+    const records = [];
+    for (const { name } of dbs) {
+      if (!name) continue;
+      const db = await new Promise((res, rej) => { const r = indexedDB.open(name); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+      for (const store of /** @type {IDBDatabase} */ (db).objectStoreNames) {
+        const n = await new Promise((res) => { const r = /** @type {IDBDatabase} */ (db).transaction(store).objectStore(store).count(); r.onsuccess = () => res(r.result); });
+        records.push(`${name}/${store}: ${n}`);
+      }
+      /** @type {IDBDatabase} */ (db).close();
+    }
+    return { localStorage: Object.keys(localStorage), indexedDB: dbs.map((d) => d.name), records };
+  });
+}
+
+test('the first visit asks per purpose, nothing on by default, and "no" weighs as much as "yes"', async () => {
+  const { page, problems, close } = await newPage(demo);
+  await load(page, demo.base);
+  const dialog = page.getByRole('dialog', { name: 'Personalize this feed on your device?' });
+  await dialog.waitFor();
+  assert.equal(await dialog.getByLabel('Personalize my feed on this device').isChecked(), false);
+  assert.equal(await dialog.getByLabel('Contribute to anonymous population statistics').isChecked(), false);
+  const boxes = await Promise.all(['Reject all', 'Save my choices', 'Allow all'].map(async (name) => {
+    const b = dialog.getByRole('button', { name });
+    const box = await b.boundingBox();
+    return { name, w: Math.round(box.width), h: Math.round(box.height), cls: await b.getAttribute('class') };
+  }));
+  assert.equal(new Set(boxes.map((b) => `${b.w}x${b.h}/${b.cls}`)).size, 1, `same size and style: ${JSON.stringify(boxes)}`);
+  assert.deepEqual((await feedIds(page)).slice(0, 20), SERVER_ORDER.slice(0, 20), 'before an answer: the server order');
+  await screenshot(page, 'demo-consent.png');
+  await answerConsent(page, 'none');
+  // Declined: the demo records through localrank, which keeps nothing and ranks in the server order.
+  await interact(page);
+  assert.match(await page.textContent('#status'), /Not recorded/);
+  await refresh(page);
+  assert.deepEqual((await feedIds(page)).slice(0, 20), SERVER_ORDER.filter((id) => id !== (SERVER_ORDER[8])).slice(0, 20));
+  await page.getByRole('link', { name: 'Your data' }).click();
+  assert.match(await page.textContent('#profile-summary'), /personalization is off/);
+  // Reload: the answer is remembered, the question is not asked again.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await dialog.isVisible(), false);
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test('the dashboard charts the profile; export, erase and import round-trip it; a bad file changes nothing', async () => {
+  const { page, problems, close } = await newPage(demo);
+  await load(page, demo.base);
+  await answerConsent(page, { personalization: true });
+  const ids = await interact(page);
+  await page.getByRole('link', { name: 'Your data' }).click();
+  await page.waitForSelector('#view-privacy:not([hidden])');
+  const likedTopics = new Set(ids.slice(0, 6).flatMap((id) => Object.keys(POSTS.get(id).topics)));
+  const chart = page.locator('#profile-topics svg[role="img"]');
+  const label = await chart.getAttribute('aria-label');
+  for (const t of likedTopics) assert.ok(label.includes(t), `the topic chart shows ${t}: ${label}`);
+  const creatorsLabel = await page.locator('#profile-creators svg[role="img"]').getAttribute('aria-label');
+  assert.ok(creatorsLabel.includes(POSTS.get(ids[0]).creatorName), 'creators by name');
+  await screenshot(page, 'demo-dashboard.png', { fullPage: true });
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export my profile (JSON)' }).click()]);
+  assert.equal(download.suggestedFilename(), 'localrank-profile.json');
+  const file = join(tmpdir(), `localrank-export-${process.pid}.json`);
+  await download.saveAs(file);
+  const exported = JSON.parse(await readFile(file, 'utf8'));
+  assert.equal(exported.schema, 'localrank.profile');
+  const text = JSON.stringify(exported);
+  for (const id of ids) assert.ok(!text.includes(id), `the export holds no item id (${id})`);
+
+  await page.getByRole('button', { name: 'Erase everything' }).click();
+  await page.getByRole('dialog', { name: 'Erase everything?' }).getByRole('button', { name: 'Erase' }).click();
+  await answerConsent(page, { personalization: true });
+  assert.match(await page.textContent('#profile-summary'), /Nothing yet/);
+
+  const bad = join(tmpdir(), `localrank-bad-${process.pid}.json`);
+  await writeFile(bad, '{"schema":"localrank.profile","version":999}');
+  await page.setInputFiles('#import', file);
+  await page.waitForFunction(() => /^Imported/.test(document.querySelector('#import-result')?.textContent ?? ''));
+  assert.ok((await chart.getAttribute('aria-label')).includes([...likedTopics][0]), 'the profile is back');
+  const before = await chart.getAttribute('aria-label');
+  await page.setInputFiles('#import', bad);
+  await page.waitForFunction(() => /^Not imported/.test(document.querySelector('#import-result')?.textContent ?? ''));
+  assert.match(await page.textContent('#import-result'), /Not imported: CORRUPT_PROFILE: .*Your profile is unchanged/);
+  assert.equal(await chart.getAttribute('aria-label'), before, 'a bad file changes nothing');
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test('erase leaves no localStorage and no IndexedDB data, and the next step is the first-visit question', async () => {
+  const { page, problems, close } = await newPage(demo);
+  await load(page, demo.base);
+  await answerConsent(page, 'all');
+  await interact(page);
+  await refresh(page);
+  await page.getByRole('link', { name: 'Your data' }).click();
+  const during = await storedData(page);
+  assert.ok(during.localStorage.length > 0 || during.records.length > 0, `something was stored: ${JSON.stringify(during)}`);
+  await page.getByRole('button', { name: 'Erase everything' }).click();
+  await page.getByRole('dialog', { name: 'Erase everything?' }).getByRole('button', { name: 'Erase' }).click();
+  await page.getByRole('dialog', { name: 'Personalize this feed on your device?' }).waitFor();
+  const afterErase = await storedData(page);
+  assert.deepEqual(afterErase.localStorage, []);
+  assert.ok(afterErase.records.every((r) => r.endsWith(': 0')), `no IndexedDB records: ${JSON.stringify(afterErase)}`);
+  await page.reload();
+  await page.getByRole('dialog', { name: 'Personalize this feed on your device?' }).waitFor();
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test('the network log of a session holds no raw behaviour', async () => {
+  const { page, problems, close } = await newPage(demo);
+  /** @type {{method: string, url: string, body: string|null}[]} */
+  const log = [];
+  page.on('request', (r) => log.push({ method: r.method(), url: r.url(), body: r.postData() }));
+  await load(page, demo.base);
+  await answerConsent(page, 'all');
+  const ids = await interact(page);
+  await page.waitForTimeout(1200); // dwell on what is on screen
+  await refresh(page);
+  await page.getByRole('button', { name: 'Show more posts' }).click();
+  await page.getByLabel('Right now I’m').selectOption('commuting');
+  await page.getByRole('link', { name: 'Your data' }).click();
+  await page.getByRole('link', { name: 'Population insights' }).click();
+  await page.waitForFunction(() => document.querySelector('#insights-summary')?.textContent !== '');
+
+  const origin = new URL(demo.base).origin;
+  const secrets = [...ids, ...DATA.creators.map((/** @type {any} */ c) => c.id)];
+  for (const r of log) {
+    if (r.url.startsWith('blob:')) continue; // the profile export, made in the page
+    const u = new URL(r.url);
+    assert.equal(u.origin, origin, `only the demo's own server is contacted: ${r.url}`);
+    assert.equal(u.search, '', `no query strings: ${r.url}`);
+    for (const s of secrets) assert.ok(!r.url.includes(s), `no item or creator id in a URL: ${r.url}`);
+    if (r.method === 'GET') {
+      // The same fixed set of files for everyone: nothing fetched depends on what the person does
+      // (images are inline, so not even the personalized order or the scroll depth shows).
+      assert.ok(STATIC_GETS.has(u.pathname), `GET ${u.pathname} is one of the page's fixed resources`);
+      assert.equal(r.body, null);
+      continue;
+    }
+    assert.fail(`unexpected ${r.method} ${r.url} with ${r.body}`);
+  }
+  assert.ok(log.some((r) => r.url.endsWith('/data/posts.json')), 'the log did record the page\'s requests');
+  assert.deepEqual(problems, []);
+  await close();
+});
