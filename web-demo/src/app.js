@@ -29,6 +29,9 @@ function route() {
     if (a.getAttribute('data-view') === name) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  // A new view starts at its top, without the last view's notices.
+  window.scrollTo({ top: 0 });
+  $('#status').textContent = '';
   if (name === 'privacy') dashboard.render();
   if (name === 'insights') renderInsights();
   document.title = `${{ feed: 'Feed', privacy: 'Your data', insights: 'Population insights' }[name]} · localrank demo`;
