@@ -180,3 +180,17 @@ test('the network log of a session holds no raw behaviour', async () => {
   assert.deepEqual(problems, []);
   await close();
 });
+
+test('the page is served under a strict CSP: no eval, no inline script or style', async () => {
+  const { page, problems, close } = await newPage(demo);
+  const res = await page.goto(demo.base);
+  await page.waitForSelector('body[data-ready="true"]');
+  const csp = res.headers()['content-security-policy'];
+  const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+  assert.deepEqual(directives['script-src'], ["'self'", "'wasm-unsafe-eval'"]);
+  assert.deepEqual(directives['style-src'], ["'self'"]);
+  assert.ok(!/unsafe-inline|'unsafe-eval'/.test(csp), csp);
+  assert.equal(await page.locator('script:not([src]), style, [style]').count(), 0, 'no inline script or style in the page');
+  assert.deepEqual(problems, []);
+  await close();
+});
