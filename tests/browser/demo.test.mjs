@@ -215,3 +215,20 @@ test('"show more / never" per topic and creator act from the next refresh and ca
   assert.deepEqual(problems, []);
   await close();
 });
+
+test('pulling the feed down at the top refreshes it (touch)', async () => {
+  const t = await newPage(demo);
+  await load(t.page, demo.base);
+  await answerConsent(t.page, { personalization: true });
+  const reranks = Number(await t.page.getAttribute('body', 'data-reranks'));
+  await t.page.evaluate(() => {
+    const list = /** @type {HTMLElement} */ (document.querySelector('#feed'));
+    const at = (/** @type {number} */ y) => [new Touch({ identifier: 1, target: list, clientX: 400, clientY: y })];
+    list.dispatchEvent(new TouchEvent('touchstart', { touches: at(200), bubbles: true }));
+    list.dispatchEvent(new TouchEvent('touchmove', { touches: at(320), bubbles: true }));
+    list.dispatchEvent(new TouchEvent('touchend', { touches: [], bubbles: true }));
+  });
+  assert.equal(Number(await t.page.getAttribute('body', 'data-reranks')), reranks + 1);
+  assert.deepEqual(t.problems, []);
+  await t.close();
+});

@@ -54,10 +54,30 @@ export class Feed {
     });
     $('#refresh').addEventListener('click', () => { this.refresh(); announce('Feed refreshed for you.'); });
     $('#more').addEventListener('click', () => this.loadMore());
+    this.#pullToRefresh();
     // Infinite scroll: reaching the end asks for more posts.
     new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting) && this.shown.length > 0) this.loadMore();
     }, { rootMargin: '400px 0px' }).observe($('#feed-end'));
+  }
+
+  /** Touch screens: pulling down at the top of the feed refreshes it. */
+  #pullToRefresh() {
+    const PULL_PX = 80;
+    let startY = -1;
+    const list = this.#list;
+    list.addEventListener('touchstart', (e) => { startY = window.scrollY === 0 ? e.touches[0].clientY : -1; }, { passive: true });
+    list.addEventListener('touchmove', (e) => {
+      if (startY >= 0) document.body.classList.toggle('pulling', e.touches[0].clientY - startY > PULL_PX);
+    }, { passive: true });
+    list.addEventListener('touchend', () => {
+      if (document.body.classList.contains('pulling')) {
+        this.refresh();
+        announce('Feed refreshed for you.');
+      }
+      document.body.classList.remove('pulling');
+      startY = -1;
+    });
   }
 
   /** @param {string} id */
