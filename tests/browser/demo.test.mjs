@@ -232,3 +232,37 @@ test('pulling the feed down at the top refreshes it (touch)', async () => {
   assert.deepEqual(t.problems, []);
   await t.close();
 });
+
+test('context matters: what was liked while commuting ranks higher when commuting again, with a context reason', async () => {
+  const t = await newPage(demo);
+  const { page } = t;
+  await load(page, demo.base);
+  await answerConsent(page, { personalization: true });
+  const context = page.getByLabel('Right now I’m');
+  await context.selectOption('commuting');
+  const commuteTopic = mainTopic((await feedIds(page))[2]);
+  await page.getByRole('button', { name: 'Show more posts' }).click();
+  for (const id of (await feedIds(page)).filter((x) => mainTopic(x) === commuteTopic).slice(0, 4)) {
+    for (const action of ['like', 'save', 'share']) await card(page, id).locator(`[data-action="${action}"]`).click();
+  }
+  await context.selectOption('at-home');
+  for (const id of (await feedIds(page)).filter((x) => !(commuteTopic in POSTS.get(x).topics)).slice(0, 10)) {
+    await card(page, id).locator('[data-action="like"]').click();
+  }
+  await refresh(page);
+  const atHome = (await feedIds(page)).slice(0, 10);
+  await context.selectOption('commuting');
+  const commuting = (await feedIds(page)).slice(0, 10);
+  assert.ok(countTopic(commuting, commuteTopic) > countTopic(atHome, commuteTopic),
+    `${commuteTopic} in the top 10: ${countTopic(atHome, commuteTopic)} at home, ${countTopic(commuting, commuteTopic)} commuting`);
+  const shown = await page.evaluate(() => /** @type {any} */ (window).localrankDemo.shown());
+  // The core names the context key it trusts most (here the time of day, shared by every event).
+  const withContext = shown.find((/** @type {any} */ r) => commuteTopic in POSTS.get(r.id).topics &&
+    r.reasons.some((/** @type {any} */ x) => x.kind === 'context' && x.contribution > 0));
+  assert.ok(withContext, `a ${commuteTopic} post carries a positive context reason`);
+  await card(page, withContext.id).locator('[data-action="why"]').click();
+  const text = await page.locator('#why li.reason[data-kind="context"] .reason-text').first().textContent();
+  assert.match(text, /^You often engage with posts like this (at|in|on|while) [a-z ]+$/, 'the context key in plain words');
+  assert.deepEqual(t.problems, []);
+  await t.close();
+});
