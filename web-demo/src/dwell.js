@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: MIT
 // Measures how long each post is actually on screen (IntersectionObserver):
 // a post counts as seen at 60% visibility; the time it stays that visible,
-// while the tab is visible, is its dwell.
+// while the tab is visible and no dialog covers the feed, is its dwell.
 
 const VISIBLE = 0.6;
 /** Shorter stays are scrolling past, not reading. */
 export const MIN_DWELL_MS = 1000;
 
+/** @typedef {{post: any, visible: boolean, since: number|null}} Watch */
+
 export class DwellTracker {
-  /** @type {Map<Element, {post: any, since: number|null}>} */
+  /** @type {Map<Element, Watch>} */
   #watched = new Map();
   /** Post ids with a recorded impression (one per page view). */
   #seen = new Set();
+  #paused = false;
   #io;
   #onImpression;
   #onDwell;
@@ -26,24 +29,20 @@ export class DwellTracker {
       for (const e of entries) {
         const w = this.#watched.get(e.target);
         if (!w) continue;
-        if (e.intersectionRatio >= VISIBLE && document.visibilityState === 'visible') {
-          if (w.since === null) {
-            if (!this.#seen.has(w.post.id)) { this.#seen.add(w.post.id); this.#onImpression(w.post); }
-            w.since = performance.now();
-          }
-        } else {
-          this.#end(w);
-        }
+        w.visible = e.intersectionRatio >= VISIBLE;
+        if (w.visible) this.#start(w);
+        else this.#end(w);
       }
     }, { threshold: [0, VISIBLE, 1] });
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'hidden') this.flush();
+      else this.#startVisible();
     });
   }
 
   /** Starts measuring a post card. @param {Element} el @param {any} post */
   observe(el, post) {
-    this.#watched.set(el, { post, since: null });
+    this.#watched.set(el, { post, visible: false, since: null });
     this.#io.observe(el);
   }
 
@@ -60,20 +59,41 @@ export class DwellTracker {
     for (const el of [...this.#watched.keys()]) this.unobserve(el);
   }
 
+  /** Something covers the feed (the reader view): what is behind it is not being read. */
+  pause() {
+    this.flush();
+    this.#paused = true;
+  }
+
+  resume() {
+    this.#paused = false;
+    this.#startVisible();
+  }
+
   /**
    * Records every running measurement now (before a rerank, or when the tab is
    * hidden); cards still on screen start a new measurement.
    */
   flush() {
-    const now = performance.now();
-    for (const w of this.#watched.values()) {
-      if (w.since === null) continue;
-      this.#end(w);
-      if (document.visibilityState === 'visible') w.since = now;
-    }
+    for (const w of this.#watched.values()) this.#end(w);
+    this.#startVisible();
   }
 
-  /** @param {{post: any, since: number|null}} w */
+  #startVisible() {
+    for (const w of this.#watched.values()) if (w.visible) this.#start(w);
+  }
+
+  /** @param {Watch} w */
+  #start(w) {
+    if (w.since !== null || this.#paused || document.visibilityState !== 'visible') return;
+    if (!this.#seen.has(w.post.id)) {
+      this.#seen.add(w.post.id);
+      this.#onImpression(w.post);
+    }
+    w.since = performance.now();
+  }
+
+  /** @param {Watch} w */
   #end(w) {
     if (w.since === null) return;
     const dwellMs = Math.round(performance.now() - w.since);

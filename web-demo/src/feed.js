@@ -275,7 +275,9 @@ export class Feed {
     $('#reader-byline').textContent = `${post.creatorName} · ${ago(post.publishedAt, Date.now())}`;
     $('#reader-body').replaceChildren(...[post.snippet, ...post.body].map((t) => h('p', { text: t })));
     const opened = performance.now();
+    this.#dwell.pause();
     dialog.addEventListener('close', () => {
+      this.#dwell.resume();
       const dwellMs = Math.round(performance.now() - opened);
       if (dwellMs >= 1000) this.#record('dwell', post, { dwellMs, expectedMs: Math.max(5000, words * MS_PER_WORD) });
       this.#list.querySelector(`li[data-id="${post.id}"] button.title`)?.focus();
