@@ -110,7 +110,7 @@ export function openPopover(pop, button) {
   }
   invokers.set(pop, button);
   // The button becomes the popover's anchor (CSS anchor positioning places it).
-  pop.showPopover(/** @type {any} */ ({ source: button }));
+  /** @type {any} */ (pop).showPopover({ source: button });
   button.setAttribute('aria-expanded', 'true');
   /** @type {HTMLElement|null} */ (pop.querySelector('button, [tabindex]'))?.focus();
 }

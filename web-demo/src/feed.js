@@ -280,7 +280,7 @@ export class Feed {
       this.#dwell.resume();
       const dwellMs = Math.round(performance.now() - opened);
       if (dwellMs >= 1000) this.#record('dwell', post, { dwellMs, expectedMs: Math.max(5000, words * MS_PER_WORD) });
-      this.#list.querySelector(`li[data-id="${post.id}"] button.title`)?.focus();
+      /** @type {HTMLElement|null} */ (this.#list.querySelector(`li[data-id="${post.id}"] button.title`))?.focus();
     }, { once: true });
     dialog.showModal();
     if (kept === 0) this.#confirm(0, '');
