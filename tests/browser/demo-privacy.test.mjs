@@ -194,3 +194,22 @@ test('the page is served under a strict CSP: no eval, no inline script or style'
   assert.deepEqual(problems, []);
   await close();
 });
+
+test('the profile is kept in IndexedDB: a reload keeps what was learned and the personalized order', async () => {
+  const { page, problems, close } = await newPage(demo);
+  await load(page, demo.base);
+  await answerConsent(page, { personalization: true });
+  await interact(page);
+  await page.getByRole('link', { name: 'Your data' }).click();
+  const chart = await page.locator('#profile-topics svg[role="img"]').getAttribute('aria-label');
+  // Opening the dashboard saves, and says so.
+  await page.waitForSelector('body[data-saved]:not([data-saved="0"])');
+  assert.match(await page.textContent('#saved'), /Stored in this browser \(IndexedDB\)/);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.locator('#profile-topics svg[role="img"]').getAttribute('aria-label'), chart);
+  await page.getByRole('link', { name: 'Feed' }).click();
+  assert.notDeepEqual((await feedIds(page)).slice(0, 20), SERVER_ORDER.slice(0, 20), 'still personalized after the reload');
+  assert.deepEqual(problems, []);
+  await close();
+});

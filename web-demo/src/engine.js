@@ -3,6 +3,7 @@
 // feed learns goes through the localrank package; the demo keeps no copy of
 // behaviour of its own beyond the current page (hidden posts, pressed buttons).
 import { createPersonalizer } from 'localrank';
+import { announce } from './dom.js';
 
 /** Where the demo remembers that the consent question was answered (and how). */
 const CONSENT_KEY = 'localrank-demo:consent';
@@ -44,7 +45,25 @@ export class Engine {
 
   /** @param {Consent} [consent] */
   static #create(consent) {
-    return createPersonalizer({ storage: 'memory', seed: 7, consent });
+    return createPersonalizer({
+      storage: 'indexedDB',
+      consent,
+      on: {
+        // Ranking goes on from memory; tell the person their profile may not be kept.
+        error: (/** @type {Error} */ e) => announce(`Your profile could not be saved in this browser: ${e.message}`),
+        'profile-reset': (/** @type {{reason: string}} */ d) => announce(`The stored profile could not be read (${d.reason}); starting afresh.`),
+      },
+    });
+  }
+
+  /**
+   * Saves the profile now (autosave runs shortly after each change anyway).
+   * Returns the time of the save, or null when there is nothing to keep.
+   */
+  async save() {
+    if (!this.consent.personalization) return null;
+    await this.p.flush();
+    return new Date();
   }
 
   /**
@@ -55,9 +74,9 @@ export class Engine {
   async setConsent(consent) {
     localStorage.setItem(CONSENT_KEY, JSON.stringify(consent));
     this.answered = true;
-    const profile = this.p.exportProfile();
-    const next = await Engine.#create(consent);
-    next.importProfile(profile);
+    // Save what was learned so far (nothing is stored before personalization was allowed).
+    if (this.consent.personalization) await this.p.flush();
+    const next = await Engine.#create(consent); // loads what was just saved
     this.p.dispose();
     this.p = next;
     this.consent = { ...consent };
@@ -75,6 +94,7 @@ export class Engine {
   /** Erases everything the demo and the package stored; the next visit is a first visit. */
   async erase() {
     localStorage.removeItem(CONSENT_KEY);
+    await this.p._eraseStoredProfile();
     const next = await Engine.#create(undefined);
     this.p.dispose();
     this.p = next;

@@ -64,7 +64,20 @@ export class Dashboard {
     $('#profile-topics').replaceChildren(chart(profile.topics, 'Topics', (n) => n));
     $('#profile-creators').replaceChildren(chart(profile.creators, 'Creators', this.#creatorName));
     this.#renderPreferences(profile.preferences);
+    this.#showSaved();
     this.#renderReport();
+  }
+
+  /** Saves now, so that what the dashboard shows is what the browser keeps. */
+  async #showSaved() {
+    const out = $('#saved');
+    try {
+      const at = await this.#engine.save();
+      out.textContent = at === null ? 'Nothing is stored in this browser.' : `Stored in this browser (IndexedDB), last saved ${at.toLocaleTimeString()}.`;
+      document.body.dataset.saved = String(at?.getTime() ?? 0);
+    } catch (e) {
+      out.textContent = `Not saved: ${/** @type {Error} */ (e).message}`;
+    }
   }
 
   /** @param {import('localrank').ProfileView['preferences']} prefs */
