@@ -3,7 +3,9 @@
 // fresh pages that collect console errors, page errors and CSP violations.
 import { mkdirSync, readFileSync, copyFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { createReportEncoder } from 'localrank/server';
 import { startServer } from '../../web-demo/server.mjs';
+import { DEMO_REPORT_CONFIG } from '../../web-demo/collector.mjs';
 import { CHROMIUM, watchProblems } from './browser.mjs';
 
 export const ARTIFACTS = new URL('../../artifacts/', import.meta.url);
@@ -17,7 +19,8 @@ export const POSTS = new Map(DATA.posts.map((/** @type {any} */ p) => [p.id, p])
 /** Starts the server and the browser; returns what the tests use. */
 export async function openDemo() {
   mkdirSync(ARTIFACTS, { recursive: true });
-  const server = await startServer({ port: 0 });
+  // A fresh collector per run (SQLite in memory); a generous rate limit for the simulated population.
+  const server = await startServer({ port: 0, db: ':memory:', collector: { rateLimit: { perSecond: 5000, burst: 5000 } } });
   const base = `http://127.0.0.1:${/** @type {any} */ (server.address()).port}/`;
   if (!CHROMIUM) throw new Error('Chromium not found: scripts/test installs Debian\'s chromium package');
   // A plain (not persistent) browser: every test gets its own context, so storage starts empty.
@@ -101,4 +104,46 @@ export async function screenshot(page, name, options = {}) {
     mkdirSync(DOC_IMAGES, { recursive: true });
     copyFileSync(path, new URL(name, DOC_IMAGES));
   }
+}
+
+/** A seeded source of the encoder's random words (the page itself uses crypto.getRandomValues). */
+function seededWords(seed) {
+  let a = seed >>> 0;
+  return (/** @type {Uint32Array} */ words) => {
+    for (let i = 0; i < words.length; i++) {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      words[i] = (t ^ (t >>> 14)) >>> 0;
+    }
+  };
+}
+
+/**
+ * Sends the reports of a simulated population to the collector over HTTP, as
+ * devices would: `shares` gives each topic's share of devices whose top topic
+ * it is (the rest split evenly). Deterministic (seeded noise).
+ * @param {string} base @param {number} n @param {Record<string, number>} shares
+ */
+export async function seedPopulation(base, n, shares) {
+  const enc = await createReportEncoder({ ...DEMO_REPORT_CONFIG, random: seededWords(20261123) });
+  const rest = DEMO_REPORT_CONFIG.taxonomy.filter((t) => !(t in shares));
+  const left = 1 - Object.values(shares).reduce((a, b) => a + b, 0);
+  const tops = [];
+  for (const [t, s] of Object.entries(shares)) for (let i = 0; i < Math.round(s * n); i++) tops.push(t);
+  for (let i = 0; tops.length < n; i++) tops.push(rest[i % rest.length]);
+  try {
+    for (let i = 0; i < n; i += 50) {
+      await Promise.all(tops.slice(i, i + 50).map(async (top) => {
+        const res = await fetch(new URL('v1/reports', base), {
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(enc.encode({ interest: { [top]: 3 } })),
+        });
+        if (res.status !== 202) throw new Error(`collector answered ${res.status}: ${await res.text()}`);
+      }));
+    }
+  } finally {
+    enc.dispose();
+  }
+  return { rest: left / rest.length };
 }

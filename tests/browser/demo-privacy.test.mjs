@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { openDemo, newPage, load, answerConsent, feedIds, refresh, screenshot, SERVER_ORDER, POSTS, DATA } from './demo-helpers.mjs';
+import { openDemo, newPage, load, answerConsent, feedIds, refresh, screenshot, seedPopulation, SERVER_ORDER, POSTS, DATA } from './demo-helpers.mjs';
 
 /** @type {Awaited<ReturnType<typeof openDemo>>} */
 let demo;
@@ -15,7 +15,28 @@ before(async () => { demo = await openDemo(); });
 after(async () => { await demo?.close(); });
 
 /** Everything the page may GET: its files, the feed, and the population estimates. */
-const STATIC_GETS = new Set(['/', '/style.css', '/app.js', '/favicon.svg', '/data/posts.json', '/localrank_core.wasm', '/v1/estimates']);
+const STATIC_GETS = new Set(['/', '/style.css', '/app.js', '/favicon.svg', '/data/posts.json', '/localrank_core.wasm', '/v1/config', '/v1/estimates']);
+
+/** The only body allowed to leave: an aggregate report, exactly these fields. */
+const REPORT_FIELDS = ['config', 'data', 'day', 'epsilon', 'kind', 'mechanism', 'schema', 'version'];
+
+/**
+ * Checks one request body against the report schema: nothing but the fixed
+ * fields, a day-granular date, hex noise; no item id, topic name, event or time.
+ * @param {string} body @param {string[]} secrets
+ */
+function checkReportBody(body, secrets) {
+  const r = JSON.parse(body);
+  assert.deepEqual(Object.keys(r).sort(), REPORT_FIELDS, `only the report fields: ${body}`);
+  assert.equal(r.schema, 'localrank.report');
+  assert.match(r.day, /^\d{4}-\d{2}-\d{2}$/, 'a date, no finer than a day');
+  assert.match(r.data, /^[0-9a-f]+$/, 'the payload is the perturbed bits, hex');
+  assert.match(r.config, /^[0-9a-f]{14}$/);
+  assert.ok([0, 1].includes(r.kind) && ['oue', 'olh'].includes(r.mechanism) && typeof r.epsilon === 'number');
+  for (const s of [...secrets, ...DATA.topics, ...EVENT_NAMES]) assert.ok(!body.includes(s), `no ${s} in a report`);
+  assert.ok(!/\d{10,}/.test(body), 'no timestamp');
+}
+const EVENT_NAMES = ['impression', 'dwell', 'like', 'share', 'save', 'follow', 'hide', 'notInterested', 'click'];
 const card = (/** @type {any} */ page, /** @type {string} */ id) => page.locator(`#feed > li[data-id="${id}"]`);
 
 /** Likes, saves and opens a few posts of the first page. @param {any} page */
@@ -92,7 +113,6 @@ test('the dashboard charts the profile; export, erase and import round-trip it; 
   for (const t of likedTopics) assert.ok(label.includes(t), `the topic chart shows ${t}: ${label}`);
   const creatorsLabel = await page.locator('#profile-creators svg[role="img"]').getAttribute('aria-label');
   assert.ok(creatorsLabel.includes(POSTS.get(ids[0]).creatorName), 'creators by name');
-  await screenshot(page, 'demo-dashboard.png', { fullPage: true });
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export my profile (JSON)' }).click()]);
   assert.equal(download.suggestedFilename(), 'localrank-profile.json');
@@ -131,7 +151,6 @@ test('erase leaves no localStorage and no IndexedDB data, and the next step is t
   await page.getByRole('link', { name: 'Your data' }).click();
   await page.waitForSelector('body[data-saved]:not([data-saved="0"])');
   const during = await storedData(page);
-  assert.ok(during.localStorage.length > 0, `the consent answer was stored: ${JSON.stringify(during)}`);
   assert.ok(during.records.some((r) => !r.endsWith(': 0')), `the profile was stored in IndexedDB: ${JSON.stringify(during)}`);
   await page.getByRole('button', { name: 'Erase everything' }).click();
   await page.getByRole('dialog', { name: 'Erase everything?' }).getByRole('button', { name: 'Erase' }).click();
@@ -158,10 +177,14 @@ test('the network log of a session holds no raw behaviour', async () => {
   await page.getByRole('button', { name: 'Show more posts' }).click();
   await page.getByLabel('Right now I’m').selectOption('commuting');
   await page.getByRole('link', { name: 'Your data' }).click();
+  await page.getByRole('button', { name: 'Send a report now' }).click();
+  await page.waitForFunction(() => Number(document.body.dataset.reports) >= 2);
   await page.getByRole('link', { name: 'Population insights' }).click();
   await page.waitForFunction(() => document.querySelector('#insights-summary')?.textContent !== '');
+  await page.getByRole('link', { name: 'Your data' }).click();
 
   const origin = new URL(demo.base).origin;
+  /** @type {string[]} */ const reports = [];
   const secrets = [...ids, ...DATA.creators.map((/** @type {any} */ c) => c.id)];
   for (const r of log) {
     if (r.url.startsWith('blob:')) continue; // the profile export, made in the page
@@ -176,8 +199,13 @@ test('the network log of a session holds no raw behaviour', async () => {
       assert.equal(r.body, null);
       continue;
     }
-    assert.fail(`unexpected ${r.method} ${r.url} with ${r.body}`);
+    assert.equal(`${r.method} ${u.pathname}`, 'POST /v1/reports', `the only other request is a report: ${r.method} ${r.url}`);
+    checkReportBody(/** @type {string} */ (r.body), secrets);
+    reports.push(r.body);
   }
+  assert.ok(reports.length >= 2, `the automatic and the manual report were sent (${reports.length})`);
+  // The dashboard shows exactly what was sent last.
+  assert.deepEqual(JSON.parse(await page.textContent('#report-payload')), JSON.parse(reports.at(-1)));
   assert.ok(log.some((r) => r.url.endsWith('/data/posts.json')), 'the log did record the page\'s requests');
   assert.deepEqual(problems, []);
   await close();
@@ -212,6 +240,38 @@ test('the profile is kept in IndexedDB: a reload keeps what was learned and the 
   assert.equal(await page.locator('#profile-topics svg[role="img"]').getAttribute('aria-label'), chart);
   await page.getByRole('link', { name: 'Feed' }).click();
   assert.notDeepEqual((await feedIds(page)).slice(0, 20), SERVER_ORDER.slice(0, 20), 'still personalized after the reload');
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test('population insights chart the collector\'s estimates with 95% intervals; the dashboard shows the budget', async () => {
+  const shares = { cooking: 0.3, fitness: 0.15, travel: 0.1 };
+  await seedPopulation(demo.base, 600, shares);
+  const { page, problems, close } = await newPage(demo);
+  await load(page, demo.base);
+  await answerConsent(page, 'all');
+  assert.equal(await page.getAttribute('body', 'data-reports'), '1', 'one report sent by itself after consent');
+  await page.getByRole('link', { name: 'Your data' }).click();
+  assert.match(await page.textContent('#budget'), /ε = 3 of 4 per 30 days \(3 reports of ε = 1\)/);
+  assert.equal(await page.locator('#budget-meter').evaluate((m) => /** @type {HTMLMeterElement} */ (m).value), 3);
+  const payload = JSON.parse(await page.textContent('#report-payload'));
+  assert.equal(payload.schema, 'localrank.report');
+  await screenshot(page, 'demo-dashboard.png', { fullPage: true });
+
+  await page.getByRole('link', { name: 'Population insights' }).click();
+  await page.waitForFunction(() => /Estimated from/.test(document.querySelector('#insights-summary')?.textContent ?? ''));
+  const est = await (await fetch(new URL('v1/estimates', demo.base))).json();
+  assert.ok(est.reports > 600, 'the population and this browser');
+  assert.match(await page.textContent('#insights-summary'), new RegExp(`Estimated from ${est.reports} reports`));
+  const topicsChart = page.locator('#insights-chart svg[role="img"]').first();
+  const label = await topicsChart.getAttribute('aria-label');
+  const order = label.replace(/^[^:]*: /, '').split(', ').map((x) => x.split(' ')[0]);
+  assert.deepEqual(order.slice(0, 3), ['cooking', 'fitness', 'travel'], `most popular first: ${label}`);
+  assert.equal(order.length, DATA.topics.length, 'every topic of the taxonomy');
+  assert.equal(await topicsChart.locator('path.whisker').count(), DATA.topics.length, 'an interval per topic');
+  const cooking = est.topics.find((/** @type {any} */ t) => t.topic === 'cooking');
+  assert.ok(cooking.ci95[0] <= cooking.count && cooking.count <= cooking.ci95[1]);
+  await screenshot(page, 'demo-insights.png', { fullPage: true });
   assert.deepEqual(problems, []);
   await close();
 });

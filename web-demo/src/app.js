@@ -8,8 +8,13 @@ import { Feed } from './feed.js';
 import { Dashboard } from './privacy.js';
 import { renderInsights } from './insights.js';
 
-const data = await (await fetch('data/posts.json')).json();
-const engine = await Engine.open();
+const [data, config] = await Promise.all(['data/posts.json', '/v1/config'].map(async (url) => {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.json();
+}));
+// The taxonomy and segments come from the collector: devices and server must share them.
+const engine = await Engine.open(config);
 /** @type {Feed} */
 let feed;
 const controls = new Controls(() => feed.refresh());
@@ -56,6 +61,7 @@ async function answer(/** @type {boolean|null} */ all) {
   await engine.setConsent(consent);
   feed.refresh();
   dashboard.render();
+  await dashboard.sendIfDue();
   announce(consent.personalization ? 'Personalization is on, on this device only.' : 'Personalization is off: you see the site’s own order.');
   document.body.dataset.consent = 'answered';
 }
@@ -74,3 +80,4 @@ feed.refresh();
 route();
 if (!engine.answered) askConsent();
 document.body.dataset.ready = 'true';
+await dashboard.sendIfDue();

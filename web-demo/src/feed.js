@@ -157,7 +157,7 @@ export class Feed {
     const titleId = `t-${post.id}`;
     const topics = Object.keys(post.topics);
     const follow = this.#toggle(this.#followed.has(post.creatorId) ? 'Following' : 'Follow', this.#followed.has(post.creatorId),
-      `Follow ${post.creatorName}`, () => {
+      `${titleId}-by`, () => {
         if (this.#followed.has(post.creatorId)) return false;
         this.#followed.add(post.creatorId);
         for (const b of this.#list.querySelectorAll(`button[data-action="follow"][data-creator="${post.creatorId}"]`)) {
@@ -173,7 +173,7 @@ export class Feed {
         h('header', { class: 'post-head' },
           h('img', { class: 'avatar', src: this.#creators.get(post.creatorId)?.avatar, alt: '', width: 40, height: 40 }),
           h('div', { class: 'byline' },
-            h('span', { class: 'creator', text: post.creatorName }),
+            h('span', { class: 'creator', id: `${titleId}-by`, text: post.creatorName }),
             h('span', { class: 'when', text: ago(post.publishedAt, Date.now()) })),
           follow),
         h('div', { class: 'post-main' },
@@ -184,51 +184,52 @@ export class Feed {
             h('p', { class: 'snippet', text: post.snippet }),
             h('ul', { class: 'chips', 'aria-label': 'Topics' }, ...topics.map((t) => h('li', { text: t }))))),
         h('div', { class: 'actions' },
-          this.#toggle(this.#liked.has(post.id) ? 'Liked' : 'Like', this.#liked.has(post.id), `Like “${post.title}”`, () => {
+          this.#toggle(this.#liked.has(post.id) ? 'Liked' : 'Like', this.#liked.has(post.id), titleId, () => {
             if (this.#liked.has(post.id)) return false;
             this.#liked.add(post.id);
             this.#confirm(this.#record('like', post), 'Liked. Refresh or scroll on to see the feed adapt.');
             return true;
           }, 'like', 'Liked'),
-          this.#action('Share', 'share', `Share “${post.title}”`, () => this.#share(post)),
-          this.#toggle(this.#saved.has(post.id) ? 'Saved' : 'Save', this.#saved.has(post.id), `Save “${post.title}”`, () => {
+          this.#action('Share', 'share', titleId, () => this.#share(post)),
+          this.#toggle(this.#saved.has(post.id) ? 'Saved' : 'Save', this.#saved.has(post.id), titleId, () => {
             if (this.#saved.has(post.id)) return false;
             this.#saved.add(post.id);
             this.#confirm(this.#record('save', post), 'Saved for later.');
             return true;
           }, 'save', 'Saved'),
-          this.#action('Hide', 'hide', `Hide “${post.title}”`, () => {
+          this.#action('Hide', 'hide', titleId, () => {
             const kept = this.#record('hide', post);
             this.#remove(post, 'Post hidden. You’ll see fewer posts like it after a refresh.');
             if (kept === 0) this.#confirm(0, '');
           }),
-          this.#action('Why am I seeing this?', 'why', `Why am I seeing “${post.title}”?`, (b) => {
+          this.#action('Why am I seeing this?', 'why', titleId, (b) => {
             const current = this.shown.find((r) => r.id === post.id) ?? ranked;
             showWhy(b, { post, ranked: current, creatorName: this.creatorName });
           }, { 'aria-haspopup': 'dialog', 'aria-controls': 'why', 'aria-expanded': 'false' }),
-          this.#action('More…', 'menu', `More options for “${post.title}”`, (b) => this.#menu(b, post),
+          this.#action('More…', 'menu', titleId, (b) => this.#menu(b, post),
             { 'aria-haspopup': 'dialog', 'aria-controls': 'post-menu', 'aria-expanded': 'false' }))));
     this.#dwell.observe(li, post);
     return li;
   }
 
   /**
-   * @param {string} label @param {string} action @param {string} aria
+   * @param {string} label @param {string} action @param {string} describedBy  id of the element that says which post
    * @param {(b: HTMLButtonElement) => void} onClick @param {Record<string, string>} [attrs]
    */
-  #action(label, action, aria, onClick, attrs = {}) {
-    const b = h('button', { type: 'button', data: { action }, 'aria-label': aria, text: label, ...attrs });
+  #action(label, action, describedBy, onClick, attrs = {}) {
+    // The name is the visible text (what voice users say); the post title describes the button.
+    const b = h('button', { type: 'button', data: { action }, 'aria-describedby': describedBy, text: label, ...attrs });
     b.addEventListener('click', () => onClick(b));
     return b;
   }
 
   /**
    * A one-way toggle (Like, Save, Follow): the signal is recorded once.
-   * @param {string} label @param {boolean} pressed @param {string} aria @param {() => boolean} onPress
+   * @param {string} label @param {boolean} pressed @param {string} describedBy @param {() => boolean} onPress
    * @param {string} action @param {string} [pressedLabel]
    */
-  #toggle(label, pressed, aria, onPress, action, pressedLabel) {
-    const b = h('button', { type: 'button', data: { action }, 'aria-label': aria, 'aria-pressed': String(pressed), text: label });
+  #toggle(label, pressed, describedBy, onPress, action, pressedLabel) {
+    const b = h('button', { type: 'button', data: { action }, 'aria-describedby': describedBy, 'aria-pressed': String(pressed), text: label });
     b.addEventListener('click', () => {
       if (onPress()) {
         b.setAttribute('aria-pressed', 'true');

@@ -20,21 +20,32 @@ export async function renderInsights() {
     out.replaceChildren();
     return;
   }
-  const topics = [...est.topics].sort((a, b) => b.share - a.share);
-  if (est.reports === 0 || topics.length === 0) {
-    summary.textContent = 'No reports yet. Estimates appear once people who opted in have sent reports.';
+  if (est.suppressed?.topics || est.topics.length === 0) {
+    summary.textContent = `Not enough reports yet (${est.reports} of the ${est.minReports} needed): ` +
+      'nothing is published from fewer, so no small group can be singled out.';
     out.replaceChildren();
     return;
   }
   summary.textContent = `Estimated from ${est.reports} report${est.reports === 1 ? '' : 's'}. ` +
     'Each report is randomized on its device, so no single report says what its sender likes; ' +
-    'together they estimate each topic’s share of interest. Whiskers show 95% confidence intervals.';
+    'together they estimate how many people have each topic as their top interest. Whiskers show 95% confidence intervals.';
+  const n = est.reports;
   const pct = (/** @type {number} */ x) => `${(x * 100).toFixed(1)}%`;
+  /** @param {{count: number, share: number, stdError: number, ci95: [number, number]}} e @param {string} label */
+  const bar = (e, label) => ({
+    label, value: e.share, interval: /** @type {[number, number]} */ ([e.ci95[0] / n, e.ci95[1] / n]),
+    note: `${pct(e.share)} ± ${pct((1.96 * e.stdError) / n)}`,
+  });
+  const topics = [...est.topics].sort((a, b) => b.share - a.share);
   out.replaceChildren(
-    barChart(topics.map((t) => ({
-      label: t.topic, value: t.share, interval: /** @type {[number, number]} */ (t.ci95),
-      note: `${pct(t.share)} ± ${pct(1.96 * t.stdError)}`,
-    })), { title: 'Estimated share of interest per topic', width: 640, labelWidth: 110, format: pct }),
-    h('p', { class: 'hint', text: 'Shares can be slightly negative or above the true value: that is the noise that protects each person.' }),
+    barChart(topics.map((t) => bar(t, t.topic)), { title: 'Estimated share of people per top topic', width: 640, labelWidth: 110, format: pct }),
+    h('p', { class: 'hint', text: 'An estimate can be slightly negative or off by its interval: that noise is what protects each person.' }),
   );
+  if (!est.suppressed?.segments && est.segments.length > 0) {
+    const segs = [...est.segments].sort((a, b) => b.share - a.share);
+    out.append(
+      h('h3', { text: 'Motivation segments' }),
+      barChart(segs.map((t) => bar(t, t.segment)), { title: 'Estimated share of people per segment', width: 640, labelWidth: 110, format: pct }),
+    );
+  }
 }

@@ -6,6 +6,8 @@ import { barChart } from './charts.js';
 
 export const REPORTS_URL = '/v1/reports';
 
+const fmt = (/** @type {number} */ x) => (Math.round(x * 100) / 100).toString();
+
 export class Dashboard {
   #engine;
   #creatorName;
@@ -27,9 +29,15 @@ export class Dashboard {
       $(id).addEventListener('change', async (e) => {
         const on = /** @type {HTMLInputElement} */ (e.target).checked;
         await this.#engine.setConsent({ ...this.#engine.consent, [purpose]: on });
-        announce(`${purpose === 'personalization' ? 'Personalization' : 'Aggregate measurement'} is ${on ? 'on' : 'off'}.`);
+        const now = this.#engine.consent[/** @type {'personalization'|'aggregateMeasurement'} */ (purpose)];
+        if (now === on) {
+          announce(purpose === 'personalization'
+            ? (on ? 'Personalization is on.' : 'Personalization is off, and what was learned is erased.')
+            : `Aggregate measurement is ${on ? 'on' : 'off'}.`);
+        }
         this.render();
         this.#onChanged();
+        if (purpose === 'aggregateMeasurement' && now) await this.sendIfDue();
       });
     }
     $('#export').addEventListener('click', () => this.#export());
@@ -41,6 +49,7 @@ export class Dashboard {
       dialog.close();
       await this.#engine.erase();
       this.lastReport = null;
+      delete document.body.dataset.reports;
       this.render();
       this.#onChanged();
       announce('Everything was erased from this device.');
@@ -101,32 +110,46 @@ export class Dashboard {
   }
 
   #renderReport() {
-    const p = /** @type {any} */ (this.#engine.p);
-    const available = typeof p.buildAggregateReport === 'function' && typeof p.privacyBudget === 'function';
-    const send = /** @type {HTMLButtonElement} */ ($('#send-report'));
-    if (!available) {
-      $('#budget').textContent = 'This build of localrank has no aggregate reporting.';
-      send.disabled = true;
-      return;
-    }
-    const budget = p.privacyBudget();
-    $('#budget').textContent = `Privacy budget left: ε = ${budget.remaining.toFixed(2)} of ${budget.total.toFixed(2)}.`;
-    send.disabled = !this.#engine.consent.aggregateMeasurement;
+    const b = this.#engine.p.privacyBudget();
+    const consent = this.#engine.p.consent.get();
+    const next = b.nextReportAt === null ? '' : ` The next report fits on ${new Date(b.nextReportAt).toLocaleDateString()}.`;
+    $('#budget').textContent = `Privacy budget left: ε = ${fmt(b.remaining)} of ${fmt(b.epsilonCap)} per ${b.windowDays} days ` +
+      `(${b.reportsLeft} report${b.reportsLeft === 1 ? '' : 's'} of ε = ${fmt(b.epsilonPerReport)}).${next}`;
+    const meter = /** @type {HTMLMeterElement} */ ($('#budget-meter'));
+    meter.max = b.epsilonCap;
+    meter.value = b.remaining;
+    $('#report-consent').textContent = consent.gpc && !consent.aggregateMeasurement
+      ? 'Your browser sends Global Privacy Control, so no report is sent.'
+      : consent.aggregateMeasurement ? 'You allow aggregate measurement: this browser sends one report per window by itself.'
+        : 'Aggregate measurement is off: nothing is sent.';
+    /** @type {HTMLButtonElement} */ ($('#send-report')).disabled = !consent.aggregateMeasurement || b.reportsLeft === 0;
     $('#report-payload').textContent = this.lastReport === null ? 'No report sent from this page yet.' : JSON.stringify(this.lastReport, null, 2);
   }
 
-  /** Sends one aggregate report (only with consent) and shows exactly what was sent. */
-  async sendReport() {
-    const p = /** @type {any} */ (this.#engine.p);
+  /**
+   * Sends one aggregate report (only with consent and budget) and shows exactly what was sent.
+   * `automatic`: the once-per-window report sent on load; quiet when there is nothing to send.
+   */
+  async sendReport(automatic = false) {
     try {
-      const report = p.buildAggregateReport();
-      await p.sendAggregateReport(REPORTS_URL, report);
-      this.lastReport = report;
-      announce('Sent one aggregate report.');
+      const sent = await this.#engine.p.sendAggregateReport(REPORTS_URL);
+      if (sent === null) {
+        if (!automatic) announce('No report sent: aggregate measurement is off or the privacy budget is used up.');
+      } else {
+        this.lastReport = sent.report;
+        document.body.dataset.reports = String(Number(document.body.dataset.reports ?? 0) + 1);
+        if (!automatic) announce(`Sent one aggregate report (the collector answered ${sent.status}).`);
+      }
     } catch (e) {
       announce(`No report sent: ${/** @type {Error} */ (e).message}`);
     }
     this.#renderReport();
+  }
+
+  /** Sends the window's first report by itself, if the person allowed it and none was sent yet. */
+  async sendIfDue() {
+    const b = this.#engine.p.privacyBudget();
+    if (this.#engine.consent.aggregateMeasurement && b.spent === 0) await this.sendReport(true);
   }
 
   #export() {
