@@ -134,8 +134,8 @@ export async function seedPopulation(base, n, shares) {
   for (const [t, s] of Object.entries(shares)) for (let i = 0; i < Math.round(s * n); i++) tops.push(t);
   for (let i = 0; tops.length < n; i++) tops.push(rest[i % rest.length]);
   try {
-    for (let i = 0; i < n; i += 50) {
-      await Promise.all(tops.slice(i, i + 50).map(async (top) => {
+    for (let i = 0; i < n; i += 250) {
+      await Promise.all(tops.slice(i, i + 250).map(async (top) => {
         const res = await fetch(new URL('v1/reports', base), {
           method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(enc.encode({ interest: { [top]: 3 } })),
         });
