@@ -259,8 +259,9 @@ test('population insights chart the collector\'s estimates with 95% intervals; t
   await load(page, demo.base);
   await answerConsent(page, 'all');
   assert.equal(await page.getAttribute('body', 'data-reports'), '1', 'one report sent by itself after consent');
+  await interact(page);
   await page.getByRole('link', { name: 'Your data' }).click();
-  assert.match(await page.textContent('#budget'), /ε = 3 of 4 per 30 days \(3 reports of ε = 1\)/);
+  assert.match(await page.textContent('#budget'), /^Privacy budget left: ε = 3 of 4 per 30 days \(3 reports of ε = 1\)\.$/);
   assert.equal(await page.locator('#budget-meter').evaluate((m) => /** @type {HTMLMeterElement} */ (m).value), 3);
   const payload = JSON.parse(await page.textContent('#report-payload'));
   assert.equal(payload.schema, 'localrank.report');

@@ -112,7 +112,7 @@ export class Dashboard {
   #renderReport() {
     const b = this.#engine.p.privacyBudget();
     const consent = this.#engine.p.consent.get();
-    const next = b.nextReportAt === null ? '' : ` The next report fits on ${new Date(b.nextReportAt).toLocaleDateString()}.`;
+    const next = b.reportsLeft > 0 || b.nextReportAt === null ? '' : ` The next report fits on ${new Date(b.nextReportAt).toLocaleDateString()}.`;
     $('#budget').textContent = `Privacy budget left: ε = ${fmt(b.remaining)} of ${fmt(b.epsilonCap)} per ${b.windowDays} days ` +
       `(${b.reportsLeft} report${b.reportsLeft === 1 ? '' : 's'} of ε = ${fmt(b.epsilonPerReport)}).${next}`;
     const meter = /** @type {HTMLMeterElement} */ ($('#budget-meter'));
