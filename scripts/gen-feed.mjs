@@ -87,6 +87,8 @@ const SENTENCES = [
  * person scrolled.
  * @param {string} svg
  */
+const GENERATED_AT = Date.UTC(2026, 10, 23, 8, 0, 0);
+
 const dataUri = (svg) => `data:image/svg+xml,${encodeURIComponent(svg)}`;
 
 function main() {
@@ -141,6 +143,8 @@ function main() {
       thumb: main, // key into `thumbs`
     });
   }
+  // Absolute times as of generation (for replays and Node tests); the page uses ageMs.
+  for (const p of posts) p.publishedAt = GENERATED_AT - p.ageMs;
   // The server's order: by its own score.
   posts.sort((a, b) => b.serverScore - a.serverScore);
   writeFileSync(join(out, 'posts.json'), JSON.stringify({ generated: 'scripts/gen-feed.mjs', topics: topicNames, creators, thumbs, posts }));
