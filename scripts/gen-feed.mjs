@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
 // Generates the demo feed deterministically (no network): posts with titles,
-// snippets, SVG thumbnails, timestamps and server scores.
+// snippets, SVG thumbnails and avatars (inline), ages, engagement counts and server scores.
+// Ages are relative (`ageMs`): the page turns them into timestamps when it loads,
+// so the feed looks fresh on any day.
 // Usage: node scripts/gen-feed.mjs [OUT_DIR]   (default web-demo/public/data)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -66,24 +68,54 @@ const SNIPPETS = [
   'A thread of ideas worth stealing for your weekend.',
 ];
 
+const SENTENCES = [
+  'I started with the simplest setup I could find and added one thing at a time.',
+  'The biggest difference came from doing it a little every day rather than a lot once a week.',
+  'Most guides skip the boring part, so here it is in detail.',
+  'A friend pointed out the mistake I kept making, and it changed everything.',
+  'If you only try one idea from this post, make it the second one.',
+  'The cheap option was good enough for the first month.',
+  'Readers sent great tips after the last post; the best ones are below.',
+  'It took three attempts before it felt natural.',
+  'Here is the checklist I now keep on my phone.',
+  'Nothing here needs special equipment or a big budget.',
+];
+
+/**
+ * Images travel inside posts.json as data: URIs: fetching them one by one as
+ * posts appear would tell the server the personalized order and how far the
+ * person scrolled.
+ * @param {string} svg
+ */
+const GENERATED_AT = Date.UTC(2026, 10, 23, 8, 0, 0);
+
+const dataUri = (svg) => `data:image/svg+xml,${encodeURIComponent(svg)}`;
+
 function main() {
-  mkdirSync(join(out, 'thumbs'), { recursive: true });
+  mkdirSync(out, { recursive: true });
   const creators = [];
   for (let i = 0; i < 48; i++) {
     const home = topicNames[i % topicNames.length];
     const second = topicNames[(i * 7 + 3) % topicNames.length];
-    creators.push({ id: `creator-${String(i + 1).padStart(2, '0')}`, name: `${FIRST[i % FIRST.length]} ${LAST[(i * 3) % LAST.length]}`, home, second });
+    const id = `creator-${String(i + 1).padStart(2, '0')}`;
+    const name = `${FIRST[i % FIRST.length]} ${LAST[(i * 3) % LAST.length]}`;
+    const hue = Math.round((i * 137.5) % 360);
+    const initials = name.split(' ').map((w) => w[0]).join('');
+    const avatar = dataUri(`<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 40 40">` +
+      `<circle cx="20" cy="20" r="20" fill="hsl(${hue},45%,38%)"/>` +
+      `<text x="20" y="25.5" font-family="sans-serif" font-size="15" font-weight="600" text-anchor="middle" fill="#fff">${initials}</text></svg>`);
+    creators.push({ id, name, home, second, avatar });
   }
+  /** @type {Record<string, string>} */
+  const thumbs = {};
   topicNames.forEach((t, i) => {
     const hue = Math.round((i * 360) / topicNames.length);
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="160" height="100" viewBox="0 0 160 100" role="img" aria-label="${t}">` +
+    thumbs[t] = dataUri(`<svg xmlns="http://www.w3.org/2000/svg" width="160" height="100" viewBox="0 0 160 100" role="img" aria-label="${t}">` +
       `<rect width="160" height="100" fill="hsl(${hue},55%,88%)"/>` +
       `<circle cx="${40 + (i * 13) % 80}" cy="50" r="28" fill="hsl(${hue},60%,62%)"/>` +
       `<rect x="${70 - (i * 7) % 40}" y="58" width="70" height="22" rx="6" fill="hsl(${(hue + 40) % 360},50%,45%)"/>` +
-      `<text x="80" y="22" font-family="sans-serif" font-size="14" text-anchor="middle" fill="hsl(${hue},40%,25%)">${t}</text></svg>`;
-    writeFileSync(join(out, 'thumbs', `${t}.svg`), svg);
+      `<text x="80" y="22" font-family="sans-serif" font-size="14" text-anchor="middle" fill="hsl(${hue},40%,25%)">${t}</text></svg>`);
   });
-  const start = Date.UTC(2026, 10, 20, 8, 0, 0);
   const posts = [];
   for (let i = 0; i < 360; i++) {
     const creator = pick(creators);
@@ -101,15 +133,21 @@ function main() {
       topics,
       creatorId: creator.id,
       creatorName: creator.name,
-      publishedAt: start + Math.floor(rand() * 3 * 24 * 3600 * 1000),
+      ageMs: 5 * 60 * 1000 + Math.floor(rand() * 3 * 24 * 3600 * 1000),
       serverScore: Math.round(rand() * 1000) / 1000,
-      expectedMs: 8000 + Math.floor(rand() * 40000),
-      thumb: `data/thumbs/${main}.svg`,
+      likes: Math.floor(rand() ** 3 * 2400),
+      comments: Math.floor(rand() ** 3 * 180),
+      // Expected time to take in the card; the reader view's own expectation is longer.
+      expectedMs: 4000 + Math.floor(rand() * 8000),
+      body: Array.from({ length: 3 + Math.floor(rand() * 3) }, () => pick(SENTENCES)),
+      thumb: main, // key into `thumbs`
     });
   }
+  // Absolute times as of generation (for replays and Node tests); the page uses ageMs.
+  for (const p of posts) p.publishedAt = GENERATED_AT - p.ageMs;
   // The server's order: by its own score.
   posts.sort((a, b) => b.serverScore - a.serverScore);
-  writeFileSync(join(out, 'posts.json'), JSON.stringify({ generated: 'scripts/gen-feed.mjs', topics: topicNames, creators, posts }));
+  writeFileSync(join(out, 'posts.json'), JSON.stringify({ generated: 'scripts/gen-feed.mjs', topics: topicNames, creators, thumbs, posts }));
   return posts.length;
 }
 

@@ -1,100 +1,83 @@
 // SPDX-License-Identifier: MIT
-// The demo feed. It imports localrank by its package name, as a site would.
-import { createPersonalizer } from 'localrank';
+// The demo: a feed reranked on this device by localrank (imported by its
+// package name, as a site would), a privacy dashboard and population insights.
+import { $, announce } from './dom.js';
+import { Engine } from './engine.js';
+import { Controls } from './controls.js';
+import { Feed } from './feed.js';
+import { Dashboard } from './privacy.js';
+import { renderInsights } from './insights.js';
 
-const PAGE = 20;
-const $ = (sel) => /** @type {HTMLElement} */ (document.querySelector(sel));
-
-const data = await (await fetch('data/posts.json')).json();
-/** @type {Map<string, any>} */
-const byId = new Map(data.posts.map((p) => [p.id, p]));
-const stored = localStorage.getItem('localrank-demo:consent');
-let consent = stored === null ? null : stored === 'yes';
-
-const personalizer = await createPersonalizer({
-  storage: 'memory',
-  seed: 7,
-  consent: { personalization: consent === true },
+const [data, config] = await Promise.all(['data/posts.json', '/v1/config'].map(async (url) => {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.json();
+}));
+// The taxonomy and segments come from the collector: devices and server must share them.
+const engine = await Engine.open(config);
+/** @type {Feed} */
+let feed;
+const controls = new Controls(() => feed.refresh());
+feed = new Feed({ engine, controls, data });
+const dashboard = new Dashboard({
+  engine, creatorName: feed.creatorName, onChanged: () => feed.refresh(),
+  // After an erase the next step is the first-visit question again.
+  onErased: () => askConsent(),
 });
 
-let ranked = data.posts.map((p, i) => ({ id: p.id, originalIndex: i, reasons: [] }));
-
-function itemsForRanking() {
-  return data.posts.map((p) => ({ id: p.id, topics: p.topics, creatorId: p.creatorId, publishedAt: p.publishedAt, serverScore: p.serverScore }));
-}
-
-function render() {
-  const feed = $('#feed');
-  feed.replaceChildren(...ranked.slice(0, PAGE).map((r) => postElement(byId.get(r.id))));
-}
-
-/** @param {any} post */
-function postElement(post) {
-  const li = document.createElement('li');
-  li.className = 'post';
-  li.dataset.id = post.id;
-  const img = document.createElement('img');
-  img.src = post.thumb;
-  img.alt = '';
-  const body = document.createElement('div');
-  const h = document.createElement('h2');
-  h.textContent = post.title;
-  const meta = document.createElement('div');
-  meta.className = 'meta';
-  meta.textContent = `${post.creatorName} · ${post.snippet}`;
-  const chips = document.createElement('div');
-  chips.className = 'chips';
-  for (const t of Object.keys(post.topics)) {
-    const s = document.createElement('span');
-    s.textContent = t;
-    chips.append(s);
+// Views: #/ (feed), #/privacy, #/insights.
+const VIEWS = { '': 'feed', privacy: 'privacy', insights: 'insights' };
+function route() {
+  const name = VIEWS[/** @type {keyof typeof VIEWS} */ (location.hash.replace(/^#\/?/, ''))] ?? 'feed';
+  for (const v of Object.values(VIEWS)) $(`#view-${v}`).hidden = v !== name;
+  for (const a of document.querySelectorAll('nav a')) {
+    if (a.getAttribute('data-view') === name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
   }
-  const actions = document.createElement('div');
-  actions.className = 'actions';
-  actions.append(
-    actionButton('Open', 'open', post, 'click'),
-    actionButton('Like', 'like', post, 'like'),
-  );
-  body.append(h, meta, chips, actions);
-  li.append(img, body);
-  return li;
+  // A new view starts at its top, without the last view's notices.
+  window.scrollTo({ top: 0 });
+  $('#status').textContent = '';
+  if (name === 'privacy') dashboard.render();
+  if (name === 'insights') renderInsights();
+  document.title = `${{ feed: 'Feed', privacy: 'Your data', insights: 'Population insights' }[name]} · localrank demo`;
+  $(`#view-${name} h1`).focus({ preventScroll: true });
 }
+addEventListener('hashchange', route);
 
-function actionButton(label, name, post, type) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.textContent = label;
-  b.dataset.action = name;
-  b.setAttribute('aria-label', `${label}: ${post.title}`);
-  b.addEventListener('click', () => {
-    personalizer.record({ type, itemId: post.id, topics: post.topics, creatorId: post.creatorId });
-    if (name === 'like') b.setAttribute('aria-pressed', 'true');
-    $('#status').textContent = consent ? `Noted: ${type} on “${post.title}”. Refresh to see the feed adapt.` : 'Personalization is off: nothing was recorded.';
-  });
-  return b;
+// First visit: ask, per purpose, with "no" as easy as "yes".
+function askConsent() {
+  const dialog = /** @type {HTMLDialogElement} */ ($('#consent-dialog'));
+  const box = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ ($(id));
+  box('#ask-personalization').checked = false;
+  box('#ask-aggregate').checked = false;
+  delete document.body.dataset.consent;
+  dialog.showModal();
 }
-
-function refresh() {
-  ranked = personalizer.rerank(itemsForRanking(), { strength: 1 });
-  render();
-  document.body.dataset.reranks = String(Number(document.body.dataset.reranks ?? 0) + 1);
+async function answer(/** @type {boolean|null} */ all) {
+  const dialog = /** @type {HTMLDialogElement} */ ($('#consent-dialog'));
+  const pick = (/** @type {string} */ id) => all ?? /** @type {HTMLInputElement} */ ($(id)).checked;
+  const consent = { personalization: pick('#ask-personalization'), aggregateMeasurement: pick('#ask-aggregate') };
+  dialog.close();
+  await engine.setConsent(consent);
+  feed.refresh();
+  dashboard.render();
+  await dashboard.sendIfDue();
+  announce(consent.personalization ? 'Personalization is on, on this device only.' : 'Personalization is off: you see the site’s own order.');
+  document.body.dataset.consent = 'answered';
 }
+$('#consent-all').addEventListener('click', () => answer(true));
+$('#consent-none').addEventListener('click', () => answer(false));
+$('#consent-save').addEventListener('click', () => answer(null));
+$('#open-consent').addEventListener('click', askConsent);
+$('#reader-close').addEventListener('click', () => /** @type {HTMLDialogElement} */ ($('#reader')).close());
 
-function showConsent() {
-  const box = $('#consent');
-  box.hidden = false;
-  const answer = async (yes) => {
-    consent = yes;
-    localStorage.setItem('localrank-demo:consent', yes ? 'yes' : 'no');
-    box.hidden = true;
-    // Consent is read at creation in this first demo: reload the personalizer state.
-    location.reload();
-  };
-  $('#consent-yes').addEventListener('click', () => answer(true));
-  $('#consent-no').addEventListener('click', () => answer(false));
-}
+/** Read-only view for tests and curious developers (devtools): what is on screen and why. */
+Object.defineProperty(window, 'localrankDemo', {
+  value: Object.freeze({ shown: () => structuredClone(feed.shown) }),
+});
 
-$('#refresh').addEventListener('click', refresh);
-if (consent === null) showConsent();
-refresh();
+feed.refresh();
+route();
+if (!engine.answered) askConsent();
 document.body.dataset.ready = 'true';
+await dashboard.sendIfDue();

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+// Shared set-up of the demo's browser tests: the demo server, one Chromium,
+// fresh pages that collect console errors, page errors and CSP violations.
+import { mkdirSync, readFileSync, copyFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { createReportEncoder } from 'localrank/server';
+import { startServer } from '../../web-demo/server.mjs';
+import { DEMO_REPORT_CONFIG } from '../../web-demo/collector.mjs';
+import { CHROMIUM, watchProblems } from './browser.mjs';
+
+export const ARTIFACTS = new URL('../../artifacts/', import.meta.url);
+const DOC_IMAGES = new URL('../../docs/images/', import.meta.url);
+
+/** The feed the server sends, in the server's order. */
+export const DATA = JSON.parse(readFileSync(new URL('../../web-demo/public/data/posts.json', import.meta.url), 'utf8'));
+export const SERVER_ORDER = DATA.posts.map((/** @type {any} */ p) => p.id);
+export const POSTS = new Map(DATA.posts.map((/** @type {any} */ p) => [p.id, p]));
+
+/** Starts the server and the browser; returns what the tests use. */
+export async function openDemo() {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // A fresh collector per run (SQLite in memory); a generous rate limit for the simulated population.
+  const server = await startServer({ port: 0, db: ':memory:', collector: { rateLimit: { perSecond: 5000, burst: 5000 } } });
+  const base = `http://127.0.0.1:${/** @type {any} */ (server.address()).port}/`;
+  if (!CHROMIUM) throw new Error('Chromium not found: scripts/test installs Debian\'s chromium package');
+  // A plain (not persistent) browser: every test gets its own context, so storage starts empty.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  return {
+    base,
+    browser,
+    async close() {
+      await browser.close();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/**
+ * A fresh page (its own browser context: empty storage) that records problems:
+ * console errors, uncaught errors and `securitypolicyviolation` events.
+ * @param {{browser: any, base: string}} demo
+ */
+export async function newPage(demo, { viewport = { width: 1280, height: 860 } } = {}) {
+  // A new context per test: storage starts empty, as on a first visit.
+  const context = await demo.browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = watchProblems(page);
+  await page.exposeFunction('__reportCsp', (/** @type {string} */ v) => problems.push(`csp: ${v}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      /** @type {any} */ (window).__reportCsp(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+  return { page, context, problems, close: () => context.close() };
+}
+
+/** Loads the demo and waits until the feed is on screen. @param {any} page @param {string} url */
+export async function load(page, url) {
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]');
+}
+
+/** Answers the first-visit question. @param {any} page @param {'all'|'none'|{personalization?: boolean, aggregateMeasurement?: boolean}} choice */
+export async function answerConsent(page, choice) {
+  const dialog = page.getByRole('dialog', { name: 'Personalize this feed on your device?' });
+  await dialog.waitFor();
+  if (choice === 'all') await dialog.getByRole('button', { name: 'Allow all' }).click();
+  else if (choice === 'none') await dialog.getByRole('button', { name: 'Reject all' }).click();
+  else {
+    if (choice.personalization) await dialog.getByLabel('Personalize my feed on this device').check();
+    if (choice.aggregateMeasurement) await dialog.getByLabel('Contribute to anonymous population statistics').check();
+    await dialog.getByRole('button', { name: 'Save my choices' }).click();
+  }
+  await page.waitForSelector('body[data-consent="answered"]');
+}
+
+/** Ids of the posts on screen (removed ones excluded), in order. @param {any} page */
+export function feedIds(page) {
+  return page.$$eval('#feed > li:not([data-state="removed"])', (els) => els.map((e) => /** @type {HTMLElement} */ (e).dataset.id));
+}
+
+/** Clicks Refresh and waits for the rerank. @param {any} page */
+export async function refresh(page) {
+  const n = Number(await page.getAttribute('body', 'data-reranks'));
+  await page.click('#refresh');
+  await page.waitForFunction((k) => Number(document.body.dataset.reranks) > k, n);
+}
+
+/**
+ * Saves a screenshot in artifacts/. With LOCALRANK_UPDATE_SCREENSHOTS=1 it is
+ * also copied to docs/images/ for the README (off by default: a test run must
+ * not change tracked files).
+ * @param {any} page @param {string} name
+ */
+export async function screenshot(page, name, options = {}) {
+  const path = new URL(name, ARTIFACTS).pathname;
+  await page.screenshot({ path, ...options });
+  if (process.env.LOCALRANK_UPDATE_SCREENSHOTS === '1') {
+    mkdirSync(DOC_IMAGES, { recursive: true });
+    copyFileSync(path, new URL(name, DOC_IMAGES));
+  }
+}
+
+/** A seeded source of the encoder's random words (the page itself uses crypto.getRandomValues). */
+function seededWords(seed) {
+  let a = seed >>> 0;
+  return (/** @type {Uint32Array} */ words) => {
+    for (let i = 0; i < words.length; i++) {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      words[i] = (t ^ (t >>> 14)) >>> 0;
+    }
+  };
+}
+
+/**
+ * Sends the reports of a simulated population to the collector over HTTP, as
+ * devices would: `shares` gives each topic's share of devices whose top topic
+ * it is (the rest split evenly). Deterministic (seeded noise).
+ * @param {string} base @param {number} n @param {Record<string, number>} shares
+ */
+export async function seedPopulation(base, n, shares) {
+  const enc = await createReportEncoder({ ...DEMO_REPORT_CONFIG, random: seededWords(20261123) });
+  const rest = DEMO_REPORT_CONFIG.taxonomy.filter((t) => !(t in shares));
+  const left = 1 - Object.values(shares).reduce((a, b) => a + b, 0);
+  const tops = [];
+  for (const [t, s] of Object.entries(shares)) for (let i = 0; i < Math.round(s * n); i++) tops.push(t);
+  for (let i = 0; tops.length < n; i++) tops.push(rest[i % rest.length]);
+  try {
+    for (let i = 0; i < n; i += 250) {
+      await Promise.all(tops.slice(i, i + 250).map(async (top) => {
+        const res = await fetch(new URL('v1/reports', base), {
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(enc.encode({ interest: { [top]: 3 } })),
+        });
+        if (res.status !== 202) throw new Error(`collector answered ${res.status}: ${await res.text()}`);
+      }));
+    }
+  } finally {
+    enc.dispose();
+  }
+  return { rest: left / rest.length };
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// The demo's one personalizer. Everything the feed learns, the consent record
+// and the privacy ledger are kept by the localrank package (in IndexedDB); the
+// demo keeps no copy of behaviour beyond the current page (hidden posts,
+// pressed buttons).
+import { createPersonalizer } from 'localrank';
+import { announce } from './dom.js';
+
+/** @typedef {{personalization: boolean, aggregateMeasurement: boolean}} Consent */
+
+export class Engine {
+  /** @type {import('localrank').Personalizer} */
+  p;
+
+  /** @param {import('localrank').Personalizer} p */
+  constructor(p) {
+    this.p = p;
+  }
+
+  /**
+   * Opens the personalizer with the collector's shared configuration (the
+   * taxonomy and segments that reports are encoded over).
+   * @param {{taxonomy: string[], segments?: {id: string, topics: Record<string, number>}[], epsilonPerReport?: number}} config
+   */
+  static async open(config) {
+    return new Engine(await createPersonalizer({
+      storage: 'indexedDB',
+      taxonomy: config.taxonomy,
+      segments: config.segments,
+      privacy: { epsilonPerReport: config.epsilonPerReport ?? 1 },
+      on: {
+        // Ranking goes on from memory; tell the person their profile may not be kept.
+        error: (/** @type {Error} */ e) => announce(`Your data could not be saved in this browser: ${e.message}`),
+        'profile-reset': (/** @type {{reason: string}} */ d) => announce(`The stored profile could not be read (${d.reason}); starting afresh.`),
+      },
+    }));
+  }
+
+  /** What the person allowed. @returns {Consent} */
+  get consent() {
+    const c = this.p.consent.get();
+    return { personalization: c.personalization, aggregateMeasurement: c.aggregateMeasurement };
+  }
+
+  /** False until the person answered the consent question (localrank stores when). */
+  get answered() {
+    return this.p.consent.get().updatedAt !== null;
+  }
+
+  /**
+   * Records the person's answer. Withdrawing personalization erases the
+   * profile; under Global Privacy Control aggregate measurement stays off.
+   * @param {Consent} consent
+   */
+  async setConsent(consent) {
+    try {
+      await this.p.consent.set(consent);
+    } catch (e) {
+      if (/** @type {any} */ (e).code !== 'NOT_CONSENTED') throw e;
+      await this.p.consent.set({ ...consent, aggregateMeasurement: false });
+      announce('Your browser asks sites not to share data (Global Privacy Control): aggregate measurement stays off.');
+    }
+  }
+
+  /**
+   * Sets "show more / less / never" (or `none`: clear) for a topic or a creator.
+   * Returns false when personalization is not allowed (nothing is stored).
+   * @param {{topic: string, preference: 'more'|'less'|'never'|'none'} | {creatorId: string, preference: 'more'|'less'|'never'|'none'}} adjustment
+   */
+  adjust(adjustment) {
+    return this.p.adjust(/** @type {any} */ (adjustment));
+  }
+
+  /**
+   * Saves the profile now (autosave runs shortly after each change anyway).
+   * Returns the time of the save, or null when there is nothing to keep.
+   */
+  async save() {
+    if (!this.consent.personalization) return null;
+    await this.p.flush();
+    return new Date();
+  }
+
+  /** Erases everything localrank stored here; the next visit is a first visit. */
+  async erase() {
+    await this.p.forget();
+  }
+}

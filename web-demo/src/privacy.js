@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+// "Your data": consent per purpose, what the feed has learned (as a chart),
+// export / import / erase, and exactly what aggregate measurement sends.
+import { h, $, announce } from './dom.js';
+import { barChart } from './charts.js';
+
+export const REPORTS_URL = '/v1/reports';
+
+const fmt = (/** @type {number} */ x) => (Math.round(x * 100) / 100).toString();
+
+export class Dashboard {
+  #engine;
+  #creatorName;
+  #onChanged;
+  #onErased;
+  /** @type {unknown} the last aggregate report this page sent, exactly as sent */
+  lastReport = null;
+
+  /**
+   * @param {{engine: import('./engine.js').Engine, creatorName: (id: string) => string, onChanged: () => void, onErased: () => void}} deps
+   *   onChanged runs after consent, import or erase changed what the feed may use; onErased after an erase.
+   */
+  constructor({ engine, creatorName, onChanged, onErased }) {
+    this.#engine = engine;
+    this.#creatorName = creatorName;
+    this.#onChanged = onChanged;
+    this.#onErased = onErased;
+    for (const [id, purpose] of [['#c-personalization', 'personalization'], ['#c-aggregate', 'aggregateMeasurement']]) {
+      $(id).addEventListener('change', async (e) => {
+        const on = /** @type {HTMLInputElement} */ (e.target).checked;
+        await this.#engine.setConsent({ ...this.#engine.consent, [purpose]: on });
+        const now = this.#engine.consent[/** @type {'personalization'|'aggregateMeasurement'} */ (purpose)];
+        if (now === on) {
+          announce(purpose === 'personalization'
+            ? (on ? 'Personalization is on.' : 'Personalization is off, and what was learned is erased.')
+            : `Aggregate measurement is ${on ? 'on' : 'off'}.`);
+        }
+        this.render();
+        this.#onChanged();
+        if (purpose === 'aggregateMeasurement' && now) await this.sendIfDue();
+      });
+    }
+    $('#export').addEventListener('click', () => this.#export());
+    $('#import').addEventListener('change', (e) => this.#import(/** @type {HTMLInputElement} */ (e.target)));
+    const dialog = /** @type {HTMLDialogElement} */ ($('#erase-dialog'));
+    $('#erase').addEventListener('click', () => dialog.showModal());
+    $('#erase-cancel').addEventListener('click', () => dialog.close());
+    $('#erase-confirm').addEventListener('click', async () => {
+      dialog.close();
+      await this.#engine.erase();
+      this.lastReport = null;
+      delete document.body.dataset.reports;
+      this.render();
+      this.#onChanged();
+      announce('Everything was erased from this device.');
+      this.#onErased();
+    });
+    $('#send-report').addEventListener('click', () => this.sendReport());
+  }
+
+  /** Redraws the dashboard from the personalizer's current state. */
+  render() {
+    const { consent } = this.#engine;
+    /** @type {HTMLInputElement} */ ($('#c-personalization')).checked = consent.personalization;
+    /** @type {HTMLInputElement} */ ($('#c-aggregate')).checked = consent.aggregateMeasurement;
+    const profile = this.#engine.p.profile({ top: 10 });
+    $('#profile-summary').textContent = profile.totalEvents === 0
+      ? (consent.personalization ? 'Nothing yet: like, save or read a few posts.' : 'Nothing: personalization is off, so nothing is learned.')
+      : `Learned from ${profile.totalEvents} interaction${profile.totalEvents === 1 ? '' : 's'} on this device, the last ${new Date(profile.lastEventAt).toLocaleString()}. Longer bars mean more interest; recent activity counts more.`;
+    const chart = (/** @type {import('localrank').InterestEntry[]} */ list, /** @type {string} */ title, /** @type {(n: string) => string} */ name) =>
+      list.length === 0 ? h('p', { class: 'empty', text: `No ${title.toLowerCase()} yet.` })
+        : barChart(list.map((e) => ({ label: name(e.name), value: e.weight, note: `${e.events} interaction${e.events === 1 ? '' : 's'}` })), { title });
+    $('#profile-topics').replaceChildren(chart(profile.topics, 'Topics', (n) => n));
+    $('#profile-creators').replaceChildren(chart(profile.creators, 'Creators', this.#creatorName));
+    this.#renderPreferences(profile.preferences);
+    this.#showSaved();
+    this.#renderReport();
+  }
+
+  /** Saves now, so that what the dashboard shows is what the browser keeps. */
+  async #showSaved() {
+    const out = $('#saved');
+    try {
+      const at = await this.#engine.save();
+      out.textContent = at === null ? 'Nothing is stored in this browser.' : `Stored in this browser (IndexedDB), last saved ${at.toLocaleTimeString()}.`;
+      document.body.dataset.saved = String(at?.getTime() ?? 0);
+    } catch (e) {
+      out.textContent = `Not saved: ${/** @type {Error} */ (e).message}`;
+    }
+  }
+
+  /** @param {import('localrank').ProfileView['preferences']} prefs */
+  #renderPreferences(prefs) {
+    const WORDS = { more: 'Show more', less: 'Show less', never: 'Never show' };
+    const rows = [
+      ...Object.entries(prefs.topics).map(([topic, pref]) => ({ target: { topic }, name: topic, pref, what: 'topic' })),
+      ...Object.entries(prefs.creators).map(([creatorId, pref]) => ({ target: { creatorId }, name: this.#creatorName(creatorId), pref, what: 'creator' })),
+    ];
+    $('#preferences').replaceChildren(...(rows.length === 0
+      ? [h('li', { class: 'empty', text: 'None. Use “More…” on a post to choose.' })]
+      : rows.map((r) => h('li', { data: { name: r.name, preference: r.pref } },
+        h('span', { text: `${WORDS[r.pref]}: ${r.name} (${r.what})` }),
+        h('button', { type: 'button', class: 'quiet', 'aria-label': `Undo “${WORDS[r.pref]}” for ${r.name}`, text: 'Undo',
+          on: { click: () => {
+            this.#engine.adjust({ .../** @type {any} */ (r.target), preference: 'none' });
+            announce(`Cleared your choice for ${r.name}.`);
+            this.render();
+            this.#onChanged();
+          } } })))));
+  }
+
+  #renderReport() {
+    const b = this.#engine.p.privacyBudget();
+    const consent = this.#engine.p.consent.get();
+    const next = b.reportsLeft > 0 || b.nextReportAt === null ? '' : ` The next report fits on ${new Date(b.nextReportAt).toLocaleDateString()}.`;
+    $('#budget').textContent = `Privacy budget left: ε = ${fmt(b.remaining)} of ${fmt(b.epsilonCap)} per ${b.windowDays} days ` +
+      `(${b.reportsLeft} report${b.reportsLeft === 1 ? '' : 's'} of ε = ${fmt(b.epsilonPerReport)}).${next}`;
+    const meter = /** @type {HTMLMeterElement} */ ($('#budget-meter'));
+    meter.max = b.epsilonCap;
+    meter.value = b.remaining;
+    $('#report-consent').textContent = consent.gpc && !consent.aggregateMeasurement
+      ? 'Your browser sends Global Privacy Control, so no report is sent.'
+      : consent.aggregateMeasurement ? 'You allow aggregate measurement: this browser sends one report per window by itself.'
+        : 'Aggregate measurement is off: nothing is sent.';
+    /** @type {HTMLButtonElement} */ ($('#send-report')).disabled = !consent.aggregateMeasurement || b.reportsLeft === 0;
+    $('#report-payload').textContent = this.lastReport === null ? 'No report sent from this page yet.' : JSON.stringify(this.lastReport, null, 2);
+  }
+
+  /**
+   * Sends one aggregate report (only with consent and budget) and shows exactly what was sent.
+   * `automatic`: the once-per-window report sent on load; quiet when there is nothing to send.
+   */
+  async sendReport(automatic = false) {
+    try {
+      const sent = await this.#engine.p.sendAggregateReport(REPORTS_URL);
+      if (sent === null) {
+        if (!automatic) announce('No report sent: aggregate measurement is off or the privacy budget is used up.');
+      } else {
+        this.lastReport = sent.report;
+        document.body.dataset.reports = String(Number(document.body.dataset.reports ?? 0) + 1);
+        if (!automatic) announce(`Sent one aggregate report (the collector answered ${sent.status}).`);
+      }
+    } catch (e) {
+      announce(`No report sent: ${/** @type {Error} */ (e).message}`);
+    }
+    this.#renderReport();
+  }
+
+  /** Sends the window's first report by itself, if the person allowed it and none was sent yet. */
+  async sendIfDue() {
+    const b = this.#engine.p.privacyBudget();
+    if (this.#engine.consent.aggregateMeasurement && b.spent === 0) await this.sendReport(true);
+  }
+
+  #export() {
+    const data = this.#engine.p.exportProfile();
+    const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+    const a = h('a', { href: url, download: 'localrank-profile.json', class: 'visually-hidden', text: 'download' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    announce('Your profile was downloaded as localrank-profile.json.');
+  }
+
+  /** @param {HTMLInputElement} input */
+  async #import(input) {
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    const result = $('#import-result');
+    try {
+      this.#engine.p.importProfile(await file.text());
+      result.textContent = `Imported ${file.name}.`;
+      this.render();
+      this.#onChanged();
+    } catch (e) {
+      const err = /** @type {any} */ (e);
+      result.textContent = `Not imported: ${err.code ? `${err.code}: ` : ''}${err.message}. Your profile is unchanged.`;
+    }
+  }
+}
