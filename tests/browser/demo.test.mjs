@@ -40,7 +40,8 @@ test('consent, then likes and saves rerank the feed towards that topic on refres
   await refresh(page);
   const after = (await feedIds(page)).slice(0, 20);
   assert.notDeepEqual(after, before, 'the refresh reranked the feed');
-  assert.ok(after.indexOf(target) >= 0 && after.indexOf(target) < 15, `${target} rose from 15 to ${after.indexOf(target)}`);
+  // The liked and saved post itself was opened: it is not served again at the top.
+  assert.ok(!after.slice(0, 10).includes(target), `${target} (already opened) is back in the top 10 at ${after.indexOf(target)}`);
   assert.ok(countTopic(after.slice(0, 10), topic) > countTopic(before.slice(0, 10), topic),
     `more ${topic} posts in the top 10 (${countTopic(before.slice(0, 10), topic)} → ${countTopic(after.slice(0, 10), topic)})`);
   assert.match(await page.textContent('#mode'), /Personalized on this device/);
