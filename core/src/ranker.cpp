@@ -192,7 +192,9 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
   std::int32_t max_topic = -1, max_creator = -1;
   for (const std::int32_t id : b.topic_ids) max_topic = std::max(max_topic, id);
   for (const std::int32_t cr : b.creator) max_creator = std::max(max_creator, cr);
-  IdMemo topic_global, topic_tanh, topic_context_tanh, creator_tanh;
+  IdMemo topic_global, topic_tanh, topic_context_tanh, creator_tanh, topic_shown_memo, creator_shown_memo;
+  topic_shown_memo.Reset(static_cast<std::size_t>(max_topic + 1));
+  creator_shown_memo.Reset(static_cast<std::size_t>(max_creator + 1));
   topic_global.Reset(static_cast<std::size_t>(max_topic + 1));
   topic_context_tanh.Reset(static_cast<std::size_t>(max_topic + 1));
   topic_tanh.Reset(static_cast<std::size_t>(max_topic + 1));
@@ -239,7 +241,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
         adjust_part += a;
         known = true;
       }
-      const double topic_shown = fatigue.TopicCount(ft, topic, now);
+      const double topic_shown = topic_shown_memo.Get(topic, [&](std::uint32_t id) { return fatigue.TopicCount(ft, id, now); });
       shown += share * topic_shown;
       const double tf = share * std::min(ft.topic_max, ft.topic_step * topic_shown);
       topic_fatigue += tf;
@@ -288,7 +290,9 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       total += v;
     }
     if (b.creator[i] >= 0) {
-      const double cf = fatigue.CreatorCount(ft, static_cast<std::uint32_t>(b.creator[i]), now);
+      const double cf = creator_shown_memo.Get(static_cast<std::uint32_t>(b.creator[i]), [&](std::uint32_t id) {
+        return fatigue.CreatorCount(ft, id, now);
+      });
       if (cf > 0.0) {
         const double v = -s * std::min(ft.creator_max, ft.creator_step * cf);
         out->Add(ReasonKind::kFatigue, kCreatorLabelBase - b.creator[i], v);
