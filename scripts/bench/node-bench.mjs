@@ -113,6 +113,9 @@ for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
   const k = Math.min(50, n);
   const same = topIds(ours, k).every((id, i) => id === topIds(theirs, k)[i]);
   const overlap = topIds(ours, k).filter((id) => new Set(topIds(theirs, k)).has(id)).length;
+  const allSame = ours.length === theirs.length && ours.every((r, i) => r.id === theirs[i].id);
+  let maxScoreDiff = 0;
+  for (let i = 0; i < ours.length; i++) maxScoreDiff = Math.max(maxScoreDiff, Math.abs(ours[i].score - theirs[i].score));
   const packedSame = Array.from(p.rerankPacked(packed, RERANK).order).every((idx, r) => idx === ours[r].originalIndex);
   // localrank alone, many runs; then all three interleaved, fewer runs (the
   // baseline's greedy MMR takes up to seconds at 10,000): the ratios come from those rounds.
@@ -133,10 +136,10 @@ for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
     sameRounds: three,
     speedupObjects: three.baseline.median / three.objects.median,
     speedupPacked: three.baseline.median / three.packed.median,
-    top50SameOrder: same, top50Overlap: overlap, packedSameAsObjects: packedSame,
+    top50SameOrder: same, top50Overlap: overlap, fullOrderSame: allSame, maxScoreDiff, packedSameAsObjects: packedSame,
   };
   log(`n=${n}: objects ${t.objects.median.toFixed(3)} ms, packed ${t.packed.median.toFixed(3)} ms, baseline ${three.baseline.median.toFixed(3)} ms` +
-    ` (x${results.pipeline[n].speedupObjects.toFixed(2)} / x${results.pipeline[n].speedupPacked.toFixed(2)}); top-${k} same order: ${same} (overlap ${overlap})`);
+    ` (x${results.pipeline[n].speedupObjects.toFixed(2)} / x${results.pipeline[n].speedupPacked.toFixed(2)}); top-${k} same order: ${same} (overlap ${overlap}), all ${n} same: ${allSame}, max score diff ${maxScoreDiff.toExponential(1)}`);
   p.dispose();
 }
 

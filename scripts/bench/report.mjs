@@ -35,7 +35,7 @@ p('| candidates | plain objects | packed API | native core | plain JS baseline |
 p('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
 for (const [n, r] of Object.entries(node.pipeline)) {
   const nv = nat(`BM_Rerank/${n}`);
-  p(`| ${n} | ${ms(r.objects.median)} | ${ms(r.packed.median)} | ${ms(nv)} | ${ms(r.baseline.median)} | ${r.speedupObjects.toFixed(2)}× | ${r.speedupPacked.toFixed(2)}× | ${(r.packed.median / nv).toFixed(2)}× | ${r.top50SameOrder ? 'yes, same order' : `no: ${r.top50Overlap}/50 shared`} |`);
+  p(`| ${n} | ${ms(r.objects.median)} | ${ms(r.packed.median)} | ${ms(nv)} | ${ms(r.baseline.median)} | ${r.speedupObjects.toFixed(2)}× | ${r.speedupPacked.toFixed(2)}× | ${(r.packed.median / nv).toFixed(2)}× | ${r.top50SameOrder ? 'yes, same order' : `no: ${r.top50Overlap}/50 shared`}${r.fullOrderSame ? `; all ${n} in the same order` : ''} (scores within ${r.maxScoreDiff?.toExponential(0)}) |`);
 }
 p();
 const r1 = node.pipeline[1000];
