@@ -217,3 +217,19 @@ test('an empty packed batch gives an empty ranking', async () => {
   assert.equal(got.score.length, 0);
   p.dispose();
 });
+
+test('explain() describes a packed ranking when the batch names its items, and nothing when it does not', async () => {
+  const p = await trained();
+  const items = feed(60, 41);
+  const packed = pack(p, items);
+  const got = p.rerankPacked(packed);
+  const top = items[got.order[0]].id;
+  const e = p.explain(top);
+  assert.equal(e.rank, 0);
+  assert.equal(e.score, got.score[0]);
+  assert.ok(Math.abs(e.reasons.reduce((s, r) => s + r.contribution, 0) - e.score) < 1e-9);
+  delete packed.ids;
+  p.rerankPacked(packed);
+  assert.equal(p.explain(top), null);
+  p.dispose();
+});
