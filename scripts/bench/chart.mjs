@@ -7,15 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [nodeFile, nativeFile, outPng] = process.argv.slice(2);
+const [nodeFile, nativeFile, outPng, mode] = process.argv.slice(2);
+// `localrank-only`: leave the baseline out (it dwarfs the other lines).
+const withBaseline = mode !== 'localrank-only';
 const node = JSON.parse(readFileSync(nodeFile, 'utf8'));
 const native = nativeFile ? JSON.parse(readFileSync(nativeFile, 'utf8')) : null;
 
 const series = [
   { name: 'localrank, plain objects (wasm)', color: '#1f77b4', points: node.scaling.map((s) => [s.n, s.objects]) },
   { name: 'localrank, packed API (wasm)', color: '#2ca02c', points: node.scaling.map((s) => [s.n, s.packed]) },
-  { name: 'plain JavaScript baseline', color: '#d62728', points: Object.entries(node.pipeline).map(([n, r]) => [Number(n), r.baseline.median]) },
 ];
+if (withBaseline) series.push({ name: 'plain JavaScript baseline', color: '#d62728', points: Object.entries(node.pipeline).map(([n, r]) => [Number(n), r.baseline.median]) });
 if (native) {
   const rerank = native.benchmarks.filter((b) => b.run_name?.startsWith('BM_Rerank/') ?? b.name.startsWith('BM_Rerank/'));
   const medians = rerank.filter((b) => b.aggregate_name === 'median');
