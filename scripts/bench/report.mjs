@@ -29,7 +29,7 @@ p(`Machine: ${m.nproc} cores, ${m.cpu}, Node ${m.node}; load average (1/5/15 min
   `${m.loadAfter.map((x) => x.toFixed(2)).join(' / ')} after the Node run; ${m.date}. Native: g++ -O3, Google Benchmark, ` +
   `CPU-time medians (native load average ${native.context.load_avg?.map((x) => x.toFixed(2)).join(' / ') ?? 'n/a'}).`);
 p();
-p('### Full pipeline (score, MMR top 50 with creator decay and fatigue, reasons), median ms');
+p('### Full pipeline (score with fatigue, MMR over 100 greedy slots with creator decay, reasons), median ms');
 p();
 p('| candidates | plain objects | packed API | native core | plain JS baseline | baseline ÷ objects | baseline ÷ packed | packed ÷ native | same top 50 as baseline |');
 p('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
