@@ -11,7 +11,7 @@
 // same state; learning (record) is not part of it.
 //
 // Not covered (not used by the benchmark workload): context, more/less/never
-// preferences, calibration, exploration, pinned items. Numbers are doubles
+// preferences, calibration, exploration, pinned items, the "already opened" tier. Numbers are doubles
 // throughout, where the core computes embedding dot products in float with a
 // fixed order (kernels.h): scores differ by about 1e-8, which the benchmark's
 // top-50 check shows does not change the order on its workload.
