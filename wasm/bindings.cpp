@@ -3,8 +3,11 @@
 // the JavaScript facade (src/) is the public API, and no Embind handle or
 // heap view ever reaches a user.
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 #include <emscripten/val.h>
 
+#include <array>
+#include <cstdint>
 #include <string>
 
 #include "localrank/engine.h"
@@ -44,6 +47,13 @@ template <typename T>
 val View(const std::vector<T>& v) {
   return val(emscripten::typed_memory_view(v.size(), v.data()));
 }
+
+template <typename T>
+std::uint32_t Address(const std::vector<T>& v) {
+  return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(v.data()));
+}
+
+std::size_t Size(int n) { return n > 0 ? static_cast<std::size_t>(n) : 0; }
 
 class EngineCore {
  public:
@@ -123,6 +133,71 @@ class EngineCore {
   }
 
   JsStatus record(double now) { return ToJs(engine_.Record(now)); }
+
+  // Fast path (src/personalizer.js), called through the plain wasm exports
+  // below rather than Embind (an Embind call costs microseconds under
+  // DYNAMIC_EXECUTION=0). One call sizes every input buffer and returns the
+  // address of a directory of their byte addresses; the facade then writes
+  // the heap directly. Entries (mirrored in src/core-buffers.js, LAYOUT):
+  // key, server, published, creator, flags, topic offsets, topic ids, topic
+  // weights, embeddings, context ids. Valid until the next call.
+  std::uint32_t layoutCandidates(int n, int topics, int embedding_floats, int contexts) {
+    CandidateBatch& c = engine_.candidates();
+    c.Resize(Size(n));
+    c.topic_ids.resize(Size(topics));
+    c.topic_weights.resize(Size(topics));
+    c.embeddings.resize(Size(embedding_floats));
+    std::vector<std::int32_t>& ctx = engine_.options().context_ids;
+    ctx.resize(Size(contexts));
+    directory_ = {Address(c.key), Address(c.server_score), Address(c.published_at), Address(c.creator),
+                  Address(c.flags), Address(c.topic_offsets), Address(c.topic_ids), Address(c.topic_weights),
+                  Address(c.embeddings), Address(ctx)};
+    return DirectoryAddress();
+  }
+
+  // Same for events: type, at, key, creator, dwell, expected, topic offsets,
+  // topic ids, topic weights, context offsets, context ids, embeddings.
+  std::uint32_t layoutEvents(int n, int topics, int contexts, int embedding_floats) {
+    EventBatch& e = engine_.events();
+    e.Resize(Size(n));
+    e.topic_ids.resize(Size(topics));
+    e.topic_weights.resize(Size(topics));
+    e.context_ids.resize(Size(contexts));
+    e.embeddings.resize(Size(embedding_floats));
+    directory_ = {Address(e.type), Address(e.at), Address(e.key), Address(e.creator), Address(e.dwell_ms),
+                  Address(e.expected_ms), Address(e.topic_offsets), Address(e.topic_ids),
+                  Address(e.topic_weights), Address(e.context_offsets), Address(e.context_ids),
+                  Address(e.embeddings)};
+    return DirectoryAddress();
+  }
+
+  // Ranks what layoutCandidates described. Returns the result directory:
+  // [ok, n, reason count, order, score, propensity, reason offsets, kinds,
+  // labels, values] (addresses); when ok is 0, lastStatus() says why.
+  std::uint32_t rerankRaw(double now, double strength, double diversity, double exploration, bool calibration) {
+    RerankOptions& o = engine_.options();
+    o.strength = strength;
+    o.diversity = diversity;
+    o.exploration = exploration;
+    o.calibration = calibration;
+    last_ = engine_.Rerank(now);
+    const RankResult& r = engine_.result();
+    directory_ = {last_.ok() ? 1u : 0u, static_cast<std::uint32_t>(r.order.size()),
+                  static_cast<std::uint32_t>(r.reason_kind.size()), Address(r.order), Address(r.score),
+                  Address(r.propensity), Address(r.reason_offsets), Address(r.reason_kind),
+                  Address(r.reason_label), Address(r.reason_value)};
+    return DirectoryAddress();
+  }
+
+  // Records what layoutEvents described; false when lastStatus() has an error.
+  bool recordRaw(double now) {
+    last_ = engine_.Record(now);
+    return last_.ok();
+  }
+
+  JsStatus lastStatus() const { return ToJs(last_); }
+  // The address the plain exports below take as their first argument.
+  std::uint32_t handle() { return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(this)); }
   JsStatus adjust(int kind, int id, int preference) {
     return ToJs(engine_.Adjust(static_cast<NameKind>(kind), id, static_cast<Preference>(preference)));
   }
@@ -132,10 +207,33 @@ class EngineCore {
   void resetProfile() { engine_.ResetProfile(); }
 
  private:
+  std::uint32_t DirectoryAddress() const {
+    return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(directory_.data()));
+  }
+
   Engine engine_;
+  Status last_;
+  // Fixed size: filling it never allocates, so the addresses stay valid.
+  std::array<std::uint32_t, 12> directory_{};
 };
 
 }  // namespace localrank::wasm
+
+// Plain exports of the hot calls (Module._localrank_*), taking EngineCore::handle().
+extern "C" {
+using localrank::wasm::EngineCore;
+EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_layout_candidates(EngineCore* core, int n, int topics, int floats, int contexts) {
+  return core->layoutCandidates(n, topics, floats, contexts);
+}
+EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_layout_events(EngineCore* core, int n, int topics, int contexts, int floats) {
+  return core->layoutEvents(n, topics, contexts, floats);
+}
+EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_rerank(EngineCore* core, double now, double strength, double diversity,
+                                                    double exploration, int calibration) {
+  return core->rerankRaw(now, strength, diversity, exploration, calibration != 0);
+}
+EMSCRIPTEN_KEEPALIVE int localrank_record(EngineCore* core, double now) { return core->recordRaw(now) ? 1 : 0; }
+}
 
 EMSCRIPTEN_BINDINGS(localrank) {
   using namespace emscripten;
@@ -154,6 +252,8 @@ EMSCRIPTEN_BINDINGS(localrank) {
       .function("view", &EngineCore::view)
       .function("rerank", &EngineCore::rerank)
       .function("record", &EngineCore::record)
+      .function("handle", &EngineCore::handle)
+      .function("lastStatus", &EngineCore::lastStatus)
       .function("adjust", &EngineCore::adjust)
       .function("exportProfile", &EngineCore::exportProfile)
       .function("importProfile", &EngineCore::importProfile)

@@ -7,6 +7,9 @@
 
 #include "localrank/stages.h"
 
+#include "kernels.h"
+#include "memo.h"
+
 namespace localrank {
 
 double CalibrationKl(const std::vector<std::pair<std::int32_t, double>>& p, const double* mass, double items,
@@ -29,42 +32,90 @@ void AddReason(RankResult* out, ReasonKind kind, std::int32_t label, double valu
   out->reason_value.push_back(value);
 }
 
-// Read-only views of the batch that the similarity needs.
+// Read-only views of the batch that the similarity needs, precomputed once
+// per rerank: each topic's share in its item, and embedding norms.
 struct Items {
   const CandidateBatch& b;
   std::vector<double> wsum;   // topic weight sum per item
+  std::vector<double> share;  // topic_weights[k] / wsum of its item (0 when wsum <= 0)
+  std::vector<std::uint8_t> unique_topics;  // 1 when no topic id repeats within the item
+  std::vector<std::uint64_t> topic_mask;    // bit (id % 64) set for each topic of the item
   std::vector<double> norm;   // embedding norm per item (empty without embeddings)
   int dim = 0;
+  // Topic -> share of the item most recently passed to Focus() (valid where stamp == focus).
+  mutable std::vector<double> focus_share;
+  mutable std::vector<std::uint32_t> focus_stamp;
+  mutable std::uint32_t focus = 0;
+  mutable std::size_t focus_item = 0;
 
   Items(const CandidateBatch& batch, int d) : b(batch) {
     const std::size_t n = b.size();
     wsum.assign(n, 0.0);
+    share.assign(b.topic_weights.size(), 0.0);
+    unique_topics.assign(n, 1);
+    topic_mask.assign(n, 0);
+    std::int32_t max_topic = -1;
+    for (auto id : b.topic_ids) max_topic = std::max(max_topic, id);
+    focus_share.assign(static_cast<std::size_t>(max_topic + 1), 0.0);
+    focus_stamp.assign(static_cast<std::size_t>(max_topic + 1), 0);
     for (std::size_t i = 0; i < n; ++i) {
       for (int k = b.topic_offsets[i]; k < b.topic_offsets[i + 1]; ++k) wsum[i] += b.topic_weights[static_cast<std::size_t>(k)];
+      for (int k = b.topic_offsets[i]; k < b.topic_offsets[i + 1]; ++k) {
+        const auto ku = static_cast<std::size_t>(k);
+        if (wsum[i] > 0.0) share[ku] = b.topic_weights[ku] / wsum[i];
+        topic_mask[i] |= std::uint64_t{1} << (static_cast<std::uint32_t>(b.topic_ids[ku]) & 63u);
+        for (int z = b.topic_offsets[i]; z < k; ++z) {
+          if (b.topic_ids[static_cast<std::size_t>(z)] == b.topic_ids[ku]) unique_topics[i] = 0;
+        }
+      }
     }
     if (d > 0 && b.embeddings.size() == n * static_cast<std::size_t>(d)) {
       dim = d;
       norm.assign(n, 0.0);
       for (std::size_t i = 0; i < n; ++i) {
-        const float* e = b.embeddings.data() + i * static_cast<std::size_t>(d);
-        double s = 0.0;
-        for (int k = 0; k < d; ++k) s += static_cast<double>(e[k]) * e[k];
-        norm[i] = std::sqrt(s);
+        norm[i] = std::sqrt(static_cast<double>(kernels::SquaredNorm(b.embeddings.data() + i * static_cast<std::size_t>(d), d)));
       }
     }
   }
 
+  // Makes `j` the item that Similarity(i, j) compares against through a
+  // topic -> share table: 8 lookups instead of 8 x 8 comparisons per pair.
+  void Focus(std::size_t j) const {
+    focus_item = j;
+    if (++focus == 0) {
+      std::fill(focus_stamp.begin(), focus_stamp.end(), 0);
+      focus = 1;
+    }
+    if (!unique_topics[j]) return;
+    for (int z = b.topic_offsets[j]; z < b.topic_offsets[j + 1]; ++z) {
+      const auto zu = static_cast<std::size_t>(z);
+      const auto id = static_cast<std::size_t>(b.topic_ids[zu]);
+      focus_stamp[id] = focus;
+      focus_share[id] = share[zu];
+    }
+  }
+
   // Topic overlap (sum of the smaller shares, 0..1), averaged with the
-  // positive embedding cosine when both items have embeddings.
+  // positive embedding cosine when both items have embeddings. The sum runs
+  // over i's topics in order whether or not j is focused, so both paths give
+  // the same value; the cosine uses the fixed-order kernel (core/src/kernels.h).
   double Similarity(std::size_t i, std::size_t j) const {
     double topic = 0.0;
     if (wsum[i] > 0.0 && wsum[j] > 0.0) {
-      for (int a = b.topic_offsets[i]; a < b.topic_offsets[i + 1]; ++a) {
-        const auto au = static_cast<std::size_t>(a);
-        for (int z = b.topic_offsets[j]; z < b.topic_offsets[j + 1]; ++z) {
-          const auto zu = static_cast<std::size_t>(z);
-          if (b.topic_ids[au] == b.topic_ids[zu]) {
-            topic += std::min(b.topic_weights[au] / wsum[i], b.topic_weights[zu] / wsum[j]);
+      if (j == focus_item && unique_topics[j]) {
+        for (int a = b.topic_offsets[i]; a < b.topic_offsets[i + 1]; ++a) {
+          const auto au = static_cast<std::size_t>(a);
+          const auto id = static_cast<std::size_t>(b.topic_ids[au]);
+          if (focus_stamp[id] == focus) topic += std::min(share[au], focus_share[id]);
+        }
+      } else if (topic_mask[i] & topic_mask[j]) {
+        // Only topics whose bit is in j's mask can match (same order of additions as without the mask).
+        for (int a = b.topic_offsets[i]; a < b.topic_offsets[i + 1]; ++a) {
+          const auto au = static_cast<std::size_t>(a);
+          if (!((topic_mask[j] >> (static_cast<std::uint32_t>(b.topic_ids[au]) & 63u)) & 1u)) continue;
+          for (int z = b.topic_offsets[j]; z < b.topic_offsets[j + 1]; ++z) {
+            const auto zu = static_cast<std::size_t>(z);
+            if (b.topic_ids[au] == b.topic_ids[zu]) topic += std::min(share[au], share[zu]);
           }
         }
       }
@@ -72,8 +123,7 @@ struct Items {
     if (dim == 0 || norm[i] == 0.0 || norm[j] == 0.0) return topic;
     const float* x = b.embeddings.data() + i * static_cast<std::size_t>(dim);
     const float* y = b.embeddings.data() + j * static_cast<std::size_t>(dim);
-    double dot = 0.0;
-    for (int k = 0; k < dim; ++k) dot += static_cast<double>(x[k]) * y[k];
+    const double dot = kernels::Dot(x, y, dim);
     return 0.5 * topic + 0.5 * std::max(0.0, dot / (norm[i] * norm[j]));
   }
 };
@@ -86,6 +136,12 @@ struct Choice {
   double creator = 0.0;
   double calibration = 0.0;
 };
+
+// A beats `best` with a higher adjusted score, or an equal one at an earlier
+// input position (what a scan in input order with a strict > would keep).
+bool Better(const Choice& a, const Choice& best) {
+  return a.adjusted > best.adjusted || (a.adjusted == best.adjusted && best.index >= 0 && a.index < best.index);
+}
 
 }  // namespace
 
@@ -127,7 +183,27 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
   // Greedy state.
   std::vector<std::uint8_t> remaining(n, 0);
   for (auto i : eligible) remaining[static_cast<std::size_t>(i)] = 1;
+  // MMR memory per item, brought up to date lazily: `updates` lists the
+  // placements that update it, memory_upto[i] how many of them item i has
+  // seen. Catching up applies the same max(memory * m, similarity) steps in
+  // the same order as updating every item at each placement, so the values
+  // are identical, but items that are never evaluated again cost nothing.
   std::vector<double> memory(n, 0.0);
+  std::vector<std::uint32_t> memory_upto(n, 0);
+  std::vector<std::int32_t> updates;
+  auto memory_of = [&](std::size_t i) {
+    for (std::size_t u = memory_upto[i]; u < updates.size(); ++u) {
+      memory[i] = std::max(memory[i] * t.mmr_memory, items.Similarity(i, static_cast<std::size_t>(updates[u])));
+    }
+    memory_upto[i] = static_cast<std::uint32_t>(updates.size());
+    return memory[i];
+  };
+  // mmr_memory^k, for the bound on memory that lets a slot skip items.
+  std::vector<double> decay_power(n + 1, 1.0);
+  for (std::size_t k = 1; k <= n; ++k) decay_power[k] = decay_power[k - 1] * t.mmr_memory;
+  // pow(creator_factor, k - 1) by k, computed once per rerank.
+  IdMemo creator_power;
+  creator_power.Reset(n + 2);
   std::vector<int> creator_count(static_cast<std::size_t>(max_creator + 1), 0);
   std::vector<int> topic_count(static_cast<std::size_t>(max_topic + 1), 0);
   std::int32_t last_creator[2] = {-1, -1};
@@ -200,25 +276,33 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
       list_items += 1.0;
     }
     if (update_memory && diverse) {
-      for (auto j : eligible) {
-        const auto ju = static_cast<std::size_t>(j);
-        if (!remaining[ju]) continue;
-        memory[ju] = std::max(memory[ju] * t.mmr_memory, items.Similarity(ju, i));
-      }
+      updates.push_back(idx);
+      items.Focus(i);
     }
   };
 
+  auto creator_penalty = [&](std::size_t i) {
+    if (!diverse || b.creator[i] < 0) return 0.0;
+    const int k = creator_count[static_cast<std::size_t>(b.creator[i])] + 1;
+    if (k < 2) return 0.0;
+    const double power = creator_power.Get(static_cast<std::uint32_t>(k), [&](std::uint32_t kk) {
+      return std::pow(t.creator_factor, static_cast<int>(kk) - 1);
+    });
+    const double factor = std::max(t.creator_floor, power);
+    return s * (1.0 - factor) * std::max(0.0, sc.total[i]);
+  };
+  // An upper bound of item i's adjusted score without bringing its memory up
+  // to date: each missed step keeps at least mmr_memory times the memory.
+  // Calibration and exploration slots never use it (they scan everything).
+  auto adjusted_bound = [&](std::size_t i) {
+    const std::size_t missed = updates.size() - memory_upto[i];
+    const double memory_floor = memory[i] * decay_power[missed] * (1.0 - 1e-12);
+    return sc.total[i] - s * d * t.mmr_weight * memory_floor - creator_penalty(i);
+  };
   auto evaluate = [&](std::size_t i, std::size_t pos, double kl_now, Choice* ch) {
     ch->index = static_cast<std::int32_t>(i);
-    ch->similar = s * d * t.mmr_weight * memory[i];
-    ch->creator = 0.0;
-    if (diverse && b.creator[i] >= 0) {
-      const int k = creator_count[static_cast<std::size_t>(b.creator[i])] + 1;
-      if (k >= 2) {
-        const double factor = std::max(t.creator_floor, std::pow(t.creator_factor, k - 1));
-        ch->creator = s * (1.0 - factor) * std::max(0.0, sc.total[i]);
-      }
-    }
+    ch->similar = s * d * t.mmr_weight * (diverse ? memory_of(i) : memory[i]);
+    ch->creator = creator_penalty(i);
     ch->calibration = 0.0;
     if (calibrate && pos < static_cast<std::size_t>(t.calibration_top_n)) {
       trial = mass;
@@ -238,6 +322,11 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
     }
     return true;
   };
+
+  std::vector<std::int32_t> by_total(eligible);
+  std::stable_sort(by_total.begin(), by_total.end(), [&](std::int32_t x, std::int32_t z) {
+    return sc.total[static_cast<std::size_t>(x)] > sc.total[static_cast<std::size_t>(z)];
+  });
 
   int used_eligible = 0;
   std::size_t next_tail = 0;
@@ -272,14 +361,24 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
                               : 0.0;
     Choice best_ok, best_any, ch;
     pool.clear();
-    for (auto idx : eligible) {
+    // Without calibration or exploration in this slot, an item's adjusted
+    // score never exceeds its score (the penalties are >= 0): scanning by
+    // score, the slot is decided once the next score is below the best
+    // allowed adjusted score. Otherwise every item is looked at.
+    const bool full_scan = explore_at[pos] || (calibrate && pos < static_cast<std::size_t>(t.calibration_top_n));
+    for (auto idx : full_scan ? eligible : by_total) {
       const auto i = static_cast<std::size_t>(idx);
       if (!remaining[i]) continue;
+      if (!full_scan && best_ok.index >= 0) {
+        if (sc.total[i] < best_ok.adjusted) break;
+        // Cannot reach the best allowed choice even with the least memory it may have (1e-9: rounding margin).
+        if (diverse && adjusted_bound(i) + 1e-9 < best_ok.adjusted) continue;
+      }
       evaluate(i, pos, kl_now, &ch);
       const bool ok = allowed(i, pos);
-      // Strictly greater: ties keep the earlier input position.
-      if (ch.adjusted > best_any.adjusted) best_any = ch;
-      if (ok && ch.adjusted > best_ok.adjusted) best_ok = ch;
+      // Ties keep the earlier input position.
+      if (Better(ch, best_any)) best_any = ch;
+      if (ok && Better(ch, best_ok)) best_ok = ch;
       if (ok && explore_at[pos] && !sc.known[i]) pool.push_back(idx);
     }
     Choice pick = best_ok.index >= 0 ? best_ok : best_any;

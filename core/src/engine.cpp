@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -242,6 +243,7 @@ json PreferenceMap(const std::unordered_map<std::uint32_t, Preference>& m, const
 
 std::string Engine::ExportJson(double now) const {
   json events = json::array();
+  events.get_ref<json::array_t&>().reserve(profile_.events.size());
   for (const auto& ev : profile_.events) {
     events.push_back(json{{"type", EventTypeName(ev.type)}, {"at", ev.at}, {"weight", ev.weight}});
   }
@@ -265,11 +267,12 @@ std::string Engine::ExportJson(double now) const {
          {"lastEventAt", profile_.last_event_at},
          {"topics", AffinityList(profile_.topics, names(NameKind::kTopic))},
          {"creators", AffinityList(profile_.creators, names(NameKind::kCreator))},
-         {"contexts", contexts},
+         {"contexts", std::move(contexts)},
          {"preferences", json{{"topics", PreferenceMap(profile_.topic_prefs, names(NameKind::kTopic))},
                               {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
-         {"userVector", user_vector},
-         {"events", events}};
+         {"userVector", std::move(user_vector)},
+         // Moved, not copied: the events are most of a large profile.
+         {"events", std::move(events)}};
   ExportFatigue(&j);
   return j.dump();
 }
@@ -459,7 +462,7 @@ std::string Engine::SummaryJson(double now, int top) const {
             [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
   json j{{"topics", list(profile_.topics, NameKind::kTopic, top)},
          {"creators", list(profile_.creators, NameKind::kCreator, top)},
-         {"contexts", contexts},
+         {"contexts", std::move(contexts)},
          {"preferences", json{{"topics", PreferenceMap(profile_.topic_prefs, names(NameKind::kTopic))},
                               {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
          {"totalEvents", profile_.total_events},

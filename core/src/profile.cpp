@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "kernels.h"
+
 namespace localrank {
 
 namespace {
@@ -58,6 +60,7 @@ double EventDelta(const Config& c, EventType type, double dwell_ms, double expec
 }
 
 void Profile::Apply(const Config& c, const EventView& e) {
+  oldest_at = std::min(oldest_at, e.at);
   const double delta = EventDelta(c, e.type, e.dwell_ms, e.expected_ms);
   if (delta != 0.0) {
     double wsum = 0.0;
@@ -109,20 +112,24 @@ void Profile::Apply(const Config& c, const EventView& e) {
 void Profile::Prune(const Config& c, double now) {
   const double cutoff = now - c.retention_ms;
   // Data minimisation: nothing older than the retention period is kept.
-  while (!events.empty() && events.front().at < cutoff) events.pop_front();
-  if (!events.empty() && !std::is_sorted(events.begin(), events.end(),
-                                         [](const StoredEvent& a, const StoredEvent& b) { return a.at < b.at; })) {
-    events.erase(std::remove_if(events.begin(), events.end(), [&](const StoredEvent& ev) { return ev.at < cutoff; }),
-                 events.end());
-  }
-  auto expire = [&](std::unordered_map<std::uint32_t, Affinity>& m) {
-    for (auto it = m.begin(); it != m.end();) it = it->second.last_at < cutoff ? m.erase(it) : std::next(it);
-  };
-  expire(topics);
-  expire(creators);
-  for (auto it = contexts.begin(); it != contexts.end();) {
-    expire(it->second.topics);
-    it = it->second.weight.t < cutoff ? contexts.erase(it) : std::next(it);
+  // Apply lowers oldest_at, so while the cutoff is below it there is nothing to drop.
+  if (cutoff > oldest_at) {
+    while (!events.empty() && events.front().at < cutoff) events.pop_front();
+    if (!events.empty() && !std::is_sorted(events.begin(), events.end(),
+                                           [](const StoredEvent& a, const StoredEvent& b) { return a.at < b.at; })) {
+      events.erase(std::remove_if(events.begin(), events.end(), [&](const StoredEvent& ev) { return ev.at < cutoff; }),
+                   events.end());
+    }
+    auto expire = [&](std::unordered_map<std::uint32_t, Affinity>& m) {
+      for (auto it = m.begin(); it != m.end();) it = it->second.last_at < cutoff ? m.erase(it) : std::next(it);
+    };
+    expire(topics);
+    expire(creators);
+    for (auto it = contexts.begin(); it != contexts.end();) {
+      expire(it->second.topics);
+      it = it->second.weight.t < cutoff ? contexts.erase(it) : std::next(it);
+    }
+    oldest_at = cutoff;
   }
   EvictBeyond(topics, c.max_topics, c, now, &topic_prefs);
   EvictBeyond(creators, c.max_creators, c, now, &creator_prefs);
@@ -183,13 +190,10 @@ double Profile::ContextTopicAffinity(const Config& c, const ContextLens& lens, s
 
 double Profile::EmbeddingSimilarity(const float* embedding, int dim) const {
   if (user_vector.size() != static_cast<std::size_t>(dim) || dim == 0) return 0.0;
-  double dot = 0.0, nu = 0.0, ne = 0.0;
-  for (int k = 0; k < dim; ++k) {
-    const auto ku = static_cast<std::size_t>(k);
-    dot += static_cast<double>(user_vector[ku]) * embedding[k];
-    nu += static_cast<double>(user_vector[ku]) * user_vector[ku];
-    ne += static_cast<double>(embedding[k]) * embedding[k];
-  }
+  const float* u = user_vector.data();
+  const double dot = kernels::Dot(u, embedding, dim);
+  const double nu = kernels::SquaredNorm(u, dim);
+  const double ne = kernels::SquaredNorm(embedding, dim);
   if (nu <= 0.0 || ne <= 0.0) return 0.0;
   return dot / std::sqrt(nu * ne);
 }

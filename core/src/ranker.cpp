@@ -9,6 +9,9 @@
 
 #include "localrank/stages.h"
 
+#include "kernels.h"
+#include "memo.h"
+
 namespace localrank {
 
 namespace {
@@ -84,7 +87,7 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
       }
     }
   }
-  if (!b.embeddings.empty()) {
+  if (!b.embeddings.empty() && !kernels::AllFinite(b.embeddings.data(), b.embeddings.size())) {
     for (std::size_t k = 0; k < b.embeddings.size(); ++k) {
       if (!std::isfinite(b.embeddings[k])) {
         const int i = static_cast<int>(k / static_cast<std::size_t>(c.dim));
@@ -185,6 +188,17 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
   InterestMix(c, profile, now, &out->interest_mix);
   std::unordered_map<double, std::size_t> first_of_key;
   first_of_key.reserve(n);
+  // Ids were validated against the name tables; size the memos by the largest one used.
+  std::int32_t max_topic = -1, max_creator = -1;
+  for (const std::int32_t id : b.topic_ids) max_topic = std::max(max_topic, id);
+  for (const std::int32_t cr : b.creator) max_creator = std::max(max_creator, cr);
+  IdMemo topic_global, topic_tanh, topic_context_tanh, creator_tanh, topic_shown_memo, creator_shown_memo;
+  topic_shown_memo.Reset(static_cast<std::size_t>(max_topic + 1));
+  creator_shown_memo.Reset(static_cast<std::size_t>(max_creator + 1));
+  topic_global.Reset(static_cast<std::size_t>(max_topic + 1));
+  topic_context_tanh.Reset(static_cast<std::size_t>(max_topic + 1));
+  topic_tanh.Reset(static_cast<std::size_t>(max_topic + 1));
+  creator_tanh.Reset(static_cast<std::size_t>(max_creator + 1));
   for (std::size_t i = 0; i < n; ++i) {
     double total = server_w * server[i];
     out->Add(ReasonKind::kServer, -1, total);
@@ -208,14 +222,17 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       if (pref == Preference::kNever) never_label = b.topic_ids[ku];
       if (wsum <= 0.0) continue;
       const double share = b.topic_weights[ku] / wsum;
-      const double global = profile.TopicAffinity(c, topic, now);
-      const double v = s * c.w_topic * share * std::tanh(global / topic_scale);
+      const double global = topic_global.Get(topic, [&](std::uint32_t id) { return profile.TopicAffinity(c, id, now); });
+      const double global_tanh = topic_tanh.Get(topic, [&](std::uint32_t) { return std::tanh(global / topic_scale); });
+      const double v = s * c.w_topic * share * global_tanh;
       if (v != 0.0) out->Add(ReasonKind::kTopic, b.topic_ids[ku], v);
       if (std::fabs(v) > t.known_interest) known = true;
       total += v;
       if (ctx_label >= 0) {
-        const double local = profile.ContextTopicAffinity(c, lens, topic, global, now);
-        context_part += s * c.w_context * share * (std::tanh(local / topic_scale) - std::tanh(global / topic_scale));
+        const double local_tanh = topic_context_tanh.Get(topic, [&](std::uint32_t id) {
+          return std::tanh(profile.ContextTopicAffinity(c, lens, id, global, now) / topic_scale);
+        });
+        context_part += s * c.w_context * share * (local_tanh - global_tanh);
       }
       const double sign = PreferenceSign(pref);
       if (sign != 0.0) {
@@ -224,7 +241,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
         adjust_part += a;
         known = true;
       }
-      const double topic_shown = fatigue.TopicCount(ft, topic, now);
+      const double topic_shown = topic_shown_memo.Get(topic, [&](std::uint32_t id) { return fatigue.TopicCount(ft, id, now); });
       shown += share * topic_shown;
       const double tf = share * std::min(ft.topic_max, ft.topic_step * topic_shown);
       topic_fatigue += tf;
@@ -237,7 +254,9 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     total += context_part + adjust_part;
     if (b.creator[i] >= 0) {
       const auto creator = static_cast<std::uint32_t>(b.creator[i]);
-      const double v = s * c.w_creator * std::tanh(profile.CreatorAffinity(c, creator, now) / creator_scale);
+      const double v = s * c.w_creator * creator_tanh.Get(creator, [&](std::uint32_t id) {
+        return std::tanh(profile.CreatorAffinity(c, id, now) / creator_scale);
+      });
       if (v != 0.0) out->Add(ReasonKind::kCreator, b.creator[i], v);
       if (std::fabs(v) > t.known_interest) known = true;
       total += v;
@@ -271,7 +290,9 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       total += v;
     }
     if (b.creator[i] >= 0) {
-      const double cf = fatigue.CreatorCount(ft, static_cast<std::uint32_t>(b.creator[i]), now);
+      const double cf = creator_shown_memo.Get(static_cast<std::uint32_t>(b.creator[i]), [&](std::uint32_t id) {
+        return fatigue.CreatorCount(ft, id, now);
+      });
       if (cf > 0.0) {
         const double v = -s * std::min(ft.creator_max, ft.creator_step * cf);
         out->Add(ReasonKind::kFatigue, kCreatorLabelBase - b.creator[i], v);

@@ -33,6 +33,13 @@ void AppendTopics(Engine& engine, const json& topics, Batch& b) {
   }
 }
 
+// Embeddings are all-or-none per batch: every entry of a fixture that uses them has one.
+void AppendEmbedding(const json& j, std::vector<float>& out) {
+  auto it = j.find("embedding");
+  if (it == j.end() || !it->is_array()) return;
+  for (const auto& x : *it) out.push_back(x.get<float>());
+}
+
 double NumberOr(const json& j, const char* key, double fallback) {
   auto it = j.find(key);
   return it == j.end() || it->is_null() ? fallback : it->get<double>();
@@ -62,6 +69,7 @@ void FillCandidates(Engine& engine, const json& items) {
     b.flags[i] = it.value("pinned", false) ? kFlagPinned : 0;
     if (it.contains("topics")) AppendTopics(engine, it["topics"], b);
     b.topic_offsets[i + 1] = static_cast<std::int32_t>(b.topic_ids.size());
+    AppendEmbedding(it, b.embeddings);
   }
 }
 
@@ -86,6 +94,7 @@ void FillEvents(Engine& engine, const json& events) {
     e.expected_ms[i] = NumberOr(ev, "expectedMs", NAN);
     if (ev.contains("topics")) AppendTopics(engine, ev["topics"], e);
     e.topic_offsets[i + 1] = static_cast<std::int32_t>(e.topic_ids.size());
+    AppendEmbedding(ev, e.embeddings);
     e.context_offsets[i + 1] = static_cast<std::int32_t>(e.context_ids.size());
   }
 }

@@ -10,10 +10,10 @@ namespace {
 
 using nlohmann::json;
 
-TEST(Fixture, NativeRankingMatchesGoldenFile) {
+void ExpectGolden(const std::string& name) {
   const std::string dir = LOCALRANK_FIXTURES_DIR;
-  json fixture = json::parse(testing::ReadFile(dir + "/rank_basic.json"), nullptr, false);
-  json expected = json::parse(testing::ReadFile(dir + "/rank_basic.expected.json"), nullptr, false);
+  json fixture = json::parse(testing::ReadFile(dir + "/" + name + ".json"), nullptr, false);
+  json expected = json::parse(testing::ReadFile(dir + "/" + name + ".expected.json"), nullptr, false);
   ASSERT_FALSE(fixture.is_discarded());
   ASSERT_FALSE(expected.is_discarded());
   json got = testing::RunFixture(fixture);
@@ -24,6 +24,11 @@ TEST(Fixture, NativeRankingMatchesGoldenFile) {
     ASSERT_EQ(got[i]["reasons"].size(), expected[i]["reasons"].size()) << "rank " << i;
   }
 }
+
+TEST(Fixture, NativeRankingMatchesGoldenFile) { ExpectGolden("rank_basic"); }
+
+// Embeddings (dim 19: SIMD blocks plus a tail) go through the dot-product kernels.
+TEST(Fixture, NativeRankingWithEmbeddingsMatchesGoldenFile) { ExpectGolden("rank_embeddings"); }
 
 }  // namespace
 }  // namespace localrank

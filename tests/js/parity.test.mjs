@@ -23,3 +23,19 @@ test('wasm ranks the shared fixture like the native build (scores within 1e-9)',
   });
   p.dispose();
 });
+
+test('wasm (f32x4 kernels) ranks the embeddings fixture like the native scalar build (scores within 1e-9)', async () => {
+  const fx = JSON.parse(readFileSync(new URL('rank_embeddings.json', dir), 'utf8'));
+  const want = JSON.parse(readFileSync(new URL('rank_embeddings.expected.json', dir), 'utf8'));
+  const p = await createPersonalizer({ ...fx.config, now: () => fx.now, consent: { personalization: true }, autosaveMs: 0 });
+  p.record(fx.events);
+  const got = p.rerank(fx.items, fx.options);
+  assert.deepEqual(got.map((r) => r.id), want.map((r) => r.id));
+  got.forEach((r, i) => {
+    assert.ok(Math.abs(r.score - want[i].score) < 1e-9, `${r.id}: ${r.score} vs ${want[i].score}`);
+    const e = r.reasons.find((x) => x.kind === 'embedding');
+    const w = want[i].reasons.find((x) => x.kind === 'embedding');
+    assert.ok(e && w && Math.abs(e.contribution - w.contribution) < 1e-9, `${r.id}: embedding reason`);
+  });
+  p.dispose();
+});

@@ -350,6 +350,41 @@ export interface ContextEntry {
   topics: InterestEntry[];
 }
 
+/**
+ * A batch of items as typed arrays, for {@link Personalizer.rerankPacked}.
+ * `n` is `topicOffsets.length - 1`; item i's topics are
+ * `topicIds[topicOffsets[i] .. topicOffsets[i + 1])`. Ids come from
+ * {@link Personalizer.topicId} / {@link Personalizer.creatorId}.
+ */
+export interface PackedItems {
+  /** Item ids (unique, as in {@link Item.id}). Without them items have no identity: per-item history (e.g. fatigue) cannot apply. */
+  ids?: readonly string[];
+  /** The server's score per item; NaN = none. */
+  serverScore?: Float64Array;
+  /** Publication time per item, ms since epoch; NaN = unknown. */
+  publishedAt?: Float64Array;
+  /** Creator id per item; -1 = none. */
+  creator?: Int32Array;
+  /** n + 1 offsets into topicIds, starting at 0, ending at topicIds.length. */
+  topicOffsets: Int32Array;
+  topicIds: Int32Array;
+  /** One weight per topicIds entry (finite, >= 0); default 1 each. */
+  topicWeights?: Float32Array;
+  /** n * dim floats, row-major; all items or none. */
+  embeddings?: Float32Array;
+  /** 1 = keep the input position. */
+  pinned?: Uint8Array;
+}
+
+/** Result of {@link Personalizer.rerankPacked}: copies the caller owns, indexed by rank. */
+export interface PackedRanking {
+  /** `order[r]` is the input index of the item at rank r. */
+  order: Int32Array;
+  score: Float64Array;
+  /** 1 except for explored slots. */
+  propensity: Float64Array;
+}
+
 /** What the profile holds, in plain terms. */
 export interface ProfileView {
   topics: InterestEntry[];
@@ -378,6 +413,16 @@ export declare class Personalizer {
   rerank(items: readonly Item[], options?: RerankOptions): RankedItem[];
   /** The reasons of `itemId` in the last rerank, in plain words; null when it was not ranked. */
   explain(itemId: string): Explanation | null;
+  /**
+   * The fast path: the same ranking as {@link rerank} for the same input, from
+   * typed arrays (one crossing into WebAssembly, no per-item objects), without
+   * reasons. Validation, error codes and fields match `rerank`.
+   */
+  rerankPacked(items: PackedItems, options?: RerankOptions): PackedRanking;
+  /** The id of a topic name for {@link rerankPacked} (interned on first use). */
+  topicId(name: string): number;
+  /** The id of a creator for {@link rerankPacked} (interned on first use). */
+  creatorId(name: string): number;
   /**
    * "Show me more / less / never" for a topic or a creator, from the next rerank;
    * `'none'` clears it. Returns false (and stores nothing) without personalization consent.

@@ -2,9 +2,10 @@
 // The public Personalizer. It owns the one Embind EngineCore; everything it
 // returns is plain data that the caller owns.
 import { LocalrankError, throwIfFailed } from './errors.js';
-import { B, KIND, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS } from './core-buffers.js';
+import { B, KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS } from './core-buffers.js';
 import { explainReasons } from './explain.js';
 import { normalizeEvents, normalizeItems, contextKeys, checkName } from './validate.js';
+import { checkPacked, PackedScratch } from './packed.js';
 import { resolveStorage } from './storage.js';
 import { Persistence, copyData } from './persistence.js';
 import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.js';
@@ -83,7 +84,7 @@ export async function createPersonalizerWith(loadCore, options, defaultStorage =
   try {
     const config = { ...(o.config ?? {}), seed: o.seed ?? 0, dim: o.dim ?? 0 };
     throwIfFailed(engine.configure(JSON.stringify(config)));
-    const p = new Personalizer(engine, storage, o);
+    const p = new Personalizer(engine, storage, o, Module);
     let loadFailed = false;
     const off = p.on('error', () => { loadFailed = true; });
     await p._load();
@@ -94,6 +95,25 @@ export async function createPersonalizerWith(loadCore, options, defaultStorage =
     engine.delete();
     throw e;
   }
+}
+
+/**
+ * `a` if it holds n entries, else a larger Int32Array (at least doubling).
+ * @param {Int32Array} a @param {number} n
+ */
+function grow(a, n) {
+  return a.length >= n ? a : new Int32Array(Math.max(n, 2 * a.length, 64));
+}
+
+/**
+ * @param {string} name @param {unknown} v
+ * @returns {number}
+ */
+function unitOption(name, v) {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
+    throw new LocalrankError('INVALID_ARGUMENT', `options.${name} must be a number in [0, 1]`, { field: `options.${name}` });
+  }
+  return v;
 }
 
 export class Personalizer {
@@ -117,10 +137,28 @@ export class Personalizer {
   #disposed = false;
   /** Raw output of the last rerank, decoded lazily by explain(). @type {any} */
   #last = null;
+  /** The Emscripten module: its plain exports carry the hot calls. */
+  #core;
+  /** EngineCore address, first argument of the plain exports. */
+  #handle = 0;
+  // Views of wasm memory, rebuilt only when memory grew (the old buffer detaches).
+  /** @type {ArrayBufferLike|null} */
+  #mem = null;
+  #f64 = new Float64Array(0);
+  #f32 = new Float32Array(0);
+  #i32 = new Int32Array(0);
+  #u32 = new Uint32Array(0);
+  #packed = new PackedScratch();
+  // Scratch ids of #resolve, grown geometrically and reused.
+  #topicIds = new Int32Array(0);
+  #creatorIds = new Int32Array(0);
+  #contextIds = new Int32Array(0);
 
   /** @internal */
-  constructor(engine, storage, options) {
+  constructor(engine, storage, options, module) {
     this.#engine = engine;
+    this.#core = module;
+    this.#handle = engine.handle();
     this.#storage = storage;
     this.#now = options.now ?? Date.now;
     this.#dim = options.dim ?? 0;
@@ -228,16 +266,106 @@ export class Personalizer {
   /** Interns names (one boundary crossing for all new ones). */
   #intern(kind, names) {
     const ids = this.#ids[kind];
-    /** @type {string[]} */ const fresh = [];
-    const pending = new Set();
-    for (const n of names) {
-      if (!ids.has(n) && !pending.has(n)) { pending.add(n); fresh.push(n); }
+    /** @type {string[]|null} */ let fresh = null;
+    /** @type {Set<string>|null} */ let pending = null;
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i];
+      if (ids.has(n)) continue;
+      pending ??= new Set();
+      if (!pending.has(n)) { pending.add(n); (fresh ??= []).push(n); }
     }
-    if (fresh.length === 0) return;
+    if (fresh === null) return;
     const size = this.#engine.internMany(kind, fresh.join('\0'));
     const list = this.#names[kind];
     for (const n of fresh) { ids.set(n, list.length); list.push(n); }
     if (size !== list.length) this.#syncNames();
+  }
+
+  /**
+   * Resolves the topic, creator (and context) names of normalized items or
+   * events to ids in one pass, into scratch arrays reused between calls
+   * (#topicIds, #creatorIds, #contextIds; -1 = no creator). New names are
+   * interned with one crossing per table. Returns the topic and context counts.
+   * @param {{topicNames: string[], creatorId: string|null, contextKeys?: string[]}[]} list
+   */
+  #resolve(list) {
+    const n = list.length;
+    let nt = 0, nc = 0;
+    for (let i = 0; i < n; i++) {
+      nt += list[i].topicNames.length;
+      const keys = list[i].contextKeys;
+      if (keys !== undefined) nc += keys.length;
+    }
+    const tIds = (this.#topicIds = grow(this.#topicIds, nt));
+    const cIds = (this.#creatorIds = grow(this.#creatorIds, n));
+    const xIds = (this.#contextIds = grow(this.#contextIds, nc));
+    const topics = this.#ids[KIND.TOPIC], creators = this.#ids[KIND.CREATOR], contexts = this.#ids[KIND.CONTEXT];
+    /** @type {string[]|null} */ let freshT = null;
+    /** @type {string[]|null} */ let freshC = null;
+    /** @type {string[]|null} */ let freshX = null;
+    let t = 0, x = 0;
+    for (let i = 0; i < n; i++) {
+      const e = list[i];
+      const names = e.topicNames;
+      for (let k = 0; k < names.length; k++, t++) {
+        const id = topics.get(names[k]);
+        if (id === undefined) { (freshT ??= []).push(names[k]); tIds[t] = -2; } else tIds[t] = id;
+      }
+      const c = e.creatorId;
+      if (c === null) cIds[i] = -1;
+      else {
+        const id = creators.get(c);
+        if (id === undefined) { (freshC ??= []).push(c); cIds[i] = -2; } else cIds[i] = id;
+      }
+      const keys = e.contextKeys;
+      if (keys !== undefined) {
+        for (let k = 0; k < keys.length; k++, x++) {
+          const id = contexts.get(keys[k]);
+          if (id === undefined) { (freshX ??= []).push(keys[k]); xIds[x] = -2; } else xIds[x] = id;
+        }
+      }
+    }
+    // Rare after warm-up: intern the new names, then fill in their ids.
+    if (freshT !== null || freshC !== null || freshX !== null) {
+      if (freshT !== null) this.#intern(KIND.TOPIC, freshT);
+      if (freshC !== null) this.#intern(KIND.CREATOR, freshC);
+      if (freshX !== null) this.#intern(KIND.CONTEXT, freshX);
+      t = 0; x = 0;
+      for (let i = 0; i < n; i++) {
+        const e = list[i];
+        for (let k = 0; k < e.topicNames.length; k++, t++) if (tIds[t] === -2) tIds[t] = /** @type {number} */ (topics.get(e.topicNames[k]));
+        if (cIds[i] === -2) cIds[i] = /** @type {number} */ (creators.get(/** @type {string} */ (e.creatorId)));
+        const keys = e.contextKeys;
+        if (keys !== undefined) for (let k = 0; k < keys.length; k++, x++) if (xIds[x] === -2) xIds[x] = /** @type {number} */ (contexts.get(keys[k]));
+      }
+    }
+    return { nt, nc };
+  }
+
+  /** Points the cached heap views at `buffer` (the current wasm memory). */
+  #heap(buffer) {
+    if (buffer === this.#mem) return;
+    this.#mem = buffer;
+    this.#f64 = new Float64Array(buffer);
+    this.#f32 = new Float32Array(buffer);
+    this.#i32 = new Int32Array(buffer);
+    this.#u32 = new Uint32Array(buffer);
+  }
+
+  /**
+   * After a call into wasm: refreshes the heap views (memory may have grown)
+   * and turns a directory's byte address into its Uint32 index.
+   * @param {number} address
+   */
+  #enter(address) {
+    this.#heap(this.#core.HEAPU8.buffer);
+    return address >>> 2;
+  }
+
+  /** Throws the core's last error. @returns {never} */
+  #throwLast() {
+    throwIfFailed(this.#engine.lastStatus());
+    throw new Error('localrank core reported a failure without a status');
   }
 
   #idOf(kind, name) { return name === null ? -1 : /** @type {number} */ (this.#ids[kind].get(name)); }
@@ -253,42 +381,38 @@ export class Personalizer {
     const now = this.#clock();
     const list = normalizeEvents(events, now, this.#dim);
     if (!this.#consent.personalization) return 0;
-    this.#intern(KIND.TOPIC, list.flatMap((e) => e.topicNames));
-    this.#intern(KIND.CREATOR, list.flatMap((e) => (e.creatorId === null ? [] : [e.creatorId])));
-    this.#intern(KIND.CONTEXT, list.flatMap((e) => e.contextKeys));
-    const n = list.length;
-    const nt = list.reduce((s, e) => s + e.topicNames.length, 0);
-    const nc = list.reduce((s, e) => s + e.contextKeys.length, 0);
-    const type = new Int32Array(n), creator = new Int32Array(n);
-    const at = new Float64Array(n), key = new Float64Array(n), dwell = new Float64Array(n), expected = new Float64Array(n);
-    const tOff = new Int32Array(n + 1), tIds = new Int32Array(nt), tW = new Float32Array(nt);
-    const cOff = new Int32Array(n + 1), cIds = new Int32Array(nc);
-    const emb = this.#dim > 0 && list.some((e) => e.embedding) ? new Float32Array(n * this.#dim) : new Float32Array(0);
+    const { nt, nc } = this.#resolve(list);
+    const n = list.length, dim = this.#dim;
+    let withEmbedding = false;
+    for (let i = 0; i < n; i++) if (list[i].embedding) withEmbedding = true;
+    const embFloats = dim > 0 && withEmbedding ? n * dim : 0;
+    // One call sizes every buffer; nothing may allocate in wasm until the writes are done.
+    const d = this.#enter(this.#core._localrank_layout_events(this.#handle, n, nt, nc, embFloats));
+    const f64 = this.#f64, f32 = this.#f32, i32 = this.#i32, u32 = this.#u32;
+    const type = u32[d + LAYOUT.E_TYPE] >>> 2, at = u32[d + LAYOUT.E_AT] >>> 3, key = u32[d + LAYOUT.E_KEY] >>> 3;
+    const creator = u32[d + LAYOUT.E_CREATOR] >>> 2, dwell = u32[d + LAYOUT.E_DWELL] >>> 3, expected = u32[d + LAYOUT.E_EXPECTED] >>> 3;
+    const tOff = u32[d + LAYOUT.E_TOPIC_OFFSETS] >>> 2, tW = u32[d + LAYOUT.E_TOPIC_WEIGHTS] >>> 2;
+    const cOff = u32[d + LAYOUT.E_CONTEXT_OFFSETS] >>> 2, emb = u32[d + LAYOUT.E_EMBEDDINGS] >>> 2;
+    i32.set(this.#topicIds.subarray(0, nt), u32[d + LAYOUT.E_TOPIC_IDS] >>> 2);
+    i32.set(this.#contextIds.subarray(0, nc), u32[d + LAYOUT.E_CONTEXT_IDS] >>> 2);
+    i32.set(this.#creatorIds.subarray(0, n), creator);
     let t = 0, c = 0;
-    list.forEach((e, i) => {
-      type[i] = e.type; at[i] = e.at; key[i] = e.key; dwell[i] = e.dwellMs; expected[i] = e.expectedMs;
-      creator[i] = this.#idOf(KIND.CREATOR, e.creatorId);
-      e.topicNames.forEach((name, k) => { tIds[t] = /** @type {number} */ (this.#ids[KIND.TOPIC].get(name)); tW[t++] = e.topicWeights[k]; });
-      tOff[i + 1] = t;
-      for (const ck of e.contextKeys) cIds[c++] = /** @type {number} */ (this.#ids[KIND.CONTEXT].get(ck));
-      cOff[i + 1] = c;
-      if (e.embedding && emb.length) emb.set(e.embedding, i * this.#dim);
-    });
-    const eng = this.#engine;
-    // Each view is written right after it is taken: a later resize may move memory.
-    eng.view(B.E_TYPE, n).set(type);
-    eng.view(B.E_AT, n).set(at);
-    eng.view(B.E_KEY, n).set(key);
-    eng.view(B.E_CREATOR, n).set(creator);
-    eng.view(B.E_DWELL, n).set(dwell);
-    eng.view(B.E_EXPECTED, n).set(expected);
-    eng.view(B.E_TOPIC_OFFSETS, n + 1).set(tOff);
-    eng.view(B.E_TOPIC_IDS, nt).set(tIds);
-    eng.view(B.E_TOPIC_WEIGHTS, nt).set(tW);
-    eng.view(B.E_CONTEXT_OFFSETS, n + 1).set(cOff);
-    eng.view(B.E_CONTEXT_IDS, nc).set(cIds);
-    eng.view(B.E_EMBEDDINGS, emb.length).set(emb);
-    throwIfFailed(eng.record(now));
+    i32[tOff] = 0;
+    i32[cOff] = 0;
+    for (let i = 0; i < n; i++) {
+      const e = list[i];
+      i32[type + i] = e.type; f64[at + i] = e.at; f64[key + i] = e.key; f64[dwell + i] = e.dwellMs; f64[expected + i] = e.expectedMs;
+      const weights = e.topicWeights;
+      for (let k = 0; k < weights.length; k++) f32[tW + t++] = weights[k];
+      i32[tOff + i + 1] = t;
+      c += e.contextKeys.length;
+      i32[cOff + i + 1] = c;
+      if (embFloats > 0) {
+        if (e.embedding) f32.set(e.embedding, emb + i * dim);
+        else f32.fill(0, emb + i * dim, emb + (i + 1) * dim);
+      }
+    }
+    if (this.#core._localrank_record(this.#handle, now) !== 1) this.#throwLast();
     this.#changed('record', n, () => {
       const raw = Array.isArray(events) ? events : [events];
       return [raw.map((e, i) => ({ ...(/** @type {object} */ (copyData(e))), at: list[i].at }))];
@@ -307,78 +431,92 @@ export class Personalizer {
    */
   rerank(items, options = {}) {
     this.#alive();
-    if (options === null || typeof options !== 'object') throw new TypeError('rerank options must be an object');
-    const strength = options.strength ?? 1;
-    const diversity = options.diversity ?? 0.3;
-    const exploration = options.exploration === true ? DEFAULT_EXPLORATION
-      : options.exploration === false || options.exploration === undefined ? 0 : options.exploration;
-    for (const [name, v] of [['strength', strength], ['diversity', diversity], ['exploration', exploration]]) {
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-        throw new LocalrankError('INVALID_ARGUMENT', `options.${name} must be a number in [0, 1]`, { field: `options.${name}` });
-      }
-    }
-    if (options.calibration !== undefined && typeof options.calibration !== 'boolean') {
-      throw new LocalrankError('INVALID_ARGUMENT', 'options.calibration must be a boolean', { field: 'options.calibration' });
-    }
-    const ctxKeys = contextKeys(options.context, 'options.context', -1, 'INVALID_ARGUMENT');
+    const o = this.#rerankOptions(options);
     const list = normalizeItems(items, this.#dim);
     const now = this.#clock();
     const personal = this.#consent.personalization;
-    this.#intern(KIND.TOPIC, list.flatMap((it) => it.topicNames));
-    this.#intern(KIND.CREATOR, list.flatMap((it) => (it.creatorId === null ? [] : [it.creatorId])));
-    this.#intern(KIND.CONTEXT, ctxKeys);
+    const { nt } = this.#resolve(list);
+    this.#intern(KIND.CONTEXT, o.context);
 
-    const n = list.length;
-    const nt = list.reduce((s, it) => s + it.topicNames.length, 0);
-    const key = new Float64Array(n), server = new Float64Array(n), published = new Float64Array(n);
-    const creator = new Int32Array(n), flags = new Int32Array(n);
-    const tOff = new Int32Array(n + 1), tIds = new Int32Array(nt), tW = new Float32Array(nt);
-    const emb = this.#dim > 0 && list.some((it) => it.embedding) ? new Float32Array(n * this.#dim) : new Float32Array(0);
-    const topicIds = this.#ids[KIND.TOPIC];
+    const n = list.length, dim = this.#dim;
+    let withEmbedding = false;
+    for (let i = 0; i < n; i++) if (list[i].embedding) withEmbedding = true;
+    const embFloats = dim > 0 && withEmbedding ? n * dim : 0;
+    const d = this.#enter(this.#core._localrank_layout_candidates(this.#handle, n, nt, embFloats, o.context.length));
+    const f64 = this.#f64, f32 = this.#f32, i32 = this.#i32, u32 = this.#u32;
+    const key = u32[d + LAYOUT.C_KEY] >>> 3, server = u32[d + LAYOUT.C_SERVER] >>> 3, published = u32[d + LAYOUT.C_PUBLISHED] >>> 3;
+    const flags = u32[d + LAYOUT.C_FLAGS] >>> 2;
+    const tOff = u32[d + LAYOUT.C_TOPIC_OFFSETS] >>> 2, tW = u32[d + LAYOUT.C_TOPIC_WEIGHTS] >>> 2;
+    const emb = u32[d + LAYOUT.C_EMBEDDINGS] >>> 2;
+    i32.set(this.#topicIds.subarray(0, nt), u32[d + LAYOUT.C_TOPIC_IDS] >>> 2);
+    i32.set(this.#creatorIds.subarray(0, n), u32[d + LAYOUT.C_CREATOR] >>> 2);
     let t = 0;
-    list.forEach((it, i) => {
-      key[i] = it.key; server[i] = it.serverScore; published[i] = it.publishedAt;
-      creator[i] = this.#idOf(KIND.CREATOR, it.creatorId);
-      flags[i] = it.pinned ? 1 : 0;
-      for (let k = 0; k < it.topicNames.length; k++) { tIds[t] = /** @type {number} */ (topicIds.get(it.topicNames[k])); tW[t++] = it.topicWeights[k]; }
-      tOff[i + 1] = t;
-      if (it.embedding && emb.length) emb.set(it.embedding, i * this.#dim);
-    });
-    const eng = this.#engine;
-    eng.view(B.C_KEY, n).set(key);
-    eng.view(B.C_SERVER, n).set(server);
-    eng.view(B.C_PUBLISHED, n).set(published);
-    eng.view(B.C_CREATOR, n).set(creator);
-    eng.view(B.C_FLAGS, n).set(flags);
-    eng.view(B.C_TOPIC_OFFSETS, n + 1).set(tOff);
-    eng.view(B.C_TOPIC_IDS, nt).set(tIds);
-    eng.view(B.C_TOPIC_WEIGHTS, nt).set(tW);
-    eng.view(B.C_EMBEDDINGS, emb.length).set(emb);
-    eng.view(B.O_CONTEXT, ctxKeys.length).set(Int32Array.from(ctxKeys, (k) => /** @type {number} */ (this.#ids[KIND.CONTEXT].get(k))));
-    throwIfFailed(eng.rerank(now, personal ? strength : 0, diversity, exploration, options.calibration === true));
-
-    // Copy out of the heap before building objects: views die with the next call.
-    const order = eng.view(B.R_ORDER, -1).slice();
-    const score = eng.view(B.R_SCORE, -1).slice();
-    const propensity = eng.view(B.R_PROPENSITY, -1).slice();
-    const rOff = eng.view(B.R_REASON_OFFSETS, -1).slice();
-    const rKind = eng.view(B.R_REASON_KIND, -1).slice();
-    const rLabel = eng.view(B.R_REASON_LABEL, -1).slice();
-    const rValue = eng.view(B.R_REASON_VALUE, -1).slice();
-    const out = new Array(order.length);
-    for (let r = 0; r < order.length; r++) {
-      const reasons = [];
-      for (let k = rOff[r]; k < rOff[r + 1]; k++) {
-        const kind = REASON_KINDS[rKind[k]];
-        reasons.push({ kind, label: this.#label(kind, rLabel[k], personal), contribution: rValue[k] });
+    i32[tOff] = 0;
+    for (let i = 0; i < n; i++) {
+      const it = list[i];
+      f64[key + i] = it.key; f64[server + i] = it.serverScore; f64[published + i] = it.publishedAt;
+      i32[flags + i] = it.pinned ? 1 : 0;
+      const weights = it.topicWeights;
+      for (let k = 0; k < weights.length; k++) f32[tW + t++] = weights[k];
+      i32[tOff + i + 1] = t;
+      if (embFloats > 0) {
+        if (it.embedding) f32.set(it.embedding, emb + i * dim);
+        else f32.fill(0, emb + i * dim, emb + (i + 1) * dim);
       }
-      /** @type {Record<string, any>} */
-      const entry = { id: list[order[r]].id, score: score[r], originalIndex: order[r], reasons };
-      if (propensity[r] !== 1) entry.propensity = propensity[r];
-      out[r] = entry;
     }
-    this.#last = { ids: Array.from(order, (i) => list[i].id), score, propensity, rOff, rKind, rLabel, rValue, personal };
+    this.#writeContext(u32[d + LAYOUT.C_CONTEXT] >>> 2, o.context);
+    const r = this.#runRerank(now, o, personal);
+
+    // Copy the results out of the heap once (explain() keeps them), then build the objects.
+    const last = this.#copyResult(r, personal);
+    const { order, score, propensity, rOff, rKind, rLabel, rValue } = last;
+    const count = order.length;
+    const out = new Array(count);
+    const ids = new Array(count);
+    for (let rank = 0; rank < count; rank++) {
+      const lo = rOff[rank], hi = rOff[rank + 1];
+      const reasons = new Array(hi - lo);
+      for (let k = lo; k < hi; k++) {
+        const kind = REASON_KINDS[rKind[k]];
+        reasons[k - lo] = { kind, label: this.#label(kind, rLabel[k], personal), contribution: rValue[k] };
+      }
+      const index = order[rank];
+      const id = list[index].id;
+      ids[rank] = id;
+      /** @type {Record<string, any>} */
+      const entry = { id, score: score[rank], originalIndex: index, reasons };
+      const p = propensity[rank];
+      if (p !== 1) entry.propensity = p;
+      out[rank] = entry;
+    }
+    last.ids = ids;
+    this.#last = last;
     return out;
+  }
+
+  /**
+   * Copies the result of the last core rerank out of wasm memory (one slice
+   * per array); the copy is what explain() reads later.
+   * @param {number} r  result directory index @param {boolean} personal
+   */
+  #copyResult(r, personal) {
+    const f64 = this.#f64, i32 = this.#i32, u32 = this.#u32;
+    const count = u32[r + LAYOUT.R_COUNT], reasons = u32[r + LAYOUT.R_REASON_COUNT];
+    const at = (entry, shift) => u32[r + entry] >>> shift;
+    const order = at(LAYOUT.R_ORDER, 2), score = at(LAYOUT.R_SCORE, 3), propensity = at(LAYOUT.R_PROPENSITY, 3);
+    const rOff = at(LAYOUT.R_REASON_OFFSETS, 2), rKind = at(LAYOUT.R_REASON_KIND, 2);
+    const rLabel = at(LAYOUT.R_REASON_LABEL, 2), rValue = at(LAYOUT.R_REASON_VALUE, 3);
+    return {
+      /** @type {string[]|null} */ ids: null,
+      order: i32.slice(order, order + count),
+      score: f64.slice(score, score + count),
+      propensity: f64.slice(propensity, propensity + count),
+      rOff: i32.slice(rOff, rOff + count + 1),
+      rKind: i32.slice(rKind, rKind + reasons),
+      rLabel: i32.slice(rLabel, rLabel + reasons),
+      rValue: f64.slice(rValue, rValue + reasons),
+      personal,
+    };
   }
 
   /**
@@ -410,6 +548,124 @@ export class Personalizer {
     const out = { id: itemId, rank, score: last.score[rank], summary: reasons.map((r) => r.text).join(' '), reasons };
     if (propensity !== 1) out.propensity = propensity;
     return out;
+  }
+
+  /**
+   * The fast path: reorders a batch given as typed arrays, with topics and
+   * creators as ids from {@link topicId} / {@link creatorId}. Crosses into
+   * wasm once; validation, error codes and fields match {@link rerank}, and
+   * the ranking is the same as `rerank` on the equivalent objects. Returns
+   * copies the caller owns: `order[r]` is the input index at rank r.
+   * @param {import('./index').PackedItems} batch
+   * @param {import('./index').RerankOptions} [options]
+   * @returns {{order: Int32Array, score: Float64Array, propensity: Float64Array}}
+   */
+  rerankPacked(batch, options = {}) {
+    this.#alive();
+    const o = this.#rerankOptions(options);
+    const dim = this.#dim;
+    const b = checkPacked(batch, dim, this.#names[KIND.TOPIC], this.#names[KIND.CREATOR].length, this.#packed);
+    const now = this.#clock();
+    const personal = this.#consent.personalization;
+    this.#intern(KIND.CONTEXT, o.context);
+    const n = b.n, nt = b.topicIds.length;
+    const d = this.#enter(this.#core._localrank_layout_candidates(this.#handle, n, nt, b.embeddings === null ? 0 : n * dim, o.context.length));
+    const f64 = this.#f64, f32 = this.#f32, i32 = this.#i32, u32 = this.#u32;
+    const key = u32[d + LAYOUT.C_KEY] >>> 3;
+    f64.set(n === b.keys.length ? b.keys : b.keys.subarray(0, n), key);
+    const server = u32[d + LAYOUT.C_SERVER] >>> 3, published = u32[d + LAYOUT.C_PUBLISHED] >>> 3;
+    if (b.serverScore !== null) f64.set(b.serverScore, server); else f64.fill(NaN, server, server + n);
+    if (b.publishedAt !== null) f64.set(b.publishedAt, published); else f64.fill(NaN, published, published + n);
+    const creator = u32[d + LAYOUT.C_CREATOR] >>> 2, flags = u32[d + LAYOUT.C_FLAGS] >>> 2;
+    if (b.creator !== null) i32.set(b.creator, creator); else i32.fill(-1, creator, creator + n);
+    if (b.pinned !== null) {
+      const pinned = b.pinned;
+      for (let i = 0; i < n; i++) i32[flags + i] = pinned[i];
+    } else {
+      i32.fill(0, flags, flags + n);
+    }
+    i32.set(b.topicOffsets, u32[d + LAYOUT.C_TOPIC_OFFSETS] >>> 2);
+    i32.set(b.topicIds, u32[d + LAYOUT.C_TOPIC_IDS] >>> 2);
+    const tW = u32[d + LAYOUT.C_TOPIC_WEIGHTS] >>> 2;
+    if (b.topicWeights !== null) f32.set(b.topicWeights, tW); else f32.fill(1, tW, tW + nt);
+    if (b.embeddings !== null) f32.set(b.embeddings, u32[d + LAYOUT.C_EMBEDDINGS] >>> 2);
+    this.#writeContext(u32[d + LAYOUT.C_CONTEXT] >>> 2, o.context);
+    const r = this.#runRerank(now, o, personal);
+    const last = this.#copyResult(r, personal);
+    // explain() works after a packed rerank too when the batch named its items.
+    if (b.ids !== null) {
+      const ids = new Array(last.order.length);
+      for (let rank = 0; rank < ids.length; rank++) ids[rank] = b.ids[last.order[rank]];
+      last.ids = ids;
+      this.#last = last;
+    } else {
+      this.#last = null;
+    }
+    // The caller owns its copies: explain() keeps its own.
+    return { order: last.order.slice(), score: last.score.slice(), propensity: last.propensity.slice() };
+  }
+
+  /**
+   * The id of a topic name for {@link rerankPacked} (interned on first use;
+   * ids are stable for the life of this personalizer and its imported profiles).
+   * @param {string} name
+   * @returns {number}
+   */
+  topicId(name) {
+    this.#alive();
+    checkName(name, 'topic', -1, 'INVALID_ARGUMENT');
+    const id = this.#ids[KIND.TOPIC].get(name);
+    if (id !== undefined) return id;
+    this.#intern(KIND.TOPIC, [name]);
+    return /** @type {number} */ (this.#ids[KIND.TOPIC].get(name));
+  }
+
+  /**
+   * The id of a creator for {@link rerankPacked} (interned on first use).
+   * @param {string} name
+   * @returns {number}
+   */
+  creatorId(name) {
+    this.#alive();
+    checkName(name, 'creatorId', -1, 'INVALID_ARGUMENT');
+    const id = this.#ids[KIND.CREATOR].get(name);
+    if (id !== undefined) return id;
+    this.#intern(KIND.CREATOR, [name]);
+    return /** @type {number} */ (this.#ids[KIND.CREATOR].get(name));
+  }
+
+  /**
+   * Validates rerank options (shared by rerank and rerankPacked).
+   * @param {unknown} options
+   */
+  #rerankOptions(options) {
+    if (options === null || typeof options !== 'object') throw new TypeError('rerank options must be an object');
+    const opt = /** @type {Record<string, any>} */ (options);
+    const strength = unitOption('strength', opt.strength ?? 1);
+    const diversity = unitOption('diversity', opt.diversity ?? 0.3);
+    const exploration = unitOption('exploration', opt.exploration === true ? DEFAULT_EXPLORATION
+      : opt.exploration === false || opt.exploration === undefined ? 0 : opt.exploration);
+    if (opt.calibration !== undefined && typeof opt.calibration !== 'boolean') {
+      throw new LocalrankError('INVALID_ARGUMENT', 'options.calibration must be a boolean', { field: 'options.calibration' });
+    }
+    const context = contextKeys(opt.context, 'options.context', -1, 'INVALID_ARGUMENT');
+    return { strength, diversity, exploration, calibration: opt.calibration === true, context };
+  }
+
+  /** @param {number} at  int32 index of the context buffer @param {string[]} keys */
+  #writeContext(at, keys) {
+    const ids = this.#ids[KIND.CONTEXT], i32 = this.#i32;
+    for (let k = 0; k < keys.length; k++) i32[at + k] = /** @type {number} */ (ids.get(keys[k]));
+  }
+
+  /**
+   * Runs the core on the written batch; returns the result directory's Uint32 index, heap views current.
+   * @param {number} now @param {{strength: number, diversity: number, exploration: number, calibration: boolean}} o @param {boolean} personal
+   */
+  #runRerank(now, o, personal) {
+    const r = this.#enter(this.#core._localrank_rerank(this.#handle, now, personal ? o.strength : 0, o.diversity, o.exploration, o.calibration ? 1 : 0));
+    if (this.#u32[r + LAYOUT.R_OK] !== 1) this.#throwLast();
+    return r;
   }
 
   #label(kind, id, personal) {

@@ -46,14 +46,17 @@ export function normalizeTopics(topics, field, index, code) {
       if (!seen.has(t)) { seen.add(t); names.push(t); weights.push(1); }
     });
   } else if (typeof topics === 'object') {
-    const entries = Object.entries(/** @type {Record<string, unknown>} */ (topics));
-    if (entries.length > LIMITS.maxTopicsPerItem) fail(LIMITS_CODE, field, index, `has more than ${LIMITS.maxTopicsPerItem} topics`);
-    for (const [name, w] of entries) {
-      checkName(name, `${field}`, index, code);
+    // Object.keys + indexing: same order as Object.entries, without an array per entry (hot path).
+    const t = /** @type {Record<string, unknown>} */ (topics);
+    const keys = Object.keys(t);
+    if (keys.length > LIMITS.maxTopicsPerItem) fail(LIMITS_CODE, field, index, `has more than ${LIMITS.maxTopicsPerItem} topics`);
+    for (let k = 0; k < keys.length; k++) {
+      const name = keys[k], w = t[name];
+      checkName(name, field, index, code);
       if (!isFiniteNumber(w) || w < 0) fail(code, `${field}.${name}`, index, 'must be a finite number >= 0');
-      names.push(name);
       weights.push(/** @type {number} */ (w));
     }
+    return { names: keys, weights };
   } else {
     fail(code, field, index, 'must be an object {topic: weight} or an array of topic names');
   }

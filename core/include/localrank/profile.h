@@ -106,6 +106,10 @@ class Profile {
   std::deque<StoredEvent> events;
   double last_event_at = 0.0;
   std::uint64_t total_events = 0;
+  /// Nothing in the profile (events, affinities, contexts) is older than
+  /// this; -infinity = unknown. Lets Prune skip its scans while the retention
+  /// cutoff is below it (recording one event must not walk the whole profile).
+  double oldest_at = -INFINITY;
 
   /// Applies one validated event.
   void Apply(const Config& c, const EventView& e);

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+// The baseline: what a web developer would write instead of localrank, in
+// plain, straightforward JavaScript (objects, Maps, number[] embeddings,
+// Array.prototype.sort, one reason object per contribution), implementing the
+// same pipeline as the core (core/src/ranker.cpp score stage, diversity.cpp
+// rerank stage) so that it returns the same ranking: score with fatigue,
+// filter tiers, then greedy slot filling with MMR (similarity memory updated
+// for every remaining item at each slot, the textbook way), creator decay,
+// the three-in-a-row rule and the topic cap. It reads the learnt interests
+// and fatigue from localrank's own exportProfile(), so both start from the
+// same state; learning (record) is not part of it.
+//
+// Not covered (not used by the benchmark workload): context, more/less/never
+// preferences, calibration, exploration, pinned items, the "already opened" tier. Numbers are doubles
+// throughout, where the core computes embedding dot products in float with a
+// fixed order (kernels.h): scores differ by about 1e-8, which the benchmark's
+// top-50 check shows does not change the order on its workload.
+
+const HOUR = 3600000;
+const DAY = 24 * HOUR;
+
+/** The core's defaults (config.h, stages.h RankTuning, fatigue.h FatigueTuning). */
+export const DEFAULTS = {
+  longHalfLifeMs: 14 * DAY,
+  shortHalfLifeMs: 30 * 60 * 1000,
+  shortTermShare: 0.4,
+  freshnessHalfLifeMs: 2 * DAY,
+  serverWeight: 1.0,
+  topicWeight: 1.0,
+  creatorWeight: 0.6,
+  freshnessWeight: 0.2,
+  embeddingWeight: 0.5,
+  affinityScale: 3.0,
+  mmrWeight: 1.5,
+  mmrMemory: 0.7,
+  creatorFactor: 0.6,
+  creatorFloor: 0.25,
+  topicCapTopN: 10,
+  topicCapShare: 0.4,
+  greedyDepth: 100,
+  fatigueHalfLifeMs: DAY,
+  itemStep: 0.15, itemMax: 0.6,
+  creatorStep: 0.04, creatorMax: 0.25,
+  topicStep: 0.03, topicMax: 0.3,
+  itemSeenLimit: 5.0,
+};
+
+function decayed(value, at, now, halfLife) {
+  if (now <= at || value === 0) return value;
+  return value * Math.pow(2, -(now - at) / halfLife);
+}
+
+/** The same 53-bit hash of an id as localrank (fatigue of items is keyed by it). */
+function hashId(str) {
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  const bytes = new TextEncoder().encode(str);
+  for (const ch of bytes) {
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+export class PlainReranker {
+  /**
+   * @param {any} exported  the result of personalizer.exportProfile()
+   * @param {Partial<typeof DEFAULTS>} [config]
+   */
+  constructor(exported, config = {}) {
+    this.config = { ...DEFAULTS, ...config };
+    this.topics = new Map(exported.topics.map((t) => [t.name, t]));
+    this.creators = new Map(exported.creators.map((c) => [c.name, c]));
+    this.userVector = exported.userVector ? exported.userVector.values : null;
+    const f = exported.fatigue ?? { items: [], creators: [], topics: [] };
+    this.fatigueItems = new Map(f.items.map((e) => [e.key, e]));
+    this.fatigueCreators = new Map(f.creators.map((e) => [e.name, e]));
+    this.fatigueTopics = new Map(f.topics.map((e) => [e.name, e]));
+  }
+
+  affinity(entry, now) {
+    if (!entry) return 0;
+    const c = this.config;
+    return (1 - c.shortTermShare) * decayed(entry.long, entry.longAt, now, c.longHalfLifeMs) +
+      c.shortTermShare * decayed(entry.short, entry.shortAt, now, c.shortHalfLifeMs);
+  }
+
+  fatigue(entry, now) {
+    return entry ? decayed(entry.count, entry.at, now, this.config.fatigueHalfLifeMs) : 0;
+  }
+
+  scale(map, now) {
+    let top = 0;
+    for (const entry of map.values()) top = Math.max(top, this.affinity(entry, now));
+    return Math.max(this.config.affinityScale, top);
+  }
+
+  cosine(a, b) {
+    let dot = 0, na = 0, nb = 0;
+    for (let k = 0; k < a.length; k++) {
+      dot += a[k] * b[k];
+      na += a[k] * a[k];
+      nb += b[k] * b[k];
+    }
+    return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+  }
+
+  /** Topic overlap (sum of the smaller shares), averaged with the positive embedding cosine. */
+  similarity(x, y) {
+    let topic = 0;
+    for (const [name, share] of x.shares) {
+      const other = y.shares.get(name);
+      if (other !== undefined) topic += Math.min(share, other);
+    }
+    if (!x.embedding || !y.embedding || x.norm === 0 || y.norm === 0) return topic;
+    let dot = 0;
+    for (let k = 0; k < x.embedding.length; k++) dot += x.embedding[k] * y.embedding[k];
+    return 0.5 * topic + 0.5 * Math.max(0, dot / (x.norm * y.norm));
+  }
+
+  /** Scores every item, with its reasons, fatigue and filter tier. */
+  score(items, now) {
+    const c = this.config;
+    const allScored = items.length > 0 && items.every((item) => typeof item.serverScore === 'number');
+    const serverScores = items.map((item) => item.serverScore);
+    const lo = Math.min(...serverScores), hi = Math.max(...serverScores);
+    const topicScale = this.scale(this.topics, now);
+    const creatorScale = this.scale(this.creators, now);
+    const seenKeys = new Set();
+
+    return items.map((item, index) => {
+      const reasons = [];
+      const add = (kind, label, contribution) => reasons.push({ kind, label, contribution });
+      const server = allScored
+        ? (hi > lo ? (item.serverScore - lo) / (hi - lo) : 1)
+        : (items.length > 1 ? 1 - index / items.length : 1);
+      let total = c.serverWeight * server;
+      add('server', 'position in the original feed', total);
+
+      const names = Object.keys(item.topics ?? {});
+      const weights = names.map((name) => Math.fround(item.topics[name]));
+      const wsum = weights.reduce((s, w) => s + w, 0);
+      const shares = new Map();
+      let mainTopic = null, mainWeight = -1;
+      names.forEach((name, k) => { if (weights[k] > mainWeight) { mainWeight = weights[k]; mainTopic = name; } });
+      let topicFatigue = 0, worstFatigue = 0, fatigueTopic = null;
+      names.forEach((name, k) => {
+        if (wsum <= 0) return;
+        const share = weights[k] / wsum;
+        shares.set(name, share);
+        const v = c.topicWeight * share * Math.tanh(this.affinity(this.topics.get(name), now) / topicScale);
+        if (v !== 0) add('topic', name, v);
+        total += v;
+        const tf = share * Math.min(c.topicMax, c.topicStep * this.fatigue(this.fatigueTopics.get(name), now));
+        topicFatigue += tf;
+        if (tf > worstFatigue) { worstFatigue = tf; fatigueTopic = name; }
+      });
+      if (item.creatorId) {
+        const v = c.creatorWeight * Math.tanh(this.affinity(this.creators.get(item.creatorId), now) / creatorScale);
+        if (v !== 0) add('creator', item.creatorId, v);
+        total += v;
+      }
+      if (typeof item.publishedAt === 'number') {
+        const v = c.freshnessWeight * Math.pow(2, -Math.max(0, now - item.publishedAt) / c.freshnessHalfLifeMs);
+        if (v !== 0) add('freshness', 'recently published', v);
+        total += v;
+      }
+      if (this.userVector && item.embedding) {
+        const v = c.embeddingWeight * this.cosine(this.userVector, item.embedding);
+        if (v !== 0) add('embedding', 'similar to posts you engaged with', v);
+        total += v;
+      }
+      const key = hashId(item.id);
+      const seen = this.fatigue(this.fatigueItems.get(key), now);
+      if (seen > 0) {
+        const v = -Math.min(c.itemMax, c.itemStep * seen);
+        add('fatigue', 'shown often recently', v);
+        total += v;
+      }
+      if (item.creatorId) {
+        const cf = this.fatigue(this.fatigueCreators.get(item.creatorId), now);
+        if (cf > 0) {
+          const v = -Math.min(c.creatorMax, c.creatorStep * cf);
+          add('fatigue', item.creatorId, v);
+          total += v;
+        }
+      }
+      if (topicFatigue > 0) {
+        add('fatigue', fatigueTopic, -topicFatigue);
+        total -= topicFatigue;
+      }
+      let tier = 0;
+      if (seenKeys.has(key)) { tier = 2; add('duplicate', 'repeats an item above', 0); }
+      else if (seen >= c.itemSeenLimit) { tier = 1; add('seen', 'shown many times without interest', 0); }
+      seenKeys.add(key);
+      let norm = 0;
+      if (item.embedding) norm = Math.sqrt(item.embedding.reduce((s, x) => s + x * x, 0));
+      return { item, index, total, tier, reasons, mainTopic, shares, embedding: item.embedding, norm };
+    });
+  }
+
+  /**
+   * @param {{id: string, topics: Record<string, number>, creatorId?: string, serverScore?: number, publishedAt?: number, embedding?: number[]}[]} items
+   * @param {{now: number, diversity?: number}} options
+   */
+  rerank(items, { now, diversity = 0.3 }) {
+    const c = this.config;
+    const scored = this.score(items, now);
+    const d = diversity, diverse = d > 0;
+    const eligible = scored.filter((x) => x.tier === 0);
+    const tail = scored.filter((x) => x.tier !== 0).sort((a, b) => a.tier - b.tier || b.total - a.total);
+    const depth = Math.min(eligible.length, c.greedyDepth);
+    const cap = Math.ceil(c.topicCapShare * c.topicCapTopN);
+    const memory = new Map(eligible.map((x) => [x, 0]));
+    const creatorCount = new Map(), topicCount = new Map();
+    let lastCreators = [null, null];
+    const result = [];
+
+    const emit = (x, choice) => {
+      const reasons = [...x.reasons];
+      if (choice && choice.similar !== 0) reasons.push({ kind: 'diversity', label: 'similar to posts above', contribution: -choice.similar });
+      if (choice && choice.creator !== 0) reasons.push({ kind: 'diversity', label: 'creator already shown above', contribution: -choice.creator });
+      const score = reasons.reduce((s, r) => s + r.contribution, 0);
+      result.push({ id: x.item.id, score, originalIndex: x.index, reasons });
+    };
+
+    for (let pos = 0; pos < items.length; pos++) {
+      if (pos >= eligible.length) {
+        emit(tail[pos - eligible.length], null);
+        continue;
+      }
+      if (pos >= depth) {
+        // Past the greedy part: the rest by score.
+        const rest = [...memory.keys()].sort((a, b) => b.total - a.total || a.index - b.index);
+        for (const x of rest) emit(x, null);
+        pos += rest.length - 1;
+        continue;
+      }
+      let bestOk = null, bestAny = null;
+      for (const x of memory.keys()) {
+        const similar = diverse ? d * c.mmrWeight * memory.get(x) : 0;
+        let creator = 0;
+        const k = (creatorCount.get(x.item.creatorId) ?? 0) + 1;
+        if (diverse && x.item.creatorId && k >= 2) {
+          creator = (1 - Math.max(c.creatorFloor, Math.pow(c.creatorFactor, k - 1))) * Math.max(0, x.total);
+        }
+        const choice = { x, similar, creator, adjusted: x.total - similar - creator };
+        const ok = !diverse || (
+          !(x.item.creatorId && lastCreators[0] === x.item.creatorId && lastCreators[1] === x.item.creatorId) &&
+          !(pos < c.topicCapTopN && x.mainTopic !== null && (topicCount.get(x.mainTopic) ?? 0) >= cap));
+        if (!bestAny || choice.adjusted > bestAny.adjusted) bestAny = choice;
+        if (ok && (!bestOk || choice.adjusted > bestOk.adjusted)) bestOk = choice;
+      }
+      const pick = bestOk ?? bestAny;
+      emit(pick.x, pick);
+      const placed = pick.x;
+      memory.delete(placed);
+      if (placed.item.creatorId) creatorCount.set(placed.item.creatorId, (creatorCount.get(placed.item.creatorId) ?? 0) + 1);
+      lastCreators = [lastCreators[1], placed.item.creatorId ?? null];
+      if (pos < c.topicCapTopN && placed.mainTopic !== null) topicCount.set(placed.mainTopic, (topicCount.get(placed.mainTopic) ?? 0) + 1);
+      if (diverse) {
+        for (const [x, m] of memory) memory.set(x, Math.max(m * c.mmrMemory, this.similarity(x, placed)));
+      }
+    }
+    return result;
+  }
+}

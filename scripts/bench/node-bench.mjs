@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+// Node benchmark of the BUILT package (imported as `localrank`) against the
+// plain JavaScript baseline, on the workload of workload.mjs. Prints a table
+// and writes the figures as JSON. Usage:
+//   node scripts/bench/node-bench.mjs [--quick] [--out FILE] [--memory-runs N]
+import { readFileSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { createPersonalizer, memoryStorage } from 'localrank';
+import { NOW, DIM, makeItems, makeEvents, packItems } from './workload.mjs';
+import { PlainReranker } from './baseline.mjs';
+
+// Captures the wasm memory of every instance, to watch its size over many calls.
+const memories = [];
+const instantiate = WebAssembly.instantiate;
+WebAssembly.instantiate = async function (...args) {
+  const result = await instantiate.apply(this, args);
+  const instance = result.instance ?? result;
+  for (const v of Object.values(instance.exports)) if (v instanceof WebAssembly.Memory) memories.push(v);
+  return result;
+};
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const argValue = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const out = argValue('--out', join(root, 'build', 'bench', quick ? 'node-quick.json' : 'node.json'));
+const memoryRuns = Number(argValue('--memory-runs', quick ? 200 : 100000));
+const RUNS = quick ? 5 : 200;
+const WARMUP = quick ? 2 : 50;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+
+/**
+ * Times the named functions in interleaved rounds (rotating the order each
+ * round) so that machine load affects all of them alike; returns per-name
+ * median and p90 in ms.
+ */
+function compare(fns, { runs = RUNS, warmup = WARMUP } = {}) {
+  const names = Object.keys(fns);
+  for (let w = 0; w < warmup; w++) for (const n of names) fns[n]();
+  const times = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < runs; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const n = names[(r + k) % names.length];
+      const t0 = performance.now();
+      fns[n]();
+      times[n].push(performance.now() - t0);
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, { median: median(times[n]), p90: quantile(times[n], 0.9), runs }]));
+}
+
+/** Median time per call in ms of a very short operation, timed in blocks. */
+function perCall(fn, { blocks = quick ? 5 : 50, perBlock = quick ? 100 : 1000 } = {}) {
+  for (let i = 0; i < perBlock; i++) fn(i);
+  const samples = [];
+  let i = 0;
+  for (let b = 0; b < blocks; b++) {
+    const t0 = performance.now();
+    for (let k = 0; k < perBlock; k++) fn(i++);
+    samples.push((performance.now() - t0) / perBlock);
+  }
+  return { median: median(samples), blocks, perBlock };
+}
+
+async function trainedPersonalizer(events, extra = {}) {
+  const p = await createPersonalizer({
+    storage: 'memory', dim: DIM, seed: 1, now: () => NOW, consent: { personalization: true }, autosaveMs: 0, ...extra,
+  });
+  for (let i = 0; i < events.length; i += 5000) p.record(events.slice(i, i + 5000));
+  return p;
+}
+
+const RERANK = { diversity: 0.3 };
+const topIds = (ranked, k) => ranked.slice(0, k).map((r) => r.id);
+
+const results = {
+  machine: {
+    nproc: os.availableParallelism?.() ?? os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    loadBefore: os.loadavg(),
+    date: new Date().toISOString(),
+  },
+  settings: { runs: RUNS, warmup: WARMUP, quick },
+  pipeline: {},
+};
+const log = (...xs) => console.log(...xs);
+
+const events = makeEvents(5000);
+const wasmPath = join(root, 'wasm', 'dist', 'localrank_core.wasm');
+
+// 1. Full pipeline at 100 / 1,000 / 10,000 candidates: objects, packed, baseline.
+for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
+  const p = await trainedPersonalizer(events);
+  const items = makeItems(n);
+  const packed = packItems(p, items);
+  const baseline = new PlainReranker(p.exportProfile());
+  const ours = p.rerank(items, RERANK);
+  const theirs = baseline.rerank(items, { now: NOW, ...RERANK });
+  const k = Math.min(50, n);
+  const same = topIds(ours, k).every((id, i) => id === topIds(theirs, k)[i]);
+  const overlap = topIds(ours, k).filter((id) => new Set(topIds(theirs, k)).has(id)).length;
+  const allSame = ours.length === theirs.length && ours.every((r, i) => r.id === theirs[i].id);
+  let maxScoreDiff = 0;
+  for (let i = 0; i < ours.length; i++) maxScoreDiff = Math.max(maxScoreDiff, Math.abs(ours[i].score - theirs[i].score));
+  const packedSame = Array.from(p.rerankPacked(packed, RERANK).order).every((idx, r) => idx === ours[r].originalIndex);
+  // localrank alone, many runs; then all three interleaved, fewer runs (the
+  // baseline's greedy MMR takes up to seconds at 10,000): the ratios come from those rounds.
+  const runs = n === 10000 ? Math.max(5, RUNS / 4) : RUNS;
+  const t = compare({
+    objects: () => p.rerank(items, RERANK),
+    packed: () => p.rerankPacked(packed, RERANK),
+  }, { runs, warmup: Math.min(WARMUP, runs) });
+  const baseRuns = quick ? 2 : n === 100 ? 100 : n === 1000 ? 15 : 3;
+  const three = compare({
+    objects: () => p.rerank(items, RERANK),
+    packed: () => p.rerankPacked(packed, RERANK),
+    baseline: () => baseline.rerank(items, { now: NOW, ...RERANK }),
+  }, { runs: baseRuns, warmup: 1 });
+  results.pipeline[n] = {
+    ...t,
+    baseline: three.baseline,
+    sameRounds: three,
+    speedupObjects: three.baseline.median / three.objects.median,
+    speedupPacked: three.baseline.median / three.packed.median,
+    top50SameOrder: same, top50Overlap: overlap, fullOrderSame: allSame, maxScoreDiff, packedSameAsObjects: packedSame,
+  };
+  log(`n=${n}: objects ${t.objects.median.toFixed(3)} ms, packed ${t.packed.median.toFixed(3)} ms, baseline ${three.baseline.median.toFixed(3)} ms` +
+    ` (x${results.pipeline[n].speedupObjects.toFixed(2)} / x${results.pipeline[n].speedupPacked.toFixed(2)}); top-${k} same order: ${same} (overlap ${overlap}), all ${n} same: ${allSame}, max score diff ${maxScoreDiff.toExponential(1)}`);
+  p.dispose();
+}
+
+// 2. Linear growth: packed and objects from 100 to 10,000 candidates.
+{
+  const p = await trainedPersonalizer(events);
+  const sizes = quick ? [100, 1000] : [100, 250, 500, 1000, 2500, 5000, 7500, 10000];
+  results.scaling = [];
+  for (const n of sizes) {
+    const items = makeItems(n, 3);
+    const packed = packItems(p, items);
+    const runs = Math.max(quick ? 3 : 20, Math.round((quick ? 5 : 100) * 1000 / Math.max(n, 1000)));
+    const t = compare({
+      objects: () => p.rerank(items, RERANK),
+      packed: () => p.rerankPacked(packed, RERANK),
+    }, { runs, warmup: Math.min(10, runs) });
+    results.scaling.push({ n, objects: t.objects.median, packed: t.packed.median });
+  }
+  const fit = (key) => {
+    const xs = results.scaling.map((s) => s.n), ys = results.scaling.map((s) => s[key]);
+    const mx = xs.reduce((a, b) => a + b) / xs.length, my = ys.reduce((a, b) => a + b) / ys.length;
+    let sxy = 0, sxx = 0, syy = 0;
+    for (let i = 0; i < xs.length; i++) { sxy += (xs[i] - mx) * (ys[i] - my); sxx += (xs[i] - mx) ** 2; syy += (ys[i] - my) ** 2; }
+    const slope = sxy / sxx;
+    return { msPerItem: slope, interceptMs: my - slope * mx, r2: syy > 0 ? (sxy * sxy) / (sxx * syy) : 1 };
+  };
+  results.scalingFit = { objects: fit('objects'), packed: fit('packed') };
+  log('scaling', results.scaling.map((s) => `${s.n}: ${s.objects.toFixed(3)}/${s.packed.toFixed(3)}`).join(', '),
+    `R² objects ${results.scalingFit.objects.r2.toFixed(4)}, packed ${results.scalingFit.packed.r2.toFixed(4)}`);
+  p.dispose();
+}
+
+// 3. record() of one event, and save + load of a 10,000-event profile.
+{
+  const p = await trainedPersonalizer(events);
+  const one = makeEvents(1000, 9);
+  results.recordOne = perCall((i) => p.record(one[i % one.length]));
+  log(`record one event: ${(results.recordOne.median * 1000).toFixed(2)} µs`);
+  p.dispose();
+
+  // Save = flush() of a changed profile through the persistence layer (export,
+  // checksummed slot, write, read-back) into memory storage; load = a new
+  // personalizer reading it back (verify + import); core import alone too.
+  const storage = memoryStorage();
+  const config = { maxEvents: 10000 };
+  const big = await trainedPersonalizer(makeEvents(10000, 4), { config, storage });
+  await big.flush();
+  const text = JSON.stringify(big.exportProfile());
+  const stored = big.profile({ top: 0 }).storedEvents;
+  const saves = [], loads = [], imports = [];
+  const fresh = await createPersonalizer({ storage: 'memory', dim: DIM, now: () => NOW, consent: { personalization: true }, autosaveMs: 0, config });
+  const rounds = quick ? 3 : 40;
+  for (let r = 0; r < rounds + 3; r++) {
+    big.adjust({ topic: 'topic1', preference: r % 2 ? 'more' : 'less' });
+    let t0 = performance.now();
+    await big.flush();
+    const save = performance.now() - t0;
+    t0 = performance.now();
+    const loaded = await createPersonalizer({ storage, dim: DIM, now: () => NOW, consent: { personalization: true }, autosaveMs: 0, config });
+    const load = performance.now() - t0;
+    if (r === 0 && loaded.profile({ top: 0 }).storedEvents !== stored) throw new Error('the loaded profile lost events');
+    loaded.dispose();
+    t0 = performance.now();
+    fresh.importProfile(text);
+    const imp = performance.now() - t0;
+    if (r >= 3) { saves.push(save); loads.push(load); imports.push(imp); }
+  }
+  const stat = (xs) => ({ median: median(xs), p90: quantile(xs, 0.9), runs: xs.length });
+  // The floor of any JSON format: V8's own (native) JSON.parse / stringify of the same text.
+  const obj = JSON.parse(text);
+  const floor = compare({ parse: () => JSON.parse(text), stringify: () => JSON.stringify(obj) }, { runs: rounds, warmup: 3 });
+  results.profile10k = {
+    storedEvents: stored, bytes: text.length, save: stat(saves), load: stat(loads), coreImport: stat(imports),
+    v8JsonParse: floor.parse, v8JsonStringify: floor.stringify,
+  };
+  log(`10k-event profile (${stored} stored, ${(text.length / 1024).toFixed(0)} KB): save ${median(saves).toFixed(2)} ms, load ${median(loads).toFixed(2)} ms (core import ${median(imports).toFixed(2)} ms; V8 JSON.parse ${floor.parse.median.toFixed(2)}, stringify ${floor.stringify.median.toFixed(2)} ms)`);
+  big.dispose();
+  fresh.dispose();
+}
+
+// 4. Instantiate (compile + instantiate the wasm) + first rerank of 1,000, in
+// this process (median) and in a fresh Node process (cold, includes module load).
+{
+  const wasmBinary = readFileSync(wasmPath);
+  const items = makeItems(1000);
+  const samples = [];
+  for (let r = 0; r < (quick ? 2 : 15); r++) {
+    const t0 = performance.now();
+    const p = await createPersonalizer({ wasmBinary, storage: 'memory', dim: DIM, now: () => NOW, consent: { personalization: true }, autosaveMs: 0 });
+    p.rerank(items, RERANK);
+    samples.push(performance.now() - t0);
+    p.dispose();
+  }
+  const cold = JSON.parse(execFileSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'cold-start.mjs')], { encoding: 'utf8' }));
+  results.startup = { warmProcessMedian: median(samples), runs: samples.length, coldProcess: cold };
+  log(`instantiate + first rerank: ${median(samples).toFixed(1)} ms (in process), cold process ${cold.totalMs.toFixed(1)} ms (import ${cold.importMs.toFixed(1)})`);
+}
+
+// 5. Shipped size, gzip -9: the .wasm plus the JavaScript a browser loads
+// through the package's browser entry (its import graph, files as shipped),
+// and the same entry bundled + minified by esbuild (what a bundling app ships).
+{
+  const dist = join(root, 'wasm', 'dist');
+  const graph = new Set();
+  const visit = (file) => {
+    // Type-only references (JSDoc import('./index')) are not modules.
+    if (graph.has(file) || !/\.m?js$/.test(file)) return;
+    graph.add(file);
+    const src = readFileSync(join(dist, file), 'utf8');
+    for (const m of src.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]\.\/([^'"]+)['"]|import\(\s*['"]\.\/([^'"]+)['"]\s*\)/g)) visit(m[1] ?? m[2]);
+  };
+  visit('index.browser.mjs');
+  const gz = (buf) => gzipSync(buf, { level: 9 }).length;
+  const rows = [...graph, 'localrank_core.wasm'].map((f) => {
+    const raw = readFileSync(join(dist, f));
+    return { file: f, raw: raw.length, gzip: gz(raw) };
+  });
+  const wasmGzip = rows.find((r) => r.file.endsWith('.wasm')).gzip;
+  const jsGzip = rows.filter((r) => !r.file.endsWith('.wasm')).reduce((a, r) => a + r.gzip, 0);
+  let bundled = null;
+  try {
+    const { build } = await import('esbuild');
+    const b = await build({ entryPoints: [join(dist, 'index.browser.mjs')], bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent', external: ['*.wasm'] });
+    const text = b.outputFiles[0].contents;
+    bundled = { raw: text.length, gzip: gz(Buffer.from(text)) };
+  } catch (e) {
+    bundled = { error: String(e) };
+  }
+  results.size = { files: rows, wasmGzip, jsGzip, totalGzip: wasmGzip + jsGzip, bundledJs: bundled, bundledTotalGzip: bundled?.gzip ? wasmGzip + bundled.gzip : null };
+  log(`shipped, gzip -9: wasm ${wasmGzip} B + JS ${jsGzip} B (${graph.size} files) = ${((wasmGzip + jsGzip) / 1024).toFixed(1)} KiB;` +
+    ` bundled+minified JS ${bundled?.gzip} B -> ${(((bundled?.gzip ?? 0) + wasmGzip) / 1024).toFixed(1)} KiB`);
+}
+
+// 6. Wasm memory over many reranks (packed, 1,000 candidates).
+{
+  const before = memories.length;
+  const p = await trainedPersonalizer(events);
+  const mem = memories[memories.length - 1];
+  const items = makeItems(1000, 5);
+  const packed = packItems(p, items);
+  for (let i = 0; i < 1000; i++) p.rerankPacked(packed, RERANK);
+  const start = mem.buffer.byteLength;
+  const samples = [];
+  const t0 = performance.now();
+  for (let i = 0; i < memoryRuns; i++) {
+    p.rerankPacked(packed, RERANK);
+    if (i % Math.max(1, memoryRuns / 20) === 0) samples.push(mem.buffer.byteLength);
+  }
+  const end = mem.buffer.byteLength;
+  results.memory = {
+    reranks: memoryRuns, startBytes: start, endBytes: end, maxBytes: Math.max(...samples, end),
+    changePercent: ((end - start) / start) * 100, seconds: (performance.now() - t0) / 1000, instanceCaptured: memories.length > before,
+  };
+  log(`wasm memory over ${memoryRuns} reranks: ${start} -> ${end} bytes (${results.memory.changePercent.toFixed(2)}%)`);
+  p.dispose();
+}
+
+results.machine.loadAfter = os.loadavg();
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify(results, null, 2));
+log(`wrote ${out}`);
