@@ -249,3 +249,16 @@ test('explain() after a name-table compaction still names the right topics and c
   assert.deepEqual(p.explain('a'), before);
   p.dispose();
 });
+
+test('ids handed out by topicId()/creatorId() stay valid: the tables are then never compacted', async () => {
+  const p = await make();
+  const chef = p.creatorId('chef');
+  p.rerank(Array.from({ length: 5000 }, (_, i) => ({ id: `x${i}`, topics: [`once-${i}`] })));
+  const cooking = p.topicId('cooking');
+  p.record({ type: 'click', topics: ['other'] });
+  p.rerank([{ id: 'a', topics: ['more'] }]);
+  assert.ok(p._memoryStats().names > 5000, 'not compacted');
+  assert.equal(p.topicId('cooking'), cooking);
+  assert.equal(p.creatorId('chef'), chef);
+  p.dispose();
+});
