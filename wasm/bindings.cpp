@@ -5,6 +5,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/emscripten.h>
 #include <emscripten/val.h>
+#include <malloc.h>
 
 #include <array>
 #include <cstdint>
@@ -205,6 +206,13 @@ class EngineCore {
   JsStatus importProfile(const std::string& json) { return ToJs(engine_.ImportJson(json)); }
   std::string summary(double now, int top) const { return engine_.SummaryJson(now, top); }
   void resetProfile() { engine_.ResetProfile(); }
+  int nameCount() const { return static_cast<int>(engine_.NameCount()); }
+  bool compactNames() { return engine_.CompactNames(); }
+
+  // Diagnostics for the memory tests: the wasm memory size, and the bytes the
+  // allocator has handed out (memory never shrinks; this does).
+  static double memoryBytes() { return static_cast<double>(__builtin_wasm_memory_size(0)) * 65536.0; }
+  static double heapUsedBytes() { return static_cast<double>(mallinfo().uordblks); }
 
  private:
   std::uint32_t DirectoryAddress() const {
@@ -258,5 +266,9 @@ EMSCRIPTEN_BINDINGS(localrank) {
       .function("exportProfile", &EngineCore::exportProfile)
       .function("importProfile", &EngineCore::importProfile)
       .function("summary", &EngineCore::summary)
-      .function("resetProfile", &EngineCore::resetProfile);
+      .function("resetProfile", &EngineCore::resetProfile)
+      .function("nameCount", &EngineCore::nameCount)
+      .function("compactNames", &EngineCore::compactNames)
+      .class_function("memoryBytes", &EngineCore::memoryBytes)
+      .class_function("heapUsedBytes", &EngineCore::heapUsedBytes);
 }

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_guard.h"
+
 namespace localrank {
 
 using nlohmann::json;
@@ -26,6 +28,13 @@ bool IsFiniteNumber(const json& j) { return j.is_number() && std::isfinite(j.get
 }  // namespace
 
 Status Engine::Configure(std::string_view config_json) {
+  if (config_json.size() > kMaxConfigBytes) {
+    return Status::Error(Code::kLimitExceeded, "config", -1,
+                         "config is larger than " + std::to_string(kMaxConfigBytes) + " bytes");
+  }
+  if (!JsonDepthWithin(config_json, kMaxJsonDepth)) {
+    return Status::Error(Code::kInvalidArgument, "config", -1, "config is nested too deeply");
+  }
   json j = json::parse(config_json.begin(), config_json.end(), nullptr, false);
   if (j.is_discarded()) return Status::Error(Code::kInvalidArgument, "config", -1, "config is not valid JSON");
   Status s = config_.MergeJson(j);
@@ -52,7 +61,7 @@ Status Engine::Rerank(double now) {
   return Status::Ok();
 }
 
-Status Engine::ValidateEvents() const {
+Status Engine::ValidateEvents(double now) const {
   const EventBatch& e = events_;
   const std::size_t n = e.size();
   if (n > static_cast<std::size_t>(kMaxEventsPerCall)) {
@@ -87,6 +96,9 @@ Status Engine::ValidateEvents() const {
     if (!std::isfinite(e.at[u]) || e.at[u] < 0) {
       return Status::Error(Code::kInvalidEvent, EventField(i, "at"), i, EventField(i, "at") + " must be a finite time in ms");
     }
+    if (e.at[u] > now + kMaxEventFutureMs) {
+      return Status::Error(Code::kInvalidEvent, EventField(i, "at"), i, EventField(i, "at") + " is more than 366 days after now");
+    }
     if (e.type[u] == static_cast<int>(EventType::kDwell) && (!std::isfinite(e.dwell_ms[u]) || e.dwell_ms[u] < 0)) {
       return Status::Error(Code::kInvalidEvent, EventField(i, "dwellMs"), i,
                            EventField(i, "dwellMs") + " must be a finite number >= 0 for a dwell event");
@@ -101,7 +113,13 @@ Status Engine::ValidateEvents() const {
                            EventField(i, "creatorId") + " is not a known creator id");
     }
     const int lo = e.topic_offsets[u], hi = e.topic_offsets[u + 1];
-    if (hi < lo || hi - lo > kMaxTopicsPerItem) {
+    const int clo = e.context_offsets[u], chi = e.context_offsets[u + 1];
+    // Offsets must stay inside the id arrays before anything is read through them.
+    if (hi < lo || lo < 0 || static_cast<std::size_t>(hi) > e.topic_ids.size() || chi < clo || clo < 0 ||
+        static_cast<std::size_t>(chi) > e.context_ids.size()) {
+      return Status::Error(Code::kInvalidArgument, EventField(i, "topics"), i, "events: inconsistent offsets");
+    }
+    if (hi - lo > kMaxTopicsPerItem) {
       return Status::Error(Code::kLimitExceeded, EventField(i, "topics"), i,
                            EventField(i, "topics") + " has more than " + std::to_string(kMaxTopicsPerItem) + " topics");
     }
@@ -113,15 +131,12 @@ Status Engine::ValidateEvents() const {
                              EventField(i, "topics") + " has an unknown topic or a weight that is not finite and >= 0");
       }
     }
-    for (int k = e.context_offsets[u]; k < e.context_offsets[u + 1]; ++k) {
+    for (int k = clo; k < chi; ++k) {
       const auto id = e.context_ids[static_cast<std::size_t>(k)];
       if (id < 0 || static_cast<std::size_t>(id) >= names(NameKind::kContext).size()) {
         return Status::Error(Code::kInvalidEvent, EventField(i, "context"), i,
                              EventField(i, "context") + " names an unknown context key");
       }
-    }
-    if (e.context_offsets[u + 1] < e.context_offsets[u]) {
-      return Status::Error(Code::kInvalidArgument, EventField(i, "context"), i, "events: context offsets decrease");
     }
     if (e.type[u] == static_cast<int>(EventType::kFollow) && e.creator[u] < 0) {
       return Status::Error(Code::kInvalidEvent, EventField(i, "creatorId"), i,
@@ -133,7 +148,7 @@ Status Engine::ValidateEvents() const {
 
 Status Engine::Record(double now) {
   if (!std::isfinite(now)) return Status::Error(Code::kInvalidArgument, "now", -1, "now() must return a finite time in ms");
-  Status s = ValidateEvents();
+  Status s = ValidateEvents(now);
   if (!s.ok()) return s;
   const EventBatch& e = events_;
   const bool with_embeddings = !e.embeddings.empty();
@@ -281,6 +296,11 @@ Status Engine::ImportJson(std::string_view text) {
   auto corrupt = [](const std::string& field, const std::string& why) {
     return Status::Error(Code::kCorruptProfile, field, -1, field + " " + why);
   };
+  if (text.size() > kMaxProfileBytes) {
+    return Status::Error(Code::kLimitExceeded, "profile", -1,
+                         "profile is larger than the limit of " + std::to_string(kMaxProfileBytes) + " bytes");
+  }
+  if (!JsonDepthWithin(text, kMaxJsonDepth)) return corrupt("profile", "is nested too deeply");
   json j = json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return corrupt("profile", "is not a JSON object");
   auto schema = j.find("schema");
@@ -407,8 +427,9 @@ Status Engine::ImportJson(std::string_view text) {
   }
   for (const char* key : {"totalEvents", "lastEventAt"}) {
     auto it = j.find(key);
-    if (it != j.end() && (!IsFiniteNumber(*it) || it->get<double>() < 0)) {
-      return corrupt(std::string("profile.") + key, "must be a number >= 0");
+    // 2^53: exact in a double and in JavaScript.
+    if (it != j.end() && (!IsFiniteNumber(*it) || it->get<double>() < 0 || it->get<double>() > 9007199254740992.0)) {
+      return corrupt(std::string("profile.") + key, "must be a number in [0, 2^53]");
     }
   }
   next.total_events = static_cast<std::uint64_t>(j.value("totalEvents", 0.0));

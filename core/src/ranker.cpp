@@ -66,7 +66,8 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
                            ItemField(i, "creatorId") + " is not a known creator id");
     }
     const int lo = b.topic_offsets[u], hi = b.topic_offsets[u + 1];
-    if (hi < lo) {
+    // Offsets must stay inside the topic arrays before anything is read through them.
+    if (hi < lo || lo < 0 || static_cast<std::size_t>(hi) > b.topic_ids.size()) {
       return Status::Error(Code::kInvalidArgument, ItemField(i, "topics"), i, "items: topic offsets decrease");
     }
     if (hi - lo > kMaxTopicsPerItem) {
@@ -119,7 +120,8 @@ void ServerPart(const CandidateBatch& b, std::vector<double>* server) {
   server->resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     if (all_scored) {
-      (*server)[i] = hi > lo ? (b.server_score[i] - lo) / (hi - lo) : 1.0;
+      // Halved first: hi - lo overflows for scores near +/-DBL_MAX.
+      (*server)[i] = hi > lo ? (b.server_score[i] / 2 - lo / 2) / (hi / 2 - lo / 2) : 1.0;
     } else {
       (*server)[i] = n > 1 ? 1.0 - static_cast<double>(i) / static_cast<double>(n) : 1.0;
     }

@@ -47,6 +47,8 @@ export const LIMITS = Object.freeze({
   maxIdLength: 256,
   maxNameLength: 128,
   maxEmbeddingDim: 512,
+  /** importProfile() input, in UTF-8 bytes (kMaxProfileBytes). */
+  maxProfileBytes: 16 * 1024 * 1024,
 });
 
 /**

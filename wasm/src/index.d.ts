@@ -487,6 +487,8 @@ export declare const LIMITS: Readonly<{
   maxIdLength: number;
   maxNameLength: number;
   maxEmbeddingDim: number;
+  /** Largest profile `importProfile()` accepts, in UTF-8 bytes. */
+  maxProfileBytes: number;
 }>;
 
 export declare const EVENT_TYPES: readonly EventType[];

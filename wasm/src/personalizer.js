@@ -2,9 +2,9 @@
 // The public Personalizer. It owns the one Embind EngineCore; everything it
 // returns is plain data that the caller owns.
 import { LocalrankError, throwIfFailed } from './errors.js';
-import { B, KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS } from './core-buffers.js';
+import { B, KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS, LIMITS } from './core-buffers.js';
 import { explainReasons } from './explain.js';
-import { normalizeEvents, normalizeItems, contextKeys, checkName } from './validate.js';
+import { normalizeEvents, normalizeItems, contextKeys, checkName, checkConfig, utf8LengthExceeds } from './validate.js';
 import { checkPacked, PackedScratch } from './packed.js';
 import { resolveStorage } from './storage.js';
 import { Persistence, copyData } from './persistence.js';
@@ -14,6 +14,12 @@ import { ReportEncoder, privacyOptions, randomWords, utcDay, MS_PER_DAY } from '
 const LEDGER_KEY = 'privacy-ledger';
 
 const DEFAULT_AUTOSAVE_MS = 1000;
+/**
+ * The core's name tables keep every topic, creator and context name ever
+ * seen; past this many (or twice what the profile refers to after the last
+ * compaction) the names the profile no longer uses are dropped.
+ */
+const MIN_NAMES_BEFORE_COMPACTION = 4096;
 
 /** Human-readable labels for reasons that do not name a topic or creator. */
 const REASON_LABELS = {
@@ -78,6 +84,7 @@ function checkOptions(options) {
  */
 export async function createPersonalizerWith(loadCore, options, defaultStorage = 'memory') {
   const o = checkOptions(options);
+  checkConfig(o.config);
   const storage = resolveStorage(o.storage, defaultStorage);
   const Module = await loadCore(o);
   const engine = new Module.EngineCore();
@@ -137,6 +144,9 @@ export class Personalizer {
   #disposed = false;
   /** Raw output of the last rerank, decoded lazily by explain(). @type {any} */
   #last = null;
+  #compactAt = MIN_NAMES_BEFORE_COMPACTION;
+  /** Set once topicId()/creatorId() handed out an id: ids must then stay stable, so no compaction. */
+  #idsHandedOut = false;
   /** The Emscripten module: its plain exports carry the hot calls. */
   #core;
   /** EngineCore address, first argument of the plain exports. */
@@ -172,6 +182,10 @@ export class Personalizer {
     this.#persist = new Persistence(storage, { namespace: this.#namespace, autosaveMs: this.#autosaveMs }, {
       exportText: () => this.#engine.exportProfile(this.#clock()),
       importText: (text) => {
+        // Oversized data is refused before it is copied into wasm memory.
+        if (utf8LengthExceeds(text, LIMITS.maxProfileBytes)) {
+          return { code: 'LIMIT_EXCEEDED', field: 'profile', message: `the stored profile is larger than ${LIMITS.maxProfileBytes} bytes` };
+        }
         const status = this.#engine.importProfile(text);
         if (!status.code) this.#syncNames();
         return status;
@@ -368,6 +382,27 @@ export class Personalizer {
     throw new Error('localrank core reported a failure without a status');
   }
 
+  /**
+   * Drops names the profile no longer refers to once the tables have grown
+   * past #compactAt; keeps wasm memory bounded over a long session. Not after
+   * topicId()/creatorId() handed out ids (they are promised stable).
+   */
+  #compactNames() {
+    if (this.#idsHandedOut || this.#engine.nameCount() <= this.#compactAt) return;
+    if (this.#engine.compactNames()) this.#syncNames();
+    this.#compactAt = Math.max(MIN_NAMES_BEFORE_COMPACTION, 2 * this.#engine.nameCount());
+  }
+
+  /**
+   * @internal Diagnostics for tests: wasm memory size and allocated heap bytes
+   * of the core module (shared by the personalizers loaded from the same .wasm).
+   * Not part of the public API.
+   */
+  _memoryStats() {
+    const core = /** @type {any} */ (this.#engine).constructor;
+    return { memoryBytes: core.memoryBytes(), heapUsedBytes: core.heapUsedBytes(), names: this.#disposed ? 0 : this.#engine.nameCount() };
+  }
+
   #idOf(kind, name) { return name === null ? -1 : /** @type {number} */ (this.#ids[kind].get(name)); }
 
   /**
@@ -381,6 +416,7 @@ export class Personalizer {
     const now = this.#clock();
     const list = normalizeEvents(events, now, this.#dim);
     if (!this.#consent.personalization) return 0;
+    this.#compactNames();
     const { nt, nc } = this.#resolve(list);
     const n = list.length, dim = this.#dim;
     let withEmbedding = false;
@@ -435,6 +471,7 @@ export class Personalizer {
     const list = normalizeItems(items, this.#dim);
     const now = this.#clock();
     const personal = this.#consent.personalization;
+    this.#compactNames();
     const { nt } = this.#resolve(list);
     this.#intern(KIND.CONTEXT, o.context);
 
@@ -516,6 +553,8 @@ export class Personalizer {
       rLabel: i32.slice(rLabel, rLabel + reasons),
       rValue: f64.slice(rValue, rValue + reasons),
       personal,
+      // The tables its labels refer to (a later compaction replaces this.#names' arrays).
+      names: [...this.#names],
     };
   }
 
@@ -539,7 +578,7 @@ export class Personalizer {
     for (let k = last.rOff[rank]; k < last.rOff[rank + 1]; k++) {
       const kind = REASON_KINDS[last.rKind[k]];
       const id = last.rLabel[k];
-      raw.push({ kind, label: this.#label(kind, id, last.personal), contribution: last.rValue[k],
+      raw.push({ kind, label: this.#label(kind, id, last.personal, last.names), contribution: last.rValue[k],
         creatorLabel: id <= CREATOR_LABEL_BASE && kind !== 'diversity', sub: id });
     }
     const propensity = last.propensity[rank];
@@ -614,6 +653,7 @@ export class Personalizer {
   topicId(name) {
     this.#alive();
     checkName(name, 'topic', -1, 'INVALID_ARGUMENT');
+    this.#idsHandedOut = true;
     const id = this.#ids[KIND.TOPIC].get(name);
     if (id !== undefined) return id;
     this.#intern(KIND.TOPIC, [name]);
@@ -628,6 +668,7 @@ export class Personalizer {
   creatorId(name) {
     this.#alive();
     checkName(name, 'creatorId', -1, 'INVALID_ARGUMENT');
+    this.#idsHandedOut = true;
     const id = this.#ids[KIND.CREATOR].get(name);
     if (id !== undefined) return id;
     this.#intern(KIND.CREATOR, [name]);
@@ -668,16 +709,20 @@ export class Personalizer {
     return r;
   }
 
-  #label(kind, id, personal) {
+  /**
+   * @param {string} kind @param {number} id @param {boolean} personal
+   * @param {string[][]} [names]  the name tables the ids refer to (a compaction renumbers them)
+   */
+  #label(kind, id, personal, names = this.#names) {
     if ((kind === 'adjustment' || kind === 'never') && id <= CREATOR_LABEL_BASE) {
-      return this.#names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
+      return names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
     }
-    if (kind === 'fatigue' && id <= CREATOR_LABEL_BASE) return this.#names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
-    if (kind === 'fatigue' && id >= 0) return this.#names[KIND.TOPIC][id] ?? '';
+    if (kind === 'fatigue' && id <= CREATOR_LABEL_BASE) return names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
+    if (kind === 'fatigue' && id >= 0) return names[KIND.TOPIC][id] ?? '';
     if (kind === 'diversity') return DIVERSITY_REASON_LABELS[id] ?? REASON_LABELS.diversity;
-    if (kind === 'topic' || kind === 'adjustment' || kind === 'never') return this.#names[KIND.TOPIC][id] ?? '';
-    if (kind === 'creator') return this.#names[KIND.CREATOR][id] ?? '';
-    if (kind === 'context' && id >= 0) return this.#names[KIND.CONTEXT][id] ?? '';
+    if (kind === 'topic' || kind === 'adjustment' || kind === 'never') return names[KIND.TOPIC][id] ?? '';
+    if (kind === 'creator') return names[KIND.CREATOR][id] ?? '';
+    if (kind === 'context' && id >= 0) return names[KIND.CONTEXT][id] ?? '';
     if (kind === 'notPersonalized' && !personal) return 'personalization is not consented';
     if (kind === 'seen' && id === SEEN_LABEL_OPENED) return 'you already opened this';
     return REASON_LABELS[/** @type {keyof typeof REASON_LABELS} */ (kind)] ?? kind;
@@ -705,6 +750,7 @@ export class Personalizer {
     const kind = topic !== undefined ? KIND.TOPIC : KIND.CREATOR;
     const name = checkName(topic ?? creatorId, topic !== undefined ? 'adjust.topic' : 'adjust.creatorId', -1, 'INVALID_ARGUMENT');
     if (!this.#consent.personalization) return false;
+    this.#compactNames();
     this.#intern(kind, [name]);
     throwIfFailed(this.#engine.adjust(kind, this.#idOf(kind, name), pref));
     this.#changed('adjust', 1, () => [copyData(adjustment)]);
@@ -719,6 +765,7 @@ export class Personalizer {
     this.#alive();
     const top = options.top ?? 20;
     if (!Number.isInteger(top) || top < 0) throw new TypeError('options.top must be a non-negative integer');
+    if (top > 2 ** 31 - 1) throw new RangeError('options.top must be at most 2^31 - 1');
     const summary = JSON.parse(this.#engine.summary(this.#clock(), top));
     return { ...summary, consent: { ...this.#consent } };
   }
@@ -735,8 +782,21 @@ export class Personalizer {
    */
   importProfile(data) {
     this.#alive();
-    const text = typeof data === 'string' ? data : JSON.stringify(data);
+    if (data === null || (typeof data !== 'string' && typeof data !== 'object')) {
+      throw new TypeError('importProfile expects an exported profile object or its JSON text');
+    }
+    let text;
+    try {
+      text = typeof data === 'string' ? data : JSON.stringify(data);
+    } catch (cause) {
+      // Cyclic or too deeply nested for JSON.stringify.
+      throw new LocalrankError('CORRUPT_PROFILE', `profile cannot be serialised: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'profile', cause });
+    }
     if (typeof text !== 'string') throw new TypeError('importProfile expects an exported profile object or its JSON text');
+    // Checked before the text is copied into wasm memory.
+    if (utf8LengthExceeds(text, LIMITS.maxProfileBytes)) {
+      throw new LocalrankError('LIMIT_EXCEEDED', `profile is larger than the limit of ${LIMITS.maxProfileBytes} bytes`, { field: 'profile' });
+    }
     throwIfFailed(this.#engine.importProfile(text));
     this.#syncNames();
     if (!this.#replaying) this.#persist.replaced();

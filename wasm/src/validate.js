@@ -10,6 +10,12 @@ const LIMITS_CODE = 'LIMIT_EXCEEDED';
 
 /** @param {unknown} v */
 const isFiniteNumber = (v) => typeof v === 'number' && Number.isFinite(v);
+/** Largest float32: embeddings and topic weights cross the boundary as Float32Array. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+/** @param {unknown} v */
+const isFloat32 = (v) => isFiniteNumber(v) && Math.abs(/** @type {number} */ (v)) <= FLOAT32_MAX;
+/** An event may be stamped at most this far after now() (clock skew); see docs/limits.md. */
+const MAX_FUTURE_MS = 366 * 24 * 3600 * 1000;
 
 /**
  * @param {string} code @param {string} field @param {number} index @param {string} what
@@ -41,10 +47,11 @@ export function normalizeTopics(topics, field, index, code) {
   if (Array.isArray(topics)) {
     if (topics.length > LIMITS.maxTopicsPerItem) fail(LIMITS_CODE, field, index, `has more than ${LIMITS.maxTopicsPerItem} topics`);
     const seen = new Set();
-    topics.forEach((t, k) => {
-      checkName(t, `${field}[${k}]`, index, code);
+    // An index loop, not forEach: a hole in a sparse array is an error, not skipped.
+    for (let k = 0; k < topics.length; k++) {
+      const t = checkName(topics[k], `${field}[${k}]`, index, code);
       if (!seen.has(t)) { seen.add(t); names.push(t); weights.push(1); }
-    });
+    }
   } else if (typeof topics === 'object') {
     // Object.keys + indexing: same order as Object.entries, without an array per entry (hot path).
     const t = /** @type {Record<string, unknown>} */ (topics);
@@ -53,7 +60,7 @@ export function normalizeTopics(topics, field, index, code) {
     for (let k = 0; k < keys.length; k++) {
       const name = keys[k], w = t[name];
       checkName(name, field, index, code);
-      if (!isFiniteNumber(w) || w < 0) fail(code, `${field}.${name}`, index, 'must be a finite number >= 0');
+      if (!isFloat32(w) || /** @type {number} */ (w) < 0) fail(code, `${field}.${name}`, index, 'must be a finite number >= 0 (float32 range)');
       weights.push(/** @type {number} */ (w));
     }
     return { names: keys, weights };
@@ -87,7 +94,8 @@ export function normalizeItems(items, dim) {
     throw new LocalrankError(LIMITS_CODE, `items: ${items.length} items exceed the limit of ${LIMITS.maxItemsPerCall} per call`, { field: 'items' });
   }
   const seen = new Map();
-  return items.map((item, i) => {
+  // Array.from visits the holes of a sparse array (map would skip them).
+  return Array.from(items, (item, i) => {
     const f = `items[${i}]`;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) fail('INVALID_ITEM', f, i, 'must be an object');
     const { id } = item;
@@ -127,7 +135,7 @@ function checkEmbedding(e, field, index, dim, code) {
   if (dim === 0) fail('DIMENSION_MISMATCH', field, index, 'given but the personalizer was created without `dim`');
   if (arr.length !== dim) fail('DIMENSION_MISMATCH', field, index, `has ${arr.length} numbers, expected dim = ${dim}`);
   for (let k = 0; k < arr.length; k++) {
-    if (!isFiniteNumber(arr[k])) fail(code, `${field}[${k}]`, index, 'must be a finite number');
+    if (!isFloat32(arr[k])) fail(code, `${field}[${k}]`, index, 'must be a finite number in float32 range');
   }
   return arr;
 }
@@ -183,7 +191,7 @@ export function normalizeEvents(input, now, dim) {
   if (list.length > LIMITS.maxEventsPerCall) {
     throw new LocalrankError(LIMITS_CODE, `events: ${list.length} events exceed the limit of ${LIMITS.maxEventsPerCall} per call`, { field: 'events' });
   }
-  return list.map((ev, i) => {
+  return Array.from(list, (ev, i) => {
     const f = Array.isArray(input) ? `events[${i}]` : 'event';
     if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) fail('INVALID_EVENT', f, i, 'must be an object');
     const type = EVENT_INDEX.get(ev.type);
@@ -191,6 +199,8 @@ export function normalizeEvents(input, now, dim) {
     let at = now;
     if (ev.at !== undefined) {
       if (!isFiniteNumber(ev.at) || ev.at < 0) fail('INVALID_EVENT', `${f}.at`, i, 'must be a finite time in ms');
+      // A far-future stamp would never decay nor expire: refuse it.
+      if (ev.at > now + MAX_FUTURE_MS) fail('INVALID_EVENT', `${f}.at`, i, 'is more than 366 days after now()');
       at = ev.at;
     }
     let key = NaN;
@@ -217,4 +227,44 @@ export function normalizeEvents(input, now, dim) {
     const embedding = checkEmbedding(ev.embedding, `${f}.embedding`, i, dim, 'INVALID_EVENT');
     return { type, at, key, creatorId, dwellMs, expectedMs, topicNames: names, topicWeights: weights, contextKeys: ctx, embedding };
   });
+}
+
+/**
+ * Checks the `config` option before it is serialised: JSON.stringify would
+ * turn NaN and Infinity into null, which the core reads as "use the default".
+ * The core checks names and ranges.
+ * @param {unknown} config
+ */
+export function checkConfig(config) {
+  if (config === undefined || config === null) return;
+  if (typeof config !== 'object' || Array.isArray(config)) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.config must be an object', { field: 'options.config' });
+  }
+  /** @param {Record<string, unknown>} obj @param {string} path */
+  const walk = (obj, path) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (typeof v === 'number' && !Number.isFinite(v)) fail('INVALID_ARGUMENT', `${path}.${k}`, -1, 'must be a finite number');
+      if (k === 'eventWeights' && path === 'config' && v !== null && typeof v === 'object') walk(/** @type {Record<string, unknown>} */ (v), `${path}.${k}`);
+    }
+  };
+  walk(/** @type {Record<string, unknown>} */ (config), 'config');
+}
+
+/**
+ * UTF-8 length of `text`, stopping early once it exceeds `limit`.
+ * @param {string} text @param {number} limit
+ */
+export function utf8LengthExceeds(text, limit) {
+  if (text.length > limit) return true;
+  if (text.length * 3 <= limit) return false;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { bytes += 4; i++; }
+    else bytes += 3;
+    if (bytes > limit) return true;
+  }
+  return false;
 }

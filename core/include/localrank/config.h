@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include <nlohmann/json_fwd.hpp>
@@ -14,13 +15,21 @@ namespace localrank {
 constexpr double kMsPerHour = 3600.0 * 1000.0;
 constexpr double kMsPerDay = 24.0 * kMsPerHour;
 
-/// Limits enforced on every input (documented in docs/api.md).
+/// Limits enforced on every input (documented in docs/limits.md).
 constexpr int kMaxItemsPerCall = 10000;
 constexpr int kMaxEventsPerCall = 10000;
 constexpr int kMaxTopicsPerItem = 32;
 constexpr int kMaxIdLength = 256;
 constexpr int kMaxNameLength = 128;
 constexpr int kMaxEmbeddingDim = 512;
+/// Largest profile JSON ImportJson reads (16 MiB); a profile at the default
+/// caps is well under 1 MiB.
+constexpr std::size_t kMaxProfileBytes = 16u << 20;
+/// How far after `now` an event may be stamped (clock skew); a far-future
+/// stamp would never decay nor expire.
+constexpr double kMaxEventFutureMs = 366 * kMsPerDay;
+/// Largest configuration JSON Configure reads.
+constexpr std::size_t kMaxConfigBytes = 64u << 10;
 
 /// Everything tunable. Defaults are chosen to be sensible for a social feed.
 struct Config {

@@ -63,8 +63,20 @@ class Engine {
   /// Forgets everything learnt (names are kept: they are not personal data).
   void ResetProfile();
 
+  /// Total entries in the three name tables.
+  std::size_t NameCount() const;
+  /// Drops the names the profile no longer refers to and renumbers the rest,
+  /// keeping their relative order; the input batches and the last result are
+  /// cleared (their ids are stale). Exports and summaries are unchanged, and
+  /// so are rankings up to floating-point rounding. Without it, a long session that keeps meeting new topics and
+  /// creators would grow the tables without bound. Returns true when any name
+  /// was dropped: callers that mirror the tables must then re-read them.
+  /// Any new state keyed by a name id (profile, fatigue, ...) must be
+  /// marked used and remapped here (engine_names.cpp).
+  bool CompactNames();
+
  private:
-  Status ValidateEvents() const;
+  Status ValidateEvents(double now) const;
   // The `fatigue` section of the profile JSON (engine_fatigue.cpp).
   void ApplyFatigue(const EventView& v, double key);
   void ExportFatigue(nlohmann::json* profile) const;

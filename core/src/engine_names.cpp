@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+// Name-table compaction: keeps the interners bounded by what the profile
+// actually refers to.
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "localrank/engine.h"
+
+namespace localrank {
+
+namespace {
+
+constexpr std::int32_t kUnused = -1;
+
+// New ids for the names marked used, in their old order; kUnused for the rest.
+std::vector<std::int32_t> Renumber(const std::vector<char>& used) {
+  std::vector<std::int32_t> remap(used.size(), kUnused);
+  std::int32_t next = 0;
+  for (std::size_t i = 0; i < used.size(); ++i) {
+    if (used[i]) remap[i] = next++;
+  }
+  return remap;
+}
+
+template <typename V>
+void RemapKeys(std::unordered_map<std::uint32_t, V>& m, const std::vector<std::int32_t>& remap) {
+  std::unordered_map<std::uint32_t, V> out;
+  out.reserve(m.size());
+  for (auto& [id, v] : m) out.emplace(static_cast<std::uint32_t>(remap[id]), std::move(v));
+  m = std::move(out);
+}
+
+}  // namespace
+
+std::size_t Engine::NameCount() const {
+  std::size_t n = 0;
+  for (const Interner& in : names_) n += in.size();
+  return n;
+}
+
+bool Engine::CompactNames() {
+  std::vector<char> used[kNameKindCount];
+  for (int k = 0; k < kNameKindCount; ++k) used[k].assign(names_[k].size(), 0);
+  auto& topics = used[static_cast<int>(NameKind::kTopic)];
+  auto& creators = used[static_cast<int>(NameKind::kCreator)];
+  auto& contexts = used[static_cast<int>(NameKind::kContext)];
+  for (const auto& [id, a] : profile_.topics) topics[id] = 1;
+  for (const auto& [id, p] : profile_.topic_prefs) topics[id] = 1;
+  for (const auto& [id, a] : profile_.creators) creators[id] = 1;
+  for (const auto& [id, p] : profile_.creator_prefs) creators[id] = 1;
+  for (const auto& [id, ctx] : profile_.contexts) {
+    contexts[id] = 1;
+    for (const auto& [t, a] : ctx.topics) topics[t] = 1;
+  }
+  // Fatigue is exported by name too: its names stay.
+  for (const auto& [id, c] : fatigue_.topics) topics[id] = 1;
+  for (const auto& [id, c] : fatigue_.creators) creators[id] = 1;
+  bool dropped = false;
+  for (int k = 0; k < kNameKindCount; ++k) {
+    for (char u : used[k]) dropped = dropped || !u;
+  }
+  if (!dropped) return false;
+
+  std::vector<std::int32_t> remap[kNameKindCount];
+  for (int k = 0; k < kNameKindCount; ++k) {
+    remap[k] = Renumber(used[k]);
+    Interner fresh;
+    for (std::size_t i = 0; i < used[k].size(); ++i) {
+      if (used[k][i]) fresh.Intern(names_[k].Name(static_cast<std::uint32_t>(i)));
+    }
+    names_[k] = std::move(fresh);
+  }
+  const auto& topic_ids = remap[static_cast<int>(NameKind::kTopic)];
+  const auto& creator_ids = remap[static_cast<int>(NameKind::kCreator)];
+  RemapKeys(profile_.topics, topic_ids);
+  RemapKeys(profile_.topic_prefs, topic_ids);
+  RemapKeys(profile_.creators, creator_ids);
+  RemapKeys(profile_.creator_prefs, creator_ids);
+  RemapKeys(profile_.contexts, remap[static_cast<int>(NameKind::kContext)]);
+  for (auto& [id, ctx] : profile_.contexts) RemapKeys(ctx.topics, topic_ids);
+  RemapKeys(fatigue_.topics, topic_ids);
+  RemapKeys(fatigue_.creators, creator_ids);
+  // The batches and the last result hold ids of the old tables.
+  candidates_ = CandidateBatch();
+  events_ = EventBatch();
+  options_.context_ids.clear();
+  result_.Clear();
+  return true;
+}
+
+}  // namespace localrank

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+// The reference collector under load on loopback: many concurrent clients send
+// valid, malformed, oversized and mistyped reports. Every acknowledged (202)
+// report is counted exactly once in SQLite, nothing else is counted, no
+// request gets a 5xx, and a collector killed mid-load (SIGKILL) and restarted
+// still holds every report it acknowledged.
+// Short by default; LOCALRANK_LOAD_SECONDS=30 for the full run (RELIABILITY.md).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { createReportEncoder } from 'localrank/server';
+import { startServer } from '../../web-demo/server.mjs';
+import { DEMO_REPORT_CONFIG, DEMO_TAXONOMY } from '../../web-demo/collector.mjs';
+import { seededWords } from './privacy-helpers.mjs';
+
+const SECONDS = Number(process.env.LOCALRANK_LOAD_SECONDS ?? 3);
+const CONCURRENCY = 32;
+const CHILD = fileURLToPath(new URL('../load/collector-child.mjs', import.meta.url));
+
+function tempDb() {
+  const dir = mkdtempSync(join(tmpdir(), 'localrank-load-'));
+  return { path: join(dir, 'sums.sqlite'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Reports counted in SQLite (each report adds 1 to its kind's value -1 row). */
+function countedInDb(path) {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM sums WHERE value = -1').get().n;
+  } finally {
+    db.close();
+  }
+}
+
+/** A pool of valid reports and a mix of bad requests built from them. */
+async function requests() {
+  const enc = await createReportEncoder({ ...DEMO_REPORT_CONFIG, random: seededWords(7) });
+  const valid = Array.from({ length: 500 }, (_, i) => JSON.stringify(enc.encode({
+    interest: { [DEMO_TAXONOMY[i % DEMO_TAXONOMY.length]]: 1 + (i % 3), [DEMO_TAXONOMY[(i * 7) % DEMO_TAXONOMY.length]]: 1 },
+  })));
+  enc.dispose();
+  const good = JSON.parse(valid[0]);
+  const json = { 'Content-Type': 'application/json' };
+  const bad = [
+    { body: '{"schema":', headers: json },
+    { body: 'null', headers: json },
+    { body: JSON.stringify({ ...good, deviceId: 'abc' }), headers: json },
+    { body: JSON.stringify({ ...good, day: '2026-11-23T10:00:00Z' }), headers: json },
+    { body: JSON.stringify({ ...good, config: '00000000000000' }), headers: json },
+    { body: JSON.stringify({ ...good, data: String(good.data).slice(1) }), headers: json },
+    { body: JSON.stringify({ ...good, kind: 'everything' }), headers: json },
+    { body: `[${'['.repeat(2000)}${']'.repeat(2000)}]`, headers: json },
+  ];
+  const oversized = [
+    { body: JSON.stringify({ ...good, pad: 'x'.repeat(5000) }), headers: json },
+    { body: 'x'.repeat(1024 * 1024), headers: json },
+  ];
+  const mistyped = { body: valid[0], headers: { 'Content-Type': 'text/plain' } };
+  return { valid, bad, oversized, mistyped };
+}
+
+/**
+ * Sends requests from CONCURRENCY clients until `until()` is true.
+ * Returns counts; `unknown` are requests that got no response (connection lost).
+ */
+async function load(base, r, until) {
+  const counts = { sent: 0, accepted: 0, rejected: 0, limited: 0, unknown: 0, serverErrors: 0, validRejected: 0, badAccepted: 0 };
+  let i = 0;
+  const client = async () => {
+    while (!until()) {
+      const k = i++;
+      const pick = k % 20;
+      const isValid = pick < 14;
+      const req = isValid ? { body: r.valid[k % r.valid.length], headers: { 'Content-Type': 'application/json' } }
+        : pick < 18 ? r.bad[k % r.bad.length] : pick < 19 ? r.oversized[k % r.oversized.length] : r.mistyped;
+      counts.sent++;
+      let res;
+      try {
+        res = await fetch(`${base}/v1/reports`, { method: 'POST', headers: req.headers, body: req.body });
+        await res.arrayBuffer();
+      } catch {
+        counts.unknown++;
+        continue;
+      }
+      if (res.status === 202) {
+        counts.accepted++;
+        if (!isValid) counts.badAccepted++;
+      } else if (res.status === 429) counts.limited++;
+      else if (res.status >= 500) counts.serverErrors++;
+      else {
+        counts.rejected++;
+        if (isValid) counts.validRejected++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, client));
+  return counts;
+}
+
+test(`under ${SECONDS} s of mixed load every acknowledged report is counted exactly once`, { timeout: (SECONDS + 60) * 1000 }, async () => {
+  const db = tempDb();
+  const server = await startServer({ port: 0, db: db.path, collector: { rateLimit: { perSecond: 1e9, burst: 1e9 } } });
+  const base = `http://127.0.0.1:${server.address().port}`;
+  let c;
+  try {
+    const deadline = Date.now() + SECONDS * 1000;
+    c = await load(base, await requests(), () => Date.now() >= deadline);
+    console.log(`collector load: ${JSON.stringify(c)} in ${SECONDS} s (${Math.round(c.sent / SECONDS)} req/s)`);
+    assert.ok(c.accepted > 0 && c.rejected > 0, 'both kinds were exercised');
+    assert.equal(c.serverErrors, 0, 'no 5xx');
+    assert.equal(c.unknown, 0, 'every request got an answer');
+    assert.equal(c.badAccepted, 0, 'no malformed, oversized or mistyped report was accepted');
+    assert.equal(c.validRejected, 0, 'no valid report was rejected');
+    const estimates = await (await fetch(`${base}/v1/estimates`)).json();
+    assert.equal(estimates.reports, c.accepted, 'the estimates count each acknowledged report once');
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+  assert.equal(countedInDb(db.path), c.accepted, 'SQLite holds each acknowledged report once');
+  db.cleanup();
+});
+
+/** Starts the collector as a child process on `dbPath`. */
+function spawnCollector(dbPath) {
+  const child = spawn(process.execPath, [CHILD, dbPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening (\d+)/);
+      if (m) resolve({ child, base: `http://127.0.0.1:${m[1]}` });
+    });
+    child.once('exit', (code) => reject(new Error(`collector exited with ${code}: ${out}`)));
+  });
+}
+
+test('a collector killed mid-load and restarted keeps every report it acknowledged', { timeout: (SECONDS + 60) * 1000 }, async () => {
+  const db = tempDb();
+  const r = await requests();
+  try {
+    const first = await spawnCollector(db.path);
+    const exited = new Promise((res) => first.child.once('exit', res));
+    let killed = false;
+    // Kill with requests in flight, half-way through.
+    setTimeout(() => { killed = true; first.child.kill('SIGKILL'); }, (SECONDS * 1000) / 2);
+    const c1 = await load(first.base, r, () => killed);
+    await exited;
+    assert.ok(c1.accepted > 0, 'reports were acknowledged before the kill');
+    const stored = countedInDb(db.path);
+    assert.ok(stored >= c1.accepted, `acknowledged ${c1.accepted}, stored ${stored}: an acknowledged report was lost`);
+    assert.ok(stored <= c1.accepted + c1.unknown, `stored ${stored} > acknowledged ${c1.accepted} + unanswered ${c1.unknown}`);
+    // Restarted on the same file, it counts on from there, exactly.
+    const second = await spawnCollector(db.path);
+    const deadline = Date.now() + (SECONDS * 1000) / 2;
+    const c2 = await load(second.base, r, () => Date.now() >= deadline);
+    const estimates = await (await fetch(`${second.base}/v1/estimates`)).json();
+    const stopped = new Promise((res) => second.child.once('exit', res));
+    second.child.kill('SIGTERM');
+    await stopped;
+    console.log(`collector kill/restart: before kill ${JSON.stringify(c1)}, stored ${stored}; after restart ${JSON.stringify(c2)}`);
+    assert.equal(c2.serverErrors + c2.unknown + c2.badAccepted + c2.validRejected, 0);
+    assert.equal(estimates.reports, stored + c2.accepted);
+    assert.equal(countedInDb(db.path), stored + c2.accepted);
+  } finally {
+    db.cleanup();
+  }
+});
