@@ -16,6 +16,10 @@
 // fixed order (kernels.h): scores differ by about 1e-8, which the benchmark's
 // top-50 check shows does not change the order on its workload.
 
+// Item fatigue in localrank's export is keyed by the hash of the item id, so
+// the baseline needs the very same hash to read it: it uses localrank's own.
+import { hashId } from '../../wasm/src/hash.js';
+
 const HOUR = 3600000;
 const DAY = 24 * HOUR;
 
@@ -48,21 +52,6 @@ export const DEFAULTS = {
 function decayed(value, at, now, halfLife) {
   if (now <= at || value === 0) return value;
   return value * Math.pow(2, -(now - at) / halfLife);
-}
-
-/** The same 53-bit hash of an id as localrank (fatigue of items is keyed by it). */
-function hashId(str) {
-  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
-  const bytes = new TextEncoder().encode(str);
-  for (const ch of bytes) {
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 export class PlainReranker {

@@ -4,6 +4,7 @@
 // time, a 64-dimension embedding) and a history of 5,000 interactions with
 // items of the same kind. Shared by the Node benchmark, the plain JavaScript
 // baseline and (through a JSON file) the native Google Benchmark.
+import { rng } from '../lib/prng.mjs';
 
 export const NOW = 1767225600000; // 2026-01-01T00:00:00Z
 export const DIM = 64;
@@ -11,18 +12,6 @@ export const TOPICS_PER_ITEM = 8;
 export const TOPIC_COUNT = 200;
 export const CREATOR_COUNT = 300;
 export const EVENT_TYPES = ['impression', 'impression', 'impression', 'click', 'dwell', 'like', 'share', 'save', 'hide', 'comment'];
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Topic interests cluster (a person reads a few areas): item topics are drawn

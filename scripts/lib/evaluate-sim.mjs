@@ -5,18 +5,7 @@
 // policy sees exactly the same users, candidates and random draws (common
 // random numbers), so differences come from the ordering alone.
 import { createPersonalizer } from 'localrank';
-
-/** mulberry32: small, fast, seedable. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './prng.mjs';
 
 const gamma = (r, shape) => {
   // Marsaglia-Tsang; shape < 1 boosted.

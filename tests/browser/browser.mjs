@@ -2,9 +2,12 @@
 // Launches Debian's Chromium through playwright-core (test tools cannot
 // download browsers here) with a throwaway profile directory.
 import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveStatic } from './static-server.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
@@ -50,3 +53,46 @@ export async function watchCsp(page) {
 
 /** @param {import('playwright-core').Page} page @returns {Promise<string[]>} */
 export const cspViolations = (page) => page.evaluate(() => /** @type {any} */ (window).__cspViolations ?? []);
+
+/**
+ * A throwaway site whose module script `page.mjs` is `pageLines`, served with
+ * the package folder under /localrank/ and the strict CSP, plus a Chromium to
+ * open it in. `openPage` waits until the page sets html[data-ready];
+ * `assertClean` fails on console errors, page errors and CSP violations
+ * (seen by the page or reported to the server, workers included).
+ * @param {string} name  names the temporary folder
+ * @param {string[]} pageLines
+ */
+export async function packageSite(name, pageLines) {
+  const site = mkdtempSync(join(tmpdir(), `localrank-${name}-site-`));
+  writeFileSync(join(site, 'index.html'), `<!doctype html><meta charset="utf-8"><title>${name}</title><link rel="icon" href="data:,"><script type="module" src="/page.mjs"></script>`);
+  writeFileSync(join(site, 'page.mjs'), [...pageLines, "document.documentElement.dataset.ready = 'true';"].join('\n'));
+  const pkg = fileURLToPath(new URL('../../wasm', import.meta.url));
+  const server = await serveStatic({ mounts: { '/': site, '/localrank/': pkg } });
+  const browser = await launch();
+  return {
+    server,
+    browser,
+    /** @param {(() => void)} [initScript] */
+    async openPage(initScript) {
+      const page = await browser.context.newPage();
+      if (initScript) await page.addInitScript(initScript);
+      const problems = watchProblems(page);
+      await watchCsp(page);
+      await page.goto(server.base);
+      await page.waitForSelector('html[data-ready="true"]');
+      return { page, problems };
+    },
+    /** @param {import('playwright-core').Page} page @param {string[]} problems */
+    async assertClean(page, problems) {
+      assert.deepEqual(await cspViolations(page), [], 'no CSP violation in the page');
+      assert.deepEqual(problems, [], 'no console error or page error');
+      assert.deepEqual(server.cspReports, [], 'no CSP report from the page or a worker');
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+      rmSync(site, { recursive: true, force: true });
+    },
+  };
+}

@@ -4,54 +4,27 @@
 // by the Node aggregator; Global Privacy Control; forget on localStorage.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAggregator } from 'localrank/server';
-import { launch, watchProblems, watchCsp, cspViolations } from './browser.mjs';
-import { serveStatic } from './static-server.mjs';
+import { packageSite } from './browser.mjs';
 
-const PACKAGE = fileURLToPath(new URL('../../wasm', import.meta.url));
 const CONFIG = {
   taxonomy: ['cooking', 'baking', 'fitness', 'travel', 'music'],
   segments: [{ id: 'home-cooks', topics: { cooking: 1, baking: 0.7 } }],
 };
-let browser, server, site;
+let site;
 
 before(async () => {
-  site = mkdtempSync(join(tmpdir(), 'localrank-privacy-site-'));
-  writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><title>privacy</title><link rel="icon" href="data:,"><script type="module" src="/page.mjs"></script>');
-  writeFileSync(join(site, 'page.mjs'), [
+  site = await packageSite('privacy', [
     "import * as lr from '/localrank/dist/index.browser.mjs';",
     "import * as lw from '/localrank/dist/worker.mjs';",
     'window.lr = lr; window.lw = lw;',
     `window.CONFIG = ${JSON.stringify(CONFIG)};`,
-    "document.documentElement.dataset.ready = 'true';",
-  ].join('\n'));
-  server = await serveStatic({ mounts: { '/': site, '/localrank/': PACKAGE } });
-  browser = await launch();
+  ]);
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(site, { recursive: true, force: true });
-});
+after(async () => { await site?.close(); });
 
-async function openPage(initScript) {
-  const page = await browser.context.newPage();
-  if (initScript) await page.addInitScript(initScript);
-  const problems = watchProblems(page);
-  await watchCsp(page);
-  await page.goto(server.base);
-  await page.waitForSelector('html[data-ready="true"]');
-  return { page, problems };
-}
-
-async function assertClean(page, problems) {
-  assert.deepEqual(await cspViolations(page), [], 'no CSP violation');
-  assert.deepEqual(problems, [], 'no console error or page error');
-}
+const openPage = (initScript) => site.openPage(initScript);
+const assertClean = (page, problems) => site.assertClean(page, problems);
 
 test('browser: reports use crypto randomness, stop at the cap and are accepted by the server; forget empties localStorage', async () => {
   const { page, problems } = await openPage();

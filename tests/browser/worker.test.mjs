@@ -3,48 +3,18 @@
 // package's dist/worker.mjs by URL, under script-src 'self' 'wasm-unsafe-eval'.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launch, watchProblems, watchCsp, cspViolations } from './browser.mjs';
-import { serveStatic } from './static-server.mjs';
+import { packageSite } from './browser.mjs';
 
-const PACKAGE = fileURLToPath(new URL('../../wasm', import.meta.url));
-let browser, server, site;
+let site;
 
 before(async () => {
-  site = mkdtempSync(join(tmpdir(), 'localrank-worker-site-'));
-  writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><title>worker</title><link rel="icon" href="data:,"><script type="module" src="/page.mjs"></script>');
-  writeFileSync(join(site, 'page.mjs'), [
-    "import * as lr from '/localrank/dist/worker.mjs';",
-    'window.lr = lr;',
-    "document.documentElement.dataset.ready = 'true';",
-  ].join('\n'));
-  server = await serveStatic({ mounts: { '/': site, '/localrank/': PACKAGE } });
-  browser = await launch();
+  site = await packageSite('worker', ["import * as lr from '/localrank/dist/worker.mjs';", 'window.lr = lr;']);
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  rmSync(site, { recursive: true, force: true });
-});
+after(async () => { await site?.close(); });
 
 /** A fresh page with the worker module loaded, watching console errors and CSP. */
-async function openPage() {
-  const page = await browser.context.newPage();
-  const problems = watchProblems(page);
-  await watchCsp(page);
-  await page.goto(server.base);
-  await page.waitForSelector('html[data-ready="true"]');
-  return { page, problems };
-}
-
-async function assertClean(page, problems) {
-  assert.deepEqual(await cspViolations(page), [], 'no CSP violation in the page');
-  assert.deepEqual(problems, [], 'no console error or page error');
-  assert.deepEqual(server.cspReports, [], 'no CSP report from the page or the worker');
-}
+const openPage = () => site.openPage();
+const assertClean = (page, problems) => site.assertClean(page, problems);
 
 test('worker: liking cooking raises the cooking item, computed in a module Worker', async () => {
   const { page, problems } = await openPage();
@@ -227,8 +197,9 @@ test('worker: wasmUrl relative to the page is resolved before it reaches the wor
 });
 
 test('worker: a worker script that cannot load rejects creation with a clear error', async () => {
-  const page = await browser.context.newPage();
-  await page.goto(server.base);
+  // No problem watching here: the failed worker load is the point.
+  const page = await site.browser.context.newPage();
+  await page.goto(site.server.base);
   await page.waitForSelector('html[data-ready="true"]');
   const message = await page.evaluate(async () => {
     const { createWorkerPersonalizer } = /** @type {any} */ (window).lr;

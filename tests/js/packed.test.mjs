@@ -5,20 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalrankError } from 'localrank';
 import { make, T0 } from './helpers.mjs';
+import { rng } from '../../scripts/lib/prng.mjs';
 
 const DIM = 8;
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A feed of plain items: weighted topics, creators, scores, times, embeddings, some pinned. */
 function feed(n, seed = 1, { embeddings = true } = {}) {
