@@ -108,3 +108,41 @@ test('worker: consent, reports and budget are forwarded to the worker\'s persona
   await assertClean(page, problems);
   await page.close();
 });
+
+test('two tabs: withdrawing personalization in one stops profiling in the other at once, also in a worker', async () => {
+  const one = await openPage();
+  const two = await openPage();
+  const three = await openPage();
+  const create = (page, worker) => page.evaluate(async (useWorker) => {
+    const w = /** @type {any} */ (window);
+    const create = useWorker ? w.lw.createWorkerPersonalizer : w.lr.createPersonalizer;
+    w.p = await create({ ...w.CONFIG, namespace: 'tabs', autosaveMs: 0 });
+    w.heard = [];
+    w.p.on('consent', (/** @type {any} */ d) => w.heard.push(d));
+  }, worker);
+  await create(one.page, false);
+  await create(two.page, false);
+  await create(three.page, true);
+  await one.page.evaluate(() => /** @type {any} */ (window).p.consent.set({ personalization: true }));
+  for (const { page } of [two, three]) await page.waitForFunction(() => /** @type {any} */ (window).heard.length === 1);
+  for (const { page } of [two, three]) {
+    await page.evaluate(async () => { await /** @type {any} */ (window).p.record({ type: 'like', itemId: 'x', topics: { cooking: 1 } }); });
+  }
+  await one.page.evaluate(() => /** @type {any} */ (window).p.consent.set({ personalization: false }));
+  for (const { page } of [two, three]) {
+    await page.waitForFunction(() => /** @type {any} */ (window).heard.length === 2);
+    const after = await page.evaluate(async () => {
+      const p = /** @type {any} */ (window).p;
+      const recorded = await p.record({ type: 'like', itemId: 'y', topics: { cooking: 1 } });
+      return { consent: await p.consent.get(), held: (await p.profile()).totalEvents, recorded };
+    });
+    assert.equal(after.consent.personalization, false);
+    assert.equal(after.held, 0, 'the other tab forgot what it had learnt');
+    assert.equal(after.recorded, 0, 'and records nothing more');
+  }
+  for (const { page, problems } of [one, two, three]) {
+    await page.evaluate(async () => { await /** @type {any} */ (window).p.dispose(); });
+    await assertClean(page, problems);
+    await page.close();
+  }
+});

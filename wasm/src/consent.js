@@ -2,6 +2,8 @@
 // Consent per purpose. Opt-in: both purposes are off until granted. The
 // record is stored with a timestamp and the policy version it was given
 // under; a record from another policy version is not trusted (ask again).
+// Tabs sharing the storage hear each other's changes (BroadcastChannel): a
+// withdrawal in one tab stops profiling and reports in every tab at once.
 import { LocalrankError } from './errors.js';
 
 /** The purposes a person can consent to. */
@@ -54,6 +56,10 @@ export class ConsentManager {
   #onWithdrawPersonalization;
   /** @type {number|null} */
   #updatedAt = null;
+  /** @type {BroadcastChannel|null} */
+  #channel = null;
+  /** Tells this manager's own messages apart from other tabs'. */
+  #writer = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 
   /**
    * @param {{personalization: boolean, aggregateMeasurement: boolean}} state
@@ -145,14 +151,74 @@ export class ConsentManager {
       policyVersion: this.#policyVersion,
     };
     const erase = withdrawn ? this.#onWithdrawPersonalization() : Promise.resolve();
+    // Other tabs hear of it at once: a withdrawal must not wait for the write.
+    this.#broadcast(record);
     await Promise.all([this.#storage.set(this.#key, JSON.stringify(record)), erase]);
     return this.get();
   }
 
-  /** Back to nothing granted (after forget()); nothing is stored. */
+  /** Back to nothing granted (after forget()), here and in the other tabs; nothing is stored. */
   reset() {
     this.#state.personalization = false;
     this.#state.aggregateMeasurement = false;
     this.#updatedAt = null;
+    this.#broadcast(null);
+  }
+
+  /**
+   * Listens for consent changes made by other tabs on the same storage.
+   * `onChange` runs after the remote record has been applied here;
+   * `withdrawn` says personalization went from on to off.
+   * @param {string} name  channel name, one per storage namespace
+   * @param {(change: {withdrawn: boolean}) => void} onChange
+   */
+  listen(name, onChange) {
+    if (this.#channel || typeof BroadcastChannel !== 'function') return;
+    const channel = new BroadcastChannel(name);
+    /** @type {any} */ (channel).unref?.();
+    channel.onmessage = (ev) => {
+      const m = ev.data;
+      if (!m || m.type !== 'consent' || m.writer === this.#writer) return;
+      const before = this.#state.personalization;
+      if (!this.#applyRemote(m.record)) return;
+      onChange({ withdrawn: before && !this.#state.personalization });
+    };
+    this.#channel = channel;
+  }
+
+  /** Stops listening to other tabs. */
+  dispose() {
+    this.#channel?.close();
+    this.#channel = null;
+  }
+
+  /**
+   * Applies another tab's record (null: everything was forgotten). A record
+   * under another policy version is not trusted, as on load.
+   * @param {unknown} record
+   * @returns {boolean} whether anything was applied
+   */
+  #applyRemote(record) {
+    if (record === null) {
+      this.#state.personalization = false;
+      this.#state.aggregateMeasurement = false;
+      this.#updatedAt = null;
+      return true;
+    }
+    const r = /** @type {Record<string, unknown>} */ (record);
+    if (!r || typeof r !== 'object' || r.policyVersion !== this.#policyVersion || typeof r.updatedAt !== 'number') return false;
+    this.#state.personalization = r.personalization === true;
+    this.#state.aggregateMeasurement = r.aggregateMeasurement === true && !this.gpcBlocks;
+    this.#updatedAt = r.updatedAt;
+    return true;
+  }
+
+  /** @param {object|null} record */
+  #broadcast(record) {
+    try {
+      this.#channel?.postMessage({ type: 'consent', writer: this.#writer, record });
+    } catch {
+      // A closed channel only means nobody else is listening.
+    }
   }
 }

@@ -256,6 +256,12 @@ export interface PersonalizerEventDetail {
   error: LocalrankError;
   /** Another tab's save was merged into this personalizer. */
   sync: SyncDetail;
+  /**
+   * Another tab on the same storage changed consent (or forgot everything);
+   * it applies here at once. When personalization was withdrawn, this tab's
+   * profile has been erased too. Update any consent UI from `detail`.
+   */
+  consent: ConsentState;
 }
 
 export type PersonalizerEventName = keyof PersonalizerEventDetail;

@@ -901,11 +901,20 @@ export class Personalizer {
         }
       }
       const withdrawn = await consent.load(options.consent, report);
+      if (this.#storage.shared) {
+        // Another tab's withdrawal stops profiling here too, and empties this tab's profile.
+        consent.listen(`localrank:${this.#namespace}:consent`, ({ withdrawn: gone }) => {
+          if (this.#disposed) return;
+          if (gone) this.#eraseProfile().catch(() => {});
+          this.#emit('consent', consent.get());
+        });
+      }
       const held = this.profile({ top: 1 });
       if (withdrawn && (held.totalEvents > 0 || held.topics.length > 0 || held.creators.length > 0)) {
         await this.#eraseProfile();
       }
     } catch (e) {
+      this.#privacy?.consent.dispose();
       this.#privacy = null;
       accountant.delete();
       encoder?.dispose();
@@ -916,6 +925,7 @@ export class Personalizer {
 
   #disposePrivacy() {
     if (!this.#privacy) return;
+    this.#privacy.consent.dispose();
     this.#privacy.accountant.delete();
     this.#privacy.encoder?.dispose();
   }
