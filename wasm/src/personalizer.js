@@ -139,7 +139,10 @@ const LAZY_REASONS = Object.freeze({
   },
   /** @this {object} @param {unknown} value */
   set(value) {
-    Reflect.defineProperty(this, 'reasons', { value, writable: true, enumerable: true, configurable: true });
+    // A frozen or sealed result refuses the write, as it would for a data property (in strict code).
+    if (!Reflect.defineProperty(this, 'reasons', { value, writable: true, enumerable: true, configurable: true })) {
+      throw new TypeError("Cannot assign to read only property 'reasons' of object");
+    }
   },
   enumerable: true,
   configurable: true,
