@@ -148,7 +148,7 @@ function plainForInIsOwn() {
 /**
  * Validates rerank items and writes them into `s` in one pass, without a
  * normalised copy per item. Topic and creator names are resolved with the
- * caller's name -> id maps; names not in them get FRESH and are listed in
+ * caller's name -> id index objects; names not in them get FRESH and are listed in
  * `s.freshTopics` / `s.freshCreators` for the caller to intern once the whole
  * batch is valid (nothing outside `s` changes here, so a rejected call changes
  * nothing). Checks, error codes, fields and their order are those of
