@@ -148,9 +148,6 @@ const LAZY_REASONS = Object.freeze({
   configurable: true,
 });
 
-/** @type {string[]} */
-const NO_IDS = Object.freeze([]);
-
 /** Share of slots explored when `exploration: true`. */
 const DEFAULT_EXPLORATION = 0.1;
 
@@ -646,9 +643,7 @@ export class Personalizer {
 
     // Copy the results out of the heap once (explain() keeps them), then build the objects.
     const last = this.#copyResult(r, personal);
-    const byIndex = s.ids;
-    s.ids = NO_IDS;
-    const out = Personalizer.#rankedItems(last, byIndex);
+    const out = Personalizer.#rankedItems(last, s.ids);
     this.#last = last;
     return out;
   }

@@ -104,7 +104,7 @@ export class ItemScratch {
   topicIds = new Int32Array(0);
   topicWeights = new Float32Array(0);
   embeddings = new Float32Array(0);
-  /** The item ids, by input index (a new array per call: the ranking keeps it). @type {string[]} */
+  /** The item ids, by input index. @type {string[]} */
   ids = [];
   /** Names not interned yet, and where their id goes (topicIds / creators index). @type {string[]} */
   freshTopics = [];
@@ -178,8 +178,8 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
   if (s.slots.length < size) s.slots = new Int32Array(size);
   const slots = s.slots, mask = size - 1;
   slots.fill(0, 0, size);
-  /** @type {string[]} */
-  const ids = new Array(n);
+  const ids = s.ids;
+  ids.length = n;
   const freshT = s.freshTopics, freshTAt = s.freshTopicAt, freshC = s.freshCreators, freshCAt = s.freshCreatorAt;
   freshT.length = 0; freshTAt.length = 0; freshC.length = 0; freshCAt.length = 0;
   const itemTopics = s.itemTopics;
@@ -189,7 +189,6 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
   tOff[0] = 0;
   // Set before the loop: a store after it is reached by on-stack-replaced code without type feedback (a deopt per call).
   s.n = n;
-  s.ids = ids;
   s.withEmbedding = false;
   for (let i = 0; i < n; i++) {
     const item = items[i];
