@@ -81,6 +81,7 @@ test('reasons read like a data property: the same array each time, assignable, a
   assert.throws(() => { ranked[2].reasons = []; }, TypeError, 'frozen like a data property');
   const derived = Object.create(ranked[3]);
   assert.deepStrictEqual(derived.reasons, expected[3].reasons, 'inherited like a data property');
+  assert.ok(!Object.hasOwn(derived, 'reasons') && Object.hasOwn(ranked[3], 'reasons'));
   p.dispose();
 });
 

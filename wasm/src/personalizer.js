@@ -107,7 +107,8 @@ class RankedState extends PlainBase {
 
   /**
    * The reasons of `o` (or of the nearest result object on its prototype
-   * chain), built on the first call; undefined for other objects.
+   * chain, as for an inherited data property), built on the first call and
+   * stored on that object as a plain data property; undefined for other objects.
    * @param {object} o
    */
   static reasonsOf(o) {
@@ -117,7 +118,10 @@ class RankedState extends PlainBase {
           x.#reasons = reasonsAt(x.#last, x.#rank);
           x.#last = null;
         }
-        return x.#reasons;
+        const value = x.#reasons;
+        // false (and the private copy keeps answering) when the object was frozen or sealed.
+        Reflect.defineProperty(x, 'reasons', { value, writable: true, enumerable: true, configurable: true });
+        return value;
       }
     }
     return undefined;
@@ -132,10 +136,7 @@ class RankedState extends PlainBase {
 const LAZY_REASONS = Object.freeze({
   /** @this {object} */
   get() {
-    const value = RankedState.reasonsOf(this);
-    // false (and the private copy keeps answering) when the object was frozen or sealed.
-    Reflect.defineProperty(this, 'reasons', { value, writable: true, enumerable: true, configurable: true });
-    return value;
+    return RankedState.reasonsOf(this);
   },
   /** @this {object} @param {unknown} value */
   set(value) {
