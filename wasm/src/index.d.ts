@@ -308,6 +308,12 @@ export interface RankedItem {
   score: number;
   /** Index in the input array. */
   originalIndex: number;
+  /**
+   * What the score is made of; the contributions add up to `score`. Built on
+   * first read (an own enumerable accessor that then becomes a plain data
+   * property), so reading only the top items' reasons costs only those; JSON,
+   * structuredClone, spread and Object.keys see it like any property.
+   */
   reasons: Reason[];
   /**
    * Only on explored items: the probability with which the exploration policy

@@ -4,7 +4,7 @@
 import { LocalrankError, throwIfFailed } from './errors.js';
 import { B, KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS, LIMITS } from './core-buffers.js';
 import { explainReasons } from './explain.js';
-import { normalizeEvents, normalizeItems, contextKeys, checkName, checkConfig, utf8LengthExceeds } from './validate.js';
+import { normalizeEvents, readItems, ItemScratch, FRESH, contextKeys, checkName, checkConfig, utf8LengthExceeds } from './validate.js';
 import { checkPacked, PackedScratch } from './packed.js';
 import { resolveStorage } from './storage.js';
 import { Persistence, copyData } from './persistence.js';
@@ -44,6 +44,110 @@ const DIVERSITY_REASON_LABELS = {
   [DIVERSITY_LABELS.CREATOR]: 'creator already shown above',
   [DIVERSITY_LABELS.CALIBRATION]: 'balances your mix of interests',
 };
+
+/**
+ * The label of a reason: the topic, creator or context key it names, or a short phrase.
+ * @param {string} kind @param {number} id @param {boolean} personal
+ * @param {string[][]} names  the name tables the ids refer to (a compaction renumbers them)
+ */
+function reasonLabel(kind, id, personal, names) {
+  if ((kind === 'adjustment' || kind === 'never') && id <= CREATOR_LABEL_BASE) {
+    return names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
+  }
+  if (kind === 'fatigue' && id <= CREATOR_LABEL_BASE) return names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
+  if (kind === 'fatigue' && id >= 0) return names[KIND.TOPIC][id] ?? '';
+  if (kind === 'diversity') return DIVERSITY_REASON_LABELS[id] ?? REASON_LABELS.diversity;
+  if (kind === 'topic' || kind === 'adjustment' || kind === 'never') return names[KIND.TOPIC][id] ?? '';
+  if (kind === 'creator') return names[KIND.CREATOR][id] ?? '';
+  if (kind === 'context' && id >= 0) return names[KIND.CONTEXT][id] ?? '';
+  if (kind === 'notPersonalized' && !personal) return 'personalization is not consented';
+  if (kind === 'seen' && id === SEEN_LABEL_OPENED) return 'you already opened this';
+  return REASON_LABELS[/** @type {keyof typeof REASON_LABELS} */ (kind)] ?? kind;
+}
+
+/**
+ * The reasons of the item at `rank` of a ranking copied out of wasm memory
+ * (see Personalizer#copyResult).
+ * @param {any} last @param {number} rank
+ * @returns {{kind: string, label: string, contribution: number}[]}
+ */
+function reasonsAt(last, rank) {
+  const { rOff, rKind, rLabel, rValue, personal, names } = last;
+  const lo = rOff[rank], hi = rOff[rank + 1];
+  const reasons = new Array(hi - lo);
+  for (let k = lo; k < hi; k++) {
+    const kind = REASON_KINDS[rKind[k]];
+    reasons[k - lo] = { kind, label: reasonLabel(kind, rLabel[k], personal, names), contribution: rValue[k] };
+  }
+  return reasons;
+}
+
+/** Returns the object it is given, so that a subclass's private fields can be added to a plain object. */
+class PlainBase {
+  /** @param {object} o */
+  constructor(o) { return o; }
+}
+
+/**
+ * Where a ranked item's reasons come from, kept in private fields of the
+ * plain result object itself: invisible to Object.keys, spread, JSON and
+ * structured clone, and costing no property definition.
+ */
+class RankedState extends PlainBase {
+  /** @type {any} */ #last;
+  #rank;
+  /** @type {{kind: string, label: string, contribution: number}[]|null} */ #reasons = null;
+
+  /** @param {object} o @param {any} last @param {number} rank */
+  constructor(o, last, rank) {
+    super(o);
+    this.#last = last;
+    this.#rank = rank;
+  }
+
+  /**
+   * The reasons of `o` (or of the nearest result object on its prototype
+   * chain, as for an inherited data property), built on the first call and
+   * stored on that object as a plain data property; undefined for other objects.
+   * @param {object} o
+   */
+  static reasonsOf(o) {
+    for (let x = o; x !== null; x = Object.getPrototypeOf(x)) {
+      if (#rank in x) {
+        if (x.#reasons === null) {
+          x.#reasons = reasonsAt(x.#last, x.#rank);
+          x.#last = null;
+        }
+        const value = x.#reasons;
+        // false (and the private copy keeps answering) when the object was frozen or sealed.
+        Reflect.defineProperty(x, 'reasons', { value, writable: true, enumerable: true, configurable: true });
+        return value;
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * `reasons` of a ranked item: an own enumerable accessor that turns itself
+ * into a plain data property when first read or written, so reading the
+ * reasons of the top items costs only those.
+ */
+const LAZY_REASONS = Object.freeze({
+  /** @this {object} */
+  get() {
+    return RankedState.reasonsOf(this);
+  },
+  /** @this {object} @param {unknown} value */
+  set(value) {
+    // A frozen or sealed result refuses the write, as it would for a data property (in strict code).
+    if (!Reflect.defineProperty(this, 'reasons', { value, writable: true, enumerable: true, configurable: true })) {
+      throw new TypeError("Cannot assign to read only property 'reasons' of object");
+    }
+  },
+  enumerable: true,
+  configurable: true,
+});
 
 /** Share of slots explored when `exploration: true`. */
 const DEFAULT_EXPLORATION = 0.1;
@@ -105,6 +209,15 @@ export async function createPersonalizerWith(loadCore, options, defaultStorage =
 }
 
 /**
+ * An empty name -> id table without a prototype (so that names such as
+ * `constructor` or `__proto__` are ordinary keys).
+ * @returns {Record<string, number>}
+ */
+function nameIndex() {
+  return Object.create(null);
+}
+
+/**
  * `a` if it holds n entries, else a larger Int32Array (at least doubling).
  * @param {Int32Array} a @param {number} n
  */
@@ -135,6 +248,12 @@ export class Personalizer {
   #ids = [new Map(), new Map(), new Map()];
   /** @type {string[][]} */
   #names = [[], [], []];
+  /**
+   * The same name -> id tables as #ids, as prototype-less objects: reading
+   * one by a property key is several times faster than Map#get, which
+   * matters for the 8,000 topic names of a 1,000-item rerank.
+   */
+  #index = [nameIndex(), nameIndex(), nameIndex()];
   /** @type {Map<string, Set<Function>>} */
   #handlers = new Map();
   /** @type {Persistence} */
@@ -159,6 +278,9 @@ export class Personalizer {
   #i32 = new Int32Array(0);
   #u32 = new Uint32Array(0);
   #packed = new PackedScratch();
+  /** Reused input of rerank(), and whether a rerank is using it. */
+  #items = new ItemScratch();
+  #itemsBusy = false;
   // Scratch ids of #resolve, grown geometrically and reused.
   #topicIds = new Int32Array(0);
   #creatorIds = new Int32Array(0);
@@ -274,6 +396,8 @@ export class Personalizer {
       const list = joined === '' ? [] : joined.split('\0');
       this.#names[kind] = list;
       this.#ids[kind] = new Map(list.map((n, i) => [n, i]));
+      const index = (this.#index[kind] = nameIndex());
+      for (let i = 0; i < list.length; i++) index[list[i]] = i;
     }
   }
 
@@ -290,8 +414,8 @@ export class Personalizer {
     }
     if (fresh === null) return;
     const size = this.#engine.internMany(kind, fresh.join('\0'));
-    const list = this.#names[kind];
-    for (const n of fresh) { ids.set(n, list.length); list.push(n); }
+    const list = this.#names[kind], index = this.#index[kind];
+    for (const n of fresh) { ids.set(n, list.length); index[n] = list.length; list.push(n); }
     if (size !== list.length) this.#syncNames();
   }
 
@@ -385,12 +509,21 @@ export class Personalizer {
   /**
    * Drops names the profile no longer refers to once the tables have grown
    * past #compactAt; keeps wasm memory bounded over a long session. Not after
-   * topicId()/creatorId() handed out ids (they are promised stable).
+   * topicId()/creatorId() handed out ids (they are promised stable). Returns
+   * the name tables as they were when it renumbered them, else null.
+   * @returns {string[][]|null}
    */
   #compactNames() {
-    if (this.#idsHandedOut || this.#engine.nameCount() <= this.#compactAt) return;
-    if (this.#engine.compactNames()) this.#syncNames();
+    if (this.#idsHandedOut) return null;
+    // The mirror holds as many names as the core's tables (#intern and #syncNames keep them equal): no crossing on the hot path.
+    const names = this.#names;
+    if (names[0].length + names[1].length + names[2].length <= this.#compactAt) return null;
+    if (this.#engine.nameCount() <= this.#compactAt) return null;
+    const before = [...names];
+    const compacted = this.#engine.compactNames();
+    if (compacted) this.#syncNames();
     this.#compactAt = Math.max(MIN_NAMES_BEFORE_COMPACTION, 2 * this.#engine.nameCount());
+    return compacted ? before : null;
   }
 
   /**
@@ -468,67 +601,117 @@ export class Personalizer {
   rerank(items, options = {}) {
     this.#alive();
     const o = this.#rerankOptions(options);
-    const list = normalizeItems(items, this.#dim);
+    // A getter on an item or the clock may call rerank again: that call gets a scratch of its own.
+    if (this.#itemsBusy) return this.#rerankWith(new ItemScratch(), items, o);
+    this.#itemsBusy = true;
+    try {
+      return this.#rerankWith(this.#items, items, o);
+    } finally {
+      this.#itemsBusy = false;
+    }
+  }
+
+  /**
+   * @param {ItemScratch} s @param {unknown} items
+   * @param {{strength: number, diversity: number, exploration: number, calibration: boolean, context: string[]}} o  checked options
+   */
+  #rerankWith(s, items, o) {
+    // Validates and packs the whole batch; nothing outside the scratch changes before it is all valid.
+    readItems(items, this.#dim, s, this.#index[KIND.TOPIC], this.#index[KIND.CREATOR]);
     const now = this.#clock();
     const personal = this.#consent.personalization;
-    this.#compactNames();
-    const { nt } = this.#resolve(list);
+    const oldNames = this.#compactNames();
+    if (oldNames !== null) this.#remapItems(s, oldNames);
+    this.#internItems(s);
     this.#intern(KIND.CONTEXT, o.context);
 
-    const n = list.length, dim = this.#dim;
-    let withEmbedding = false;
-    for (let i = 0; i < n; i++) if (list[i].embedding) withEmbedding = true;
-    const embFloats = dim > 0 && withEmbedding ? n * dim : 0;
+    const n = s.n, nt = s.nt, dim = this.#dim;
+    const embFloats = s.withEmbedding ? n * dim : 0;
+    // One call sizes every buffer; nothing may allocate in wasm until the writes are done.
     const d = this.#enter(this.#core._localrank_layout_candidates(this.#handle, n, nt, embFloats, o.context.length));
     const f64 = this.#f64, f32 = this.#f32, i32 = this.#i32, u32 = this.#u32;
-    const key = u32[d + LAYOUT.C_KEY] >>> 3, server = u32[d + LAYOUT.C_SERVER] >>> 3, published = u32[d + LAYOUT.C_PUBLISHED] >>> 3;
-    const flags = u32[d + LAYOUT.C_FLAGS] >>> 2;
-    const tOff = u32[d + LAYOUT.C_TOPIC_OFFSETS] >>> 2, tW = u32[d + LAYOUT.C_TOPIC_WEIGHTS] >>> 2;
-    const emb = u32[d + LAYOUT.C_EMBEDDINGS] >>> 2;
-    i32.set(this.#topicIds.subarray(0, nt), u32[d + LAYOUT.C_TOPIC_IDS] >>> 2);
-    i32.set(this.#creatorIds.subarray(0, n), u32[d + LAYOUT.C_CREATOR] >>> 2);
-    let t = 0;
-    i32[tOff] = 0;
-    for (let i = 0; i < n; i++) {
-      const it = list[i];
-      f64[key + i] = it.key; f64[server + i] = it.serverScore; f64[published + i] = it.publishedAt;
-      i32[flags + i] = it.pinned ? 1 : 0;
-      const weights = it.topicWeights;
-      for (let k = 0; k < weights.length; k++) f32[tW + t++] = weights[k];
-      i32[tOff + i + 1] = t;
-      if (embFloats > 0) {
-        if (it.embedding) f32.set(it.embedding, emb + i * dim);
-        else f32.fill(0, emb + i * dim, emb + (i + 1) * dim);
-      }
-    }
+    f64.set(s.keys.subarray(0, n), u32[d + LAYOUT.C_KEY] >>> 3);
+    f64.set(s.serverScore.subarray(0, n), u32[d + LAYOUT.C_SERVER] >>> 3);
+    f64.set(s.publishedAt.subarray(0, n), u32[d + LAYOUT.C_PUBLISHED] >>> 3);
+    i32.set(s.flags.subarray(0, n), u32[d + LAYOUT.C_FLAGS] >>> 2);
+    i32.set(s.creators.subarray(0, n), u32[d + LAYOUT.C_CREATOR] >>> 2);
+    i32.set(s.topicOffsets.subarray(0, n + 1), u32[d + LAYOUT.C_TOPIC_OFFSETS] >>> 2);
+    i32.set(s.topicIds.subarray(0, nt), u32[d + LAYOUT.C_TOPIC_IDS] >>> 2);
+    f32.set(s.topicWeights.subarray(0, nt), u32[d + LAYOUT.C_TOPIC_WEIGHTS] >>> 2);
+    if (embFloats > 0) f32.set(s.embeddings.subarray(0, embFloats), u32[d + LAYOUT.C_EMBEDDINGS] >>> 2);
     this.#writeContext(u32[d + LAYOUT.C_CONTEXT] >>> 2, o.context);
     const r = this.#runRerank(now, o, personal);
 
     // Copy the results out of the heap once (explain() keeps them), then build the objects.
     const last = this.#copyResult(r, personal);
-    const { order, score, propensity, rOff, rKind, rLabel, rValue } = last;
+    const out = Personalizer.#rankedItems(last, s.ids);
+    this.#last = last;
+    return out;
+  }
+
+  /**
+   * The result objects of a rerank, from its copied-out result; sets
+   * `last.ids` (ids by rank) for explain(). `reasons` are built when first read.
+   * @param {any} last @param {string[]} byIndex  item ids by input index
+   */
+  static #rankedItems(last, byIndex) {
+    const { order, score, propensity } = last;
     const count = order.length;
     const out = new Array(count);
     const ids = new Array(count);
     for (let rank = 0; rank < count; rank++) {
-      const lo = rOff[rank], hi = rOff[rank + 1];
-      const reasons = new Array(hi - lo);
-      for (let k = lo; k < hi; k++) {
-        const kind = REASON_KINDS[rKind[k]];
-        reasons[k - lo] = { kind, label: this.#label(kind, rLabel[k], personal), contribution: rValue[k] };
-      }
       const index = order[rank];
-      const id = list[index].id;
+      const id = byIndex[index];
       ids[rank] = id;
       /** @type {Record<string, any>} */
-      const entry = { id, score: score[rank], originalIndex: index, reasons };
+      const entry = { id, score: score[rank], originalIndex: index };
+      Object.defineProperty(entry, 'reasons', LAZY_REASONS);
+      new RankedState(entry, last, rank);
       const p = propensity[rank];
       if (p !== 1) entry.propensity = p;
       out[rank] = entry;
     }
     last.ids = ids;
-    this.#last = last;
     return out;
+  }
+
+  /**
+   * Interns the names readItems found new (one crossing per table) and fills
+   * in their ids.
+   * @param {ItemScratch} s
+   */
+  #internItems(s) {
+    if (s.freshTopics.length > 0) {
+      this.#intern(KIND.TOPIC, s.freshTopics);
+      const ids = this.#ids[KIND.TOPIC], at = s.freshTopicAt, names = s.freshTopics, tIds = s.topicIds;
+      for (let j = 0; j < at.length; j++) tIds[at[j]] = /** @type {number} */ (ids.get(names[j]));
+    }
+    if (s.freshCreators.length > 0) {
+      this.#intern(KIND.CREATOR, s.freshCreators);
+      const ids = this.#ids[KIND.CREATOR], at = s.freshCreatorAt, names = s.freshCreators, cIds = s.creators;
+      for (let j = 0; j < at.length; j++) cIds[at[j]] = /** @type {number} */ (ids.get(names[j]));
+    }
+  }
+
+  /**
+   * After a compaction renumbered the name tables: maps the ids readItems
+   * resolved against `oldNames` to the new ids; names the compaction dropped
+   * become new names again.
+   * @param {ItemScratch} s @param {string[][]} oldNames
+   */
+  #remapItems(s, oldNames) {
+    /** @param {Int32Array} a @param {number} count @param {number} kind @param {string[]} fresh @param {number[]} freshAt */
+    const remap = (a, count, kind, fresh, freshAt) => {
+      const names = oldNames[kind], ids = this.#ids[kind];
+      for (let k = 0; k < count; k++) {
+        if (a[k] < 0) continue;
+        const name = names[a[k]];
+        const id = ids.get(name);
+        if (id === undefined) { a[k] = FRESH; fresh.push(name); freshAt.push(k); } else a[k] = id;
+      }
+    };
+    remap(s.topicIds, s.nt, KIND.TOPIC, s.freshTopics, s.freshTopicAt);
+    remap(s.creators, s.n, KIND.CREATOR, s.freshCreators, s.freshCreatorAt);
   }
 
   /**
@@ -578,7 +761,7 @@ export class Personalizer {
     for (let k = last.rOff[rank]; k < last.rOff[rank + 1]; k++) {
       const kind = REASON_KINDS[last.rKind[k]];
       const id = last.rLabel[k];
-      raw.push({ kind, label: this.#label(kind, id, last.personal, last.names), contribution: last.rValue[k],
+      raw.push({ kind, label: reasonLabel(kind, id, last.personal, last.names), contribution: last.rValue[k],
         creatorLabel: id <= CREATOR_LABEL_BASE && kind !== 'diversity', sub: id });
     }
     const propensity = last.propensity[rank];
@@ -707,25 +890,6 @@ export class Personalizer {
     const r = this.#enter(this.#core._localrank_rerank(this.#handle, now, personal ? o.strength : 0, o.diversity, o.exploration, o.calibration ? 1 : 0));
     if (this.#u32[r + LAYOUT.R_OK] !== 1) this.#throwLast();
     return r;
-  }
-
-  /**
-   * @param {string} kind @param {number} id @param {boolean} personal
-   * @param {string[][]} [names]  the name tables the ids refer to (a compaction renumbers them)
-   */
-  #label(kind, id, personal, names = this.#names) {
-    if ((kind === 'adjustment' || kind === 'never') && id <= CREATOR_LABEL_BASE) {
-      return names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
-    }
-    if (kind === 'fatigue' && id <= CREATOR_LABEL_BASE) return names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
-    if (kind === 'fatigue' && id >= 0) return names[KIND.TOPIC][id] ?? '';
-    if (kind === 'diversity') return DIVERSITY_REASON_LABELS[id] ?? REASON_LABELS.diversity;
-    if (kind === 'topic' || kind === 'adjustment' || kind === 'never') return names[KIND.TOPIC][id] ?? '';
-    if (kind === 'creator') return names[KIND.CREATOR][id] ?? '';
-    if (kind === 'context' && id >= 0) return names[KIND.CONTEXT][id] ?? '';
-    if (kind === 'notPersonalized' && !personal) return 'personalization is not consented';
-    if (kind === 'seen' && id === SEEN_LABEL_OPENED) return 'you already opened this';
-    return REASON_LABELS[/** @type {keyof typeof REASON_LABELS} */ (kind)] ?? kind;
   }
 
   /**
