@@ -449,7 +449,7 @@ Status Engine::ImportJson(std::string_view text) {
   next.user_vector = std::move(user_vector);
   next.user_vector_at = user_vector_at;
   profile_ = std::move(next);
-  fatigue_ = fatigue.Commit(tn, cn);
+  fatigue_ = fatigue.Commit(DefaultRankTuning().fatigue, tn, cn);
   return Status::Ok();
 }
 
