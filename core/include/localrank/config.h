@@ -21,6 +21,9 @@ constexpr int kMaxEventsPerCall = 10000;
 constexpr int kMaxTopicsPerItem = 32;
 constexpr int kMaxIdLength = 256;
 constexpr int kMaxNameLength = 128;
+/// The same limit in UTF-8 bytes, as the core sees names: up to 3 bytes per
+/// UTF-16 code unit the facade counted.
+constexpr int kMaxNameBytes = 3 * kMaxNameLength;
 constexpr int kMaxEmbeddingDim = 512;
 /// Largest profile JSON ImportJson reads (16 MiB); a profile at the default
 /// caps is well under 1 MiB.
