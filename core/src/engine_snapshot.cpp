@@ -196,12 +196,12 @@ Status CheckNames(Parsed& s, const Span& sec) {
       if (sec.n - pos < 2) return Corrupt(At(kKinds[k], i), "is cut short");
       const std::size_t len = Load<std::uint16_t>(sec.p + pos);
       pos += 2;
-      if (len == 0 || len > static_cast<std::size_t>(kMaxNameBytes)) {
-        return Corrupt(At(kKinds[k], i), "must be 1.." + std::to_string(kMaxNameBytes) + " bytes long");
-      }
       if (sec.n - pos < len) return Corrupt(At(kKinds[k], i), "is cut short");
       const std::string_view name(reinterpret_cast<const char*>(sec.p + pos), len);
       pos += len;
+      if (!NameLengthOk(name)) {
+        return Corrupt(At(kKinds[k], i), "must be 1.." + std::to_string(kMaxNameLength) + " characters long");
+      }
       if (name.find('\0') != std::string_view::npos) return Corrupt(At(kKinds[k], i), "contains a NUL byte");
       if (!seen.insert(name).second) return Corrupt(At(kKinds[k], i), "repeats a name");
       names.push_back(name);

@@ -238,8 +238,7 @@ Status FatigueImport::Parse(const json& j, const FatigueTuning& f) {
         (std::string(name) == "opened" ? opened : items).emplace_back(key, c);
       } else {
         auto n = e.find("name");
-        if (n == e.end() || !n->is_string() || n->get<std::string>().empty() ||
-            n->get<std::string>().size() > static_cast<std::size_t>(kMaxNameBytes)) {
+        if (n == e.end() || !n->is_string() || !NameLengthOk(n->get<std::string>())) {
           return Corrupt(fi + ".name", "must be a non-empty name");
         }
         (std::string(name) == "creators" ? creators : topics).emplace_back(n->get<std::string>(), c);

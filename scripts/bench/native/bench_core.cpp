@@ -120,6 +120,33 @@ void BM_LoadProfile10k(benchmark::State& state) {
 }
 BENCHMARK(BM_LoadProfile10k)->Unit(benchmark::kMillisecond);
 
+// The storage format: the binary snapshot the persistence layer saves and loads.
+void BM_SaveSnapshot10k(benchmark::State& state) {
+  const json& w = Workload("profile-10000.json");
+  auto engine = Trained(w, json{{"maxEvents", 10000}});
+  std::vector<std::uint8_t> bytes;
+  for (auto _ : state) {
+    engine->ExportSnapshot(&bytes);
+    benchmark::DoNotOptimize(bytes.data());
+  }
+  state.counters["bytes"] = static_cast<double>(bytes.size());
+}
+BENCHMARK(BM_SaveSnapshot10k)->Unit(benchmark::kMillisecond);
+
+void BM_LoadSnapshot10k(benchmark::State& state) {
+  const json& w = Workload("profile-10000.json");
+  auto engine = Trained(w, json{{"maxEvents", 10000}});
+  std::vector<std::uint8_t> bytes;
+  engine->ExportSnapshot(&bytes);
+  Engine target;
+  target.Configure(json{{"dim", w["config"]["dim"]}, {"maxEvents", 10000}}.dump());
+  for (auto _ : state) {
+    Status s = target.ImportSnapshot(bytes.data(), bytes.size());
+    if (!s.ok()) state.SkipWithError(s.message().c_str());
+  }
+}
+BENCHMARK(BM_LoadSnapshot10k)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace localrank
 
