@@ -228,8 +228,8 @@ export class Personalizer {
 
   /** @internal Loads the stored profile; unreadable data is never trusted. */
   async _load() {
+    // Loading changes names only through the importSnapshot/importText/reset hooks, which re-read them.
     await this.#persist.load();
-    this.#syncNames();
     this.#persist.start();
   }
 
@@ -301,8 +301,10 @@ export class Personalizer {
     for (let kind = 0; kind < 3; kind++) {
       const joined = this.#engine.names(kind);
       const list = joined === '' ? [] : joined.split('\0');
+      const ids = new Map();
+      for (let i = 0; i < list.length; i++) ids.set(list[i], i);
       this.#names[kind] = list;
-      this.#ids[kind] = new Map(list.map((n, i) => [n, i]));
+      this.#ids[kind] = ids;
     }
   }
 
@@ -952,8 +954,9 @@ export class Personalizer {
         }
       }
       const withdrawn = await consent.load(options.consent, report);
-      const held = this.profile({ top: 1 });
-      if (withdrawn && (held.totalEvents > 0 || held.topics.length > 0 || held.creators.length > 0)) {
+      // The summary is built only when it is needed (it walks the whole profile).
+      const held = withdrawn ? this.profile({ top: 1 }) : null;
+      if (held && (held.totalEvents > 0 || held.topics.length > 0 || held.creators.length > 0)) {
         await this.#eraseProfile();
       }
     } catch (e) {

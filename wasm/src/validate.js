@@ -256,7 +256,8 @@ function normalizeEvent(ev, many, i, now, dim) {
       for (let k = 0; k < keys.length; k++) {
         const name = keys[k], w = topics[name];
         if (!isName(name)) checkName(name, `${prefix(many, i)}.topics`, i, 'INVALID_EVENT');
-        if (!isFloat32(w) || w < 0) fail('INVALID_EVENT', `${prefix(many, i)}.topics.${name}`, i, 'must be a finite number >= 0 (float32 range)');
+        // NaN fails both comparisons.
+        if (typeof w !== 'number' || !(w >= 0 && w <= FLOAT32_MAX)) fail('INVALID_EVENT', `${prefix(many, i)}.topics.${name}`, i, 'must be a finite number >= 0 (float32 range)');
         topicWeights[k] = w;
       }
       topicNames = keys;
@@ -269,7 +270,10 @@ function normalizeEvent(ev, many, i, now, dim) {
   const e = ev.embedding;
   if (e !== undefined && e !== null) {
     let ok = dim > 0 && (Array.isArray(e) || e instanceof Float32Array || e instanceof Float64Array) && e.length === dim;
-    for (let k = 0; ok && k < dim; k++) ok = isFloat32(e[k]);
+    for (let k = 0; ok && k < dim; k++) {
+      const v = e[k];
+      ok = typeof v === 'number' && v >= -FLOAT32_MAX && v <= FLOAT32_MAX;
+    }
     // checkEmbedding names what is wrong.
     embedding = ok ? e : checkEmbedding(e, `${prefix(many, i)}.embedding`, i, dim, 'INVALID_EVENT');
   }
