@@ -134,6 +134,42 @@ std::vector<std::pair<std::uint32_t, const V*>> ById(const std::unordered_map<st
   return v;
 }
 
+// Well-formed UTF-8 (Unicode 15, table 3-7): no overlong forms, no
+// surrogates, nothing above U+10FFFF. Names from the facade and from
+// ImportJson always are; the JSON export could not write anything else.
+bool ValidUtf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    int len;
+    unsigned char lo = 0x80, hi = 0xBF;  // bounds of the second byte
+    if (b >= 0xC2 && b <= 0xDF) {
+      len = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      len = 3;
+      if (b == 0xE0) lo = 0xA0;
+      if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      len = 4;
+      if (b == 0xF0) lo = 0x90;
+      if (b == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (s.size() - i < static_cast<std::size_t>(len)) return false;
+    const auto b1 = static_cast<unsigned char>(s[i + 1]);
+    if (b1 < lo || b1 > hi) return false;
+    for (int k = 2; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0xC0) != 0x80) return false;
+    }
+    i += static_cast<std::size_t>(len);
+  }
+  return true;
+}
+
 Status Corrupt(const std::string& field, const std::string& why) {
   return Status::Error(Code::kCorruptProfile, field, -1, field + " " + why);
 }
@@ -203,6 +239,7 @@ Status CheckNames(Parsed& s, const Span& sec) {
         return Corrupt(At(kKinds[k], i), "must be 1.." + std::to_string(kMaxNameLength) + " characters long");
       }
       if (name.find('\0') != std::string_view::npos) return Corrupt(At(kKinds[k], i), "contains a NUL byte");
+      if (!ValidUtf8(name)) return Corrupt(At(kKinds[k], i), "is not valid UTF-8");
       if (!seen.insert(name).second) return Corrupt(At(kKinds[k], i), "repeats a name");
       names.push_back(name);
     }

@@ -313,6 +313,15 @@ TEST(Snapshot, DamagedValuesAreRefusedNamingTheField) {
   b = good;
   Store<std::uint16_t>(b, first_name, 0);
   t.Refuses(b, "snapshot.names.topics[0]");
+  // Bytes that are not UTF-8 (the JSON export could not write them): a lone
+  // 0xFF, an encoded surrogate, an overlong '/'.
+  const std::size_t len0 = Read<std::uint16_t>(good, first_name);
+  for (const std::vector<std::uint8_t>& bad : std::vector<std::vector<std::uint8_t>>{{0xFF}, {0xED, 0xA0, 0x80}, {0xC0, 0xAF}}) {
+    b = good;
+    ASSERT_GE(len0, bad.size());
+    std::memcpy(b.data() + first_name + 2, bad.data(), bad.size());
+    t.Refuses(b, "snapshot.names.topics[0]");
+  }
   // Creators are "c0".."c4": writing c0 over c1 repeats a name.
   std::size_t pos = first_name;
   for (std::uint32_t i = 0; i < Read<std::uint32_t>(good, names); ++i) pos += 2 + Read<std::uint16_t>(good, pos);
