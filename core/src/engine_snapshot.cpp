@@ -200,17 +200,19 @@ bool UseName(Parsed& s, NameKind kind, std::uint32_t index) {
   return true;
 }
 
-Status CheckAffinity(Parsed& s, NameKind kind, const std::uint8_t* r, const std::string& field, std::int64_t* previous) {
+// `field()` builds the entry's name only for an error: valid snapshots build no strings.
+template <typename Field>
+Status CheckAffinity(Parsed& s, NameKind kind, const std::uint8_t* r, const Field& field, std::int64_t* previous) {
   const std::uint32_t name = Load<std::uint32_t>(r);
-  if (!UseName(s, kind, name)) return Corrupt(field + ".name", "is not an index into the name table");
-  if (static_cast<std::int64_t>(name) <= *previous) return Corrupt(field + ".name", "repeats a name or is out of order");
+  if (!UseName(s, kind, name)) return Corrupt(field() + ".name", "is not an index into the name table");
+  if (static_cast<std::int64_t>(name) <= *previous) return Corrupt(field() + ".name", "repeats a name or is out of order");
   *previous = name;
   const Affinity a = GetAffinity(r);
   if (!Finite(a.long_term.value) || !Finite(a.long_term.t) || !Finite(a.short_term.value) || !Finite(a.short_term.t) ||
       !Finite(a.last_at)) {
-    return Corrupt(field, "has a value that is not a finite number");
+    return Corrupt(field(), "has a value that is not a finite number");
   }
-  if (a.events > 4000000000u) return Corrupt(field + ".events", "is larger than 4e9");
+  if (a.events > 4000000000u) return Corrupt(field() + ".events", "is larger than 4e9");
   return Status::Ok();
 }
 
@@ -476,7 +478,7 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
     std::int64_t previous = -1;
     for (std::uint32_t i = 0; i < count; ++i) {
       st = CheckAffinity(s, sc == kTopics ? NameKind::kTopic : NameKind::kCreator, sec.p + 4 + i * kAffinityBytes,
-                         At(f, i), &previous);
+                         [&] { return At(f, i); }, &previous);
       if (!st.ok()) return st;
     }
   }
@@ -492,24 +494,24 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
     std::size_t p = 4;
     std::int64_t previous = -1;
     for (std::uint32_t i = 0; i < count; ++i) {
-      const std::string fi = At(f, i);
-      if (sec.n - p < kContextBytes) return Corrupt(fi, "is cut short");
+      auto fi = [&] { return At(f, i); };
+      if (sec.n - p < kContextBytes) return Corrupt(fi(), "is cut short");
       const std::uint32_t name = Load<std::uint32_t>(sec.p + p);
       const std::uint32_t topics = Load<std::uint32_t>(sec.p + p + 4);
-      if (!UseName(s, NameKind::kContext, name)) return Corrupt(fi + ".name", "is not an index into the name table");
-      if (static_cast<std::int64_t>(name) <= previous) return Corrupt(fi + ".name", "repeats a name or is out of order");
+      if (!UseName(s, NameKind::kContext, name)) return Corrupt(fi() + ".name", "is not an index into the name table");
+      if (static_cast<std::int64_t>(name) <= previous) return Corrupt(fi() + ".name", "repeats a name or is out of order");
       previous = name;
       if (!Finite(Load<double>(sec.p + p + 8)) || !Finite(Load<double>(sec.p + p + 16))) {
-        return Corrupt(fi, "has a weight that is not a finite number");
+        return Corrupt(fi(), "has a weight that is not a finite number");
       }
       if (topics > static_cast<std::uint32_t>(config_.max_context_topics)) {
-        return Corrupt(fi + ".topics", "has more entries than the cap of " + std::to_string(config_.max_context_topics));
+        return Corrupt(fi() + ".topics", "has more entries than the cap of " + std::to_string(config_.max_context_topics));
       }
       p += kContextBytes;
-      if ((sec.n - p) / kAffinityBytes < topics) return Corrupt(fi + ".topics", "is cut short");
+      if ((sec.n - p) / kAffinityBytes < topics) return Corrupt(fi() + ".topics", "is cut short");
       std::int64_t previous_topic = -1;
       for (std::uint32_t t = 0; t < topics; ++t) {
-        st = CheckAffinity(s, NameKind::kTopic, sec.p + p, At((fi + ".topics").c_str(), t), &previous_topic);
+        st = CheckAffinity(s, NameKind::kTopic, sec.p + p, [&] { return At((fi() + ".topics").c_str(), t); }, &previous_topic);
         if (!st.ok()) return st;
         p += kAffinityBytes;
       }
@@ -526,16 +528,16 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
     }
     for (std::uint32_t i = 0; i < nt + nc; ++i) {
       const bool topic = i < nt;
-      const std::string fi = At(topic ? "snapshot.preferences.topics" : "snapshot.preferences.creators", topic ? i : i - nt);
+      auto fi = [&] { return At(topic ? "snapshot.preferences.topics" : "snapshot.preferences.creators", topic ? i : i - nt); };
       const std::uint8_t* r = sec.p + 8 + i * kPrefBytes;
       const std::uint32_t name = Load<std::uint32_t>(r);
       if (!UseName(s, topic ? NameKind::kTopic : NameKind::kCreator, name)) {
-        return Corrupt(fi + ".name", "is not an index into the name table");
+        return Corrupt(fi() + ".name", "is not an index into the name table");
       }
       if (i != 0 && i != nt && name <= Load<std::uint32_t>(r - kPrefBytes)) {
-        return Corrupt(fi + ".name", "repeats a name or is out of order");
+        return Corrupt(fi() + ".name", "repeats a name or is out of order");
       }
-      if (Load<std::uint32_t>(r + 4) > 3) return Corrupt(fi, "must be none, more, less or never");
+      if (Load<std::uint32_t>(r + 4) > 3) return Corrupt(fi(), "must be none, more, less or never");
     }
   }
 
@@ -600,15 +602,15 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
       double previous_key = -1.0;
       std::int64_t previous_name = -1;
       for (std::uint32_t i = 0; i < n[t]; ++i) {
-        const std::string fi = At(kTables[t], i);
+        auto fi = [&] { return At(kTables[t], i); };
         double count, at;
         if (keyed) {
           const double key = Load<double>(r);
           // Item keys are 53-bit hashes: integers that a double holds exactly.
           if (!Finite(key) || key < 0 || key != std::floor(key) || key > kMaxSafeInteger - 1) {
-            return Corrupt(fi + ".key", "must be an item hash (an integer 0..2^53-1)");
+            return Corrupt(fi() + ".key", "must be an item hash (an integer 0..2^53-1)");
           }
-          if (key <= previous_key) return Corrupt(fi + ".key", "repeats a key or is out of order");
+          if (key <= previous_key) return Corrupt(fi() + ".key", "repeats a key or is out of order");
           previous_key = key;
           count = Load<double>(r + 8);
           at = Load<double>(r + 16);
@@ -616,15 +618,15 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
         } else {
           const std::uint32_t name = Load<std::uint32_t>(r);
           if (!UseName(s, t == 2 ? NameKind::kCreator : NameKind::kTopic, name)) {
-            return Corrupt(fi + ".name", "is not an index into the name table");
+            return Corrupt(fi() + ".name", "is not an index into the name table");
           }
-          if (static_cast<std::int64_t>(name) <= previous_name) return Corrupt(fi + ".name", "repeats a name or is out of order");
+          if (static_cast<std::int64_t>(name) <= previous_name) return Corrupt(fi() + ".name", "repeats a name or is out of order");
           previous_name = name;
           count = Load<double>(r + 4);
           at = Load<double>(r + 12);
           r += kNamedCounterBytes;
         }
-        if (!Finite(count) || count < 0 || !Finite(at) || at < 0) return Corrupt(fi, "must be {count >= 0, at >= 0}");
+        if (!Finite(count) || count < 0 || !Finite(at) || at < 0) return Corrupt(fi(), "must be {count >= 0, at >= 0}");
       }
     }
   }
@@ -709,10 +711,14 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
     const std::uint8_t* times = types + Pad4(n_events);
     // Like ImportJson: beyond this build's cap, the newest events stay.
     const std::size_t keep = std::min(n_events, static_cast<std::size_t>(std::max(config_.max_events, 0)));
+    std::vector<StoredEvent> events;
+    events.reserve(keep);
     for (std::size_t i = n_events - keep; i < n_events; ++i) {
-      next.events.push_back(StoredEvent{static_cast<EventType>(types[i]), Load<double>(times + 8 * i),
-                                        Load<double>(times + 8 * (n_events + i))});
+      events.push_back(StoredEvent{static_cast<EventType>(types[i]), Load<double>(times + 8 * i),
+                                   Load<double>(times + 8 * (n_events + i))});
     }
+    // One range insert: the deque allocates its blocks at once, not per event.
+    next.events.assign(events.begin(), events.end());
   }
   FatigueState fatigue;
   if (s.sections[kFatigue].present) {
@@ -721,19 +727,23 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
                                 Load<std::uint32_t>(sec.p + 8), Load<std::uint32_t>(sec.p + 12)};
     const std::uint8_t* r = sec.p + 16;
     for (int t = 0; t < 2; ++t) {
-      FatigueTable<double>& table = t == 0 ? fatigue.items : fatigue.opened;
-      const double half_life = t == 0 ? ft.item_half_life_ms : ft.opened_half_life_ms;
-      for (std::uint32_t i = 0; i < n[t]; ++i, r += kKeyedBytes) {
-        table.Set(Load<double>(r), Decayed{Load<double>(r + 8), Load<double>(r + 16)}, half_life);
+      std::vector<std::pair<double, Decayed>> entries(n[t]);
+      for (auto& [key, c] : entries) {
+        key = Load<double>(r);
+        c = Decayed{Load<double>(r + 8), Load<double>(r + 16)};
+        r += kKeyedBytes;
       }
+      (t == 0 ? fatigue.items : fatigue.opened).Assign(entries, t == 0 ? ft.item_half_life_ms : ft.opened_half_life_ms);
     }
     for (int t = 2; t < 4; ++t) {
-      FatigueTable<std::uint32_t>& table = t == 2 ? fatigue.creators : fatigue.topics;
       const auto& remap = t == 2 ? creator_ids : topic_ids;
-      const double half_life = t == 2 ? ft.creator_half_life_ms : ft.topic_half_life_ms;
-      for (std::uint32_t i = 0; i < n[t]; ++i, r += kNamedCounterBytes) {
-        table.Set(remap[Load<std::uint32_t>(r)], Decayed{Load<double>(r + 4), Load<double>(r + 12)}, half_life);
+      std::vector<std::pair<std::uint32_t, Decayed>> entries(n[t]);
+      for (auto& [id, c] : entries) {
+        id = remap[Load<std::uint32_t>(r)];
+        c = Decayed{Load<double>(r + 4), Load<double>(r + 12)};
+        r += kNamedCounterBytes;
       }
+      (t == 2 ? fatigue.creators : fatigue.topics).Assign(entries, t == 2 ? ft.creator_half_life_ms : ft.topic_half_life_ms);
     }
   }
   profile_ = std::move(next);

@@ -60,6 +60,14 @@ void FatigueTable<K>::Set(K key, const Decayed& d, double half_life_ms) {
 }
 
 template <typename K>
+void FatigueTable<K>::Assign(const std::vector<std::pair<K, Decayed>>& entries, double half_life_ms) {
+  map_.clear();
+  map_.reserve(entries.size());
+  for (const auto& [k, d] : entries) map_[k] = d;
+  Rebuild(half_life_ms);
+}
+
+template <typename K>
 void FatigueTable<K>::Prune(double half_life_ms, double forget_below, int cap, double now) {
   if (half_life_ms != half_life_ms_) Rebuild(half_life_ms);
   const std::size_t limit = static_cast<std::size_t>(std::max(cap, 0));

@@ -35,7 +35,8 @@ const MAX_WAIT_FACTOR = 5;
  * @property {'a'|'b'} name
  * @property {boolean} ok
  * @property {number} seq   save counter (-1 when the header is unreadable)
- * @property {Uint8Array} [bytes]  the profile snapshot (ok, store format 2)
+ * @property {Uint8Array} [bytes]  the profile snapshot (ok, store format 2, checked)
+ * @property {{body: string|Uint8Array, length: unknown, checksum: unknown}} [unchecked]  ok so far, checksum not compared yet
  * @property {string} [text]  the profile JSON (ok, store format 1)
  * @property {ResetReason} [reason]
  * @property {string} [message]
@@ -43,7 +44,7 @@ const MAX_WAIT_FACTOR = 5;
 
 /**
  * @typedef {object} StoreState
- * @property {Slot[]} valid     decodable slots, newest first
+ * @property {Slot[]} valid     decodable slots, newest first (the first one checked, the others when used)
  * @property {Slot[]} invalid   present but unusable
  * @property {boolean} empty    nothing stored at all
  * @property {number} maxSeq    highest save counter seen in any header
@@ -95,9 +96,10 @@ export function encodeJsonSlot(seq, text, writer, savedAt, profileVersion) {
  * Decodes one stored slot; never throws.
  * @param {'a'|'b'} name @param {string|Uint8Array} raw
  * @param {Versions} versions  newest formats this build reads
+ * @param {boolean} [check]  compare the checksum now (else `checkSlot` does when the slot is used)
  * @returns {Slot}
  */
-export function decodeSlot(name, raw, versions) {
+export function decodeSlot(name, raw, versions, check = true) {
   const bad = (/** @type {ResetReason} */ reason, message, seq = -1) => ({ name, ok: false, seq, reason, message });
   const foreign = () => bad('unreadable', `slot ${name} is not in the localrank storage format`);
   /** @type {string} */ let headerText;
@@ -140,9 +142,28 @@ export function decodeSlot(name, raw, versions) {
   if (Number.isInteger(h.snapshotVersion) && h.snapshotVersion > versions.snapshot) {
     return bad('future-version', `slot ${name} holds profile snapshot version ${h.snapshotVersion}; this localrank reads up to ${versions.snapshot}`, seq);
   }
-  const bytes = typeof body === 'string' ? fromBase64(body) : body;
-  if (bytes === null || bytes.length !== h.length || bytes.length % 4 !== 0 || checksum(bytes) !== h.checksum) return cut();
-  return { name, ok: true, seq, bytes };
+  /** @type {Slot} */
+  const slot = { name, ok: true, seq, unchecked: { body, length: h.length, checksum: h.checksum } };
+  if (check) checkSlot(slot);
+  return slot;
+}
+
+/**
+ * Compares a decoded slot's snapshot with its length and checksum (once; the
+ * slot is updated in place). Returns whether it is intact.
+ * @param {Slot} slot
+ */
+export function checkSlot(slot) {
+  const u = slot.unchecked;
+  if (!slot.ok || u === undefined) return slot.ok;
+  delete slot.unchecked;
+  const bytes = typeof u.body === 'string' ? fromBase64(u.body) : u.body;
+  if (bytes === null || bytes.length !== u.length || bytes.length % 4 !== 0 || checksum(bytes) !== u.checksum) {
+    Object.assign(slot, { ok: false, reason: 'checksum', message: `slot ${slot.name} does not match its checksum (cut short or edited)` });
+    return false;
+  }
+  slot.bytes = bytes;
+  return true;
 }
 
 /**
@@ -286,12 +307,14 @@ export class Persistence {
       if (r === null) return;
       state.empty = false;
       const known = this.#decoded.get(name);
-      const slot = known && sameSlot(r, known.raw) ? known.slot : decodeSlot(name, r, this.#versions);
+      const slot = known && sameSlot(r, known.raw) ? known.slot : decodeSlot(name, r, this.#versions, false);
       this.#decoded.set(name, { raw: r, slot });
       state.maxSeq = Math.max(state.maxSeq, slot.seq);
       (slot.ok ? state.valid : state.invalid).push(slot);
     });
     state.valid.sort((x, y) => y.seq - x.seq);
+    // Only the newest slot is used unseen; an older one is checked if it is needed (#importNewest).
+    while (state.valid.length > 0 && !checkSlot(state.valid[0])) state.invalid.push(/** @type {Slot} */ (state.valid.shift()));
     const newest = [...state.valid, ...state.invalid].sort((x, y) => y.seq - x.seq)[0];
     if (newest?.reason === 'future-version') state.future = newest;
     return state;
@@ -305,6 +328,10 @@ export class Persistence {
    */
   #importNewest(state, failures) {
     for (const slot of state.valid) {
+      if (!checkSlot(slot)) {
+        failures.push(slot);
+        continue;
+      }
       const status = slot.bytes ? this.#hooks.importSnapshot(slot.bytes) : this.#hooks.importText(/** @type {string} */ (slot.text));
       if (!status.code) return slot;
       const future = slot.bytes

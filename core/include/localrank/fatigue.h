@@ -71,6 +71,8 @@ class FatigueTable {
   void Add(K key, double delta, double at, double half_life_ms);
   /// Replaces the entry of `key`.
   void Set(K key, const Decayed& d, double half_life_ms);
+  /// Replaces the whole table (an import): one heap build, not one push per entry.
+  void Assign(const std::vector<std::pair<K, Decayed>>& entries, double half_life_ms);
   void Erase(K key) { map_.erase(key); }
   /// Drops entries whose count at `now` is below `forget_below`, then the
   /// least fatigued beyond `cap` (ties: the larger key goes first).
