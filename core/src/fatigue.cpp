@@ -91,6 +91,15 @@ void FatigueTable<K>::Prune(double half_life_ms, double forget_below, int cap, d
     Rebuild(half_life_ms);
     return;
   }
+  // The top has the lowest rank, so it is the first entry to fall below
+  // forget_below: at h * (rank - log2(forget_below)). Until then (less a
+  // millisecond for rounding) nothing can expire, and within the cap there is
+  // nothing to evict: no lookup, no exp2.
+  if (forget_below != forget_below_) {
+    forget_below_ = forget_below;
+    log2_forget_ = std::log2(forget_below);
+  }
+  if (map_.size() <= limit && !heap_.empty() && now < half_life_ms * (heap_.front().first - log2_forget_) - 1.0) return;
   while (!heap_.empty()) {
     const auto [rank, key] = heap_.front();
     auto it = map_.find(key);

@@ -97,6 +97,7 @@ class FatigueTable {
   std::vector<std::pair<double, K>> heap_;
   double half_life_ms_ = 0.0;  ///< the half-life heap_ ranks were computed with
   double max_t_ = -INFINITY;   ///< upper bound of the entries' t
+  double forget_below_ = NAN, log2_forget_ = NAN;  ///< last Prune threshold and its log2
 };
 
 /// Per-person impression state that feeds the fatigue stage: items (by
