@@ -249,16 +249,17 @@ function normalizeEvent(ev, many, i, now, dim) {
   const topics = ev.topics;
   if (topics !== undefined && topics !== null) {
     if (typeof topics === 'object' && !Array.isArray(topics)) {
-      // {name: weight}: Object.keys + indexing, no array per entry.
+      // {name: weight}: keys and values in the same (property) order, no lookup per name.
       const keys = Object.keys(topics);
       if (keys.length > LIMITS.maxTopicsPerItem) fail(LIMITS_CODE, `${prefix(many, i)}.topics`, i, `has more than ${LIMITS.maxTopicsPerItem} topics`);
-      topicWeights = new Array(keys.length);
+      topicWeights = Object.values(topics);
+      // Only a Proxy or a getter can make the two disagree.
+      if (topicWeights.length !== keys.length) fail('INVALID_EVENT', `${prefix(many, i)}.topics`, i, 'changed while it was read');
       for (let k = 0; k < keys.length; k++) {
-        const name = keys[k], w = topics[name];
+        const name = keys[k], w = topicWeights[k];
         if (!isName(name)) checkName(name, `${prefix(many, i)}.topics`, i, 'INVALID_EVENT');
         // NaN fails both comparisons.
         if (typeof w !== 'number' || !(w >= 0 && w <= FLOAT32_MAX)) fail('INVALID_EVENT', `${prefix(many, i)}.topics.${name}`, i, 'must be a finite number >= 0 (float32 range)');
-        topicWeights[k] = w;
       }
       topicNames = keys;
     } else {
