@@ -9,7 +9,6 @@
 #include <cstring>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -79,7 +78,8 @@ class Writer {
   void Put(const T& v) {
     Bytes(&v, sizeof(T));
   }
-  void Bytes(const void* p, std::size_t n) {
+  // Out of line: a call per value keeps the many Put sites small.
+  [[gnu::noinline]] void Bytes(const void* p, std::size_t n) {
     const auto* b = static_cast<const std::uint8_t*>(p);
     out_.insert(out_.end(), b, b + n);
   }
@@ -124,14 +124,18 @@ Affinity GetAffinity(const std::uint8_t* r) {
   return a;
 }
 
-// Entries of an id-keyed map, by id: the same state always gives the same bytes.
+// Entries of an id-keyed map, by id: the same state always gives the same
+// bytes. (Sorting plain ids shares one std::sort with the rest of the core.)
 template <typename V>
 std::vector<std::pair<std::uint32_t, const V*>> ById(const std::unordered_map<std::uint32_t, V>& m) {
-  std::vector<std::pair<std::uint32_t, const V*>> v;
-  v.reserve(m.size());
-  for (const auto& [id, x] : m) v.emplace_back(id, &x);
-  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  return v;
+  std::vector<std::uint32_t> ids;
+  ids.reserve(m.size());
+  for (const auto& kv : m) ids.push_back(kv.first);
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::pair<std::uint32_t, const V*>> out;
+  out.reserve(ids.size());
+  for (std::uint32_t id : ids) out.emplace_back(id, &m.find(id)->second);
+  return out;
 }
 
 // Well-formed UTF-8 (Unicode 15, table 3-7): no overlong forms, no
@@ -170,15 +174,39 @@ bool ValidUtf8(std::string_view s) {
   return true;
 }
 
-Status Corrupt(const std::string& field, const std::string& why) {
-  return Status::Error(Code::kCorruptProfile, field, -1, field + " " + why);
+// Errors are rare: built out of line from pieces, so a check costs a call
+// rather than an inlined string concatenation (code size). The field is
+// field[i]mid[j]sub with negative indices left out, e.g.
+// snapshot.contexts[2].topics[5].name; `n` >= 0 is appended to `why`, then `tail`.
+[[gnu::noinline, gnu::cold]] Status BadAt(const char* field, std::int64_t i, const char* mid, std::int64_t j,
+                                          const char* sub, const char* why, std::int64_t n = -1, const char* tail = "") {
+  std::string f = field;
+  if (i >= 0) f += "[" + std::to_string(i) + "]";
+  f += mid;
+  if (j >= 0) f += "[" + std::to_string(j) + "]";
+  f += sub;
+  std::string m = f + " " + why;
+  if (n >= 0) m += std::to_string(n) + tail;
+  return Status::Error(Code::kCorruptProfile, f, -1, m);
 }
-
-std::string At(const char* field, std::size_t i) { return std::string(field) + "[" + std::to_string(i) + "]"; }
+Status Bad(const char* field, const char* why, std::int64_t n = -1, const char* tail = "") {
+  return BadAt(field, -1, "", -1, "", why, n, tail);
+}
+// A section of the directory, named with its tag.
+[[gnu::noinline, gnu::cold]] Status BadSection(std::uint32_t i, std::uint32_t tag, const char* why) {
+  return BadAt("snapshot.sections", i, "", -1, "", ("'" + TagName(tag) + "' " + why).c_str());
+}
 
 bool Finite(double v) { return std::isfinite(v); }
 
-// A section's bytes and a cursor over them.
+// `count` validated affinity records into `m`, names mapped to engine ids (one copy of the code for all three uses).
+[[gnu::noinline]] void LoadAffinities(std::unordered_map<std::uint32_t, Affinity>& m, const std::uint8_t* r,
+                                      std::uint32_t count, const std::vector<std::uint32_t>& remap) {
+  m.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i, r += kAffinityBytes) m.emplace(remap[Load<std::uint32_t>(r)], GetAffinity(r));
+}
+
+// A section's bytes.
 struct Span {
   const std::uint8_t* p = nullptr;
   std::size_t n = 0;
@@ -200,54 +228,53 @@ bool UseName(Parsed& s, NameKind kind, std::uint32_t index) {
   return true;
 }
 
-// `field()` builds the entry's name only for an error: valid snapshots build no strings.
-template <typename Field>
-Status CheckAffinity(Parsed& s, NameKind kind, const std::uint8_t* r, const Field& field, std::int64_t* previous) {
+// An affinity record; its field is field[i]mid[j] (see BadAt).
+Status CheckAffinity(Parsed& s, NameKind kind, const std::uint8_t* r, const char* field, std::int64_t i,
+                     const char* mid, std::int64_t j, std::int64_t* previous) {
   const std::uint32_t name = Load<std::uint32_t>(r);
-  if (!UseName(s, kind, name)) return Corrupt(field() + ".name", "is not an index into the name table");
-  if (static_cast<std::int64_t>(name) <= *previous) return Corrupt(field() + ".name", "repeats a name or is out of order");
+  if (!UseName(s, kind, name)) return BadAt(field, i, mid, j, ".name", "is not an index into the name table");
+  if (static_cast<std::int64_t>(name) <= *previous) return BadAt(field, i, mid, j, ".name", "repeats a name or is out of order");
   *previous = name;
   const Affinity a = GetAffinity(r);
   if (!Finite(a.long_term.value) || !Finite(a.long_term.t) || !Finite(a.short_term.value) || !Finite(a.short_term.t) ||
       !Finite(a.last_at)) {
-    return Corrupt(field(), "has a value that is not a finite number");
+    return BadAt(field, i, mid, j, "", "has a value that is not a finite number");
   }
-  if (a.events > 4000000000u) return Corrupt(field() + ".events", "is larger than 4e9");
+  if (a.events > 4000000000u) return BadAt(field, i, mid, j, ".events", "is larger than 4e9");
   return Status::Ok();
 }
 
+constexpr const char* kNameFields[kNameKindCount] = {"snapshot.names.topics", "snapshot.names.creators",
+                                                     "snapshot.names.contexts"};
+
 Status CheckNames(Parsed& s, const Span& sec) {
   const char* f = kSectionField[kNames];
-  if (sec.n < 12) return Corrupt(f, "is cut short");
+  if (sec.n < 12) return Bad(f, "is cut short");
   std::size_t pos = 12;
-  static const char* kKinds[kNameKindCount] = {"snapshot.names.topics", "snapshot.names.creators",
-                                               "snapshot.names.contexts"};
   for (int k = 0; k < kNameKindCount; ++k) {
+    const char* fk = kNameFields[k];
     const std::uint32_t count = Load<std::uint32_t>(sec.p + 4 * k);
     // Each name takes at least 3 bytes: a count beyond that is a lie, refused before anything is allocated.
-    if (count > (sec.n - pos) / 3) return Corrupt(kKinds[k], "claims more names than the section holds");
+    if (count > (sec.n - pos) / 3) return Bad(fk, "claims more names than the section holds");
     auto& names = s.names[k];
     names.reserve(count);
-    std::unordered_set<std::string_view> seen;
-    seen.reserve(count);
+    Interner seen;  // for repeats (the interner's code is there anyway)
     for (std::uint32_t i = 0; i < count; ++i) {
-      if (sec.n - pos < 2) return Corrupt(At(kKinds[k], i), "is cut short");
+      if (sec.n - pos < 2) return BadAt(fk, i, "", -1, "", "is cut short");
       const std::size_t len = Load<std::uint16_t>(sec.p + pos);
       pos += 2;
-      if (sec.n - pos < len) return Corrupt(At(kKinds[k], i), "is cut short");
+      if (sec.n - pos < len) return BadAt(fk, i, "", -1, "", "is cut short");
       const std::string_view name(reinterpret_cast<const char*>(sec.p + pos), len);
       pos += len;
-      if (!NameLengthOk(name)) {
-        return Corrupt(At(kKinds[k], i), "must be 1.." + std::to_string(kMaxNameLength) + " characters long");
-      }
-      if (name.find('\0') != std::string_view::npos) return Corrupt(At(kKinds[k], i), "contains a NUL byte");
-      if (!ValidUtf8(name)) return Corrupt(At(kKinds[k], i), "is not valid UTF-8");
-      if (!seen.insert(name).second) return Corrupt(At(kKinds[k], i), "repeats a name");
+      if (!NameLengthOk(name)) return BadAt(fk, i, "", -1, "", "must be 1..", kMaxNameLength, " characters long");
+      if (name.find('\0') != std::string_view::npos) return BadAt(fk, i, "", -1, "", "contains a NUL byte");
+      if (!ValidUtf8(name)) return BadAt(fk, i, "", -1, "", "is not valid UTF-8");
+      if (seen.Intern(name) != i) return BadAt(fk, i, "", -1, "", "repeats a name");
       names.push_back(name);
     }
     s.used[k].assign(count, 0);
   }
-  if (pos != sec.n) return Corrupt(f, "has bytes after its last name");
+  if (pos != sec.n) return Bad(f, "has bytes after its last name");
   return Status::Ok();
 }
 
@@ -375,9 +402,12 @@ void Engine::ExportSnapshot(std::vector<std::uint8_t>* out) const {
       w.Put(static_cast<std::uint32_t>(n));
     }
     for (const FatigueTable<double>* table : {&fatigue_.items, &fatigue_.opened}) {
-      std::vector<std::pair<double, Decayed>> keyed(table->begin(), table->end());
-      std::sort(keyed.begin(), keyed.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
-      for (const auto& [key, c] : keyed) {
+      std::vector<double> keys;
+      keys.reserve(table->size());
+      for (const auto& kv : *table) keys.push_back(kv.first);
+      std::sort(keys.begin(), keys.end());
+      for (double key : keys) {
+        const Decayed& c = table->entries().find(key)->second;
         w.Put(key);
         w.Put(c.value);
         w.Put(c.t);
@@ -407,34 +437,32 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
                          "snapshot is larger than the limit of " + std::to_string(kMaxProfileBytes) + " bytes");
   }
   if (size < kHeaderBytes || data == nullptr) {
-    return Corrupt("snapshot", "is cut short: " + std::to_string(size) + " bytes, a snapshot has at least 16");
+    return Bad("snapshot", "is cut short: a snapshot has at least 16 bytes, this one ", static_cast<std::int64_t>(size));
   }
-  if (Load<std::uint32_t>(data) != kMagic) return Corrupt("snapshot.magic", "is not that of a localrank profile snapshot");
+  if (Load<std::uint32_t>(data) != kMagic) return Bad("snapshot.magic", "is not that of a localrank profile snapshot");
   const std::uint32_t version = Load<std::uint32_t>(data + 4);
   if (version < 1 || version > static_cast<std::uint32_t>(kSnapshotVersion)) {
-    return Corrupt("snapshot.version", "is " + std::to_string(version) + ", this build reads versions 1.." +
-                                           std::to_string(kSnapshotVersion));
+    const std::string why = "is " + std::to_string(version) + ", this build reads versions 1.." + std::to_string(kSnapshotVersion);
+    return Bad("snapshot.version", why.c_str());
   }
   if (Load<std::uint32_t>(data + 8) != size) {
-    return Corrupt("snapshot.length", "says " + std::to_string(Load<std::uint32_t>(data + 8)) + " bytes but " +
-                                          std::to_string(size) + " were given (cut short or extended)");
+    return Bad("snapshot.length", "does not match the bytes given (cut short or extended): it says ", Load<std::uint32_t>(data + 8));
   }
   const std::uint32_t section_count = Load<std::uint32_t>(data + 12);
-  if (section_count > kMaxSections) return Corrupt("snapshot.sections", "are more than " + std::to_string(kMaxSections));
+  if (section_count > kMaxSections) return Bad("snapshot.sections", "are more than ", kMaxSections);
 
   // The section directory: every section exactly inside the snapshot, zero padding, no repeats.
   Parsed s;
   std::size_t pos = kHeaderBytes;
   for (std::uint32_t i = 0; i < section_count; ++i) {
-    const std::string f = At("snapshot.sections", i);
-    if (size - pos < 8) return Corrupt(f, "is cut short");
+    if (size - pos < 8) return BadAt("snapshot.sections", i, "", -1, "", "is cut short");
     const std::uint32_t tag = Load<std::uint32_t>(data + pos);
     const std::size_t length = Load<std::uint32_t>(data + pos + 4);
     pos += 8;
-    if (length > size - pos || Pad4(length) > size - pos) return Corrupt(f, "(" + TagName(tag) + ") runs past the end");
+    if (length > size - pos || Pad4(length) > size - pos) return BadSection(i, tag, "runs past the end");
     const std::uint8_t* body = data + pos;
     for (std::size_t p = length; p < Pad4(length); ++p) {
-      if (body[p] != 0) return Corrupt(f, "(" + TagName(tag) + ") has non-zero padding");
+      if (body[p] != 0) return BadSection(i, tag, "has non-zero padding");
     }
     pos += Pad4(length);
     const auto known = std::find(std::begin(kTags), std::end(kTags), tag);
@@ -442,15 +470,15 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
       const char first = static_cast<char>(tag & 0xff);
       // Lower case: an optional addition this build may skip.
       if (first >= 'a' && first <= 'z') continue;
-      return Corrupt(f, "has the section '" + TagName(tag) + "' this build does not know (written by a newer localrank?)");
+      return BadSection(i, tag, "is a section this build does not know (written by a newer localrank?)");
     }
     Span& sec = s.sections[known - std::begin(kTags)];
-    if (sec.present) return Corrupt(f, "repeats the section '" + TagName(tag) + "'");
+    if (sec.present) return BadSection(i, tag, "repeats a section");
     sec = Span{body, length, true};
   }
-  if (pos != size) return Corrupt("snapshot", "has bytes after its last section");
+  if (pos != size) return Bad("snapshot", "has bytes after its last section");
   for (Section req : {kNames, kScalars}) {
-    if (!s.sections[req].present) return Corrupt(kSectionField[req], "is missing");
+    if (!s.sections[req].present) return Bad(kSectionField[req], "is missing");
   }
 
   // Validating pass: nothing is kept but name views and the spans.
@@ -459,26 +487,26 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
 
   {
     const Span& sec = s.sections[kScalars];
-    if (sec.n != 16) return Corrupt(kSectionField[kScalars], "has the wrong length");
+    if (sec.n != 16) return Bad(kSectionField[kScalars], "has the wrong length");
     const std::uint64_t total = Load<std::uint64_t>(sec.p);
     const double last = Load<double>(sec.p + 8);
-    if (static_cast<double>(total) > kMaxSafeInteger) return Corrupt("snapshot.totalEvents", "must be in [0, 2^53]");
-    if (!Finite(last) || last < 0 || last > kMaxSafeInteger) return Corrupt("snapshot.lastEventAt", "must be a number in [0, 2^53]");
+    if (static_cast<double>(total) > kMaxSafeInteger) return Bad("snapshot.totalEvents", "must be in [0, 2^53]");
+    if (!Finite(last) || last < 0 || last > kMaxSafeInteger) return Bad("snapshot.lastEventAt", "must be a number in [0, 2^53]");
   }
 
   for (Section sc : {kTopics, kCreators}) {
     const Span& sec = s.sections[sc];
     if (!sec.present) continue;
     const char* f = kSectionField[sc];
-    if (sec.n < 4) return Corrupt(f, "is cut short");
+    if (sec.n < 4) return Bad(f, "is cut short");
     const std::uint32_t count = Load<std::uint32_t>(sec.p);
     const int cap = sc == kTopics ? config_.max_topics : config_.max_creators;
-    if (count > static_cast<std::uint32_t>(cap)) return Corrupt(f, "has more entries than the cap of " + std::to_string(cap));
-    if (sec.n != 4 + count * kAffinityBytes) return Corrupt(f, "has the wrong length for " + std::to_string(count) + " entries");
+    if (count > static_cast<std::uint32_t>(cap)) return Bad(f, "has more entries than the cap of ", cap);
+    if (sec.n != 4 + count * kAffinityBytes) return Bad(f, "has the wrong length for its entries: ", count);
     std::int64_t previous = -1;
     for (std::uint32_t i = 0; i < count; ++i) {
-      st = CheckAffinity(s, sc == kTopics ? NameKind::kTopic : NameKind::kCreator, sec.p + 4 + i * kAffinityBytes,
-                         [&] { return At(f, i); }, &previous);
+      st = CheckAffinity(s, sc == kTopics ? NameKind::kTopic : NameKind::kCreator, sec.p + 4 + i * kAffinityBytes, f, i,
+                         "", -1, &previous);
       if (!st.ok()) return st;
     }
   }
@@ -486,73 +514,71 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
   if (s.sections[kContexts].present) {
     const Span& sec = s.sections[kContexts];
     const char* f = kSectionField[kContexts];
-    if (sec.n < 4) return Corrupt(f, "is cut short");
+    if (sec.n < 4) return Bad(f, "is cut short");
     const std::uint32_t count = Load<std::uint32_t>(sec.p);
-    if (count > static_cast<std::uint32_t>(config_.max_contexts)) {
-      return Corrupt(f, "has more entries than the cap of " + std::to_string(config_.max_contexts));
-    }
+    if (count > static_cast<std::uint32_t>(config_.max_contexts)) return Bad(f, "has more entries than the cap of ", config_.max_contexts);
     std::size_t p = 4;
     std::int64_t previous = -1;
     for (std::uint32_t i = 0; i < count; ++i) {
-      auto fi = [&] { return At(f, i); };
-      if (sec.n - p < kContextBytes) return Corrupt(fi(), "is cut short");
+      if (sec.n - p < kContextBytes) return BadAt(f, i, "", -1, "", "is cut short");
       const std::uint32_t name = Load<std::uint32_t>(sec.p + p);
       const std::uint32_t topics = Load<std::uint32_t>(sec.p + p + 4);
-      if (!UseName(s, NameKind::kContext, name)) return Corrupt(fi() + ".name", "is not an index into the name table");
-      if (static_cast<std::int64_t>(name) <= previous) return Corrupt(fi() + ".name", "repeats a name or is out of order");
+      if (!UseName(s, NameKind::kContext, name)) return BadAt(f, i, "", -1, ".name", "is not an index into the name table");
+      if (static_cast<std::int64_t>(name) <= previous) return BadAt(f, i, "", -1, ".name", "repeats a name or is out of order");
       previous = name;
       if (!Finite(Load<double>(sec.p + p + 8)) || !Finite(Load<double>(sec.p + p + 16))) {
-        return Corrupt(fi(), "has a weight that is not a finite number");
+        return BadAt(f, i, "", -1, "", "has a weight that is not a finite number");
       }
       if (topics > static_cast<std::uint32_t>(config_.max_context_topics)) {
-        return Corrupt(fi() + ".topics", "has more entries than the cap of " + std::to_string(config_.max_context_topics));
+        return BadAt(f, i, "", -1, ".topics", "has more entries than the cap of ", config_.max_context_topics);
       }
       p += kContextBytes;
-      if ((sec.n - p) / kAffinityBytes < topics) return Corrupt(fi() + ".topics", "is cut short");
+      if ((sec.n - p) / kAffinityBytes < topics) return BadAt(f, i, "", -1, ".topics", "is cut short");
       std::int64_t previous_topic = -1;
       for (std::uint32_t t = 0; t < topics; ++t) {
-        st = CheckAffinity(s, NameKind::kTopic, sec.p + p, [&] { return At((fi() + ".topics").c_str(), t); }, &previous_topic);
+        st = CheckAffinity(s, NameKind::kTopic, sec.p + p, f, i, ".topics", t, &previous_topic);
         if (!st.ok()) return st;
         p += kAffinityBytes;
       }
     }
-    if (p != sec.n) return Corrupt(f, "has bytes after its last entry");
+    if (p != sec.n) return Bad(f, "has bytes after its last entry");
   }
 
   if (s.sections[kPrefs].present) {
     const Span& sec = s.sections[kPrefs];
-    if (sec.n < 8) return Corrupt(kSectionField[kPrefs], "is cut short");
+    if (sec.n < 8) return Bad(kSectionField[kPrefs], "is cut short");
     const std::uint32_t nt = Load<std::uint32_t>(sec.p), nc = Load<std::uint32_t>(sec.p + 4);
     if (static_cast<std::uint64_t>(nt) + nc != (sec.n - 8) / kPrefBytes || (sec.n - 8) % kPrefBytes != 0) {
-      return Corrupt(kSectionField[kPrefs], "has the wrong length for its entries");
+      return Bad(kSectionField[kPrefs], "has the wrong length for its entries");
     }
     for (std::uint32_t i = 0; i < nt + nc; ++i) {
       const bool topic = i < nt;
-      auto fi = [&] { return At(topic ? "snapshot.preferences.topics" : "snapshot.preferences.creators", topic ? i : i - nt); };
+      const char* f = topic ? "snapshot.preferences.topics" : "snapshot.preferences.creators";
+      const std::int64_t k = topic ? i : i - nt;
       const std::uint8_t* r = sec.p + 8 + i * kPrefBytes;
       const std::uint32_t name = Load<std::uint32_t>(r);
       if (!UseName(s, topic ? NameKind::kTopic : NameKind::kCreator, name)) {
-        return Corrupt(fi() + ".name", "is not an index into the name table");
+        return BadAt(f, k, "", -1, ".name", "is not an index into the name table");
       }
       if (i != 0 && i != nt && name <= Load<std::uint32_t>(r - kPrefBytes)) {
-        return Corrupt(fi() + ".name", "repeats a name or is out of order");
+        return BadAt(f, k, "", -1, ".name", "repeats a name or is out of order");
       }
-      if (Load<std::uint32_t>(r + 4) > 3) return Corrupt(fi(), "must be none, more, less or never");
+      if (Load<std::uint32_t>(r + 4) > 3) return BadAt(f, k, "", -1, "", "must be none, more, less or never");
     }
   }
 
   if (s.sections[kUserVector].present) {
     const Span& sec = s.sections[kUserVector];
     const char* f = kSectionField[kUserVector];
-    if (sec.n < 16) return Corrupt(f, "is cut short");
+    if (sec.n < 16) return Bad(f, "is cut short");
     const std::uint32_t dim = Load<std::uint32_t>(sec.p);
-    if (dim > static_cast<std::uint32_t>(kMaxEmbeddingDim)) return Corrupt(f, "is too long");
+    if (dim > static_cast<std::uint32_t>(kMaxEmbeddingDim)) return Bad(f, "is too long");
     if (Load<std::uint32_t>(sec.p + 4) != 0 || sec.n != 16 + 4 * static_cast<std::size_t>(dim)) {
-      return Corrupt(f, "has the wrong length for " + std::to_string(dim) + " values");
+      return Bad(f, "has the wrong length for its values: ", dim);
     }
-    if (!Finite(Load<double>(sec.p + 8))) return Corrupt(std::string(f) + ".at", "must be a finite number");
+    if (!Finite(Load<double>(sec.p + 8))) return Bad("snapshot.userVector.at", "must be a finite number");
     for (std::uint32_t i = 0; i < dim; ++i) {
-      if (!std::isfinite(Load<float>(sec.p + 16 + 4 * i))) return Corrupt(std::string(f) + ".values", "must be finite numbers");
+      if (!std::isfinite(Load<float>(sec.p + 16 + 4 * i))) return Bad("snapshot.userVector.values", "must be finite numbers");
     }
   }
 
@@ -560,21 +586,22 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
   if (s.sections[kEvents].present) {
     const Span& sec = s.sections[kEvents];
     const char* f = kSectionField[kEvents];
-    if (sec.n < 4) return Corrupt(f, "is cut short");
+    if (sec.n < 4) return Bad(f, "is cut short");
     n_events = Load<std::uint32_t>(sec.p);
     if (n_events > sec.n / 16 || sec.n != 4 + Pad4(n_events) + 16 * n_events) {
-      return Corrupt(f, "has the wrong length for " + std::to_string(n_events) + " events");
+      return Bad(f, "has the wrong length for its events: ", static_cast<std::int64_t>(n_events));
     }
     const std::uint8_t* types = sec.p + 4;
     const std::uint8_t* times = types + Pad4(n_events);
     for (std::size_t i = 0; i < n_events; ++i) {
-      if (types[i] >= kEventTypeCount) return Corrupt(At(f, i) + ".type", "is not an event type");
+      const auto ii = static_cast<std::int64_t>(i);
+      if (types[i] >= kEventTypeCount) return BadAt(f, ii, "", -1, ".type", "is not an event type");
       if (!Finite(Load<double>(times + 8 * i)) || !Finite(Load<double>(times + 8 * (n_events + i)))) {
-        return Corrupt(At(f, i), "has a time or weight that is not a finite number");
+        return BadAt(f, ii, "", -1, "", "has a time or weight that is not a finite number");
       }
     }
     for (std::size_t i = n_events; i < Pad4(n_events); ++i) {
-      if (types[i] != 0) return Corrupt(f, "has non-zero padding");
+      if (types[i] != 0) return Bad(f, "has non-zero padding");
     }
   }
 
@@ -582,19 +609,17 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
   if (s.sections[kFatigue].present) {
     const Span& sec = s.sections[kFatigue];
     const char* f = kSectionField[kFatigue];
-    if (sec.n < 16) return Corrupt(f, "is cut short");
+    if (sec.n < 16) return Bad(f, "is cut short");
     const std::uint32_t n[4] = {Load<std::uint32_t>(sec.p), Load<std::uint32_t>(sec.p + 4),
                                 Load<std::uint32_t>(sec.p + 8), Load<std::uint32_t>(sec.p + 12)};
     const int caps[4] = {ft.max_items, ft.max_items, ft.max_creators, ft.max_topics};
     static const char* kTables[4] = {"snapshot.fatigue.items", "snapshot.fatigue.opened", "snapshot.fatigue.creators",
                                      "snapshot.fatigue.topics"};
     for (int t = 0; t < 4; ++t) {
-      if (n[t] > static_cast<std::uint32_t>(caps[t])) {
-        return Corrupt(kTables[t], "has more entries than the cap of " + std::to_string(caps[t]));
-      }
+      if (n[t] > static_cast<std::uint32_t>(caps[t])) return Bad(kTables[t], "has more entries than the cap of ", caps[t]);
     }
     if (sec.n != 16 + kKeyedBytes * (std::size_t{n[0]} + n[1]) + kNamedCounterBytes * (std::size_t{n[2]} + n[3])) {
-      return Corrupt(f, "has the wrong length for its entries");
+      return Bad(f, "has the wrong length for its entries");
     }
     const std::uint8_t* r = sec.p + 16;
     for (int t = 0; t < 4; ++t) {
@@ -602,15 +627,14 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
       double previous_key = -1.0;
       std::int64_t previous_name = -1;
       for (std::uint32_t i = 0; i < n[t]; ++i) {
-        auto fi = [&] { return At(kTables[t], i); };
         double count, at;
         if (keyed) {
           const double key = Load<double>(r);
           // Item keys are 53-bit hashes: integers that a double holds exactly.
           if (!Finite(key) || key < 0 || key != std::floor(key) || key > kMaxSafeInteger - 1) {
-            return Corrupt(fi() + ".key", "must be an item hash (an integer 0..2^53-1)");
+            return BadAt(kTables[t], i, "", -1, ".key", "must be an item hash (an integer 0..2^53-1)");
           }
-          if (key <= previous_key) return Corrupt(fi() + ".key", "repeats a key or is out of order");
+          if (key <= previous_key) return BadAt(kTables[t], i, "", -1, ".key", "repeats a key or is out of order");
           previous_key = key;
           count = Load<double>(r + 8);
           at = Load<double>(r + 16);
@@ -618,26 +642,24 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
         } else {
           const std::uint32_t name = Load<std::uint32_t>(r);
           if (!UseName(s, t == 2 ? NameKind::kCreator : NameKind::kTopic, name)) {
-            return Corrupt(fi() + ".name", "is not an index into the name table");
+            return BadAt(kTables[t], i, "", -1, ".name", "is not an index into the name table");
           }
-          if (static_cast<std::int64_t>(name) <= previous_name) return Corrupt(fi() + ".name", "repeats a name or is out of order");
+          if (static_cast<std::int64_t>(name) <= previous_name) {
+            return BadAt(kTables[t], i, "", -1, ".name", "repeats a name or is out of order");
+          }
           previous_name = name;
           count = Load<double>(r + 4);
           at = Load<double>(r + 12);
           r += kNamedCounterBytes;
         }
-        if (!Finite(count) || count < 0 || !Finite(at) || at < 0) return Corrupt(fi(), "must be {count >= 0, at >= 0}");
+        if (!Finite(count) || count < 0 || !Finite(at) || at < 0) return BadAt(kTables[t], i, "", -1, "", "must be {count >= 0, at >= 0}");
       }
     }
   }
 
   for (int k = 0; k < kNameKindCount; ++k) {
     for (std::size_t i = 0; i < s.used[k].size(); ++i) {
-      if (!s.used[k][i]) {
-        static const char* kKinds[kNameKindCount] = {"snapshot.names.topics", "snapshot.names.creators",
-                                                     "snapshot.names.contexts"};
-        return Corrupt(At(kKinds[k], i), "is not used by any entry");
-      }
+      if (!s.used[k][i]) return BadAt(kNameFields[k], static_cast<std::int64_t>(i), "", -1, "", "is not used by any entry");
     }
   }
 
@@ -660,12 +682,7 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
     if (!sec.present) continue;
     auto& m = sc == kTopics ? next.topics : next.creators;
     const auto& remap = sc == kTopics ? topic_ids : creator_ids;
-    const std::uint32_t count = Load<std::uint32_t>(sec.p);
-    m.reserve(count);
-    for (std::uint32_t i = 0; i < count; ++i) {
-      const std::uint8_t* r = sec.p + 4 + i * kAffinityBytes;
-      m.emplace(remap[Load<std::uint32_t>(r)], GetAffinity(r));
-    }
+    LoadAffinities(m, sec.p + 4, Load<std::uint32_t>(sec.p), remap);
   }
   if (s.sections[kContexts].present) {
     const Span& sec = s.sections[kContexts];
@@ -677,10 +694,8 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
       const std::uint32_t topics = Load<std::uint32_t>(sec.p + p + 4);
       ctx.weight = Decayed{Load<double>(sec.p + p + 8), Load<double>(sec.p + p + 16)};
       p += kContextBytes;
-      ctx.topics.reserve(topics);
-      for (std::uint32_t t = 0; t < topics; ++t, p += kAffinityBytes) {
-        ctx.topics.emplace(topic_ids[Load<std::uint32_t>(sec.p + p)], GetAffinity(sec.p + p));
-      }
+      LoadAffinities(ctx.topics, sec.p + p, topics, topic_ids);
+      p += topics * kAffinityBytes;
     }
   }
   if (s.sections[kPrefs].present) {
