@@ -64,7 +64,8 @@ class Engine {
   /// The same state as ExportJson in the compact binary storage format
   /// (docs/storage.md): tagged sections, names as strings. Replaces the
   /// contents of `out` (its capacity is reused). The same state always gives
-  /// the same bytes.
+  /// the same bytes. New profile state needs a section here as well as in
+  /// the JSON (engine_snapshot.cpp).
   void ExportSnapshot(std::vector<std::uint8_t>* out) const;
   /// Replaces the profile with a snapshot of any supported version. Every
   /// byte is checked first: a cut, corrupted or hostile snapshot fails with
