@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "localrank/engine.h"
 
@@ -196,6 +197,27 @@ class EngineCore {
     return last_.ok();
   }
 
+  // The binary snapshot (the storage format) crosses as bytes, copied once:
+  // exportSnapshot returns a directory [address, size] of snapshot_; for an
+  // import the facade sizes snapshot_ with snapshotBuffer, writes the bytes,
+  // then calls importSnapshot (false: lastStatus() says why).
+  std::uint32_t exportSnapshot() {
+    engine_.ExportSnapshot(&snapshot_);
+    directory_[0] = Address(snapshot_);
+    directory_[1] = static_cast<std::uint32_t>(snapshot_.size());
+    return DirectoryAddress();
+  }
+  std::uint32_t snapshotBuffer(int size) {
+    snapshot_.resize(Size(size));
+    return Address(snapshot_);
+  }
+  bool importSnapshot() {
+    last_ = engine_.ImportSnapshot(snapshot_.data(), snapshot_.size());
+    // Loads are rare (creation, another tab's save): give the bytes back.
+    std::vector<std::uint8_t>().swap(snapshot_);
+    return last_.ok();
+  }
+
   JsStatus lastStatus() const { return ToJs(last_); }
   // The address the plain exports below take as their first argument.
   std::uint32_t handle() { return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(this)); }
@@ -221,6 +243,7 @@ class EngineCore {
 
   Engine engine_;
   Status last_;
+  std::vector<std::uint8_t> snapshot_;
   // Fixed size: filling it never allocates, so the addresses stay valid.
   std::array<std::uint32_t, 12> directory_{};
 };
@@ -241,6 +264,12 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_rerank(EngineCore* core, double now
   return core->rerankRaw(now, strength, diversity, exploration, calibration != 0);
 }
 EMSCRIPTEN_KEEPALIVE int localrank_record(EngineCore* core, double now) { return core->recordRaw(now) ? 1 : 0; }
+EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_export_snapshot(EngineCore* core) { return core->exportSnapshot(); }
+EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_snapshot_buffer(EngineCore* core, int size) { return core->snapshotBuffer(size); }
+EMSCRIPTEN_KEEPALIVE int localrank_import_snapshot(EngineCore* core) { return core->importSnapshot() ? 1 : 0; }
+// Format versions this build writes (and reads up to): profile JSON schema, binary snapshot.
+EMSCRIPTEN_KEEPALIVE int localrank_profile_version() { return localrank::kProfileSchemaVersion; }
+EMSCRIPTEN_KEEPALIVE int localrank_snapshot_version() { return localrank::kSnapshotVersion; }
 }
 
 EMSCRIPTEN_BINDINGS(localrank) {

@@ -224,7 +224,7 @@ bool ParseAffinity(const json& j, std::string* name, Affinity* a) {
   auto nit = j.find("name");
   if (nit == j.end() || !nit->is_string()) return false;
   *name = nit->get<std::string>();
-  if (name->empty() || name->size() > static_cast<std::size_t>(kMaxNameLength)) return false;
+  if (!NameLengthOk(*name)) return false;
   double events = 0;
   if (!get("long", &a->long_term.value) || !get("longAt", &a->long_term.t) || !get("short", &a->short_term.value) ||
       !get("shortAt", &a->short_term.t) || !get("events", &events) || !get("lastAt", &a->last_at)) {
@@ -380,7 +380,7 @@ Status Engine::ImportJson(std::string_view text) {
         if (!m->is_object()) return corrupt(f, "must be an object");
         for (auto it = m->begin(); it != m->end(); ++it) {
           Preference p;
-          if (it.key().empty() || it.key().size() > static_cast<std::size_t>(kMaxNameLength) || !it->is_string() ||
+          if (!NameLengthOk(it.key()) || !it->is_string() ||
               !ParsePreference(it->get<std::string>(), &p)) {
             return corrupt(f + "." + it.key(), "must be more, less or never");
           }
@@ -449,7 +449,7 @@ Status Engine::ImportJson(std::string_view text) {
   next.user_vector = std::move(user_vector);
   next.user_vector_at = user_vector_at;
   profile_ = std::move(next);
-  fatigue_ = fatigue.Commit(tn, cn);
+  fatigue_ = fatigue.Commit(DefaultRankTuning().fatigue, tn, cn);
   return Status::Ok();
 }
 

@@ -13,7 +13,7 @@ void Engine::ApplyFatigue(const EventView& v, double key) {
   if (v.type == EventType::kImpression) {
     fatigue_.Impression(f, key, v.creator, v.topic_ids, v.topic_weights, v.topic_count, v.at);
   } else if (IsEngagement(v.type, EventDelta(config_, v.type, v.dwell_ms, v.expected_ms))) {
-    fatigue_.Engaged(key, v.creator, v.topic_ids, v.topic_count, v.at);
+    fatigue_.Engaged(f, key, v.creator, v.topic_ids, v.topic_count, v.at);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "localrank/engine.h"
+#include "localrank/stages.h"
 
 namespace localrank {
 
@@ -81,8 +82,11 @@ bool Engine::CompactNames() {
   RemapKeys(profile_.creator_prefs, creator_ids);
   RemapKeys(profile_.contexts, remap[static_cast<int>(NameKind::kContext)]);
   for (auto& [id, ctx] : profile_.contexts) RemapKeys(ctx.topics, topic_ids);
-  RemapKeys(fatigue_.topics, topic_ids);
-  RemapKeys(fatigue_.creators, creator_ids);
+  const FatigueTuning& f = DefaultRankTuning().fatigue;
+  auto topic_of = [&](std::uint32_t id) { return static_cast<std::uint32_t>(topic_ids[id]); };
+  auto creator_of = [&](std::uint32_t id) { return static_cast<std::uint32_t>(creator_ids[id]); };
+  fatigue_.topics.RemapKeys(topic_of, f.topic_half_life_ms);
+  fatigue_.creators.RemapKeys(creator_of, f.creator_half_life_ms);
   // The batches and the last result hold ids of the old tables.
   candidates_ = CandidateBatch();
   events_ = EventBatch();

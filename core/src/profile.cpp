@@ -25,9 +25,10 @@ void EvictBeyond(std::unordered_map<std::uint32_t, Affinity>& m, int cap, const 
     if (keep && keep->count(id)) u = INFINITY;
     usefulness.emplace_back(u, id);
   }
-  // Least useful first; ties by id so eviction is deterministic.
-  std::sort(usefulness.begin(), usefulness.end());
+  // The `drop` least useful (ties by id so eviction is deterministic): a
+  // selection, not a sort, since usually one entry goes.
   const std::size_t drop = m.size() - static_cast<std::size_t>(cap);
+  std::nth_element(usefulness.begin(), usefulness.begin() + static_cast<std::ptrdiff_t>(drop - 1), usefulness.end());
   for (std::size_t i = 0; i < drop; ++i) m.erase(usefulness[i].second);
 }
 
@@ -129,7 +130,18 @@ void Profile::Prune(const Config& c, double now) {
       expire(it->second.topics);
       it = it->second.weight.t < cutoff ? contexts.erase(it) : std::next(it);
     }
-    oldest_at = cutoff;
+    // The exact oldest time left: the next scan happens only once something
+    // can actually expire, not on every call as the clock moves on.
+    double oldest = INFINITY;
+    for (const StoredEvent& ev : events) oldest = std::min(oldest, ev.at);
+    for (const auto* m : {&topics, &creators}) {
+      for (const auto& [id, a] : *m) oldest = std::min(oldest, a.last_at);
+    }
+    for (const auto& [id, ctx] : contexts) {
+      oldest = std::min(oldest, ctx.weight.t);
+      for (const auto& [t, a] : ctx.topics) oldest = std::min(oldest, a.last_at);
+    }
+    oldest_at = std::max(oldest, cutoff);
   }
   EvictBeyond(topics, c.max_topics, c, now, &topic_prefs);
   EvictBeyond(creators, c.max_creators, c, now, &creator_prefs);
@@ -137,8 +149,8 @@ void Profile::Prune(const Config& c, double now) {
   if (static_cast<int>(contexts.size()) > c.max_contexts) {
     std::vector<std::pair<double, std::uint32_t>> by_weight;
     for (const auto& [id, ctx] : contexts) by_weight.emplace_back(ctx.weight.At(now, c.long_half_life_ms), id);
-    std::sort(by_weight.begin(), by_weight.end());
     const std::size_t drop = contexts.size() - static_cast<std::size_t>(c.max_contexts);
+    std::nth_element(by_weight.begin(), by_weight.begin() + static_cast<std::ptrdiff_t>(drop - 1), by_weight.end());
     for (std::size_t i = 0; i < drop; ++i) contexts.erase(by_weight[i].second);
   }
 }

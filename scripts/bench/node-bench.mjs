@@ -193,16 +193,23 @@ for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
   log(`record one event: ${(results.recordOne.median * 1000).toFixed(2)} µs`);
   p.dispose();
 
-  // Save = flush() of a changed profile through the persistence layer (export,
-  // checksummed slot, write, read-back) into memory storage; load = a new
-  // personalizer reading it back (verify + import); core import alone too.
+  // Save = flush() of a changed profile through the persistence layer (binary
+  // snapshot, checksummed slot, write, read-back) into memoryStorage() (a
+  // binary adapter: the slot is bytes); load = a new personalizer reading it
+  // back (both slots checked, snapshot import). The same through an adapter
+  // that stores only strings (base64 slots, as localStorage), and the JSON
+  // import (importProfile) alone.
   const storage = memoryStorage();
+  const texts = new Map();
+  const textStorage = { get: (k) => texts.get(k) ?? null, set: (k, v) => { texts.set(k, v); }, delete: (k) => { texts.delete(k); } };
   const config = { maxEvents: 10000 };
   const big = await trainedPersonalizer(makeEvents(10000, 4), { config, storage });
   await big.flush();
+  const bigText = await trainedPersonalizer(makeEvents(10000, 4), { config, storage: textStorage });
+  await bigText.flush();
   const text = JSON.stringify(big.exportProfile());
   const stored = big.profile({ top: 0 }).storedEvents;
-  const saves = [], loads = [], imports = [];
+  const saves = [], loads = [], imports = [], textSaves = [], textLoads = [];
   const fresh = await createPersonalizer({ storage: 'memory', dim: DIM, now: () => NOW, consent: { personalization: true }, autosaveMs: 0, config });
   const rounds = quick ? 3 : 40;
   for (let r = 0; r < rounds + 3; r++) {
@@ -215,21 +222,39 @@ for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
     const load = performance.now() - t0;
     if (r === 0 && loaded.profile({ top: 0 }).storedEvents !== stored) throw new Error('the loaded profile lost events');
     loaded.dispose();
+    bigText.adjust({ topic: 'topic1', preference: r % 2 ? 'more' : 'less' });
     t0 = performance.now();
+    await bigText.flush();
+    const textSave = performance.now() - t0;
+    t0 = performance.now();
+    const loadedText = await createPersonalizer({ storage: textStorage, dim: DIM, now: () => NOW, consent: { personalization: true }, autosaveMs: 0, config });
+    const textLoad = performance.now() - t0;
+    if (r === 0 && loadedText.profile({ top: 0 }).storedEvents !== stored) throw new Error('the loaded profile lost events');
+    loadedText.dispose();
+    if (r >= 3) { saves.push(save); loads.push(load); textSaves.push(textSave); textLoads.push(textLoad); }
+  }
+  // The JSON import on its own (its garbage would otherwise land in the rounds above).
+  for (let r = 0; r < rounds + 3; r++) {
+    const t0 = performance.now();
     fresh.importProfile(text);
-    const imp = performance.now() - t0;
-    if (r >= 3) { saves.push(save); loads.push(load); imports.push(imp); }
+    if (r >= 3) imports.push(performance.now() - t0);
   }
   const stat = (xs) => ({ median: median(xs), p90: quantile(xs, 0.9), runs: xs.length });
   // The floor of any JSON format: V8's own (native) JSON.parse / stringify of the same text.
   const obj = JSON.parse(text);
   const floor = compare({ parse: () => JSON.parse(text), stringify: () => JSON.stringify(obj) }, { runs: rounds, warmup: 3 });
+  const slot = storage.get('localrank:slot:a') ?? storage.get('localrank:slot:b');
+  const textSlot = texts.get('localrank:slot:a') ?? texts.get('localrank:slot:b');
   results.profile10k = {
-    storedEvents: stored, bytes: text.length, save: stat(saves), load: stat(loads), coreImport: stat(imports),
+    storedEvents: stored, bytes: text.length, slotBytes: slot.length, textSlotChars: textSlot.length,
+    save: stat(saves), load: stat(loads), textSave: stat(textSaves), textLoad: stat(textLoads), jsonImport: stat(imports),
     v8JsonParse: floor.parse, v8JsonStringify: floor.stringify,
   };
-  log(`10k-event profile (${stored} stored, ${(text.length / 1024).toFixed(0)} KB): save ${median(saves).toFixed(2)} ms, load ${median(loads).toFixed(2)} ms (core import ${median(imports).toFixed(2)} ms; V8 JSON.parse ${floor.parse.median.toFixed(2)}, stringify ${floor.stringify.median.toFixed(2)} ms)`);
+  log(`10k-event profile (${stored} stored; JSON ${(text.length / 1024).toFixed(0)} KB, slot ${(slot.length / 1024).toFixed(0)} KB): save ${median(saves).toFixed(2)} ms, load ${median(loads).toFixed(2)} ms;` +
+    ` string adapter (base64, ${(textSlot.length / 1024).toFixed(0)} KB): save ${median(textSaves).toFixed(2)} ms, load ${median(textLoads).toFixed(2)} ms;` +
+    ` importProfile (JSON) ${median(imports).toFixed(2)} ms; V8 JSON.parse ${floor.parse.median.toFixed(2)}, stringify ${floor.stringify.median.toFixed(2)} ms`);
   big.dispose();
+  bigText.dispose();
   fresh.dispose();
 }
 

@@ -50,8 +50,8 @@ p(`| ≥ 3× faster than the plain JS baseline (objects / packed) | ${r1.speedup
 p(`| ≤ 1.5× the native build (packed vs native core) | ${(r1.packed.median / n1).toFixed(2)}× | ${vsMax(r1.packed.median / n1, 1.5)} |`);
 p(`| record() of one event ≤ 5 µs | ${us(node.recordOne.median)} µs (native core ${us(nat('BM_RecordOneEvent'))} µs) | ${vsMax(node.recordOne.median, 0.005)} |`);
 const pr = node.profile10k;
-p(`| save a 10,000-event profile ≤ 5 ms | ${ms(pr.save.median)} ms (native export ${ms(nat('BM_SaveProfile10k'))} ms) | ${vsMax(pr.save.median, 5)} |`);
-p(`| load a 10,000-event profile ≤ 5 ms | ${ms(pr.load.median)} ms (core import ${ms(pr.coreImport.median)} ms, native ${ms(nat('BM_LoadProfile10k'))} ms) | ${vsMax(pr.load.median, 5)} |`);
+p(`| save a 10,000-event profile ≤ 5 ms | ${ms(pr.save.median)} ms (binary slot of ${(pr.slotBytes / 1000).toFixed(0)} KB; native snapshot ${ms(nat('BM_SaveSnapshot10k'))} ms; string adapter, base64: ${ms(pr.textSave.median)} ms) | ${vsMax(pr.save.median, 5)} |`);
+p(`| load a 10,000-event profile ≤ 5 ms | ${ms(pr.load.median)} ms (native snapshot import ${ms(nat('BM_LoadSnapshot10k'))} ms; string adapter: ${ms(pr.textLoad.median)} ms; importProfile of the ${(pr.bytes / 1000).toFixed(0)} KB JSON ${ms(pr.jsonImport.median)} ms) | ${vsMax(pr.load.median, 5)} |`);
 p(`| instantiate + first rerank ≤ 50 ms | ${ms(node.startup.warmProcessMedian)} ms in a running process; ${ms(node.startup.coldProcess.totalMs)} ms in a fresh Node process (import ${ms(node.startup.coldProcess.importMs)}, create ${ms(node.startup.coldProcess.createMs)}, first rerank ${ms(node.startup.coldProcess.firstRerankMs)}) | ${vsMax(node.startup.warmProcessMedian, 50)} |`);
 const sz = node.size;
 p(`| shipped size ≤ 150 KB gzip | ${(sz.totalGzip / 1000).toFixed(1)} KB (.wasm ${(sz.wasmGzip / 1000).toFixed(1)} + JS ${(sz.jsGzip / 1000).toFixed(1)}); bundled + minified JS: ${(sz.bundledTotalGzip / 1000).toFixed(1)} KB | ${vsMax(sz.totalGzip, 150000)} |`);

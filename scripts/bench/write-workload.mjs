@@ -14,4 +14,6 @@ for (const n of [100, 250, 500, 1000, 2500, 5000, 7500, 10000]) {
   const items = makeItems(n, [100, 1000, 10000].includes(n) ? 1 : 3);
   writeFileSync(join(dir, `workload-${n}.json`), JSON.stringify({ config, now: NOW, options: { diversity: 0.3 }, events, items }));
 }
+// record() of one event: the same 1,000 fresh events node-bench.mjs records one at a time.
+writeFileSync(join(dir, 'record-1000.json'), JSON.stringify({ config, now: NOW, options: {}, events: makeEvents(1000, 9), items: [] }));
 writeFileSync(join(dir, 'profile-10000.json'), JSON.stringify({ config, now: NOW, options: {}, events: makeEvents(10000, 4), items: [] }));

@@ -41,8 +41,11 @@ test('IndexedDB is the browser default and a reload restores the same ranking', 
   const ranked = await page.evaluate(() => lr.rank());
   assert.notDeepEqual(ranked, cold, 'the likes changed the ranking');
   await page.evaluate(() => lr.flush());
-  const raw = await page.evaluate(() => lr.idbGet('reload:slot:a'));
-  assert.match(raw ?? '', /^\{"format":"localrank.store"/, 'the profile is in IndexedDB');
+  const slot = await page.evaluate(() => lr.slotHeader('reload:slot:a'));
+  assert.equal(slot?.binary, true, 'the profile is in IndexedDB, as bytes');
+  assert.equal(slot.magic, 'LRST');
+  assert.equal(slot.header.format, 'localrank.store');
+  assert.equal(slot.header.version, 2);
 
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
@@ -54,6 +57,31 @@ test('IndexedDB is the browser default and a reload restores the same ranking', 
   await page.close();
 });
 
+test('a profile an older localrank saved in IndexedDB (JSON slot) loads, and the next save is binary', async () => {
+  const { page, problems } = await openPage();
+  await page.evaluate(() => lr.open({ namespace: 'mig-source', storage: 'memory' }));
+  await page.evaluate((events) => lr.record(events), likes('travel', 4));
+  const ranked = await page.evaluate(() => lr.rank());
+  const old = await page.evaluate(() => lr.oldSlot(7));
+  await page.evaluate(() => lr.open({ namespace: 'mig-other' })); // makes sure the database exists
+  await page.evaluate((slot) => lr.idbPut('mig:slot:a', slot), old);
+
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.evaluate(() => lr.open({ namespace: 'mig' }));
+  assert.deepEqual(await page.evaluate(() => lr.seen), [], 'no reset, no error');
+  assert.equal(await page.evaluate(() => lr.profile().totalEvents), 4);
+  assert.deepEqual(await page.evaluate(() => lr.rank()), ranked);
+  await page.evaluate((events) => lr.record(events), likes('travel', 1));
+  await page.evaluate(() => lr.flush());
+  const slot = await page.evaluate(() => lr.slotHeader('mig:slot:b'));
+  assert.equal(slot?.binary, true);
+  assert.equal(slot.header.version, 2);
+  assert.equal(slot.header.seq, 8);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('localStorage works and survives a reload', async () => {
   const { page, problems } = await openPage();
   await page.evaluate(() => lr.open({ namespace: 'ls', storage: 'localStorage' }));
@@ -61,8 +89,10 @@ test('localStorage works and survives a reload', async () => {
   const ranked = await page.evaluate(() => lr.rank());
   assert.equal(ranked[0], 'c');
   await page.evaluate(() => lr.flush());
-  const raw = await page.evaluate(() => localStorage.getItem('ls:slot:a'));
-  assert.match(raw ?? '', /^\{"format":"localrank.store"/);
+  const slot = await page.evaluate(() => lr.slotHeader('ls:slot:a', 'localStorage'));
+  assert.equal(slot?.binary, false, 'localStorage holds text (base64 of the snapshot)');
+  assert.equal(slot.header.format, 'localrank.store');
+  assert.equal(slot.header.version, 2);
   assert.equal(await page.evaluate(() => lr.idbGet('ls:slot:a')), null, 'nothing went to IndexedDB');
 
   await page.reload();

@@ -4,6 +4,11 @@
 // and travels with the profile export.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <random>
+#include <vector>
+
 #include "stage_helpers.h"
 
 namespace localrank {
@@ -117,6 +122,53 @@ TEST(Fatigue, StateIsBoundedAndForgetsRecoveredEntries) {
   FillEvents(e, json::array());
   ASSERT_TRUE(e.Record(kNow + 30 * kMsPerDay).ok());
   EXPECT_TRUE(e.fatigue().items.empty());
+}
+
+// The reference: what FatigueTable::Prune replaces, a full scan with a sort.
+void ScanPrune(std::map<std::uint32_t, Decayed>& m, double half_life, double forget, std::size_t cap, double now) {
+  for (auto it = m.begin(); it != m.end();) it = it->second.At(now, half_life) < forget ? m.erase(it) : std::next(it);
+  if (m.size() <= cap) return;
+  std::vector<std::pair<double, std::uint32_t>> v;
+  for (const auto& [k, d] : m) v.emplace_back(d.At(now, half_life), k);
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  for (std::size_t i = cap; i < v.size(); ++i) m.erase(v[i].second);
+}
+
+TEST(Fatigue, TablePrunesExactlyLikeAFullScanWithoutScanning) {
+  // Random adds, erases and prunes on a few keys and times (many ties, some
+  // entries stamped after `now`): the heap-pruned table must always hold
+  // exactly what a scan-and-sort of every entry would keep.
+  constexpr double kHalfLife = 24 * kMsPerHour;
+  constexpr std::size_t kCap = 12;
+  std::mt19937 rng(7);
+  FatigueTable<std::uint32_t> table;
+  std::map<std::uint32_t, Decayed> reference;
+  double now = kNow;
+  for (int step = 0; step < 20000; ++step) {
+    const auto key = static_cast<std::uint32_t>(rng() % 40);
+    const int op = static_cast<int>(rng() % 10);
+    if (op < 6) {
+      // Event times on a coarse grid around now: equal ranks happen often.
+      const double at = now + (static_cast<double>(rng() % 9) - 6.0) * 3 * kMsPerHour;
+      const double delta = rng() % 3 == 0 ? 0.25 : 1.0;
+      table.Add(key, delta, at, kHalfLife);
+      reference[key].Add(delta, at, kHalfLife);
+    } else if (op < 8) {
+      table.Erase(key);
+      reference.erase(key);
+    } else {
+      now += static_cast<double>(rng() % 5) * kMsPerHour;
+      table.Prune(kHalfLife, 0.05, static_cast<int>(kCap), now);
+      ScanPrune(reference, kHalfLife, 0.05, kCap, now);
+      ASSERT_EQ(table.size(), reference.size()) << "step " << step;
+      for (const auto& [k, d] : reference) {
+        auto it = table.entries().find(k);
+        ASSERT_NE(it, table.end()) << "step " << step << " key " << k;
+        EXPECT_EQ(it->second.value, d.value);
+        EXPECT_EQ(it->second.t, d.t);
+      }
+    }
+  }
 }
 
 TEST(Fatigue, RoundTripsThroughExportAndImport) {

@@ -95,6 +95,12 @@ void FillEvents(Engine& engine, const json& events) {
     if (ev.contains("topics")) AppendTopics(engine, ev["topics"], e);
     e.topic_offsets[i + 1] = static_cast<std::int32_t>(e.topic_ids.size());
     AppendEmbedding(ev, e.embeddings);
+    // Context keys as the facade derives them (e.g. "intent:commute").
+    if (ev.contains("contextKeys")) {
+      for (const auto& k : ev["contextKeys"]) {
+        e.context_ids.push_back(static_cast<std::int32_t>(engine.names(NameKind::kContext).Intern(k.get<std::string>())));
+      }
+    }
     e.context_offsets[i + 1] = static_cast<std::int32_t>(e.context_ids.size());
   }
 }

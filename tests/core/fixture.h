@@ -18,7 +18,8 @@ std::string ReadFile(const std::string& path);
 /// engine.candidates(). Topics may be {name: weight} or [names].
 void FillCandidates(Engine& engine, const nlohmann::json& items);
 
-/// Fills engine.events() from public JS event objects.
+/// Fills engine.events() from public JS event objects (plus `contextKeys`,
+/// the keys the facade derives from `context`).
 void FillEvents(Engine& engine, const nlohmann::json& events);
 
 /// Records events, reranks items, and returns

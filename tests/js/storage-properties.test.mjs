@@ -13,8 +13,8 @@ import { make, FEED, T0 } from './helpers.mjs';
 
 const RUNS = { numRuns: Number(process.env.LOCALRANK_PROPERTY_RUNS ?? 40) };
 
-/** A store whose next operations fail as told. */
-function faultyStore(async) {
+/** A store whose next operations fail as told; `binary`: it stores bytes (the profile is then bytes, not base64). */
+function faultyStore(async, binary = false) {
   const map = new Map();
   const mode = { set: 'ok', get: 'ok' };
   const later = (fn) => (async ? new Promise((resolve, reject) => setImmediate(() => { try { resolve(fn()); } catch (e) { reject(e); } })) : fn());
@@ -34,6 +34,12 @@ function faultyStore(async) {
       if (mode.set === 'garble') {
         // Bit rot in the saved profile (the slot header is left alone: a header
         // that claims a newer format is kept as another build's data).
+        if (typeof v !== 'string') {
+          const b = v.slice();
+          b[b.length - 1 - Math.floor(b.length / 4)] ^= 0x10;
+          map.set(k, b);
+          return;
+        }
         const at = v.indexOf('\n') + 1 + Math.floor((v.length - v.indexOf('\n')) / 2);
         map.set(k, v.slice(0, at) + (v[at] === 'x' ? 'y' : 'x') + v.slice(at + 1));
         return;
@@ -42,6 +48,7 @@ function faultyStore(async) {
     }),
     delete: (k) => later(() => { map.delete(k); }),
   };
+  if (binary) adapter.binary = true;
   return { adapter, map, mode };
 }
 
@@ -59,11 +66,11 @@ const step = fc.oneof(
   fc.record({ op: fc.constant('flush'), fault: fc.constantFrom('ok', 'ok', 'quota', 'cut', 'drop', 'garble') }),
 );
 
-for (const async of [false, true]) {
-  test(`storage faults (${async ? 'async' : 'sync'} adapter): ranking goes on, errors are events, the last good save survives`, async () => {
+for (const [async, binary] of [[false, false], [true, false], [true, true]]) {
+  test(`storage faults (${async ? 'async' : 'sync'} ${binary ? 'binary' : 'string'} adapter): ranking goes on, errors are events, the last good save survives`, async () => {
     await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), fc.constantFrom('ok', 'throw', 'garbage'),
       async (steps, reloadFault) => {
-        const s = faultyStore(async);
+        const s = faultyStore(async, binary);
         const errors = [];
         const p = await make({ storage: s.adapter, on: { error: (e) => errors.push(e) } });
         const twin = await make({ storage: 'memory' });

@@ -4,8 +4,8 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalrankError, memoryStorage } from 'localrank';
-// The slot format, to craft stored data as an older or newer build would write it.
-import { encodeSlot } from '../../wasm/dist/persistence.js';
+// The slot formats, to craft stored data as an older or newer build would write it.
+import { encodeSlot, encodeJsonSlot } from '../../wasm/dist/persistence.js';
 import { make, FEED, ids, T0 } from './helpers.mjs';
 
 const SLOT_A = 'localrank:slot:a';
@@ -16,7 +16,7 @@ const tick = () => new Promise((r) => setImmediate(r));
  * A shared store with a switchable failure mode.
  * `async`: every call resolves on a later turn (like IndexedDB).
  */
-function store({ async = false } = {}) {
+function store({ async = false, binary = false } = {}) {
   const map = new Map();
   const log = { sets: 0, gets: 0 };
   const mode = { failSet: null, failGet: null, cutSet: false, dropSet: false, getValue: undefined, onSet: null };
@@ -41,6 +41,7 @@ function store({ async = false } = {}) {
     }),
     delete: (k) => later(() => { map.delete(k); }),
   };
+  if (binary) adapter.binary = true;
   return { adapter, map, log, mode };
 }
 
@@ -99,14 +100,26 @@ test('flush without changes writes nothing', async () => {
   a.dispose();
 });
 
+/** One character of a text slot's payload (base64 of the snapshot) changed: bit rot, or a hand edit. */
+const editPayload = (saved) => {
+  const at = saved.indexOf('\n') + 1 + Math.floor((saved.length - saved.indexOf('\n')) / 2);
+  return saved.slice(0, at) + (saved[at] === 'A' ? 'B' : 'A') + saved.slice(at + 1);
+};
+/** The same for a binary slot: one bit of the snapshot flipped. */
+const flipByte = (saved) => { const b = saved.slice(); b[b.length - 40] ^= 4; return b; };
+const SNAPSHOT_VERSION = 1;
+
 const RESETS = [
   ['garbage that is not in the storage format', () => 'definitely not a profile', 'unreadable'],
   ['a header that is not JSON', () => '{"format":"localrank.store",\n{}', 'unreadable'],
-  ['a profile edited after it was saved', (saved) => saved.replace('"cooking"', '"cookinG"'), 'checksum'],
+  ['a profile edited after it was saved', (saved) => editPayload(saved), 'checksum'],
   ['a save cut short', (saved) => saved.slice(0, saved.length - 10), 'checksum'],
-  ['a newer storage format', (saved) => saved.replace('"version":1', '"version":2'), 'future-version'],
-  ['a newer profile schema', () => encodeSlot(9, '{"schema":"localrank.profile","version":999,"topics":[],"creators":[]}', 'w', T0, 999), 'future-version'],
-  ['a profile the core rejects', () => encodeSlot(9, '{"schema":"localrank.profile","version":1,"topics":"oops","creators":[]}', 'w', T0, 1), 'invalid-profile'],
+  ['a newer storage format', (saved) => saved.replace('"version":2', '"version":3'), 'future-version'],
+  ['a newer profile snapshot', () => encodeSlot(9, new Uint8Array(16), 'w', T0, SNAPSHOT_VERSION + 1, false), 'future-version'],
+  ['a snapshot the core rejects (intact, but not a snapshot)', () => encodeSlot(9, new Uint8Array(16), 'w', T0, SNAPSHOT_VERSION, false), 'invalid-profile'],
+  // Store format 1 (profile JSON, written before the binary snapshot) is still read.
+  ['a newer profile schema in the JSON format', () => encodeJsonSlot(9, '{"schema":"localrank.profile","version":999,"topics":[],"creators":[]}', 'w', T0, 999), 'future-version'],
+  ['a JSON profile the core rejects', () => encodeJsonSlot(9, '{"schema":"localrank.profile","version":1,"topics":"oops","creators":[]}', 'w', T0, 1), 'invalid-profile'],
 ];
 
 for (const [what, corrupt, reason] of RESETS) {
@@ -130,9 +143,37 @@ for (const [what, corrupt, reason] of RESETS) {
   });
 }
 
+// The same damage to a binary slot (an adapter with `binary: true`, like IndexedDB).
+const BINARY_RESETS = [
+  ['bytes that are not in the storage format', () => new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), 'unreadable'],
+  ['a binary slot with one bit flipped', (saved) => flipByte(saved), 'checksum'],
+  ['a binary slot cut short', (saved) => saved.slice(0, saved.length - 12), 'checksum'],
+  ['a binary slot cut inside its header', (saved) => saved.slice(0, 20), 'unreadable'],
+  ['a binary slot from a newer localrank', () => encodeSlot(9, new Uint8Array(16), 'w', T0, SNAPSHOT_VERSION + 1, true), 'future-version'],
+];
+
+for (const [what, corrupt, reason] of BINARY_RESETS) {
+  test(`${what}: clean start and a profile-reset with reason '${reason}'`, async () => {
+    const s = store({ binary: true });
+    const a = await make({ storage: s.adapter });
+    a.record(COOKING);
+    await a.flush();
+    a.dispose();
+    assert.ok(s.map.get(SLOT_A) instanceof Uint8Array, 'a binary adapter gets bytes');
+    s.map.set(SLOT_A, corrupt(s.map.get(SLOT_A)));
+    const { seen, on } = recorder();
+    const b = await make({ storage: s.adapter, on });
+    assert.equal(seen['profile-reset'].length, 1);
+    assert.equal(seen['profile-reset'][0].reason, reason);
+    assert.equal(seen['profile-reset'][0].code, 'CORRUPT_PROFILE');
+    assert.equal(b.profile().totalEvents, 0);
+    b.dispose();
+  });
+}
+
 test('data from a newer localrank is never overwritten by this one', async () => {
   const s = store();
-  const newer = encodeSlot(5, '{"schema":"localrank.profile","version":999}', 'w', T0, 999);
+  const newer = encodeSlot(5, new Uint8Array(8), 'w', T0, SNAPSHOT_VERSION + 1, false);
   s.map.set(SLOT_B, newer);
   const { seen, on } = recorder();
   const p = await make({ storage: s.adapter, on });
@@ -465,4 +506,128 @@ test('the storage option is validated', async () => {
   for (const [storage, pattern] of [['floppy', /'floppy'/], ['indexedDB', /not available/], ['localStorage', /not available/], [{ get() {} }, /adapter/], [null, /adapter/]]) {
     await assert.rejects(make({ storage }), (e) => e instanceof LocalrankError && e.code === 'INVALID_ARGUMENT' && e.field === 'options.storage' && pattern.test(e.message));
   }
+});
+
+test('a slot saved by the previous version (profile JSON) still loads, and the next save rewrites it as a snapshot', async () => {
+  const old = await make();
+  old.record([COOKING, COOKING, { ...TRAVEL, type: 'hide' }]);
+  old.adjust({ topic: 'sports', preference: 'never' });
+  const ranking = old.rerank(FEED);
+  const saved = content(old);
+  const s = store();
+  // Exactly what the previous version wrote: store format 1 with the profile JSON.
+  s.map.set(SLOT_A, encodeJsonSlot(4, JSON.stringify(old.exportProfile()), 'old-tab', T0, 2));
+  old.dispose();
+  const { seen, on } = recorder();
+  const p = await make({ storage: s.adapter, on });
+  assert.deepEqual(seen['profile-reset'], []);
+  assert.deepEqual(seen.error, []);
+  assert.deepEqual(content(p), saved);
+  assert.deepEqual(p.rerank(FEED), ranking);
+  p.record(TRAVEL);
+  await p.flush();
+  const header = JSON.parse(s.map.get(SLOT_B).slice(0, s.map.get(SLOT_B).indexOf('\n')));
+  assert.equal(header.version, 2, 'the next save is in store format 2');
+  assert.equal(header.seq, 5);
+  assert.equal(header.snapshotVersion, SNAPSHOT_VERSION);
+  const q = await make({ storage: s.adapter });
+  assert.equal(q.profile().totalEvents, 4);
+  assert.deepEqual(content(q), content(p));
+  p.dispose();
+  q.dispose();
+});
+
+test('binary adapters (memoryStorage, binary: true) get the snapshot as bytes, others as base64 text', async () => {
+  const shared = memoryStorage();
+  const text = store();
+  const bytes = store({ binary: true });
+  for (const storage of [shared, text.adapter, bytes.adapter]) {
+    const p = await make({ storage });
+    p.record([COOKING, TRAVEL]);
+    await p.flush();
+    p.dispose();
+  }
+  const raw = shared.get(SLOT_A);
+  assert.ok(raw instanceof Uint8Array);
+  assert.equal(new TextDecoder().decode(raw.subarray(0, 4)), 'LRST');
+  assert.ok(bytes.map.get(SLOT_A) instanceof Uint8Array);
+  const t = text.map.get(SLOT_A);
+  assert.equal(typeof t, 'string');
+  assert.match(t, /^\{"format":"localrank.store","version":2,.*\}\n[A-Za-z0-9+/]+=*$/s);
+  // The same profile in either form.
+  const fromText = await make({ storage: text.adapter });
+  const fromBytes = await make({ storage: bytes.adapter });
+  const fromMemory = await make({ storage: shared });
+  assert.deepEqual(content(fromText), content(fromBytes));
+  assert.deepEqual(content(fromMemory), content(fromBytes));
+  assert.equal(fromBytes.profile().totalEvents, 2);
+  for (const x of [fromText, fromBytes, fromMemory]) x.dispose();
+});
+
+test('a binary adapter may give the bytes back as an ArrayBuffer or an unaligned view', async () => {
+  for (const shape of ['ArrayBuffer', 'unaligned view']) {
+    const map = new Map();
+    const adapter = {
+      binary: true,
+      get: (k) => {
+        const v = map.get(k) ?? null;
+        if (!(v instanceof Uint8Array)) return v;
+        if (shape === 'ArrayBuffer') return v.slice().buffer;
+        // A view at an odd offset, as a pooled Node Buffer can be.
+        const padded = new Uint8Array(v.length + 3);
+        padded.set(v, 3);
+        return padded.subarray(3);
+      },
+      set: (k, v) => { map.set(k, v); },
+      delete: (k) => { map.delete(k); },
+    };
+    const p = await make({ storage: adapter });
+    p.record([COOKING, COOKING]);
+    await p.flush();
+    const { seen, on } = recorder();
+    const q = await make({ storage: adapter, on });
+    assert.deepEqual(seen.error, [], shape);
+    assert.deepEqual(content(q), content(p), shape);
+    p.dispose();
+    q.dispose();
+  }
+});
+
+test('a damaged binary save falls back to the previous one and says so', async () => {
+  const s = store({ binary: true });
+  const p = await make({ storage: s.adapter });
+  p.record(COOKING);
+  await p.flush(); // slot a
+  const previous = content(p);
+  p.record(TRAVEL);
+  await p.flush(); // slot b
+  p.dispose();
+  s.map.set(SLOT_B, flipByte(s.map.get(SLOT_B)));
+  const { seen, on } = recorder();
+  const q = await make({ storage: s.adapter, on });
+  assert.deepEqual(content(q), previous);
+  assert.deepEqual(seen['profile-reset'], []);
+  assert.equal(seen.error.length, 1);
+  assert.equal(seen.error[0].code, 'CORRUPT_PROFILE');
+  assert.match(seen.error[0].message, /slot b does not match its checksum/);
+  q.dispose();
+});
+
+test('an intact save the core refuses falls back to the previous one, naming the field', async () => {
+  const s = store();
+  const p = await make({ storage: s.adapter });
+  p.record(COOKING);
+  await p.flush(); // slot a, seq 1
+  const previous = content(p);
+  p.dispose();
+  // A newer save whose checksum is right but whose snapshot is not one.
+  const bogus = new Uint8Array(32);
+  bogus.set([0x4c, 0x52, 0x50, 0x53, 1, 0, 0, 0, 32, 0, 0, 0, 1, 0, 0, 0, 0x4e, 0x41, 0x4d, 0x45, 0xff, 0xff, 0, 0]);
+  s.map.set(SLOT_B, encodeSlot(2, bogus, 'w', T0, SNAPSHOT_VERSION, false));
+  const { seen, on } = recorder();
+  const q = await make({ storage: s.adapter, on });
+  assert.deepEqual(content(q), previous);
+  assert.equal(seen.error.length, 1);
+  assert.match(seen.error[0].message, /slot b: snapshot\.sections\[0\]/);
+  q.dispose();
 });

@@ -4,7 +4,7 @@
 import {
   createPersonalizer, LocalrankError, ErrorCode, LIMITS, EVENT_TYPES, memoryStorage,
   type Item, type InteractionEvent, type RankedItem, type ProfileView, type PersonalizerOptions,
-  type StorageAdapter, type ErrorCodeName, type Personalizer,
+  type StorageAdapter, type StoredValue, type ErrorCodeName, type Personalizer,
   webStorage, indexedDBStorage, type StorageKind, type ProfileResetReason, type ProfileResetDetail, type SyncDetail,
 } from 'localrank';
 import { createWorkerPersonalizer, WORKER_METHODS, type WorkerPersonalizer } from 'localrank/worker';
@@ -49,6 +49,11 @@ async function main(): Promise<void> {
   stored2.on('sync', (d: SyncDetail) => console.log(d.seq));
   stored2.on('error', (e) => console.log(e.code, e.field));
   const adapters: StorageAdapter[] = [webStorage(), webStorage(sessionStorage), indexedDBStorage({ name: 'app' })];
+  // An adapter written for strings only still fits; one that also stores bytes says so.
+  const texts = new Map<string, string>();
+  adapters.push({ get: (k: string) => texts.get(k) ?? null, set: (k: string, v: string) => { texts.set(k, v); }, delete: (k: string) => { texts.delete(k); } });
+  const values = new Map<string, StoredValue>();
+  adapters.push({ binary: true, get: (k) => values.get(k), set: (k, v) => { values.set(k, v); }, delete: (k) => { values.delete(k); } });
   const kind: StorageKind = 'localStorage';
   console.log(adapters.length, kind);
   stored2.dispose();

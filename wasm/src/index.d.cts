@@ -14,6 +14,7 @@ declare namespace localrank {
   type ProfileView = L.ProfileView;
   type ExportedProfile = L.ExportedProfile;
   type StorageAdapter = L.StorageAdapter;
+  type StoredValue = L.StoredValue;
   type ErrorCodeName = L.ErrorCodeName;
   type LocalrankError = L.LocalrankError;
   /** Thrown for bad input or a refused operation; names the field and index. */

@@ -70,17 +70,26 @@ export interface Consent {
 }
 
 /**
- * A storage adapter: string values under string keys; methods may return plain
- * values or promises. `get` returns null/undefined for a missing key. A `set`
- * that throws or rejects is reported as an `error` event. See docs/storage.md.
+ * A storage adapter: values under string keys; methods may return plain values
+ * or promises. `get` returns null/undefined for a missing key. A `set` that
+ * throws or rejects is reported as an `error` event. Every adapter stores
+ * strings; one with `binary: true` also stores bytes and then gets the profile
+ * as a `Uint8Array` instead of base64 text. See docs/storage.md.
  */
 export interface StorageAdapter {
-  get(key: string): string | null | undefined | Promise<string | null | undefined>;
-  set(key: string, value: string): void | Promise<void>;
+  /** A stored string; for a `binary` adapter also the stored bytes (any view of them, or an ArrayBuffer). */
+  get(key: string): StoredValue | ArrayBuffer | null | undefined | Promise<StoredValue | ArrayBuffer | null | undefined>;
+  /** `value` is a string, or for a `binary` adapter possibly a Uint8Array (store its bytes). */
+  set(key: string, value: StoredValue): void | Promise<void>;
   delete(key: string): void | Promise<void>;
   /** Optional: every stored key, so that erasing can find all of them. */
   keys?(): Iterable<string> | Promise<Iterable<string>>;
+  /** Optional: `set` also takes bytes (IndexedDB and `memoryStorage()` do); without it the profile is base64 text. */
+  binary?: boolean;
 }
+
+/** What an adapter stores: strings, and bytes for a `binary` adapter. */
+export type StoredValue = string | Uint8Array;
 
 /** Built-in storage: `'indexedDB'` (browser default), `'localStorage'`, `'memory'` (Node default, private). */
 export type StorageKind = 'indexedDB' | 'localStorage' | 'memory';

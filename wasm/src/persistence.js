@@ -6,10 +6,19 @@
 // tabs pick the new save up. The design is described in docs/storage.md.
 import { LocalrankError } from './errors.js';
 import { hashId } from './hash.js';
+import { checksum, fromBase64, sameBytes, toBase64 } from './bytes.js';
 
-/** Envelope format of a slot: `<header JSON>\n<profile JSON>`. */
+/**
+ * A slot holds one save: a JSON header, then the profile. Store format 2 (this
+ * build writes it): the core's binary snapshot, either as bytes for adapters
+ * that store them (`LRST`, u32 header length, header padded with spaces to 4
+ * bytes, snapshot) or as `<header>\n<base64 of the snapshot>` for those that
+ * store strings. Store format 1 (older builds): `<header>\n<profile JSON>`,
+ * still read, and rewritten as format 2 by the next save.
+ */
 const STORE_FORMAT = 'localrank.store';
-const STORE_VERSION = 1;
+const STORE_VERSION = 2;
+const BINARY_MAGIC = /** @type {const} */ ([0x4c, 0x52, 0x53, 0x54]); // "LRST"
 const SLOTS = /** @type {const} */ (['a', 'b']);
 /** Unsaved events kept for re-applying; beyond this a tab's own state is written as a whole. */
 export const MAX_JOURNAL_EVENTS = 10000;
@@ -26,65 +35,144 @@ const MAX_WAIT_FACTOR = 5;
  * @property {'a'|'b'} name
  * @property {boolean} ok
  * @property {number} seq   save counter (-1 when the header is unreadable)
- * @property {string} text  the profile JSON (ok only)
+ * @property {Uint8Array} [bytes]  the profile snapshot (ok, store format 2, checked)
+ * @property {{body: string|Uint8Array, length: unknown, checksum: unknown}} [unchecked]  ok so far, checksum not compared yet
+ * @property {string} [text]  the profile JSON (ok, store format 1)
  * @property {ResetReason} [reason]
  * @property {string} [message]
  */
 
 /**
  * @typedef {object} StoreState
- * @property {Slot[]} valid     decodable slots, newest first
+ * @property {Slot[]} valid     decodable slots, newest first (the first one checked, the others when used)
  * @property {Slot[]} invalid   present but unusable
  * @property {boolean} empty    nothing stored at all
  * @property {number} maxSeq    highest save counter seen in any header
  * @property {Slot|null} future the newest slot, if it was written by a newer localrank
  */
 
-/** Integrity check of a slot (cyrb53 over UTF-8): catches cut and edited data, not an attacker. */
-const checksum = (text) => hashId(text).toString(16);
+/**
+ * Format versions this build writes and reads (up to).
+ * @typedef {{profile: number, snapshot: number}} Versions  profile JSON schema, binary snapshot
+ */
 
 /**
+ * A slot in store format 2.
+ * @param {number} seq @param {Uint8Array} snapshot  the core's snapshot (length a multiple of 4)
+ * @param {string} writer @param {number} savedAt @param {number} snapshotVersion
+ * @param {boolean} binary  bytes for an adapter that stores them, else text
+ * @returns {string|Uint8Array}
+ */
+export function encodeSlot(seq, snapshot, writer, savedAt, snapshotVersion, binary) {
+  const header = JSON.stringify({
+    format: STORE_FORMAT, version: STORE_VERSION, seq, savedAt, writer, snapshotVersion, length: snapshot.length, checksum: checksum(snapshot),
+  });
+  if (!binary) return `${header}\n${toBase64(snapshot)}`;
+  const head = new TextEncoder().encode(header);
+  const room = (head.length + 3) & ~3;
+  const out = new Uint8Array(8 + room + snapshot.length);
+  out.set(BINARY_MAGIC);
+  new DataView(out.buffer).setUint32(4, room, true);
+  out.set(head, 8);
+  out.fill(0x20, 8 + head.length, 8 + room);
+  out.set(snapshot, 8 + room);
+  return out;
+}
+
+/**
+ * A slot in store format 1, as localrank wrote it before the binary snapshot
+ * (profile JSON text, cyrb53 checksum). Only tests write it, to check that
+ * such data still loads.
  * @param {number} seq @param {string} text @param {string} writer @param {number} savedAt
  * @param {number} profileVersion  schema version of `text`
  * @returns {string}
  */
-export function encodeSlot(seq, text, writer, savedAt, profileVersion) {
-  const header = { format: STORE_FORMAT, version: STORE_VERSION, seq, savedAt, writer, profileVersion, length: text.length, checksum: checksum(text) };
+export function encodeJsonSlot(seq, text, writer, savedAt, profileVersion) {
+  const header = { format: STORE_FORMAT, version: 1, seq, savedAt, writer, profileVersion, length: text.length, checksum: hashId(text).toString(16) };
   return `${JSON.stringify(header)}\n${text}`;
 }
 
 /**
  * Decodes one stored slot; never throws.
- * @param {'a'|'b'} name @param {string} raw
- * @param {number} profileVersion  newest profile schema this build reads
+ * @param {'a'|'b'} name @param {string|Uint8Array} raw
+ * @param {Versions} versions  newest formats this build reads
+ * @param {boolean} [check]  compare the checksum now (else `checkSlot` does when the slot is used)
  * @returns {Slot}
  */
-export function decodeSlot(name, raw, profileVersion) {
-  const bad = (/** @type {ResetReason} */ reason, message, seq = -1) => ({ name, ok: false, seq, text: '', reason, message });
-  const nl = raw.indexOf('\n');
-  if (nl < 0) return bad('unreadable', `slot ${name} is not in the localrank storage format`);
+export function decodeSlot(name, raw, versions, check = true) {
+  const bad = (/** @type {ResetReason} */ reason, message, seq = -1) => ({ name, ok: false, seq, reason, message });
+  const foreign = () => bad('unreadable', `slot ${name} is not in the localrank storage format`);
+  /** @type {string} */ let headerText;
+  /** @type {string|Uint8Array} */ let body;
+  if (typeof raw === 'string') {
+    const nl = raw.indexOf('\n');
+    if (nl < 0) return foreign();
+    headerText = raw.slice(0, nl);
+    body = raw.slice(nl + 1);
+  } else {
+    if (raw.length < 8 || BINARY_MAGIC.some((b, i) => raw[i] !== b)) return foreign();
+    const room = new DataView(raw.buffer, raw.byteOffset, 8).getUint32(4, true);
+    if (room > raw.length - 8) return bad('unreadable', `slot ${name} has an unreadable header`);
+    headerText = new TextDecoder().decode(raw.subarray(8, 8 + room));
+    body = raw.subarray(8 + room);
+  }
   /** @type {any} */
   let h;
   try {
-    h = JSON.parse(raw.slice(0, nl));
+    h = JSON.parse(headerText);
   } catch {
     return bad('unreadable', `slot ${name} has an unreadable header`);
   }
-  if (h === null || typeof h !== 'object' || h.format !== STORE_FORMAT) return bad('unreadable', `slot ${name} is not in the localrank storage format`);
+  if (h === null || typeof h !== 'object' || h.format !== STORE_FORMAT) return foreign();
   const seq = Number.isSafeInteger(h.seq) && h.seq > 0 ? h.seq : -1;
   if (!Number.isInteger(h.version) || h.version < 1) return bad('unreadable', `slot ${name} has no valid format version`);
   if (h.version > STORE_VERSION) {
     return bad('future-version', `slot ${name} uses storage format ${h.version}; this localrank reads up to ${STORE_VERSION}`, seq);
   }
   if (seq < 0) return bad('unreadable', `slot ${name} has no valid save counter`);
-  if (Number.isInteger(h.profileVersion) && profileVersion > 0 && h.profileVersion > profileVersion) {
-    return bad('future-version', `slot ${name} holds profile schema ${h.profileVersion}; this localrank reads up to ${profileVersion}`, seq);
+  const cut = () => bad('checksum', `slot ${name} does not match its checksum (cut short or edited)`, seq);
+  if (h.version === 1) {
+    if (typeof body !== 'string') return foreign();
+    if (Number.isInteger(h.profileVersion) && h.profileVersion > versions.profile) {
+      return bad('future-version', `slot ${name} holds profile schema ${h.profileVersion}; this localrank reads up to ${versions.profile}`, seq);
+    }
+    if (body.length !== h.length || hashId(body).toString(16) !== h.checksum) return cut();
+    return { name, ok: true, seq, text: body };
   }
-  const text = raw.slice(nl + 1);
-  if (text.length !== h.length || checksum(text) !== h.checksum) {
-    return bad('checksum', `slot ${name} does not match its checksum (cut short or edited)`, seq);
+  if (Number.isInteger(h.snapshotVersion) && h.snapshotVersion > versions.snapshot) {
+    return bad('future-version', `slot ${name} holds profile snapshot version ${h.snapshotVersion}; this localrank reads up to ${versions.snapshot}`, seq);
   }
-  return { name, ok: true, seq, text };
+  /** @type {Slot} */
+  const slot = { name, ok: true, seq, unchecked: { body, length: h.length, checksum: h.checksum } };
+  if (check) checkSlot(slot);
+  return slot;
+}
+
+/**
+ * Compares a decoded slot's snapshot with its length and checksum (once; the
+ * slot is updated in place). Returns whether it is intact.
+ * @param {Slot} slot
+ */
+export function checkSlot(slot) {
+  const u = slot.unchecked;
+  if (!slot.ok || u === undefined) return slot.ok;
+  delete slot.unchecked;
+  const bytes = typeof u.body === 'string' ? fromBase64(u.body) : u.body;
+  if (bytes === null || bytes.length !== u.length || bytes.length % 4 !== 0 || checksum(bytes) !== u.checksum) {
+    Object.assign(slot, { ok: false, reason: 'checksum', message: `slot ${slot.name} does not match its checksum (cut short or edited)` });
+    return false;
+  }
+  slot.bytes = bytes;
+  return true;
+}
+
+/**
+ * Whether a read-back slot is exactly what was written (no decoding needed).
+ * @param {string|Uint8Array|null} back @param {string|Uint8Array} written
+ */
+function sameSlot(back, written) {
+  if (typeof written === 'string' || typeof back === 'string' || back === null) return back === written;
+  return sameBytes(back, written);
 }
 
 /**
@@ -128,8 +216,10 @@ function reportLater(e) {
 
 /**
  * @typedef {object} PersistenceHooks  what the persistence layer needs from its personalizer
- * @property {() => string} exportText          the current profile as JSON text
- * @property {(text: string) => {code: string, field: string, message: string}} importText  replaces the profile; a failure changes nothing
+ * @property {Versions} versions                  formats this build writes
+ * @property {() => Uint8Array} exportSnapshot    the current profile as a binary snapshot (a copy)
+ * @property {(bytes: Uint8Array) => {code: string, field: string, message: string}} importSnapshot  replaces the profile; a failure changes nothing
+ * @property {(text: string) => {code: string, field: string, message: string}} importText  the same from profile JSON (store format 1)
  * @property {() => void} reset                 empties the profile
  * @property {(entries: JournalEntry[]) => void} replay  re-applies journaled calls (without journaling them again)
  * @property {(name: string, detail: unknown) => void} emit
@@ -162,15 +252,15 @@ export class Persistence {
   #changes = 0;
   /** Counts erases, so a save that was writing during one does not undo its bookkeeping. */
   #epoch = 0;
-  /** Last profile version this build writes; a stored one above it is from a newer localrank. */
-  #profileVersion = 0;
+  /** Formats this build writes; stored data above them is from a newer localrank. @type {Versions} */
+  #versions;
   /** @type {Promise<unknown>} */ #queue = Promise.resolve();
   /** @type {ReturnType<typeof setTimeout>|null} */ #debounce = null;
   /** @type {ReturnType<typeof setTimeout>|null} */ #maxWait = null;
   /** @type {BroadcastChannel|null} */ #channel = null;
   /** @type {(() => void)|null} */ #unlisten = null;
   /** Last decoded content per slot: an unchanged slot is not checksummed again. */
-  /** @type {Map<string, {raw: string, slot: Slot}>} */ #decoded = new Map();
+  /** @type {Map<string, {raw: string|Uint8Array, slot: Slot}>} */ #decoded = new Map();
 
   /**
    * @param {import('./storage.js').ResolvedStorage} storage
@@ -183,11 +273,7 @@ export class Persistence {
     this.#namespace = options.namespace;
     this.#autosaveMs = options.autosaveMs;
     this.#writer = typeof globalThis.crypto?.randomUUID === 'function' ? globalThis.crypto.randomUUID() : Math.random().toString(36).slice(2);
-    try {
-      this.#profileVersion = Number(JSON.parse(hooks.exportText()).version) || 0;
-    } catch {
-      this.#profileVersion = 0;
-    }
+    this.#versions = hooks.versions;
   }
 
   #key(slot) { return `${this.#namespace}:slot:${slot}`; }
@@ -207,10 +293,10 @@ export class Persistence {
 
   /** Reads and classifies both slots. Throws STORAGE_FAILED when the adapter fails. */
   async #read() {
-    /** @type {(string|null)[]} */
+    /** @type {(string|Uint8Array|null)[]} */
     let raw;
     try {
-      raw = await Promise.all(SLOTS.map((s) => this.#storage.get(this.#key(s))));
+      raw = await Promise.all(SLOTS.map((s) => this.#storage.getSlot(this.#key(s))));
     } catch (e) {
       throw e instanceof LocalrankError ? e : this.#fail('reading the saved profile failed', e);
     }
@@ -221,12 +307,14 @@ export class Persistence {
       if (r === null) return;
       state.empty = false;
       const known = this.#decoded.get(name);
-      const slot = known && known.raw === r ? known.slot : decodeSlot(name, r, this.#profileVersion);
+      const slot = known && sameSlot(r, known.raw) ? known.slot : decodeSlot(name, r, this.#versions, false);
       this.#decoded.set(name, { raw: r, slot });
       state.maxSeq = Math.max(state.maxSeq, slot.seq);
       (slot.ok ? state.valid : state.invalid).push(slot);
     });
     state.valid.sort((x, y) => y.seq - x.seq);
+    // Only the newest slot is used unseen; an older one is checked if it is needed (#importNewest).
+    while (state.valid.length > 0 && !checkSlot(state.valid[0])) state.invalid.push(/** @type {Slot} */ (state.valid.shift()));
     const newest = [...state.valid, ...state.invalid].sort((x, y) => y.seq - x.seq)[0];
     if (newest?.reason === 'future-version') state.future = newest;
     return state;
@@ -240,9 +328,15 @@ export class Persistence {
    */
   #importNewest(state, failures) {
     for (const slot of state.valid) {
-      const status = this.#hooks.importText(slot.text);
+      if (!checkSlot(slot)) {
+        failures.push(slot);
+        continue;
+      }
+      const status = slot.bytes ? this.#hooks.importSnapshot(slot.bytes) : this.#hooks.importText(/** @type {string} */ (slot.text));
       if (!status.code) return slot;
-      const future = status.field === 'profile.version' && this.#storedVersion(slot.text) > this.#profileVersion;
+      const future = slot.bytes
+        ? status.field === 'snapshot.version' && snapshotVersion(slot.bytes) > this.#versions.snapshot
+        : status.field === 'profile.version' && this.#storedVersion(/** @type {string} */ (slot.text)) > this.#versions.profile;
       const failed = { ...slot, ok: false, reason: /** @type {ResetReason} */ (future ? 'future-version' : 'invalid-profile'), message: `slot ${slot.name}: ${status.message}` };
       failures.push(failed);
       if (future && slot === state.valid[0]) {
@@ -426,13 +520,13 @@ export class Persistence {
     const journaledEvents = this.#journalEvents;
     const changes = this.#changes;
     const epoch = this.#epoch;
-    const text = this.#hooks.exportText();
+    const snapshot = this.#hooks.exportSnapshot();
     const seq = Math.max(state.maxSeq, this.#baseSeq) + 1;
     // Never overwrite the copy this save builds on (or the newest intact one): a
     // write cut in the middle then leaves it readable.
     const keep = base ?? state.valid[0];
     const target = keep?.name === 'a' ? 'b' : 'a';
-    const envelope = encodeSlot(seq, text, this.#writer, this.#hooks.now(), this.#profileVersion);
+    const envelope = encodeSlot(seq, snapshot, this.#writer, this.#hooks.now(), this.#versions.snapshot, this.#storage.binary);
     try {
       await this.#storage.set(this.#key(target), envelope);
     } catch (e) {
@@ -441,19 +535,19 @@ export class Persistence {
     // Read back: an adapter that silently drops or mangles writes must not count as saved.
     let back;
     try {
-      back = await this.#storage.get(this.#key(target));
+      back = await this.#storage.getSlot(this.#key(target));
     } catch (e) {
       throw this.#fail('reading back the saved profile failed', e);
     }
-    if (back !== envelope) throw this.#fail(`the saved profile did not read back intact (slot ${target})`);
+    if (!sameSlot(back, envelope)) throw this.#fail(`the saved profile did not read back intact (slot ${target})`);
     for (const old of state.invalid) {
       if (old.name !== target) await this.#storage.delete(this.#key(old.name)).catch(() => {});
     }
     if (epoch !== this.#epoch) return seq; // erased meanwhile: the erase decides what stays
-    this.#decoded.set(target, { raw: envelope, slot: { name: target, ok: true, seq, text } });
+    this.#decoded.set(target, { raw: envelope, slot: { name: target, ok: true, seq, bytes: snapshot } });
     if (this.#wholeState && changes === this.#changes) this.#wholeState = false;
     if (!this.#wholeState) {
-      // What was journaled when the text was exported is in it; later entries stay.
+      // What was journaled when the snapshot was taken is in it; later entries stay.
       this.#journal.splice(0, journaled);
       this.#journalEvents -= journaledEvents;
     }
@@ -569,6 +663,14 @@ export class Persistence {
     this.#unlisten?.();
     this.#unlisten = null;
   }
+}
+
+/**
+ * The version a snapshot says it has (its second 32-bit word).
+ * @param {Uint8Array} bytes
+ */
+function snapshotVersion(bytes) {
+  return bytes.length >= 8 ? new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true) : 0;
 }
 
 /**

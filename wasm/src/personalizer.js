@@ -218,6 +218,16 @@ function nameIndex() {
 }
 
 /**
+ * Copies the first n ints of `src` into `dst` at `at` (a loop for the few ids
+ * of one event: a subarray would be an allocation per call).
+ * @param {Int32Array} src @param {number} n @param {Int32Array} dst @param {number} at
+ */
+function copyInts(src, n, dst, at) {
+  if (n > 32) dst.set(src.subarray(0, n), at);
+  else for (let i = 0; i < n; i++) dst[at + i] = src[i];
+}
+
+/**
  * `a` if it holds n entries, else a larger Int32Array (at least doubling).
  * @param {Int32Array} a @param {number} n
  */
@@ -301,8 +311,25 @@ export class Personalizer {
       aggregateMeasurement: options.consent?.aggregateMeasurement === true,
     };
     for (const [name, fn] of Object.entries(options.on ?? {})) this.on(name, /** @type {any} */ (fn));
+    const core = this.#core;
     this.#persist = new Persistence(storage, { namespace: this.#namespace, autosaveMs: this.#autosaveMs }, {
-      exportText: () => this.#engine.exportProfile(this.#clock()),
+      versions: { profile: core._localrank_profile_version(), snapshot: core._localrank_snapshot_version() },
+      // The snapshot is copied out of wasm memory once; the copy is what gets stored.
+      exportSnapshot: () => {
+        const d = this.#enter(core._localrank_export_snapshot(this.#handle));
+        const at = this.#u32[d], size = this.#u32[d + 1];
+        return /** @type {Uint8Array} */ (core.HEAPU8.slice(at, at + size));
+      },
+      importSnapshot: (bytes) => {
+        if (bytes.length > LIMITS.maxProfileBytes) {
+          return { code: 'LIMIT_EXCEEDED', field: 'snapshot', message: `the stored profile is larger than ${LIMITS.maxProfileBytes} bytes` };
+        }
+        const at = core._localrank_snapshot_buffer(this.#handle, bytes.length);
+        core.HEAPU8.set(bytes, at);
+        if (core._localrank_import_snapshot(this.#handle) !== 1) return this.#engine.lastStatus();
+        this.#syncNames();
+        return { code: '', field: '', message: '' };
+      },
       importText: (text) => {
         // Oversized data is refused before it is copied into wasm memory.
         if (utf8LengthExceeds(text, LIMITS.maxProfileBytes)) {
@@ -323,8 +350,8 @@ export class Personalizer {
 
   /** @internal Loads the stored profile; unreadable data is never trusted. */
   async _load() {
+    // Loading changes names only through the importSnapshot/importText/reset hooks, which re-read them.
     await this.#persist.load();
-    this.#syncNames();
     this.#persist.start();
   }
 
@@ -352,7 +379,9 @@ export class Personalizer {
     try {
       for (const { method, args } of entries) {
         try {
-          /** @type {any} */ (this)[method](...args);
+          // A journaled record holds validated events (see record()).
+          if (method === 'record') this.#recordValidated(/** @type {any} */ (args[0]));
+          else /** @type {any} */ (this)[method](...args);
         } catch (cause) {
           this.#emit('error', new LocalrankError('STORAGE_FAILED', `re-applying an unsaved ${method}() failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
         }
@@ -394,8 +423,10 @@ export class Personalizer {
     for (let kind = 0; kind < 3; kind++) {
       const joined = this.#engine.names(kind);
       const list = joined === '' ? [] : joined.split('\0');
+      const ids = new Map();
+      for (let i = 0; i < list.length; i++) ids.set(list[i], i);
       this.#names[kind] = list;
-      this.#ids[kind] = new Map(list.map((n, i) => [n, i]));
+      this.#ids[kind] = ids;
       const index = (this.#index[kind] = nameIndex());
       for (let i = 0; i < list.length; i++) index[list[i]] = i;
     }
@@ -515,10 +546,10 @@ export class Personalizer {
    */
   #compactNames() {
     if (this.#idsHandedOut) return null;
-    // The mirror holds as many names as the core's tables (#intern and #syncNames keep them equal): no crossing on the hot path.
+    // The mirror holds as many names as the core's tables (#intern and #syncNames keep them equal):
+    // no Embind call (microseconds) on every record and rerank.
     const names = this.#names;
     if (names[0].length + names[1].length + names[2].length <= this.#compactAt) return null;
-    if (this.#engine.nameCount() <= this.#compactAt) return null;
     const before = [...names];
     const compacted = this.#engine.compactNames();
     if (compacted) this.#syncNames();
@@ -548,6 +579,20 @@ export class Personalizer {
     this.#alive();
     const now = this.#clock();
     const list = normalizeEvents(events, now, this.#dim);
+    const n = this.#recordValidated(list, now);
+    // The journal keeps the validated events: only a caller's embedding array needs a copy.
+    if (this.#consent.personalization) {
+      this.#changed('record', n, () => [list.map((e) => (e.embedding ? { ...e, embedding: Float32Array.from(e.embedding) } : e))]);
+    }
+    return n;
+  }
+
+  /**
+   * Records events normalizeEvents already checked (record, and the replay of
+   * journaled ones after another tab's save). Returns how many were recorded.
+   * @param {import('./validate.js').NormalizedEvent[]} list @param {number} [now]
+   */
+  #recordValidated(list, now = this.#clock()) {
     if (!this.#consent.personalization) return 0;
     this.#compactNames();
     const { nt, nc } = this.#resolve(list);
@@ -557,14 +602,26 @@ export class Personalizer {
     const embFloats = dim > 0 && withEmbedding ? n * dim : 0;
     // One call sizes every buffer; nothing may allocate in wasm until the writes are done.
     const d = this.#enter(this.#core._localrank_layout_events(this.#handle, n, nt, nc, embFloats));
+    this.#writeEvents(list, d, nt, nc, embFloats);
+    if (this.#core._localrank_record(this.#handle, now) !== 1) this.#throwLast();
+    return n;
+  }
+
+  /**
+   * Writes normalized events into the buffers of directory `d` (heap views current).
+   * @param {import('./validate.js').NormalizedEvent[]} list @param {number} d
+   * @param {number} nt @param {number} nc @param {number} embFloats
+   */
+  #writeEvents(list, d, nt, nc, embFloats) {
+    const n = list.length, dim = this.#dim;
     const f64 = this.#f64, f32 = this.#f32, i32 = this.#i32, u32 = this.#u32;
     const type = u32[d + LAYOUT.E_TYPE] >>> 2, at = u32[d + LAYOUT.E_AT] >>> 3, key = u32[d + LAYOUT.E_KEY] >>> 3;
     const creator = u32[d + LAYOUT.E_CREATOR] >>> 2, dwell = u32[d + LAYOUT.E_DWELL] >>> 3, expected = u32[d + LAYOUT.E_EXPECTED] >>> 3;
     const tOff = u32[d + LAYOUT.E_TOPIC_OFFSETS] >>> 2, tW = u32[d + LAYOUT.E_TOPIC_WEIGHTS] >>> 2;
     const cOff = u32[d + LAYOUT.E_CONTEXT_OFFSETS] >>> 2, emb = u32[d + LAYOUT.E_EMBEDDINGS] >>> 2;
-    i32.set(this.#topicIds.subarray(0, nt), u32[d + LAYOUT.E_TOPIC_IDS] >>> 2);
-    i32.set(this.#contextIds.subarray(0, nc), u32[d + LAYOUT.E_CONTEXT_IDS] >>> 2);
-    i32.set(this.#creatorIds.subarray(0, n), creator);
+    copyInts(this.#topicIds, nt, i32, u32[d + LAYOUT.E_TOPIC_IDS] >>> 2);
+    copyInts(this.#contextIds, nc, i32, u32[d + LAYOUT.E_CONTEXT_IDS] >>> 2);
+    copyInts(this.#creatorIds, n, i32, creator);
     let t = 0, c = 0;
     i32[tOff] = 0;
     i32[cOff] = 0;
@@ -581,12 +638,6 @@ export class Personalizer {
         else f32.fill(0, emb + i * dim, emb + (i + 1) * dim);
       }
     }
-    if (this.#core._localrank_record(this.#handle, now) !== 1) this.#throwLast();
-    this.#changed('record', n, () => {
-      const raw = Array.isArray(events) ? events : [events];
-      return [raw.map((e, i) => ({ ...(/** @type {object} */ (copyData(e))), at: list[i].at }))];
-    });
-    return n;
   }
 
   /**
@@ -1073,8 +1124,9 @@ export class Personalizer {
           this.#emit('consent', consent.get());
         });
       }
-      const held = this.profile({ top: 1 });
-      if (withdrawn && (held.totalEvents > 0 || held.topics.length > 0 || held.creators.length > 0)) {
+      // The summary is built only when it is needed (it walks the whole profile).
+      const held = withdrawn ? this.profile({ top: 1 }) : null;
+      if (held && (held.totalEvents > 0 || held.topics.length > 0 || held.creators.length > 0)) {
         await this.#eraseProfile();
       }
     } catch (e) {

@@ -1,28 +1,37 @@
 // SPDX-License-Identifier: MIT
-// Storage adapters: string values under string keys. Built in: IndexedDB,
-// localStorage (any Web Storage area), memory; a custom adapter's methods may
-// return plain values or promises. docs/storage.md describes how they are used.
+// Storage adapters: values under string keys. Every adapter stores strings;
+// one that also stores bytes (Uint8Array) says so with `binary: true` and then
+// receives the profile as bytes instead of base64 text. Built in: IndexedDB
+// and memory (binary), localStorage (any Web Storage area, strings); a custom
+// adapter's methods may return plain values or promises. docs/storage.md
+// describes how they are used.
 import { LocalrankError } from './errors.js';
 
 /**
+ * @typedef {string|Uint8Array} StoredValue  what a `binary` adapter stores; others only get strings
  * @typedef {object} StorageAdapter
- * @property {(key: string) => (string|null|undefined|Promise<string|null|undefined>)} get
- * @property {(key: string, value: string) => (void|Promise<void>)} set
+ * @property {(key: string) => (StoredValue|ArrayBuffer|null|undefined|Promise<StoredValue|ArrayBuffer|null|undefined>)} get
+ * @property {(key: string, value: StoredValue) => (void|Promise<void>)} set
  * @property {(key: string) => (void|Promise<void>)} delete
  * @property {() => (Iterable<string>|Promise<Iterable<string>>)} [keys] optional: every stored key (lets an erase find all of them)
+ * @property {boolean} [binary] optional: `set` also takes a Uint8Array and `get` gives it back (as a
+ *   Uint8Array, ArrayBuffer or other view of the same bytes); the profile is then stored as bytes, not base64
  */
 
 /**
  * The adapter as the persistence layer sees it: every method returns a promise,
- * `get` yields a string or null (anything else an adapter returns is `garbage`).
+ * `get` yields a string or null, `getSlot` a string, bytes or null (anything
+ * else an adapter returns is a STORAGE_FAILED error).
  * @typedef {object} ResolvedStorage
  * @property {(key: string) => Promise<string|null>} get
- * @property {(key: string, value: string) => Promise<void>} set
+ * @property {(key: string) => Promise<StoredValue|null>} getSlot
+ * @property {(key: string, value: StoredValue) => Promise<void>} set
  * @property {(key: string) => Promise<void>} delete
  * @property {() => Promise<string[]|null>} keys  null when the adapter cannot list its keys
  * @property {'indexedDB'|'localStorage'|'memory'|'custom'} kind
  * @property {object} identity  the same object for personalizers that share the data
  * @property {boolean} shared  false for a private in-memory store (no other tab can see it)
+ * @property {boolean} binary  the adapter stores bytes (Uint8Array) as well as strings
  */
 
 /**
@@ -33,6 +42,7 @@ import { LocalrankError } from './errors.js';
 export function memoryStorage() {
   const map = new Map();
   return {
+    binary: true,
     get: (key) => (map.has(key) ? map.get(key) : null),
     set: (key, value) => { map.set(key, value); },
     delete: (key) => { map.delete(key); },
@@ -63,8 +73,8 @@ export function webStorage(area) {
 
 /**
  * An adapter over IndexedDB: one database (`name`, default `"localrank"`) with
- * one object store of strings. Each call is its own transaction, so a `set`
- * either lands whole or not at all.
+ * one object store of strings and byte arrays (`binary`). Each call is its own
+ * transaction, so a `set` either lands whole or not at all.
  * @param {{name?: string}} [options]
  * @returns {StorageAdapter}
  */
@@ -107,6 +117,7 @@ export function indexedDBStorage(options = {}) {
     });
   };
   return {
+    binary: true,
     get: (key) => run('readonly', (s) => s.get(key)).then((v) => (v === undefined ? null : v)),
     set: (key, value) => run('readwrite', (s) => s.put(value, key)).then(() => {}),
     delete: (key) => run('readwrite', (s) => s.delete(key)).then(() => {}),
@@ -170,13 +181,23 @@ export function resolveStorage(option, fallback = 'memory') {
   } else {
     throw new LocalrankError('INVALID_ARGUMENT', "options.storage must be 'indexedDB', 'localStorage', 'memory' or an adapter {get(key), set(key, value), delete(key)}", { field: 'options.storage' });
   }
+  /** @param {string} key @param {unknown} v @param {string} expected */
+  const wrong = (key, v, expected) => new LocalrankError('STORAGE_FAILED', `storage.get('${key}') returned a ${typeof v}, expected ${expected}`, { field: 'options.storage' });
   return {
     // `await` also turns a synchronous throw of the adapter into a rejection.
     get: async (key) => {
       const v = await a.get(key);
       if (v === null || v === undefined) return null;
-      if (typeof v !== 'string') throw new LocalrankError('STORAGE_FAILED', `storage.get('${key}') returned a ${typeof v}, expected a string or null`, { field: 'options.storage' });
+      if (typeof v !== 'string') throw wrong(key, v, 'a string or null');
       return v;
+    },
+    getSlot: async (key) => {
+      const v = await a.get(key);
+      if (v === null || v === undefined) return null;
+      if (typeof v === 'string') return v;
+      if (v instanceof ArrayBuffer) return new Uint8Array(v);
+      if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      throw wrong(key, v, 'a string, bytes or null');
     },
     set: async (key, value) => { await a.set(key, value); },
     delete: async (key) => { await a.delete(key); },
@@ -184,6 +205,7 @@ export function resolveStorage(option, fallback = 'memory') {
     kind,
     identity,
     shared: kind !== 'memory',
+    binary: kind === 'indexedDB' || kind === 'memory' || /** @type {any} */ (a).binary === true,
   };
 }
 

@@ -6,6 +6,9 @@ import { EVENT_TYPES, LIMITS } from './core-buffers.js';
 import { hashId } from './hash.js';
 
 const EVENT_INDEX = new Map(EVENT_TYPES.map((t, i) => [t, i]));
+const FOLLOW = EVENT_TYPES.indexOf('follow'), DWELL = EVENT_TYPES.indexOf('dwell');
+/** Shared by events without a context (never written to). @type {string[]} */
+const NO_KEYS = Object.freeze([]);
 const LIMITS_CODE = 'LIMIT_EXCEEDED';
 
 /** @param {unknown} v */
@@ -382,6 +385,11 @@ export function contextKeys(ctx, field, index, code) {
   return keys;
 }
 
+/** Field prefix of event i: `events[i]` in an array, `event` alone. @param {boolean} many @param {number} i */
+const prefix = (many, i) => (many ? `events[${i}]` : 'event');
+/** @param {unknown} v */
+const isName = (v) => typeof v === 'string' && v.length > 0 && v.length <= LIMITS.maxNameLength && !v.includes('\0');
+
 /**
  * @param {unknown} input  one event or an array
  * @param {number} now
@@ -389,46 +397,90 @@ export function contextKeys(ctx, field, index, code) {
  * @returns {NormalizedEvent[]}
  */
 export function normalizeEvents(input, now, dim) {
-  const list = Array.isArray(input) ? input : [input];
-  if (list.length > LIMITS.maxEventsPerCall) {
-    throw new LocalrankError(LIMITS_CODE, `events: ${list.length} events exceed the limit of ${LIMITS.maxEventsPerCall} per call`, { field: 'events' });
+  const many = Array.isArray(input);
+  const n = many ? /** @type {unknown[]} */ (input).length : 1;
+  if (n > LIMITS.maxEventsPerCall) {
+    throw new LocalrankError(LIMITS_CODE, `events: ${n} events exceed the limit of ${LIMITS.maxEventsPerCall} per call`, { field: 'events' });
   }
-  return Array.from(list, (ev, i) => {
-    const f = Array.isArray(input) ? `events[${i}]` : 'event';
-    if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) fail('INVALID_EVENT', f, i, 'must be an object');
-    const type = EVENT_INDEX.get(ev.type);
-    if (type === undefined) fail('INVALID_EVENT', `${f}.type`, i, `must be one of ${EVENT_TYPES.join(', ')}`);
-    let at = now;
-    if (ev.at !== undefined) {
-      if (!isFiniteNumber(ev.at) || ev.at < 0) fail('INVALID_EVENT', `${f}.at`, i, 'must be a finite time in ms');
-      // A far-future stamp would never decay nor expire: refuse it.
-      if (ev.at > now + MAX_FUTURE_MS) fail('INVALID_EVENT', `${f}.at`, i, 'is more than 366 days after now()');
-      at = ev.at;
+  const out = new Array(n);
+  // An index loop: a hole in a sparse array is an error, not skipped.
+  for (let i = 0; i < n; i++) out[i] = normalizeEvent(many ? /** @type {unknown[]} */ (input)[i] : input, many, i, now, dim);
+  return out;
+}
+
+/**
+ * One event (record's hot path: field names are built only for an error).
+ * @param {any} ev @param {boolean} many @param {number} i @param {number} now @param {number} dim
+ * @returns {NormalizedEvent}
+ */
+function normalizeEvent(ev, many, i, now, dim) {
+  if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) fail('INVALID_EVENT', prefix(many, i), i, 'must be an object');
+  const type = EVENT_INDEX.get(ev.type);
+  if (type === undefined) fail('INVALID_EVENT', `${prefix(many, i)}.type`, i, `must be one of ${EVENT_TYPES.join(', ')}`);
+  let at = now;
+  if (ev.at !== undefined) {
+    if (!isFiniteNumber(ev.at) || ev.at < 0) fail('INVALID_EVENT', `${prefix(many, i)}.at`, i, 'must be a finite time in ms');
+    // A far-future stamp would never decay nor expire: refuse it.
+    if (ev.at > now + MAX_FUTURE_MS) fail('INVALID_EVENT', `${prefix(many, i)}.at`, i, 'is more than 366 days after now()');
+    at = ev.at;
+  }
+  let key = NaN;
+  const itemId = ev.itemId;
+  if (itemId !== undefined && itemId !== null) {
+    if (typeof itemId !== 'string' || itemId.length === 0) fail('INVALID_EVENT', `${prefix(many, i)}.itemId`, i, 'must be a non-empty string');
+    if (itemId.length > LIMITS.maxIdLength) fail(LIMITS_CODE, `${prefix(many, i)}.itemId`, i, `is longer than ${LIMITS.maxIdLength} characters`);
+    key = hashId(itemId);
+  }
+  let creatorId = null;
+  if (ev.creatorId !== undefined && ev.creatorId !== null) {
+    creatorId = isName(ev.creatorId) ? ev.creatorId : checkName(ev.creatorId, `${prefix(many, i)}.creatorId`, i, 'INVALID_EVENT');
+  }
+  if (type === FOLLOW && creatorId === null) fail('INVALID_EVENT', `${prefix(many, i)}.creatorId`, i, 'is required for a follow event');
+  let dwellMs = NaN;
+  if (type === DWELL) {
+    if (!isFiniteNumber(ev.dwellMs) || ev.dwellMs < 0) fail('INVALID_EVENT', `${prefix(many, i)}.dwellMs`, i, 'must be a finite number >= 0 for a dwell event');
+    dwellMs = ev.dwellMs;
+  }
+  let expectedMs = NaN;
+  if (ev.expectedMs !== undefined && ev.expectedMs !== null) {
+    if (!isFiniteNumber(ev.expectedMs) || ev.expectedMs <= 0) fail('INVALID_EVENT', `${prefix(many, i)}.expectedMs`, i, 'must be a finite number > 0');
+    expectedMs = ev.expectedMs;
+  }
+  /** @type {string[]} */ let topicNames = [];
+  /** @type {number[]} */ let topicWeights = [];
+  const topics = ev.topics;
+  if (topics !== undefined && topics !== null) {
+    if (typeof topics === 'object' && !Array.isArray(topics)) {
+      // {name: weight}: keys and values in the same (property) order, no lookup per name.
+      const keys = Object.keys(topics);
+      if (keys.length > LIMITS.maxTopicsPerItem) fail(LIMITS_CODE, `${prefix(many, i)}.topics`, i, `has more than ${LIMITS.maxTopicsPerItem} topics`);
+      topicWeights = Object.values(topics);
+      // Only a Proxy or a getter can make the two disagree.
+      if (topicWeights.length !== keys.length) fail('INVALID_EVENT', `${prefix(many, i)}.topics`, i, 'changed while it was read');
+      for (let k = 0; k < keys.length; k++) {
+        const name = keys[k], w = topicWeights[k];
+        if (!isName(name)) checkName(name, `${prefix(many, i)}.topics`, i, 'INVALID_EVENT');
+        // NaN fails both comparisons.
+        if (typeof w !== 'number' || !(w >= 0 && w <= FLOAT32_MAX)) fail('INVALID_EVENT', `${prefix(many, i)}.topics.${name}`, i, 'must be a finite number >= 0 (float32 range)');
+      }
+      topicNames = keys;
+    } else {
+      ({ names: topicNames, weights: topicWeights } = normalizeTopics(topics, `${prefix(many, i)}.topics`, i, 'INVALID_EVENT'));
     }
-    let key = NaN;
-    if (ev.itemId !== undefined && ev.itemId !== null) {
-      if (typeof ev.itemId !== 'string' || ev.itemId.length === 0) fail('INVALID_EVENT', `${f}.itemId`, i, 'must be a non-empty string');
-      if (ev.itemId.length > LIMITS.maxIdLength) fail(LIMITS_CODE, `${f}.itemId`, i, `is longer than ${LIMITS.maxIdLength} characters`);
-      key = hashId(ev.itemId);
+  }
+  const contextKeysOf = ev.context === undefined || ev.context === null ? NO_KEYS : contextKeys(ev.context, `${prefix(many, i)}.context`, i, 'INVALID_EVENT');
+  let embedding = null;
+  const e = ev.embedding;
+  if (e !== undefined && e !== null) {
+    let ok = dim > 0 && (Array.isArray(e) || e instanceof Float32Array || e instanceof Float64Array) && e.length === dim;
+    for (let k = 0; ok && k < dim; k++) {
+      const v = e[k];
+      ok = typeof v === 'number' && v >= -FLOAT32_MAX && v <= FLOAT32_MAX;
     }
-    let creatorId = null;
-    if (ev.creatorId !== undefined && ev.creatorId !== null) creatorId = checkName(ev.creatorId, `${f}.creatorId`, i, 'INVALID_EVENT');
-    if (EVENT_TYPES[type] === 'follow' && creatorId === null) fail('INVALID_EVENT', `${f}.creatorId`, i, 'is required for a follow event');
-    let dwellMs = NaN;
-    if (EVENT_TYPES[type] === 'dwell') {
-      if (!isFiniteNumber(ev.dwellMs) || ev.dwellMs < 0) fail('INVALID_EVENT', `${f}.dwellMs`, i, 'must be a finite number >= 0 for a dwell event');
-      dwellMs = ev.dwellMs;
-    }
-    let expectedMs = NaN;
-    if (ev.expectedMs !== undefined && ev.expectedMs !== null) {
-      if (!isFiniteNumber(ev.expectedMs) || ev.expectedMs <= 0) fail('INVALID_EVENT', `${f}.expectedMs`, i, 'must be a finite number > 0');
-      expectedMs = ev.expectedMs;
-    }
-    const { names, weights } = normalizeTopics(ev.topics, `${f}.topics`, i, 'INVALID_EVENT');
-    const ctx = contextKeys(ev.context, `${f}.context`, i, 'INVALID_EVENT');
-    const embedding = checkEmbedding(ev.embedding, `${f}.embedding`, i, dim, 'INVALID_EVENT');
-    return { type, at, key, creatorId, dwellMs, expectedMs, topicNames: names, topicWeights: weights, contextKeys: ctx, embedding };
-  });
+    // checkEmbedding names what is wrong.
+    embedding = ok ? e : checkEmbedding(e, `${prefix(many, i)}.embedding`, i, dim, 'INVALID_EVENT');
+  }
+  return { type, at, key, creatorId, dwellMs, expectedMs, topicNames, topicWeights, contextKeys: contextKeysOf, embedding };
 }
 
 /**

@@ -57,7 +57,7 @@ function forwardEvent(name, detail) {
 
 /** A storage adapter whose calls run in the page (where localStorage and the app's adapters live). */
 const pageStorage = {
-  /** @param {'get'|'set'|'delete'} op @param {string} key @param {string} [value] */
+  /** @param {'get'|'set'|'delete'} op @param {string} key @param {string|Uint8Array} [value] */
   request(op, key, value) {
     const id = nextStorageId++;
     return new Promise((resolve, reject) => {
@@ -69,16 +69,20 @@ const pageStorage = {
 const storageProxy = {
   /** @param {string} key */
   get: (key) => pageStorage.request('get', key),
-  /** @param {string} key @param {string} value */
+  /** @param {string} key @param {string|Uint8Array} value */
   set: (key, value) => pageStorage.request('set', key, value),
   /** @param {string} key */
   delete: (key) => pageStorage.request('delete', key),
 };
 
+/** The same for a page adapter that stores bytes: the profile then crosses as bytes, not base64. */
+const binaryStorageProxy = { ...storageProxy, binary: true };
+
 /** @param {any} msg */
 async function create(msg) {
   const options = { ...msg.options, now: () => stamp };
-  if (msg.proxyStorage) options.storage = storageProxy;
+  // The page's adapter decides whether the profile crosses as bytes or as base64 text.
+  if (msg.proxyStorage) options.storage = msg.proxyBinary === true ? binaryStorageProxy : storageProxy;
   /** @type {Record<string, (detail: any) => void>} */
   const on = {};
   for (const name of msg.events) {

@@ -110,7 +110,7 @@ export class WorkerPersonalizer {
   #start(options) {
     this.#started = true;
     const events = [...this.#handlers.keys()];
-    const message = { kind: 'create', options, events, proxyStorage: this.#storage !== null, stamp: this.#now() };
+    const message = { kind: 'create', options, events, proxyStorage: this.#storage !== null, proxyBinary: this.#storage?.binary === true, stamp: this.#now() };
     const done = this.#expect(0);
     try {
       this.#worker.postMessage(message);
@@ -177,12 +177,13 @@ export class WorkerPersonalizer {
     }
   }
 
-  /** @param {{id: number, op: 'get'|'set'|'delete', key: string, value?: string}} msg */
+  /** @param {{id: number, op: 'get'|'set'|'delete', key: string, value?: string|Uint8Array}} msg */
   async #storageRequest(msg) {
     const s = this.#storage;
     try {
       if (!s) throw new TypeError('no storage adapter in the page');
-      const value = msg.op === 'get' ? await s.get(msg.key) : msg.op === 'set' ? await s.set(msg.key, /** @type {string} */ (msg.value)) : await s.delete(msg.key);
+      // getSlot: the profile slots may hold bytes (a binary adapter); other keys hold strings.
+      const value = msg.op === 'get' ? await s.getSlot(msg.key) : msg.op === 'set' ? await s.set(msg.key, /** @type {string|Uint8Array} */ (msg.value)) : await s.delete(msg.key);
       this.#worker.postMessage({ kind: 'storage-result', id: msg.id, ok: true, value: value ?? null });
     } catch (e) {
       if (!this.#closed) this.#worker.postMessage({ kind: 'storage-result', id: msg.id, ok: false, error: errorToWire(e) });

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -21,6 +22,20 @@ constexpr int kMaxEventsPerCall = 10000;
 constexpr int kMaxTopicsPerItem = 32;
 constexpr int kMaxIdLength = 256;
 constexpr int kMaxNameLength = 128;
+/// The most UTF-8 bytes such a name takes (3 per UTF-16 code unit).
+constexpr int kMaxNameBytes = 3 * kMaxNameLength;
+
+/// True when `name` (UTF-8) is 1..kMaxNameLength UTF-16 code units long, the
+/// way the facade counts, and at most kMaxNameBytes bytes.
+inline bool NameLengthOk(std::string_view name) {
+  if (name.empty() || name.size() > static_cast<std::size_t>(kMaxNameBytes)) return false;
+  int units = 0;
+  for (const char ch : name) {
+    const auto b = static_cast<unsigned char>(ch);
+    if ((b & 0xC0) != 0x80) units += b >= 0xF0 ? 2 : 1;  // a code point starts; 4 bytes = a surrogate pair
+  }
+  return units >= 1 && units <= kMaxNameLength;
+}
 constexpr int kMaxEmbeddingDim = 512;
 /// Largest profile JSON ImportJson reads (16 MiB); a profile at the default
 /// caps is well under 1 MiB.

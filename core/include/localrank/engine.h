@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "localrank/config.h"
 #include "localrank/fatigue.h"
@@ -19,6 +20,8 @@ namespace localrank {
 /// v1: topics, creators, events. v2 adds contexts, preferences and the user
 /// vector (v1 data is migrated on import).
 constexpr int kProfileSchemaVersion = 2;
+/// Current binary snapshot version written by ExportSnapshot (docs/storage.md).
+constexpr int kSnapshotVersion = 1;
 
 /// One person's personalizer: configuration, name tables, profile and the
 /// reusable batch buffers. All state a caller can change goes through methods
@@ -58,6 +61,17 @@ class Engine {
   /// Replaces the profile with `json` (any supported schema version). On
   /// error the current profile is unchanged.
   Status ImportJson(std::string_view json);
+  /// The same state as ExportJson in the compact binary storage format
+  /// (docs/storage.md): tagged sections, names as strings. Replaces the
+  /// contents of `out` (its capacity is reused). The same state always gives
+  /// the same bytes. New profile state needs a section here as well as in
+  /// the JSON (engine_snapshot.cpp).
+  void ExportSnapshot(std::vector<std::uint8_t>* out) const;
+  /// Replaces the profile with a snapshot of any supported version. Every
+  /// byte is checked first: a cut, corrupted or hostile snapshot fails with
+  /// CORRUPT_PROFILE naming the field (LIMIT_EXCEEDED when larger than
+  /// kMaxProfileBytes) and the engine is unchanged.
+  Status ImportSnapshot(const std::uint8_t* data, std::size_t size);
   /// Human-readable summary: top topics and creators with weights.
   std::string SummaryJson(double now, int top) const;
   /// Forgets everything learnt (names are kept: they are not personal data).

@@ -9,30 +9,10 @@
 #include <vector>
 
 #include "localrank/config.h"
+#include "localrank/decayed.h"
 #include "localrank/types.h"
 
 namespace localrank {
-
-/// A value that decays exponentially with a half-life. Updates that arrive out
-/// of order (an event older than the last one) are decayed to the newer time,
-/// so replays of historical data give the same result as live use.
-struct Decayed {
-  double value = 0.0;
-  double t = 0.0;  ///< ms timestamp `value` refers to
-
-  double At(double now, double half_life_ms) const {
-    if (now <= t || value == 0.0) return value;
-    return value * std::exp2(-(now - t) / half_life_ms);
-  }
-  void Add(double delta, double at, double half_life_ms) {
-    if (at >= t) {
-      value = At(at, half_life_ms) + delta;
-      t = at;
-    } else {
-      value += delta * std::exp2(-(t - at) / half_life_ms);
-    }
-  }
-};
 
 /// Interest in one topic or creator, on two time horizons.
 struct Affinity {

@@ -2,6 +2,8 @@
 // Test page: exposes a personalizer built from the package in wasm/dist as
 // `window.lr`, for tests/browser/storage.test.mjs to drive with page.evaluate.
 import { createPersonalizer } from '/wasm/dist/index.browser.mjs';
+// The slot format older localrank versions wrote (profile JSON), to check such data still loads.
+import { encodeJsonSlot } from '/wasm/dist/persistence.js';
 
 const FEED = [
   { id: 'a', topics: { sports: 1 }, creatorId: 'c1', serverScore: 0.9 },
@@ -47,5 +49,33 @@ window.lr = {
       req.onerror = () => { db.close(); reject(req.error); };
     };
   }),
+  /** The current profile as a slot in the format of localrank before the binary snapshot. */
+  oldSlot: (seq) => encodeJsonSlot(seq, JSON.stringify(p.exportProfile()), 'old-tab', Date.now(), 2),
+  /** Writes a key straight into localrank's IndexedDB database (which must exist). */
+  idbPut: (key, value) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('localrank');
+    open.onupgradeneeded = () => open.transaction.abort();
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction('kv', 'readwrite');
+      tx.objectStore('kv').put(value, key);
+      tx.oncomplete = () => { db.close(); resolve(true); };
+      tx.onerror = () => { db.close(); reject(tx.error); };
+    };
+  }),
+  /**
+   * The header of a stored slot and how it is stored: bytes (`LRST`, u32 header
+   * length, header JSON, snapshot) or text (header JSON, newline, base64).
+   */
+  slotHeader: async (key, where = 'indexedDB') => {
+    const raw = where === 'indexedDB' ? await window.lr.idbGet(key) : localStorage.getItem(key);
+    if (raw === null) return null;
+    if (typeof raw === 'string') return { binary: false, header: JSON.parse(raw.slice(0, raw.indexOf('\n'))) };
+    if (!(raw instanceof Uint8Array)) return { binary: false, header: null, type: typeof raw };
+    const magic = new TextDecoder().decode(raw.subarray(0, 4));
+    const room = new DataView(raw.buffer, raw.byteOffset).getUint32(4, true);
+    return { binary: true, magic, header: JSON.parse(new TextDecoder().decode(raw.subarray(8, 8 + room))) };
+  },
 };
 document.body.dataset.ready = 'true';
