@@ -94,11 +94,17 @@ const invokers = new WeakMap();
  */
 export function openPopover(pop, button) {
   if (!invokers.has(pop)) {
+    // beforetoggle fires synchronously as the popover starts to close, so
+    // aria-expanded is never stale; toggle (queued) then returns the focus.
+    pop.addEventListener('beforetoggle', (e) => {
+      const back = invokers.get(pop);
+      if (/** @type {ToggleEvent} */ (e).newState !== 'closed' || !back) return;
+      back.setAttribute('aria-expanded', 'false');
+    });
     pop.addEventListener('toggle', (e) => {
       const back = invokers.get(pop);
       if (/** @type {ToggleEvent} */ (e).newState !== 'closed' || !back) return;
       invokers.set(pop, null);
-      back.setAttribute('aria-expanded', 'false');
       if (pop.contains(document.activeElement) || document.activeElement === document.body) back.focus();
     });
   }
