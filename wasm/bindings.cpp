@@ -124,12 +124,8 @@ class EngineCore {
     }
   }
 
-  JsStatus rerank(double now, double strength, double diversity, double exploration, bool calibration) {
-    RerankOptions& o = engine_.options();
-    o.strength = strength;
-    o.diversity = diversity;
-    o.exploration = exploration;
-    o.calibration = calibration;
+  JsStatus rerank(double now, double strength, double diversity, double exploration, bool calibration, int top_k) {
+    SetOptions(strength, diversity, exploration, calibration, top_k);
     return ToJs(engine_.Rerank(now));
   }
 
@@ -175,12 +171,9 @@ class EngineCore {
   // Ranks what layoutCandidates described. Returns the result directory:
   // [ok, n, reason count, order, score, propensity, reason offsets, kinds,
   // labels, values] (addresses); when ok is 0, lastStatus() says why.
-  std::uint32_t rerankRaw(double now, double strength, double diversity, double exploration, bool calibration) {
-    RerankOptions& o = engine_.options();
-    o.strength = strength;
-    o.diversity = diversity;
-    o.exploration = exploration;
-    o.calibration = calibration;
+  std::uint32_t rerankRaw(double now, double strength, double diversity, double exploration, bool calibration,
+                          int top_k) {
+    SetOptions(strength, diversity, exploration, calibration, top_k);
     last_ = engine_.Rerank(now);
     const RankResult& r = engine_.result();
     directory_ = {last_.ok() ? 1u : 0u, static_cast<std::uint32_t>(r.order.size()),
@@ -215,6 +208,15 @@ class EngineCore {
   static double heapUsedBytes() { return static_cast<double>(mallinfo().uordblks); }
 
  private:
+  void SetOptions(double strength, double diversity, double exploration, bool calibration, int top_k) {
+    RerankOptions& o = engine_.options();
+    o.strength = strength;
+    o.diversity = diversity;
+    o.exploration = exploration;
+    o.calibration = calibration;
+    o.top_k = top_k;
+  }
+
   std::uint32_t DirectoryAddress() const {
     return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(directory_.data()));
   }
@@ -237,8 +239,8 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_layout_events(EngineCore* core, int
   return core->layoutEvents(n, topics, contexts, floats);
 }
 EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_rerank(EngineCore* core, double now, double strength, double diversity,
-                                                    double exploration, int calibration) {
-  return core->rerankRaw(now, strength, diversity, exploration, calibration != 0);
+                                                    double exploration, int calibration, int top_k) {
+  return core->rerankRaw(now, strength, diversity, exploration, calibration != 0, top_k);
 }
 EMSCRIPTEN_KEEPALIVE int localrank_record(EngineCore* core, double now) { return core->recordRaw(now) ? 1 : 0; }
 }

@@ -2,7 +2,7 @@
 // The public Personalizer. It owns the one Embind EngineCore; everything it
 // returns is plain data that the caller owns.
 import { LocalrankError, throwIfFailed } from './errors.js';
-import { B, KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS, LIMITS } from './core-buffers.js';
+import { B, KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS, LIMITS, DEFAULT_TOP_K } from './core-buffers.js';
 import { explainReasons } from './explain.js';
 import { normalizeEvents, normalizeItems, contextKeys, checkName, checkConfig, utf8LengthExceeds } from './validate.js';
 import { checkPacked, PackedScratch } from './packed.js';
@@ -121,6 +121,20 @@ function unitOption(name, v) {
     throw new LocalrankError('INVALID_ARGUMENT', `options.${name} must be a number in [0, 1]`, { field: `options.${name}` });
   }
   return v;
+}
+
+/**
+ * The `topK` rerank option: an integer >= 1 (larger than any batch means all
+ * of it), passed to the core as an int32.
+ * @param {unknown} v
+ * @returns {number}
+ */
+function topKOption(v) {
+  if (v === undefined) return DEFAULT_TOP_K;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.topK must be an integer >= 1', { field: 'options.topK' });
+  }
+  return Math.min(v, LIMITS.maxItemsPerCall);
 }
 
 export class Personalizer {
@@ -463,7 +477,7 @@ export class Personalizer {
    * top 10, fatigue, optional calibration and exploration). Every item's
    * `reasons` add up to its `score`; explored items carry a `propensity`.
    * @param {object[]} items
-   * @param {{strength?: number, diversity?: number, exploration?: number|boolean, calibration?: boolean, context?: object}} [options]
+   * @param {{strength?: number, diversity?: number, exploration?: number|boolean, calibration?: boolean, context?: object, topK?: number}} [options]
    */
   rerank(items, options = {}) {
     this.#alive();
@@ -690,7 +704,8 @@ export class Personalizer {
       throw new LocalrankError('INVALID_ARGUMENT', 'options.calibration must be a boolean', { field: 'options.calibration' });
     }
     const context = contextKeys(opt.context, 'options.context', -1, 'INVALID_ARGUMENT');
-    return { strength, diversity, exploration, calibration: opt.calibration === true, context };
+    const topK = topKOption(opt.topK);
+    return { strength, diversity, exploration, calibration: opt.calibration === true, context, topK };
   }
 
   /** @param {number} at  int32 index of the context buffer @param {string[]} keys */
@@ -701,10 +716,10 @@ export class Personalizer {
 
   /**
    * Runs the core on the written batch; returns the result directory's Uint32 index, heap views current.
-   * @param {number} now @param {{strength: number, diversity: number, exploration: number, calibration: boolean}} o @param {boolean} personal
+   * @param {number} now @param {{strength: number, diversity: number, exploration: number, calibration: boolean, topK: number}} o @param {boolean} personal
    */
   #runRerank(now, o, personal) {
-    const r = this.#enter(this.#core._localrank_rerank(this.#handle, now, personal ? o.strength : 0, o.diversity, o.exploration, o.calibration ? 1 : 0));
+    const r = this.#enter(this.#core._localrank_rerank(this.#handle, now, personal ? o.strength : 0, o.diversity, o.exploration, o.calibration ? 1 : 0, o.topK));
     if (this.#u32[r + LAYOUT.R_OK] !== 1) this.#throwLast();
     return r;
   }

@@ -10,6 +10,7 @@
 #include "localrank/interner.h"
 #include "localrank/profile.h"
 #include "localrank/ranker.h"
+#include "localrank/stages.h"
 #include "localrank/status.h"
 #include "localrank/types.h"
 
@@ -76,6 +77,7 @@ class Engine {
   bool CompactNames();
 
  private:
+  Status ValidateRerank(double now) const;
   Status ValidateEvents(double now) const;
   // The `fatigue` section of the profile JSON (engine_fatigue.cpp).
   void ApplyFatigue(const EventView& v, double key);
@@ -90,6 +92,7 @@ class Engine {
   EventBatch events_;
   RerankOptions options_;
   RankResult result_;
+  RankScratch scratch_;  // reused by every Rerank
   Rng rng_;
 };
 
