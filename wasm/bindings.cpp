@@ -183,6 +183,14 @@ class EngineCore {
     return DirectoryAddress();
   }
 
+  // Index of the first non-finite float written into the candidate
+  // embeddings, or -1: the facade's check of packed embeddings, before it
+  // interns anything.
+  int firstNonFiniteEmbedding() {
+    const auto& e = engine_.candidates().embeddings;
+    return static_cast<int>(FirstNonFinite(e.data(), e.size()));
+  }
+
   // Records what layoutEvents described; false when lastStatus() has an error.
   bool recordRaw(double now) {
     last_ = engine_.Record(now);
@@ -243,6 +251,7 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_rerank(EngineCore* core, double now
   return core->rerankRaw(now, strength, diversity, exploration, calibration != 0, top_k);
 }
 EMSCRIPTEN_KEEPALIVE int localrank_record(EngineCore* core, double now) { return core->recordRaw(now) ? 1 : 0; }
+EMSCRIPTEN_KEEPALIVE int localrank_first_non_finite(EngineCore* core) { return core->firstNonFiniteEmbedding(); }
 }
 
 EMSCRIPTEN_BINDINGS(localrank) {

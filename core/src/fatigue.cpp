@@ -45,8 +45,8 @@ void FatigueState::Engaged(double key, std::int32_t creator, const std::int32_t*
 
 namespace {
 
-template <typename K>
-void PruneMap(std::unordered_map<K, FatigueCounter>& m, double half_life_ms, double forget_below, int cap, double now) {
+template <typename K, typename H>
+void PruneMap(std::unordered_map<K, FatigueCounter, H>& m, double half_life_ms, double forget_below, int cap, double now) {
   for (auto it = m.begin(); it != m.end();) {
     if (it->second.At(now, half_life_ms) < forget_below) {
       it = m.erase(it);
@@ -66,8 +66,8 @@ void PruneMap(std::unordered_map<K, FatigueCounter>& m, double half_life_ms, dou
   for (std::size_t i = static_cast<std::size_t>(cap); i < v.size(); ++i) m.erase(v[i].second);
 }
 
-template <typename K>
-double CountOf(const std::unordered_map<K, FatigueCounter>& m, K k, double half_life_ms, double now) {
+template <typename K, typename H>
+double CountOf(const std::unordered_map<K, FatigueCounter, H>& m, K k, double half_life_ms, double now) {
   auto it = m.find(k);
   return it == m.end() ? 0.0 : it->second.At(now, half_life_ms);
 }
@@ -105,7 +105,7 @@ void FatigueState::Clear() {
 }
 
 json FatigueState::ToJson(const Interner& topic_names, const Interner& creator_names) const {
-  auto keyed = [](const std::unordered_map<double, FatigueCounter>& m) {
+  auto keyed = [](const std::unordered_map<double, FatigueCounter, ItemKeyHash>& m) {
     json arr = json::array();
     std::vector<double> keys;
     keys.reserve(m.size());

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <unordered_map>
 
@@ -40,6 +41,9 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
     return Status::Error(Code::kDimensionMismatch, "items", -1,
                          "items: embeddings must hold n * dim = " + std::to_string(n * c.dim) + " floats");
   }
+  const std::size_t topic_names = name_counts[static_cast<int>(NameKind::kTopic)];
+  const std::int32_t* topic_ids = b.topic_ids.data();
+  const float* topic_weights = b.topic_weights.data();
   for (std::size_t u = 0; u < n; ++u) {
     const int i = static_cast<int>(u);
     if (!std::isfinite(b.key[u])) {
@@ -68,10 +72,18 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
                            ItemField(i, "topics") + " has more than " + std::to_string(kMaxTopicsPerItem) +
                                " topics");
     }
+    // One branch-free pass; the error (the first bad entry) only when there is one.
+    bool bad = false;
     for (int k = lo; k < hi; ++k) {
-      const auto t = b.topic_ids[static_cast<std::size_t>(k)];
-      const float w = b.topic_weights[static_cast<std::size_t>(k)];
-      if (t < 0 || static_cast<std::size_t>(t) >= name_counts[static_cast<int>(NameKind::kTopic)]) {
+      const auto t = static_cast<std::uint32_t>(topic_ids[k]);
+      const float w = topic_weights[k];
+      bad |= static_cast<std::size_t>(t) >= topic_names;
+      bad |= !(w >= 0.0f && w <= std::numeric_limits<float>::max());
+    }
+    for (int k = lo; bad && k < hi; ++k) {
+      const auto t = topic_ids[k];
+      const float w = topic_weights[k];
+      if (t < 0 || static_cast<std::size_t>(t) >= topic_names) {
         return Status::Error(Code::kInvalidItem, ItemField(i, "topics"), i,
                              ItemField(i, "topics") + " names an unknown topic id");
       }
@@ -81,16 +93,20 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
       }
     }
   }
-  if (!b.embeddings.empty() && !kernels::AllFinite(b.embeddings.data(), b.embeddings.size())) {
-    for (std::size_t k = 0; k < b.embeddings.size(); ++k) {
-      if (!std::isfinite(b.embeddings[k])) {
-        const int i = static_cast<int>(k / static_cast<std::size_t>(c.dim));
-        return Status::Error(Code::kInvalidItem, ItemField(i, "embedding"), i,
-                             ItemField(i, "embedding") + " must contain finite numbers");
-      }
-    }
+  if (const std::ptrdiff_t k = FirstNonFinite(b.embeddings.data(), b.embeddings.size()); k >= 0) {
+    const int i = static_cast<int>(static_cast<std::size_t>(k) / static_cast<std::size_t>(std::max(c.dim, 1)));
+    return Status::Error(Code::kInvalidItem, ItemField(i, "embedding"), i,
+                         ItemField(i, "embedding") + " must contain finite numbers");
   }
   return Status::Ok();
+}
+
+std::ptrdiff_t FirstNonFinite(const float* values, std::size_t n) {
+  if (n == 0 || kernels::AllFinite(values, n)) return -1;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!std::isfinite(values[k])) return static_cast<std::ptrdiff_t>(k);
+  }
+  return -1;
 }
 
 namespace {
@@ -187,7 +203,10 @@ void PrepareBatch(const CandidateBatch& b, int dim, BatchShape* out) {
   for (const std::int32_t cr : b.creator) max_creator = std::max(max_creator, cr);
   out->max_topic = max_topic;
   out->max_creator = max_creator;
-  Reserve(&out->seen_stamp, static_cast<std::size_t>(max_topic + 1));
+  if (out->seen_stamp.size() < static_cast<std::size_t>(max_topic + 1)) {
+    out->seen_stamp.assign(static_cast<std::size_t>(max_topic + 1), 0u);
+    out->seen_generation = 0;
+  }
   std::uint32_t* seen = out->seen_stamp.data();
   const std::int32_t* ids = b.topic_ids.data();
   const float* weights = b.topic_weights.data();
@@ -284,6 +303,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     tt.shown = fatigue.TopicCount(ft, u, now);
     tt.fatigue = std::min(ft.topic_max, ft.topic_step * tt.shown);
     tt.preference = profile.TopicPreference(u);
+    tt.preference_sign = PreferenceSign(tt.preference);
   }
   CreatorTerms* creator_terms = sc.creators.data();
   for (const std::int32_t id : b.creator) {
@@ -296,30 +316,63 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     ct.affinity_tanh = std::tanh(affinity / creator_scale);
     ct.shown = fatigue.CreatorCount(ft, u, now);
     ct.preference = profile.CreatorPreference(u);
+    ct.preference_sign = PreferenceSign(ct.preference);
   }
 
-  // Duplicates: an open-addressing set of the keys seen so far.
+  // Item keys: one open-addressing table over the call's keys finds repeated
+  // keys (duplicates) and takes each key's fatigue once.
   std::size_t slots = 16;
   while (slots < 2 * n) slots <<= 1;
   if (sc.key_slots.size() < slots) {
     sc.key_slots.assign(slots, 0.0);
     sc.key_stamp.assign(slots, 0u);
+    sc.key_shown.assign(slots, 0.0);
+    sc.key_opened.assign(slots, 0);
   }
   slots = sc.key_slots.size();  // a power of two
   const int shift = 64 - __builtin_ctzll(static_cast<unsigned long long>(slots));
   double* key_slots = sc.key_slots.data();
   std::uint32_t* key_stamp = sc.key_stamp.data();
-  // Returns true when `key` was inserted before in this call.
-  auto seen_key = [&](double key) {
+  auto slot_of = [&](double key) {
     std::size_t h = static_cast<std::size_t>((KeyBits(key) * 0x9E3779B97F4A7C15ull) >> shift);
-    while (key_stamp[h] == gen) {
-      if (key_slots[h] == key) return true;
-      h = (h + 1) & (slots - 1);
-    }
-    key_stamp[h] = gen;
-    key_slots[h] = key;
-    return false;
+    while (key_stamp[h] == gen && !(key_slots[h] == key)) h = (h + 1) & (slots - 1);
+    return h;
   };
+  sc.item_slot.resize(n);
+  sc.item_repeated.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t h = slot_of(b.key[i]);
+    sc.item_slot[i] = static_cast<std::int32_t>(h);
+    sc.item_repeated[i] = key_stamp[h] == gen ? 1 : 0;
+    if (!sc.item_repeated[i]) {
+      key_stamp[h] = gen;
+      key_slots[h] = b.key[i];
+      sc.key_shown[h] = 0.0;
+      sc.key_opened[h] = 0;
+    }
+  }
+  // FatigueState::ItemCount / Opened per distinct key: walking a table no
+  // larger than the batch costs less than looking every key up in it.
+  if (fatigue.items.size() <= 2 * n) {
+    for (const auto& [key, counter] : fatigue.items) {
+      const std::size_t h = slot_of(key);
+      if (key_stamp[h] == gen) sc.key_shown[h] = counter.At(now, ft.item_half_life_ms);
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!sc.item_repeated[i]) sc.key_shown[static_cast<std::size_t>(sc.item_slot[i])] = fatigue.ItemCount(ft, b.key[i], now);
+    }
+  }
+  if (fatigue.opened.size() <= 2 * n) {
+    for (const auto& [key, counter] : fatigue.opened) {
+      const std::size_t h = slot_of(key);
+      if (key_stamp[h] == gen) sc.key_opened[h] = counter.At(now, ft.opened_half_life_ms) >= 0.5 ? 1 : 0;
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!sc.item_repeated[i]) sc.key_opened[static_cast<std::size_t>(sc.item_slot[i])] = fatigue.Opened(ft, b.key[i], now) ? 1 : 0;
+    }
+  }
 
   const bool use_embeddings = c.dim > 0 && !b.embeddings.empty() && !profile.user_vector.empty();
   // Profile::EmbeddingSimilarity, with the user vector's norm taken once.
@@ -377,7 +430,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       if (std::fabs(v) > t.known_interest) known = true;
       total += v;
       if (ctx_label >= 0) context_part += s_context * share * tt.context_diff;
-      const double sign = PreferenceSign(tt.preference);
+      const double sign = tt.preference_sign;
       if (sign != 0.0) {
         const double a = s_adjust * share * sign;
         add(ReasonKind::kAdjustment, id, a);
@@ -402,7 +455,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       if (std::fabs(v) > t.known_interest) known = true;
       total += v;
       if (ct->preference == Preference::kNever) never_label = kCreatorLabelBase - cr;
-      const double sign = PreferenceSign(ct->preference);
+      const double sign = ct->preference_sign;
       if (sign != 0.0) {
         const double a = s_adjust * sign;
         add(ReasonKind::kAdjustment, kCreatorLabelBase - cr, a);
@@ -429,7 +482,8 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       total += v;
     }
     // Fatigue: what was shown without engagement counts against it for a while.
-    const double seen = fatigue.ItemCount(ft, b.key[i], now);
+    const auto slot = static_cast<std::size_t>(sc.item_slot[i]);
+    const double seen = sc.key_shown[slot];
     if (seen > 0.0) {
       const double v = -s * std::min(ft.item_max, ft.item_step * seen);
       add(ReasonKind::kFatigue, -1, v);
@@ -446,7 +500,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       total += v;
     }
     // Filter tiers (the strongest reason wins).
-    const bool repeated = seen_key(b.key[i]);
+    const bool repeated = sc.item_repeated[i] != 0;
     const bool pinned = (b.flags[i] & kFlagPinned) != 0;
     Tier tier = Tier::kEligible;
     if (never_label != -1) {
@@ -455,7 +509,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     } else if (repeated && !pinned) {
       tier = Tier::kDuplicate;
       add(ReasonKind::kDuplicate, -1, 0.0);
-    } else if (!pinned && fatigue.Opened(ft, b.key[i], now)) {
+    } else if (!pinned && sc.key_opened[slot]) {
       tier = Tier::kSeen;
       add(ReasonKind::kSeen, kSeenLabelOpened, 0.0);
     } else if (seen >= ft.item_seen_limit && !pinned) {

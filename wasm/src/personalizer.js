@@ -5,7 +5,7 @@ import { LocalrankError, throwIfFailed } from './errors.js';
 import { B, KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS, LIMITS, DEFAULT_TOP_K } from './core-buffers.js';
 import { explainReasons } from './explain.js';
 import { normalizeEvents, normalizeItems, contextKeys, checkName, checkConfig, utf8LengthExceeds } from './validate.js';
-import { checkPacked, PackedScratch } from './packed.js';
+import { checkPacked, packedEmbeddingError, PackedScratch } from './packed.js';
 import { resolveStorage } from './storage.js';
 import { Persistence, copyData } from './persistence.js';
 import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.js';
@@ -620,10 +620,10 @@ export class Personalizer {
     const b = checkPacked(batch, dim, this.#names[KIND.TOPIC], this.#names[KIND.CREATOR].length, this.#packed);
     const now = this.#clock();
     const personal = this.#consent.personalization;
-    this.#intern(KIND.CONTEXT, o.context);
     const n = b.n, nt = b.topicIds.length;
     const d = this.#enter(this.#core._localrank_layout_candidates(this.#handle, n, nt, b.embeddings === null ? 0 : n * dim, o.context.length));
     const f64 = this.#f64, f32 = this.#f32, i32 = this.#i32, u32 = this.#u32;
+    const context = u32[d + LAYOUT.C_CONTEXT] >>> 2;
     const key = u32[d + LAYOUT.C_KEY] >>> 3;
     f64.set(n === b.keys.length ? b.keys : b.keys.subarray(0, n), key);
     const server = u32[d + LAYOUT.C_SERVER] >>> 3, published = u32[d + LAYOUT.C_PUBLISHED] >>> 3;
@@ -641,8 +641,16 @@ export class Personalizer {
     i32.set(b.topicIds, u32[d + LAYOUT.C_TOPIC_IDS] >>> 2);
     const tW = u32[d + LAYOUT.C_TOPIC_WEIGHTS] >>> 2;
     if (b.topicWeights !== null) f32.set(b.topicWeights, tW); else f32.fill(1, tW, tW + nt);
-    if (b.embeddings !== null) f32.set(b.embeddings, u32[d + LAYOUT.C_EMBEDDINGS] >>> 2);
-    this.#writeContext(u32[d + LAYOUT.C_CONTEXT] >>> 2, o.context);
+    if (b.embeddings !== null) {
+      f32.set(b.embeddings, u32[d + LAYOUT.C_EMBEDDINGS] >>> 2);
+      // The core scans them (SIMD) before anything is interned or ranked.
+      const bad = this.#core._localrank_first_non_finite(this.#handle);
+      if (bad >= 0) packedEmbeddingError(bad, dim);
+    }
+    // Interning may grow memory, never move the buffers laid out above.
+    this.#intern(KIND.CONTEXT, o.context);
+    this.#heap(this.#core.HEAPU8.buffer);
+    this.#writeContext(context, o.context);
     const r = this.#runRerank(now, o, personal);
     const last = this.#copyResult(r, personal);
     // explain() works after a packed rerank too when the batch named its items.

@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "localrank/config.h"
+#include "localrank/hash.h"
 #include "localrank/interner.h"
 #include "localrank/status.h"
 #include "localrank/types.h"
@@ -62,11 +63,11 @@ struct FatigueCounter {
 /// `fatigue` section of the profile JSON.
 class FatigueState {
  public:
-  std::unordered_map<double, FatigueCounter> items;
+  std::unordered_map<double, FatigueCounter, ItemKeyHash> items;
   std::unordered_map<std::uint32_t, FatigueCounter> creators;
   std::unordered_map<std::uint32_t, FatigueCounter> topics;
   /// Items the person engaged with, by key (count 1 at the engagement time).
-  std::unordered_map<double, FatigueCounter> opened;
+  std::unordered_map<double, FatigueCounter, ItemKeyHash> opened;
 
   /// Counts one impression (`key` NaN when unknown; topic weights are shares).
   void Impression(const FatigueTuning& f, double key, std::int32_t creator, const std::int32_t* topic_ids,

@@ -112,6 +112,7 @@ struct TopicTerms {
   double context_diff = 0.0;  ///< tanh(affinity in the active contexts / scale) - global_tanh
   double shown = 0.0;         ///< topic fatigue count
   double fatigue = 0.0;       ///< min(topic_max, topic_step * shown)
+  double preference_sign = 0.0;  ///< +1 more, -1 less, else 0
   Preference preference = Preference::kNone;
 };
 
@@ -119,6 +120,7 @@ struct TopicTerms {
 struct CreatorTerms {
   double affinity_tanh = 0.0;  ///< tanh(affinity / creator scale)
   double shown = 0.0;          ///< creator fatigue count
+  double preference_sign = 0.0;  ///< +1 more, -1 less, else 0
   Preference preference = Preference::kNone;
 };
 
@@ -131,9 +133,14 @@ struct ScoreScratch {
   std::vector<CreatorTerms> creators;
   std::vector<std::uint32_t> topic_stamp, creator_stamp;
   std::uint32_t generation = 0;
-  /// Open-addressing set of the keys seen so far in the call (duplicates).
+  /// Open-addressing table of the call's item keys (a slot per distinct
+  /// key): duplicates, and per-key fatigue looked up once.
   std::vector<double> key_slots;
   std::vector<std::uint32_t> key_stamp;
+  std::vector<double> key_shown;           ///< per slot: item fatigue count
+  std::vector<std::uint8_t> key_opened;    ///< per slot: engaged with, within the opened half-life
+  std::vector<std::int32_t> item_slot;     ///< per item: its key's slot
+  std::vector<std::uint8_t> item_repeated; ///< per item: an earlier item has the same key
 };
 
 /// One ranked slot as the rerank stage decided it (reasons come later).
