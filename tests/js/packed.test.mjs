@@ -233,3 +233,47 @@ test('explain() describes a packed ranking when the batch names its items, and n
   assert.equal(p.explain(top), null);
   p.dispose();
 });
+
+test('rerankPacked ranks like rerank with topK', async () => {
+  const p = await trained();
+  const items = feed(300, 12);
+  for (const topK of [1, 20, 50]) assertSameRanking(p.rerank(items, { topK }), p.rerankPacked(pack(p, items), { topK }));
+  p.dispose();
+});
+
+test('ids reused from the last call are trusted only while every entry is the same', async () => {
+  const p = await trained();
+  const items = feed(30, 5);
+  const good = pack(p, items);
+  const before = p.rerankPacked(good);
+  // The same array, changed in place after it passed: checked again.
+  const saved = good.ids[4];
+  good.ids[4] = good.ids[2];
+  rejects(() => p.rerankPacked(good), { code: 'DUPLICATE_ID', field: 'items[4].id', index: 4 });
+  good.ids[4] = saved;
+  // A call that failed part-way through the ids leaves no trusted ids behind.
+  rejects(() => p.rerankPacked({ ...good, ids: good.ids.map((id, i) => (i === 20 ? '' : id)) }), { code: 'INVALID_ITEM', field: 'items[20].id', index: 20 });
+  rejects(() => p.rerankPacked({ ...good, ids: good.ids.map((id, i) => (i === 20 ? good.ids[0] : id)) }), { code: 'DUPLICATE_ID', field: 'items[20].id', index: 20 });
+  // Equal strings that are other objects are the same ids.
+  const copies = good.ids.map((id) => `${id.slice(0, 1)}${id.slice(1)}`);
+  for (const ids of [good.ids, copies, good.ids]) {
+    const got = p.rerankPacked({ ...good, ids });
+    assert.deepEqual(got.order, before.order);
+    assert.deepEqual(got.score, before.score);
+    assert.equal(p.explain(items[got.order[0]].id)?.rank, 0);
+  }
+  p.dispose();
+});
+
+test('a packed batch refused for a non-finite embedding interns nothing', async () => {
+  const p = await trained();
+  const good = pack(p, feed(12, 8));
+  const names = p._memoryStats().names;
+  const e = good.embeddings.slice(); e[5 * DIM + 7] = Infinity;
+  rejects(() => p.rerankPacked({ ...good, embeddings: e }, { context: { intent: 'never-seen-before' } }),
+    { code: 'INVALID_ITEM', field: 'items[5].embedding[7]', index: 5 });
+  assert.equal(p._memoryStats().names, names);
+  p.rerankPacked(good, { context: { intent: 'never-seen-before' } });
+  assert.equal(p._memoryStats().names, names + 1);
+  p.dispose();
+});
