@@ -89,7 +89,7 @@ class EngineCore {
   val view(int buffer, int n) {
     CandidateBatch& c = engine_.candidates();
     EventBatch& e = engine_.events();
-    const RankResult& r = engine_.result();
+    const RankResult& r = Shown();
     switch (buffer) {
       case kCKey: return Sized(c.key, n);
       case kCServer: return Sized(c.server_score, n);
@@ -126,7 +126,7 @@ class EngineCore {
 
   JsStatus rerank(double now, double strength, double diversity, double exploration, bool calibration, int top_k) {
     SetOptions(strength, diversity, exploration, calibration, top_k);
-    return ToJs(engine_.Rerank(now));
+    return ToJs(Rank(now));
   }
 
   JsStatus record(double now) { return ToJs(engine_.Record(now)); }
@@ -170,12 +170,14 @@ class EngineCore {
 
   // Ranks what layoutCandidates described. Returns the result directory:
   // [ok, n, reason count, order, score, propensity, reason offsets, kinds,
-  // labels, values] (addresses); when ok is 0, lastStatus() says why.
+  // labels, values] (addresses); when ok is 0, lastStatus() says why. The
+  // arrays stay valid, unchanged, through the next successful rerank (see
+  // Rank): the facade may read them until it has the next result.
   std::uint32_t rerankRaw(double now, double strength, double diversity, double exploration, bool calibration,
                           int top_k) {
     SetOptions(strength, diversity, exploration, calibration, top_k);
-    last_ = engine_.Rerank(now);
-    const RankResult& r = engine_.result();
+    last_ = Rank(now);
+    const RankResult& r = Shown();
     directory_ = {last_.ok() ? 1u : 0u, static_cast<std::uint32_t>(r.order.size()),
                   static_cast<std::uint32_t>(r.reason_kind.size()), Address(r.order), Address(r.score),
                   Address(r.propensity), Address(r.reason_offsets), Address(r.reason_kind),
@@ -216,6 +218,23 @@ class EngineCore {
   static double heapUsedBytes() { return static_cast<double>(mallinfo().uordblks); }
 
  private:
+  // The engine ranks into a spare buffer; a successful result is kept in
+  // held_[shown_] and the buffer held before it goes back to the engine, so
+  // a result stays readable, unchanged, until the next successful rerank has
+  // replaced it (failed ones touch neither). Swaps exchange buffers: nothing
+  // is copied or allocated.
+  Status Rank(double now) {
+    Status s = engine_.Rerank(now);
+    ranked_ = s.ok();
+    if (ranked_) {
+      shown_ ^= 1;
+      engine_.SwapResult(&held_[shown_]);
+    }
+    return s;
+  }
+  // The last rerank's result; empty when it failed.
+  const RankResult& Shown() const { return ranked_ ? held_[shown_] : empty_; }
+
   void SetOptions(double strength, double diversity, double exploration, bool calibration, int top_k) {
     RerankOptions& o = engine_.options();
     o.strength = strength;
@@ -230,6 +249,10 @@ class EngineCore {
   }
 
   Engine engine_;
+  RankResult held_[2];
+  RankResult empty_;  // stays empty
+  int shown_ = 0;
+  bool ranked_ = false;
   Status last_;
   // Fixed size: filling it never allocates, so the addresses stay valid.
   std::array<std::uint32_t, 12> directory_{};

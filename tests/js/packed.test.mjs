@@ -277,3 +277,26 @@ test('a packed batch refused for a non-finite embedding interns nothing', async 
   assert.equal(p._memoryStats().names, names + 1);
   p.dispose();
 });
+
+test('explain() after rerankPacked gives that ranking\'s reasons, also after later calls that did not replace it', async () => {
+  const p = await trained();
+  const items = feed(60, 21);
+  const packed = pack(p, items);
+  const objects = p.rerank(items);
+  const got = p.rerankPacked(packed);
+  const id = items[got.order[7]].id;
+  const want = objects.find((r) => r.id === id);
+  // Calls that leave the last ranking in place: record, and reranks that fail.
+  p.record({ type: 'click', itemId: 'elsewhere', topics: { t3: 1 }, at: T0 });
+  const e = packed.embeddings.slice(); e[3] = NaN;
+  rejects(() => p.rerankPacked({ ...packed, embeddings: e }), { code: 'INVALID_ITEM', field: 'items[0].embedding[3]', index: 0 });
+  assert.throws(() => p.rerank([{ id: 'x' }, { id: 'x' }]), { code: 'DUPLICATE_ID' });
+  const why = p.explain(id);
+  assert.equal(why?.rank, 7);
+  assert.equal(why.score, want.score);
+  assert.deepEqual(why.reasons.map((r) => [r.kind, r.contribution]), want.reasons.map((r) => [r.kind, r.contribution]));
+  // A packed batch without ids has no identities: nothing to explain.
+  p.rerankPacked({ ...packed, ids: undefined });
+  assert.equal(p.explain(id), null);
+  p.dispose();
+});

@@ -573,6 +573,51 @@ export class Personalizer {
   }
 
   /**
+   * The result of a packed rerank, shaped like #copyResult's: order, score
+   * and propensity copied out of wasm memory at once (one slice each); the
+   * reasons (only when explain() may ask: `reasons`) on first read. The core
+   * keeps a result's arrays unchanged until the next successful rerank,
+   * which replaces #last, so a later read still sees this call's reasons.
+   * @param {number} r  result directory index @param {boolean} personal @param {boolean} reasons
+   */
+  #packedResult(r, personal, reasons) {
+    const f64 = this.#f64, i32 = this.#i32, u32 = this.#u32;
+    const count = u32[r + LAYOUT.R_COUNT], total = u32[r + LAYOUT.R_REASON_COUNT];
+    const order = u32[r + LAYOUT.R_ORDER] >>> 2, score = u32[r + LAYOUT.R_SCORE] >>> 3;
+    const propensity = u32[r + LAYOUT.R_PROPENSITY] >>> 3;
+    /** @type {Record<string, any>} */
+    const out = {
+      /** @type {string[]|null} */ ids: null,
+      order: i32.slice(order, order + count),
+      score: f64.slice(score, score + count),
+      propensity: f64.slice(propensity, propensity + count),
+      personal,
+      // The tables its labels refer to (a later compaction replaces this.#names' arrays).
+      names: [...this.#names],
+    };
+    if (!reasons) return out;
+    const rOff = u32[r + LAYOUT.R_REASON_OFFSETS] >>> 2, rKind = u32[r + LAYOUT.R_REASON_KIND] >>> 2;
+    const rLabel = u32[r + LAYOUT.R_REASON_LABEL] >>> 2, rValue = u32[r + LAYOUT.R_REASON_VALUE] >>> 3;
+    /** @type {{rOff: Int32Array, rKind: Int32Array, rLabel: Int32Array, rValue: Float64Array}|null} */
+    let copied = null;
+    const copy = () => {
+      if (copied === null) {
+        // Memory may have grown since: the addresses hold, the views are renewed.
+        this.#heap(this.#core.HEAPU8.buffer);
+        copied = {
+          rOff: this.#i32.slice(rOff, rOff + count + 1), rKind: this.#i32.slice(rKind, rKind + total),
+          rLabel: this.#i32.slice(rLabel, rLabel + total), rValue: this.#f64.slice(rValue, rValue + total),
+        };
+      }
+      return copied;
+    };
+    for (const name of /** @type {const} */ (['rOff', 'rKind', 'rLabel', 'rValue'])) {
+      Object.defineProperty(out, name, { get: () => copy()[name], enumerable: true });
+    }
+    return out;
+  }
+
+  /**
    * Why an item got its place in the last `rerank`: its reasons in plain
    * words (one sentence each) with the raw numbers, which add up to `score`.
    * Returns null when the item was not in the last ranking.
@@ -652,7 +697,7 @@ export class Personalizer {
     this.#heap(this.#core.HEAPU8.buffer);
     this.#writeContext(context, o.context);
     const r = this.#runRerank(now, o, personal);
-    const last = this.#copyResult(r, personal);
+    const last = this.#packedResult(r, personal, b.ids !== null);
     // explain() works after a packed rerank too when the batch named its items.
     if (b.ids !== null) {
       const ids = new Array(last.order.length);

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "localrank/config.h"
 #include "localrank/fatigue.h"
@@ -41,6 +42,9 @@ class Engine {
   RerankOptions& options() { return options_; }
   /// Output of the last successful Rerank.
   const RankResult& result() const { return result_; }
+  /// Exchanges result() with `*other` in O(1): a caller can keep a result
+  /// (and hand its buffers to the engine to reuse) while the engine ranks again.
+  void SwapResult(RankResult* other) { std::swap(result_, *other); }
 
   /// Ranks candidates() with options(). On error, result() is empty.
   Status Rerank(double now);
