@@ -7,9 +7,11 @@
 #include <emscripten/val.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "localrank/engine.h"
 
@@ -185,6 +187,22 @@ class EngineCore {
     return DirectoryAddress();
   }
 
+  // rerankRaw for the facade's packed API, whose batches must also name no
+  // topic twice in an item and have pinned flags 0 or 1 (the object API
+  // guarantees both by construction). A batch breaking these rules is
+  // refused before anything is ranked, like one Engine::Rerank refuses; the
+  // facade then names the bad entry itself.
+  std::uint32_t rerankPackedRaw(double now, double strength, double diversity, double exploration, bool calibration,
+                                int top_k) {
+    if (!PackedRulesHold()) {
+      last_ = Status::Error(Code::kInvalidItem, "items", -1, "items: a topic repeats within an item, or pinned is not 0 or 1");
+      ranked_ = false;
+      directory_ = {0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u};
+      return DirectoryAddress();
+    }
+    return rerankRaw(now, strength, diversity, exploration, calibration, top_k);
+  }
+
   // Index of the first non-finite float written into the candidate
   // embeddings, or -1: the facade's check of packed embeddings, before it
   // interns anything.
@@ -218,6 +236,33 @@ class EngineCore {
   static double heapUsedBytes() { return static_cast<double>(mallinfo().uordblks); }
 
  private:
+  bool PackedRulesHold() {
+    const CandidateBatch& c = engine_.candidates();
+    const std::size_t n = c.size(), topics = engine_.names(NameKind::kTopic).size();
+    if (c.topic_offsets.size() != n + 1 || c.flags.size() != n) return false;
+    if (topic_seen_.size() < topics) {
+      topic_seen_.assign(topics, 0u);
+      seen_generation_ = 0;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (c.flags[i] != 0 && c.flags[i] != kFlagPinned) return false;
+      const std::int32_t lo = c.topic_offsets[i], hi = c.topic_offsets[i + 1];
+      // Offsets and ids out of range are Engine::Rerank's to refuse; only the rule is checked here.
+      if (lo < 0 || hi < lo || static_cast<std::size_t>(hi) > c.topic_ids.size()) continue;
+      if (++seen_generation_ == 0) {
+        std::fill(topic_seen_.begin(), topic_seen_.end(), 0u);
+        seen_generation_ = 1;
+      }
+      for (std::int32_t k = lo; k < hi; ++k) {
+        const auto t = static_cast<std::uint32_t>(c.topic_ids[static_cast<std::size_t>(k)]);
+        if (t >= topics) continue;
+        if (topic_seen_[t] == seen_generation_) return false;
+        topic_seen_[t] = seen_generation_;
+      }
+    }
+    return true;
+  }
+
   // The engine ranks into a spare buffer; a successful result is kept in
   // held_[shown_] and the buffer held before it goes back to the engine, so
   // a result stays readable, unchanged, until the next successful rerank has
@@ -249,6 +294,8 @@ class EngineCore {
   }
 
   Engine engine_;
+  std::vector<std::uint32_t> topic_seen_;  // PackedRulesHold scratch
+  std::uint32_t seen_generation_ = 0;
   RankResult held_[2];
   RankResult empty_;  // stays empty
   int shown_ = 0;
@@ -272,6 +319,11 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_layout_events(EngineCore* core, int
 EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_rerank(EngineCore* core, double now, double strength, double diversity,
                                                     double exploration, int calibration, int top_k) {
   return core->rerankRaw(now, strength, diversity, exploration, calibration != 0, top_k);
+}
+EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_rerank_packed(EngineCore* core, double now, double strength,
+                                                           double diversity, double exploration, int calibration,
+                                                           int top_k) {
+  return core->rerankPackedRaw(now, strength, diversity, exploration, calibration != 0, top_k);
 }
 EMSCRIPTEN_KEEPALIVE int localrank_record(EngineCore* core, double now) { return core->recordRaw(now) ? 1 : 0; }
 EMSCRIPTEN_KEEPALIVE int localrank_first_non_finite(EngineCore* core) { return core->firstNonFiniteEmbedding(); }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Validation of the packed (typed-array) rerank input. Same rules, error codes
-// and fields as the object API (validate.js), checked before the core ranks
-// anything so a rejected call changes nothing. Embeddings are the one part
-// the core scans (with SIMD, right after they are copied in, before anything
-// else happens): packedEmbeddingError() then names the first bad number.
+// and fields as the object API (validate.js), and a rejected call changes
+// nothing. The shape and the ids are checked here; the per-item values are
+// checked by the core (compiled loops, SIMD for embeddings) before it ranks
+// anything, and only a batch it rejects is walked again here, item by item,
+// to name the first bad entry exactly as before.
 import { LocalrankError } from './errors.js';
 import { LIMITS } from './core-buffers.js';
 import { hashId } from './hash.js';
@@ -40,7 +41,7 @@ function checkLength(v, field, want) {
 
 /**
  * Reusable per-personalizer state of the packed path, grown geometrically:
- * the hashed keys, a topic stamp table for repeated topics, an
+ * the hashed keys, a topic stamp table for repeated topics (slow path), an
  * open-addressing table over the keys for repeated ids, and the keys of ids
  * seen in earlier calls (hashing an id costs more than looking it up).
  */
@@ -141,8 +142,12 @@ export class PackedScratch {
  */
 
 /**
- * Checks a packed batch against the name tables and `dim`; embeddings only
- * for their length (their numbers: see packedEmbeddingError).
+ * Checks the shape of a packed batch (array types and lengths, offsets from 0
+ * to topicIds.length, `dim`) and its ids, and returns it with the item keys.
+ * The per-item values (topics, weights, scores, creators, pinned,
+ * embeddings) are checked by the core, which rejects the batch before it
+ * ranks anything; then checkPackedItems() (and packedEmbeddingError) name the
+ * first bad entry with the same error as the object API.
  * @param {unknown} batch
  * @param {number} dim
  * @param {string[]} topicNames  the topic table (ids are indexes)
@@ -189,39 +194,80 @@ export function checkPacked(batch, dim, topicNames, creatorCount, scratch) {
       fail('DIMENSION_MISMATCH', 'embeddings', -1, `has ${embeddings.length} numbers, expected n * dim = ${n * dim}`);
     }
   }
+  /** @type {PackedInput} */
+  const input = { n, ids: /** @type {string[]|null} */ (ids), keys: scratch.keys, serverScore, publishedAt, creator, topicOffsets, topicIds, topicWeights, embeddings, pinned };
+  if (ids === null) {
+    // Never equal to a hashId (those are >= 0): items without ids have no identity.
+    const keys = scratch.keysFor(n);
+    for (let i = 0; i < n; i++) keys[i] = -(i + 1);
+    input.keys = keys;
+  } else if (scratch.sameIds(ids)) {
+    // A feed reranked again with the same ids: valid and unique, keys known.
+    input.keys = scratch.idKeys;
+  } else {
+    input.keys = scratch.idKeysFor(n);
+    // A bad id: the first bad entry of any kind is the error (item order, as the object API).
+    if (!idKeys(ids, n, input.keys, scratch)) {
+      checkPackedItems(input, topicNames, creatorCount, scratch);
+      throw new Error('localrank: the id checks of rerankPacked disagree');
+    }
+    scratch.lastIds = ids.slice(0, n);
+  }
+  return input;
+}
 
-  // A feed reranked again with the same ids skips their checks and hashing.
-  const idsKnown = ids !== null && scratch.sameIds(ids);
-  const checkIds = ids !== null && !idsKnown;
-  const keys = ids === null ? scratch.keysFor(n) : idsKnown ? scratch.idKeys : scratch.idKeysFor(n);
-  const stamp = scratch.stampsFor(topicNames.length, n);
+/**
+ * Keys of `ids` into `keys`; false when an id is not a string of 1..256
+ * characters or repeats an earlier one.
+ * @param {unknown[]} ids @param {number} n @param {Float64Array} keys @param {PackedScratch} scratch
+ */
+function idKeys(ids, n, keys, scratch) {
   // Repeated ids: equal ids have equal keys, so only items whose keys meet in the table are compared.
-  const slotGeneration = checkIds ? scratch.slotsFor(n) : 0;
+  const generation = scratch.slotsFor(n);
   const slots = scratch.slots, slotStamp = scratch.slotStamp, mask = slots.length - 1;
   const shift = 32 - Math.log2(slots.length);
+  for (let i = 0; i < n; i++) {
+    const id = ids[i];
+    if (typeof id !== 'string' || id.length === 0 || id.length > LIMITS.maxIdLength) return false;
+    const key = scratch.keyOf(id);
+    keys[i] = key;
+    // Keys are integers below 2^53: mix their two 32-bit halves.
+    let h = Math.imul((key >>> 0) ^ ((key / 4294967296) >>> 0), 0x9e3779b1) >>> shift;
+    while (slotStamp[h] === generation) {
+      const before = slots[h];
+      if (keys[before] === key && ids[before] === id) return false;
+      h = (h + 1) & mask;
+    }
+    slotStamp[h] = generation;
+    slots[h] = i;
+  }
+  return true;
+}
+
+/**
+ * Throws the error of the first bad entry of a packed batch, item by item
+ * (id, topics, serverScore, publishedAt, creator, pinned), with the codes and
+ * fields of the object API; returns when every entry is valid. Embeddings:
+ * packedEmbeddingError. The slow path, for batches found bad.
+ * @param {PackedInput} b @param {string[]} topicNames @param {number} creatorCount @param {PackedScratch} scratch
+ */
+export function checkPackedItems(b, topicNames, creatorCount, scratch) {
+  const { n, ids, serverScore, publishedAt, creator, topicOffsets, topicIds, topicWeights, pinned } = b;
+  const stamp = scratch.stampsFor(topicNames.length, n);
   // Reserve the generations first, so stamps of a call that fails part-way never match later ones.
   const base = scratch.generation;
   scratch.generation += n;
+  /** @type {Map<string, number>} */
+  const seen = new Map();
   const topicCount = topicNames.length;
   for (let i = 0; i < n; i++) {
-    if (checkIds) {
-      const id = /** @type {unknown[]} */ (ids)[i];
+    if (ids !== null) {
+      const id = ids[i];
       if (typeof id !== 'string' || id.length === 0) fail('INVALID_ITEM', `items[${i}].id`, i, 'must be a non-empty string');
       if (id.length > LIMITS.maxIdLength) fail('LIMIT_EXCEEDED', `items[${i}].id`, i, `is longer than ${LIMITS.maxIdLength} characters`);
-      const key = scratch.keyOf(id);
-      keys[i] = key;
-      // Keys are integers below 2^53: mix their two 32-bit halves.
-      let h = Math.imul((key >>> 0) ^ ((key / 4294967296) >>> 0), 0x9e3779b1) >>> shift;
-      while (slotStamp[h] === slotGeneration) {
-        const before = slots[h];
-        if (keys[before] === key && /** @type {unknown[]} */ (ids)[before] === id) fail('DUPLICATE_ID', `items[${i}].id`, i, `"${id}" repeats items[${before}].id`);
-        h = (h + 1) & mask;
-      }
-      slotStamp[h] = slotGeneration;
-      slots[h] = i;
-    } else if (ids === null) {
-      // Never equal to a hashId (those are >= 0): items without ids have no identity.
-      keys[i] = -(i + 1);
+      const before = seen.get(id);
+      if (before !== undefined) fail('DUPLICATE_ID', `items[${i}].id`, i, `"${id}" repeats items[${before}].id`);
+      seen.set(id, i);
     }
     const lo = topicOffsets[i], hi = topicOffsets[i + 1];
     if (hi < lo) fail('INVALID_ARGUMENT', 'topicOffsets', i + 1, 'must not decrease');
@@ -251,8 +297,6 @@ export function checkPacked(batch, dim, topicNames, creatorCount, scratch) {
     }
     if (pinned !== null && pinned[i] > 1) fail('INVALID_ITEM', `items[${i}].pinned`, i, 'must be 0 or 1');
   }
-  if (checkIds) scratch.lastIds = /** @type {unknown[]} */ (ids).slice(0, n);
-  return { n, ids: /** @type {string[]|null} */ (ids), keys, serverScore, publishedAt, creator, topicOffsets, topicIds, topicWeights, embeddings, pinned };
 }
 
 /**

@@ -5,7 +5,7 @@ import { LocalrankError, throwIfFailed } from './errors.js';
 import { B, KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS, LIMITS, DEFAULT_TOP_K } from './core-buffers.js';
 import { explainReasons } from './explain.js';
 import { normalizeEvents, normalizeItems, contextKeys, checkName, checkConfig, utf8LengthExceeds } from './validate.js';
-import { checkPacked, packedEmbeddingError, PackedScratch } from './packed.js';
+import { checkPacked, checkPackedItems, packedEmbeddingError, PackedScratch } from './packed.js';
 import { resolveStorage } from './storage.js';
 import { Persistence, copyData } from './persistence.js';
 import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.js';
@@ -572,6 +572,13 @@ export class Personalizer {
     };
   }
 
+  /** Throws the error of the first non-finite number of the packed embeddings copied into the core, if any. */
+  #checkPackedEmbeddings(b, dim) {
+    if (b.embeddings === null) return;
+    const bad = this.#core._localrank_first_non_finite(this.#handle);
+    if (bad >= 0) packedEmbeddingError(bad, dim);
+  }
+
   /**
    * The result of a packed rerank, shaped like #copyResult's: order, score
    * and propensity copied out of wasm memory at once (one slice each); the
@@ -662,9 +669,14 @@ export class Personalizer {
     this.#alive();
     const o = this.#rerankOptions(options);
     const dim = this.#dim;
-    const b = checkPacked(batch, dim, this.#names[KIND.TOPIC], this.#names[KIND.CREATOR].length, this.#packed);
+    const topicNames = this.#names[KIND.TOPIC], creatorCount = this.#names[KIND.CREATOR].length;
+    const b = checkPacked(batch, dim, topicNames, creatorCount, this.#packed);
     const now = this.#clock();
     const personal = this.#consent.personalization;
+    // A new context name is interned before the core sees the batch: check all of it first then.
+    const contextIds = this.#ids[KIND.CONTEXT];
+    const fresh = o.context.some((key) => !contextIds.has(key));
+    if (fresh) checkPackedItems(b, topicNames, creatorCount, this.#packed);
     const n = b.n, nt = b.topicIds.length;
     const d = this.#enter(this.#core._localrank_layout_candidates(this.#handle, n, nt, b.embeddings === null ? 0 : n * dim, o.context.length));
     const f64 = this.#f64, f32 = this.#f32, i32 = this.#i32, u32 = this.#u32;
@@ -686,17 +698,22 @@ export class Personalizer {
     i32.set(b.topicIds, u32[d + LAYOUT.C_TOPIC_IDS] >>> 2);
     const tW = u32[d + LAYOUT.C_TOPIC_WEIGHTS] >>> 2;
     if (b.topicWeights !== null) f32.set(b.topicWeights, tW); else f32.fill(1, tW, tW + nt);
-    if (b.embeddings !== null) {
-      f32.set(b.embeddings, u32[d + LAYOUT.C_EMBEDDINGS] >>> 2);
-      // The core scans them (SIMD) before anything is interned or ranked.
-      const bad = this.#core._localrank_first_non_finite(this.#handle);
-      if (bad >= 0) packedEmbeddingError(bad, dim);
+    if (b.embeddings !== null) f32.set(b.embeddings, u32[d + LAYOUT.C_EMBEDDINGS] >>> 2);
+    if (fresh) {
+      this.#checkPackedEmbeddings(b, dim);
+      // Interning may grow memory, never move the buffers laid out above.
+      this.#intern(KIND.CONTEXT, o.context);
+      this.#heap(this.#core.HEAPU8.buffer);
     }
-    // Interning may grow memory, never move the buffers laid out above.
-    this.#intern(KIND.CONTEXT, o.context);
-    this.#heap(this.#core.HEAPU8.buffer);
     this.#writeContext(context, o.context);
-    const r = this.#runRerank(now, o, personal);
+    // The core checks every value before it ranks: a refused batch is walked
+    // again here to throw the error of its first bad entry.
+    const r = this.#enter(this.#core._localrank_rerank_packed(this.#handle, now, personal ? o.strength : 0, o.diversity, o.exploration, o.calibration ? 1 : 0, o.topK));
+    if (this.#u32[r + LAYOUT.R_OK] !== 1) {
+      checkPackedItems(b, topicNames, creatorCount, this.#packed);
+      this.#checkPackedEmbeddings(b, dim);
+      this.#throwLast();
+    }
     const last = this.#packedResult(r, personal, b.ids !== null);
     // explain() works after a packed rerank too when the batch named its items.
     if (b.ids !== null) {
