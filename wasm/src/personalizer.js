@@ -137,6 +137,28 @@ function topKOption(v) {
   return Math.min(v, LIMITS.maxItemsPerCall);
 }
 
+/**
+ * The last ranking of a packed rerank (see Personalizer#packedLast): the
+ * fields of #copyResult's result, read through `copy` on first use.
+ */
+class PackedLast {
+  /** @param {() => any} copy @param {boolean} personal @param {string[][]} names */
+  constructor(copy, personal, names) {
+    this.copy = copy;
+    this.personal = personal;
+    this.names = names;
+  }
+
+  get ids() { return this.copy().ids; }
+  get order() { return this.copy().order; }
+  get score() { return this.copy().score; }
+  get propensity() { return this.copy().propensity; }
+  get rOff() { return this.copy().rOff; }
+  get rKind() { return this.copy().rKind; }
+  get rLabel() { return this.copy().rLabel; }
+  get rValue() { return this.copy().rValue; }
+}
+
 export class Personalizer {
   #engine;
   #storage;
@@ -580,48 +602,39 @@ export class Personalizer {
   }
 
   /**
-   * The result of a packed rerank, shaped like #copyResult's: order, score
-   * and propensity copied out of wasm memory at once (one slice each); the
-   * reasons (only when explain() may ask: `reasons`) on first read. The core
-   * keeps a result's arrays unchanged until the next successful rerank,
-   * which replaces #last, so a later read still sees this call's reasons.
-   * @param {number} r  result directory index @param {boolean} personal @param {boolean} reasons
+   * The last ranking of a packed rerank with ids, for explain(): shaped like
+   * #copyResult's result, but its arrays are copied out of wasm memory only
+   * when first read. The core keeps a result unchanged until the next
+   * successful rerank, which replaces #last, so a later read still sees this
+   * call's ranking. `ids` is the checked copy of the batch's ids.
+   * @param {number} r  result directory index @param {boolean} personal @param {unknown[]} ids
    */
-  #packedResult(r, personal, reasons) {
-    const f64 = this.#f64, i32 = this.#i32, u32 = this.#u32;
+  #packedLast(r, personal, ids) {
+    const u32 = this.#u32;
     const count = u32[r + LAYOUT.R_COUNT], total = u32[r + LAYOUT.R_REASON_COUNT];
-    const order = u32[r + LAYOUT.R_ORDER] >>> 2, score = u32[r + LAYOUT.R_SCORE] >>> 3;
-    const propensity = u32[r + LAYOUT.R_PROPENSITY] >>> 3;
-    /** @type {Record<string, any>} */
-    const out = {
-      /** @type {string[]|null} */ ids: null,
-      order: i32.slice(order, order + count),
-      score: f64.slice(score, score + count),
-      propensity: f64.slice(propensity, propensity + count),
-      personal,
-      // The tables its labels refer to (a later compaction replaces this.#names' arrays).
-      names: [...this.#names],
-    };
-    if (!reasons) return out;
-    const rOff = u32[r + LAYOUT.R_REASON_OFFSETS] >>> 2, rKind = u32[r + LAYOUT.R_REASON_KIND] >>> 2;
-    const rLabel = u32[r + LAYOUT.R_REASON_LABEL] >>> 2, rValue = u32[r + LAYOUT.R_REASON_VALUE] >>> 3;
-    /** @type {{rOff: Int32Array, rKind: Int32Array, rLabel: Int32Array, rValue: Float64Array}|null} */
+    const at = (entry) => u32[r + entry];
+    const addresses = [at(LAYOUT.R_ORDER), at(LAYOUT.R_SCORE), at(LAYOUT.R_PROPENSITY), at(LAYOUT.R_REASON_OFFSETS),
+      at(LAYOUT.R_REASON_KIND), at(LAYOUT.R_REASON_LABEL), at(LAYOUT.R_REASON_VALUE)];
+    /** @type {any} */
     let copied = null;
     const copy = () => {
       if (copied === null) {
         // Memory may have grown since: the addresses hold, the views are renewed.
         this.#heap(this.#core.HEAPU8.buffer);
+        const i32 = this.#i32, f64 = this.#f64;
+        const [order, score, propensity, rOff, rKind, rLabel, rValue] = addresses;
+        const ints = (a, len) => i32.slice(a >>> 2, (a >>> 2) + len), doubles = (a, len) => f64.slice(a >>> 3, (a >>> 3) + len);
         copied = {
-          rOff: this.#i32.slice(rOff, rOff + count + 1), rKind: this.#i32.slice(rKind, rKind + total),
-          rLabel: this.#i32.slice(rLabel, rLabel + total), rValue: this.#f64.slice(rValue, rValue + total),
+          order: ints(order, count), score: doubles(score, count), propensity: doubles(propensity, count),
+          rOff: ints(rOff, count + 1), rKind: ints(rKind, total), rLabel: ints(rLabel, total), rValue: doubles(rValue, total),
         };
+        const byRank = new Array(count);
+        for (let rank = 0; rank < count; rank++) byRank[rank] = ids[copied.order[rank]];
+        copied.ids = byRank;
       }
       return copied;
     };
-    for (const name of /** @type {const} */ (['rOff', 'rKind', 'rLabel', 'rValue'])) {
-      Object.defineProperty(out, name, { get: () => copy()[name], enumerable: true });
-    }
-    return out;
+    return new PackedLast(copy, personal, [...this.#names]);
   }
 
   /**
@@ -714,18 +727,17 @@ export class Personalizer {
       this.#checkPackedEmbeddings(b, dim);
       this.#throwLast();
     }
-    const last = this.#packedResult(r, personal, b.ids !== null);
+    // One copy each, which the caller owns.
+    const res = this.#u32, count = res[r + LAYOUT.R_COUNT];
+    const order = res[r + LAYOUT.R_ORDER] >>> 2, score = res[r + LAYOUT.R_SCORE] >>> 3, propensity = res[r + LAYOUT.R_PROPENSITY] >>> 3;
+    const out = {
+      order: this.#i32.slice(order, order + count),
+      score: this.#f64.slice(score, score + count),
+      propensity: this.#f64.slice(propensity, propensity + count),
+    };
     // explain() works after a packed rerank too when the batch named its items.
-    if (b.ids !== null) {
-      const ids = new Array(last.order.length);
-      for (let rank = 0; rank < ids.length; rank++) ids[rank] = b.ids[last.order[rank]];
-      last.ids = ids;
-      this.#last = last;
-    } else {
-      this.#last = null;
-    }
-    // The caller owns its copies: explain() keeps its own.
-    return { order: last.order.slice(), score: last.score.slice(), propensity: last.propensity.slice() };
+    this.#last = b.ids !== null ? this.#packedLast(r, personal, /** @type {unknown[]} */ (this.#packed.lastIds)) : null;
+    return out;
   }
 
   /**
