@@ -396,6 +396,13 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
   const std::int32_t* topic_ids = b.topic_ids.data();
   const float* topic_weights = b.topic_weights.data();
   const double* share_of = shape.share.data();
+  const double known_interest = t.known_interest;
+  std::int32_t* const main_topic_out = out->main_topic.data();
+  Tier* const tier_out = out->tier.data();
+  std::uint8_t* const known_out = out->known.data();
+  double* const total_out = out->total.data();
+  double* const reason_sum_out = out->reason_sum.data();
+  std::int32_t* const offsets_out = out->offsets.data();
   for (std::size_t i = 0; i < n; ++i) {
     double rsum = 0.0;
     auto add = [&](ReasonKind k, std::int32_t l, double v) {
@@ -408,43 +415,52 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     const double wsum = shape.wsum[i];
     double main_w = -1.0;
     std::int32_t main_topic = -1;
-    for (int k = t0; k < t1; ++k) {
-      const float wk = topic_weights[k];
-      if (wk > main_w) {
-        main_w = wk;
-        main_topic = topic_ids[k];
-      }
-    }
-    out->main_topic[i] = main_topic;
     double context_part = 0.0, adjust_part = 0.0, topic_fatigue = 0.0, worst_topic_fatigue = 0.0, shown = 0.0;
     std::int32_t never_label = -1, fatigue_topic = -1;
     bool known = false;
-    for (int k = t0; k < t1; ++k) {
-      const std::int32_t id = topic_ids[k];
-      const TopicTerms& tt = topic_terms[static_cast<std::uint32_t>(id)];
-      if (tt.preference == Preference::kNever) never_label = id;
-      if (wsum <= 0.0) continue;
-      const double share = share_of[k];
-      const double v = s_topic * share * tt.global_tanh;
-      if (v != 0.0) add(ReasonKind::kTopic, id, v);
-      if (std::fabs(v) > t.known_interest) known = true;
-      total += v;
-      if (ctx_label >= 0) context_part += s_context * share * tt.context_diff;
-      const double sign = tt.preference_sign;
-      if (sign != 0.0) {
-        const double a = s_adjust * share * sign;
-        add(ReasonKind::kAdjustment, id, a);
-        adjust_part += a;
-        known = true;
+    if (wsum > 0.0) {
+      for (int k = t0; k < t1; ++k) {
+        const std::int32_t id = topic_ids[k];
+        const float wk = topic_weights[k];
+        if (wk > main_w) {
+          main_w = wk;
+          main_topic = id;
+        }
+        const TopicTerms tt = topic_terms[static_cast<std::uint32_t>(id)];
+        if (tt.preference == Preference::kNever) never_label = id;
+        const double share = share_of[k];
+        const double v = s_topic * share * tt.global_tanh;
+        if (v != 0.0) add(ReasonKind::kTopic, id, v);
+        known |= std::fabs(v) > known_interest;
+        total += v;
+        if (ctx_label >= 0) context_part += s_context * share * tt.context_diff;
+        if (tt.preference_sign != 0.0) {
+          const double a = s_adjust * share * tt.preference_sign;
+          add(ReasonKind::kAdjustment, id, a);
+          adjust_part += a;
+          known = true;
+        }
+        shown += share * tt.shown;
+        const double tf = share * tt.fatigue;
+        topic_fatigue += tf;
+        if (tf > worst_topic_fatigue) {
+          worst_topic_fatigue = tf;
+          fatigue_topic = id;
+        }
       }
-      shown += share * tt.shown;
-      const double tf = share * tt.fatigue;
-      topic_fatigue += tf;
-      if (tf > worst_topic_fatigue) {
-        worst_topic_fatigue = tf;
-        fatigue_topic = id;
+    } else {
+      // Weightless topics only name the main topic and `never`.
+      for (int k = t0; k < t1; ++k) {
+        const std::int32_t id = topic_ids[k];
+        const float wk = topic_weights[k];
+        if (wk > main_w) {
+          main_w = wk;
+          main_topic = id;
+        }
+        if (topic_terms[static_cast<std::uint32_t>(id)].preference == Preference::kNever) never_label = id;
       }
     }
+    main_topic_out[i] = main_topic;
     if (context_part != 0.0) add(ReasonKind::kContext, ctx_label, context_part);
     total += context_part + adjust_part;
     const std::int32_t cr = b.creator[i];
@@ -452,7 +468,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     if (ct) {
       const double v = s_creator * ct->affinity_tanh;
       if (v != 0.0) add(ReasonKind::kCreator, cr, v);
-      if (std::fabs(v) > t.known_interest) known = true;
+      known |= std::fabs(v) > known_interest;
       total += v;
       if (ct->preference == Preference::kNever) never_label = kCreatorLabelBase - cr;
       const double sign = ct->preference_sign;
@@ -478,7 +494,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       }
       const double v = s_embedding * similarity;
       if (v != 0.0) add(ReasonKind::kEmbedding, -1, v);
-      if (std::fabs(v) > t.known_interest) known = true;
+      known |= std::fabs(v) > known_interest;
       total += v;
     }
     // Fatigue: what was shown without engagement counts against it for a while.
@@ -516,11 +532,11 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       tier = Tier::kSeen;
       add(ReasonKind::kSeen, -1, 0.0);
     }
-    out->tier[i] = tier;
-    out->known[i] = known || shown >= t.known_shown ? 1 : 0;
-    out->total[i] = total;
-    out->reason_sum[i] = rsum;
-    out->offsets[i + 1] = static_cast<std::int32_t>(w - w0);
+    tier_out[i] = tier;
+    known_out[i] = known || shown >= t.known_shown ? 1 : 0;
+    total_out[i] = total;
+    reason_sum_out[i] = rsum;
+    offsets_out[i + 1] = static_cast<std::int32_t>(w - w0);
   }
 }
 
