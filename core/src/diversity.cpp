@@ -141,22 +141,33 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
   (void)c;
   RerankScratch& r = *scratch;
   const std::size_t n = b.size();
-  r.slots.clear();
+  r.slots.resize(n);
+  std::size_t n_slots = 0;
   const double d = std::clamp(o.diversity, 0.0, 1.0);
   const bool diverse = d > 0.0;
   Similarity similarity(b, shape, &r);
   const double* total = sc.total.data();
 
-  r.eligible.clear();
-  r.tail.clear();
-  r.free_positions.clear();
+  // Sized once, filled through pointers (no push_back per item).
+  r.eligible.resize(n);
+  r.tail.resize(n);
+  r.free_positions.resize(n);
+  std::size_t n_free = 0, n_ok = 0, n_tail = 0;
   std::int32_t max_topic = -1;
   for (std::size_t i = 0; i < n; ++i) {
     max_topic = std::max(max_topic, sc.main_topic[i]);
     if (b.flags[i] & kFlagPinned) continue;
-    r.free_positions.push_back(static_cast<std::int32_t>(i));
-    (sc.tier[i] == Tier::kEligible ? r.eligible : r.tail).push_back(static_cast<std::int32_t>(i));
+    const auto idx = static_cast<std::int32_t>(i);
+    r.free_positions[n_free++] = idx;
+    if (sc.tier[i] == Tier::kEligible) {
+      r.eligible[n_ok++] = idx;
+    } else {
+      r.tail[n_tail++] = idx;
+    }
   }
+  r.free_positions.resize(n_free);
+  r.eligible.resize(n_ok);
+  r.tail.resize(n_tail);
   // Filtered items by tier, then score; ties keep the input order.
   std::sort(r.tail.begin(), r.tail.end(), [&](std::int32_t x, std::int32_t z) {
     const auto xu = static_cast<std::size_t>(x), zu = static_cast<std::size_t>(z);
@@ -177,8 +188,10 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
 
   // Eligible items by score (input order on ties), as a doubly linked list
   // of those not placed yet: a slot scans it from the best score down.
-  r.by_total.clear();
-  for (auto i : r.eligible) r.by_total.emplace_back(total[static_cast<std::size_t>(i)], i);
+  r.by_total.resize(r.eligible.size());
+  for (std::size_t e = 0; e < r.eligible.size(); ++e) {
+    r.by_total[e] = {total[static_cast<std::size_t>(r.eligible[e])], r.eligible[e]};
+  }
   std::sort(r.by_total.begin(), r.by_total.end(), [](const auto& x, const auto& z) {
     return x.first > z.first || (x.first == z.first && x.second < z.second);
   });
@@ -284,7 +297,7 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
     p.calibration = ch.calibration;
     p.explore = explore;
     p.propensity = propensity;
-    r.slots.push_back(p);
+    r.slots[n_slots++] = p;
   };
 
   // After an item is shown at `pos`, update what the next choices see.
@@ -444,7 +457,8 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
   // Output, rank by rank: the score stage's reasons, then this stage's. A
   // score is its reasons added up in that order.
   std::size_t count = 0;
-  for (const PlacedSlot& p : r.slots) {
+  for (std::size_t rank = 0; rank < n_slots; ++rank) {
+    const PlacedSlot& p = r.slots[rank];
     const auto i = static_cast<std::size_t>(p.index);
     count += static_cast<std::size_t>(sc.offsets[i + 1] - sc.offsets[i]) + ((b.flags[i] & kFlagPinned) ? 1 : 0) +
              (p.similar != 0.0) + (p.creator != 0.0) + (p.calibration != 0.0) + (p.explored ? 1 : 0);
@@ -467,7 +481,7 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
     ++w;
   };
   out->reason_offsets[0] = 0;
-  for (std::size_t rank = 0; rank < r.slots.size(); ++rank) {
+  for (std::size_t rank = 0; rank < n_slots; ++rank) {
     const PlacedSlot& p = r.slots[rank];
     const auto i = static_cast<std::size_t>(p.index);
     out->order[rank] = p.index;

@@ -161,7 +161,7 @@ struct RerankScratch {
   std::vector<std::pair<double, std::int32_t>> by_total;
   std::vector<std::int32_t> next, prev, node;  ///< node: item -> list position, -1 when not eligible
   std::vector<std::int32_t> eligible, tail, free_positions, explore_positions, explore_slots, pool;
-  std::vector<std::uint8_t> remaining, explore_at;
+  std::vector<std::uint8_t> explore_at;
   /// MMR memory per item, brought up to date lazily (see diversity.cpp).
   std::vector<double> memory;
   std::vector<std::uint32_t> memory_upto;
