@@ -135,10 +135,9 @@ void Extend(std::vector<double>* table, double* built_for, double base, double f
 
 }  // namespace
 
-void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, const BatchShape& shape,
-                 const ScoredBatch& sc, const RerankOptions& o, double s, Rng& rng, RerankScratch* scratch,
-                 RankResult* out) {
-  (void)c;
+void RerankStage(const Config& /*c: no setting of it is used here yet*/, const RankTuning& t, const CandidateBatch& b,
+                 const BatchShape& shape, const ScoredBatch& sc, const RerankOptions& o, double s, Rng& rng,
+                 RerankScratch* scratch, RankResult* out) {
   RerankScratch& r = *scratch;
   const std::size_t n = b.size();
   r.slots.resize(n);
@@ -148,7 +147,7 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
   Similarity similarity(b, shape, &r);
   const double* total = sc.total.data();
 
-  // Sized once, filled through pointers (no push_back per item).
+  // Sized once, filled through indexes (no push_back per item).
   r.eligible.resize(n);
   r.tail.resize(n);
   r.free_positions.resize(n);
@@ -396,24 +395,34 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
     // score, the slot is decided once the next score is below the best
     // allowed adjusted score, and once an allowed item is found, items that
     // are not allowed or cannot reach it are passed over. Otherwise every
-    // item is looked at (the outcome does not depend on the scan order).
-    const bool full_scan = r.explore_at[pos] || calibrating;
-    for (std::int32_t p = head; p >= 0; p = r.next[static_cast<std::size_t>(p)]) {
-      const auto idx = r.by_total[static_cast<std::size_t>(p)].second;
+    // remaining item is looked at, in input order (as the exploration pool
+    // always was).
+    auto consider = [&](std::int32_t idx) {
       const auto i = static_cast<std::size_t>(idx);
-      if (!full_scan && best_ok.index >= 0) {
-        if (total[i] < best_ok.adjusted) break;
-        // Only best_ok can be picked now.
-        if (!allowed(i, pos)) continue;
-        // Cannot reach the best allowed choice even with the least memory it may have (1e-9: rounding margin).
-        if (diverse && adjusted_bound(i) + 1e-9 < best_ok.adjusted) continue;
-      }
       evaluate(i, pos, kl_now, &ch);
       const bool ok = allowed(i, pos);
       // Ties keep the earlier input position.
       if (Better(ch, best_any)) best_any = ch;
       if (ok && Better(ch, best_ok)) best_ok = ch;
       if (ok && r.explore_at[pos] && !sc.known[i]) r.pool.push_back(idx);
+    };
+    if (r.explore_at[pos] || calibrating) {
+      for (const std::int32_t idx : r.eligible) {
+        if (r.node[static_cast<std::size_t>(idx)] >= 0) consider(idx);
+      }
+    } else {
+      for (std::int32_t p = head; p >= 0; p = r.next[static_cast<std::size_t>(p)]) {
+        const auto idx = r.by_total[static_cast<std::size_t>(p)].second;
+        const auto i = static_cast<std::size_t>(idx);
+        if (best_ok.index >= 0) {
+          if (total[i] < best_ok.adjusted) break;
+          // Only best_ok can be picked now.
+          if (!allowed(i, pos)) continue;
+          // Cannot reach the best allowed choice even with the least memory it may have (1e-9: rounding margin).
+          if (diverse && adjusted_bound(i) + 1e-9 < best_ok.adjusted) continue;
+        }
+        consider(idx);
+      }
     }
     Choice pick = best_ok.index >= 0 ? best_ok : best_any;
     double explore = 0.0, propensity = 1.0;
