@@ -268,7 +268,8 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
   // per-item loop used to evaluate (so values are bit-identical).
   ScoreScratch& sc = *scratch;
   if (++sc.generation == 0) {
-    for (auto* v : {&sc.topic_affinity_stamp, &sc.creator_affinity_stamp, &sc.topic_stamp, &sc.creator_stamp}) {
+    for (auto* v :
+         {&sc.topic_affinity_stamp, &sc.creator_affinity_stamp, &sc.topic_stamp, &sc.creator_stamp, &sc.key_stamp}) {
       std::fill(v->begin(), v->end(), 0u);
     }
     sc.generation = 1;
