@@ -7,6 +7,7 @@
 #include <emscripten/val.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -90,7 +91,7 @@ class EngineCore {
   val view(int buffer, int n) {
     CandidateBatch& c = engine_.candidates();
     EventBatch& e = engine_.events();
-    const RankResult& r = engine_.result();
+    const RankResult& r = Shown();
     switch (buffer) {
       case kCKey: return Sized(c.key, n);
       case kCServer: return Sized(c.server_score, n);
@@ -125,13 +126,9 @@ class EngineCore {
     }
   }
 
-  JsStatus rerank(double now, double strength, double diversity, double exploration, bool calibration) {
-    RerankOptions& o = engine_.options();
-    o.strength = strength;
-    o.diversity = diversity;
-    o.exploration = exploration;
-    o.calibration = calibration;
-    return ToJs(engine_.Rerank(now));
+  JsStatus rerank(double now, double strength, double diversity, double exploration, bool calibration, int top_k) {
+    SetOptions(strength, diversity, exploration, calibration, top_k);
+    return ToJs(Rank(now));
   }
 
   JsStatus record(double now) { return ToJs(engine_.Record(now)); }
@@ -175,20 +172,43 @@ class EngineCore {
 
   // Ranks what layoutCandidates described. Returns the result directory:
   // [ok, n, reason count, order, score, propensity, reason offsets, kinds,
-  // labels, values] (addresses); when ok is 0, lastStatus() says why.
-  std::uint32_t rerankRaw(double now, double strength, double diversity, double exploration, bool calibration) {
-    RerankOptions& o = engine_.options();
-    o.strength = strength;
-    o.diversity = diversity;
-    o.exploration = exploration;
-    o.calibration = calibration;
-    last_ = engine_.Rerank(now);
-    const RankResult& r = engine_.result();
+  // labels, values] (addresses); when ok is 0, lastStatus() says why. The
+  // arrays stay valid, unchanged, through the next successful rerank (see
+  // Rank): the facade may read them until it has the next result.
+  std::uint32_t rerankRaw(double now, double strength, double diversity, double exploration, bool calibration,
+                          int top_k) {
+    SetOptions(strength, diversity, exploration, calibration, top_k);
+    last_ = Rank(now);
+    const RankResult& r = Shown();
     directory_ = {last_.ok() ? 1u : 0u, static_cast<std::uint32_t>(r.order.size()),
                   static_cast<std::uint32_t>(r.reason_kind.size()), Address(r.order), Address(r.score),
                   Address(r.propensity), Address(r.reason_offsets), Address(r.reason_kind),
                   Address(r.reason_label), Address(r.reason_value)};
     return DirectoryAddress();
+  }
+
+  // rerankRaw for the facade's packed API, whose batches must also name no
+  // topic twice in an item and have pinned flags 0 or 1 (the object API
+  // guarantees both by construction). A batch breaking these rules is
+  // refused before anything is ranked, like one Engine::Rerank refuses; the
+  // facade then names the bad entry itself.
+  std::uint32_t rerankPackedRaw(double now, double strength, double diversity, double exploration, bool calibration,
+                                int top_k) {
+    if (!PackedRulesHold()) {
+      last_ = Status::Error(Code::kInvalidItem, "items", -1, "items: a topic repeats within an item, or pinned is not 0 or 1");
+      ranked_ = false;
+      directory_ = {0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u};
+      return DirectoryAddress();
+    }
+    return rerankRaw(now, strength, diversity, exploration, calibration, top_k);
+  }
+
+  // Index of the first non-finite float written into the candidate
+  // embeddings, or -1: the facade's check of packed embeddings, before it
+  // interns anything.
+  int firstNonFiniteEmbedding() {
+    const auto& e = engine_.candidates().embeddings;
+    return static_cast<int>(FirstNonFinite(e.data(), e.size()));
   }
 
   // Records what layoutEvents described; false when lastStatus() has an error.
@@ -237,11 +257,70 @@ class EngineCore {
   static double heapUsedBytes() { return static_cast<double>(mallinfo().uordblks); }
 
  private:
+  bool PackedRulesHold() {
+    const CandidateBatch& c = engine_.candidates();
+    const std::size_t n = c.size(), topics = engine_.names(NameKind::kTopic).size();
+    if (c.topic_offsets.size() != n + 1 || c.flags.size() != n) return false;
+    if (topic_seen_.size() < topics) {
+      topic_seen_.assign(topics, 0u);
+      seen_generation_ = 0;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (c.flags[i] != 0 && c.flags[i] != kFlagPinned) return false;
+      const std::int32_t lo = c.topic_offsets[i], hi = c.topic_offsets[i + 1];
+      // Offsets and ids out of range are Engine::Rerank's to refuse; only the rule is checked here.
+      if (lo < 0 || hi < lo || static_cast<std::size_t>(hi) > c.topic_ids.size()) continue;
+      if (++seen_generation_ == 0) {
+        std::fill(topic_seen_.begin(), topic_seen_.end(), 0u);
+        seen_generation_ = 1;
+      }
+      for (std::int32_t k = lo; k < hi; ++k) {
+        const auto t = static_cast<std::uint32_t>(c.topic_ids[static_cast<std::size_t>(k)]);
+        if (t >= topics) continue;
+        if (topic_seen_[t] == seen_generation_) return false;
+        topic_seen_[t] = seen_generation_;
+      }
+    }
+    return true;
+  }
+
+  // The engine ranks into a spare buffer; a successful result is kept in
+  // held_[shown_] and the buffer held before it goes back to the engine, so
+  // a result stays readable, unchanged, until the next successful rerank has
+  // replaced it (failed ones touch neither). Swaps exchange buffers: nothing
+  // is copied or allocated.
+  Status Rank(double now) {
+    Status s = engine_.Rerank(now);
+    ranked_ = s.ok();
+    if (ranked_) {
+      shown_ ^= 1;
+      engine_.SwapResult(&held_[shown_]);
+    }
+    return s;
+  }
+  // The last rerank's result; empty when it failed.
+  const RankResult& Shown() const { return ranked_ ? held_[shown_] : empty_; }
+
+  void SetOptions(double strength, double diversity, double exploration, bool calibration, int top_k) {
+    RerankOptions& o = engine_.options();
+    o.strength = strength;
+    o.diversity = diversity;
+    o.exploration = exploration;
+    o.calibration = calibration;
+    o.top_k = top_k;
+  }
+
   std::uint32_t DirectoryAddress() const {
     return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(directory_.data()));
   }
 
   Engine engine_;
+  std::vector<std::uint32_t> topic_seen_;  // PackedRulesHold scratch
+  std::uint32_t seen_generation_ = 0;
+  RankResult held_[2];
+  RankResult empty_;  // stays empty
+  int shown_ = 0;
+  bool ranked_ = false;
   Status last_;
   std::vector<std::uint8_t> snapshot_;
   // Fixed size: filling it never allocates, so the addresses stay valid.
@@ -260,8 +339,13 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_layout_events(EngineCore* core, int
   return core->layoutEvents(n, topics, contexts, floats);
 }
 EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_rerank(EngineCore* core, double now, double strength, double diversity,
-                                                    double exploration, int calibration) {
-  return core->rerankRaw(now, strength, diversity, exploration, calibration != 0);
+                                                    double exploration, int calibration, int top_k) {
+  return core->rerankRaw(now, strength, diversity, exploration, calibration != 0, top_k);
+}
+EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_rerank_packed(EngineCore* core, double now, double strength,
+                                                           double diversity, double exploration, int calibration,
+                                                           int top_k) {
+  return core->rerankPackedRaw(now, strength, diversity, exploration, calibration != 0, top_k);
 }
 EMSCRIPTEN_KEEPALIVE int localrank_record(EngineCore* core, double now) { return core->recordRaw(now) ? 1 : 0; }
 EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_export_snapshot(EngineCore* core) { return core->exportSnapshot(); }
@@ -270,6 +354,7 @@ EMSCRIPTEN_KEEPALIVE int localrank_import_snapshot(EngineCore* core) { return co
 // Format versions this build writes (and reads up to): profile JSON schema, binary snapshot.
 EMSCRIPTEN_KEEPALIVE int localrank_profile_version() { return localrank::kProfileSchemaVersion; }
 EMSCRIPTEN_KEEPALIVE int localrank_snapshot_version() { return localrank::kSnapshotVersion; }
+EMSCRIPTEN_KEEPALIVE int localrank_first_non_finite(EngineCore* core) { return core->firstNonFiniteEmbedding(); }
 }
 
 EMSCRIPTEN_BINDINGS(localrank) {

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The rerank stage: greedy slot filling with MMR, creator decay, a topic cap,
-// calibration and exploration. Each adjustment becomes a reason, so reasons
-// keep adding up to the final score.
+// calibration and exploration over the first top_k slots. Each adjustment
+// becomes a reason, so reasons keep adding up to the final score.
 #include <algorithm>
 #include <cmath>
 
 #include "localrank/stages.h"
 
 #include "kernels.h"
-#include "memo.h"
 
 namespace localrank {
 
@@ -26,106 +25,86 @@ double CalibrationKl(const std::vector<std::pair<std::int32_t, double>>& p, cons
 
 namespace {
 
-void AddReason(RankResult* out, ReasonKind kind, std::int32_t label, double value) {
-  out->reason_kind.push_back(static_cast<std::int32_t>(kind));
-  out->reason_label.push_back(label);
-  out->reason_value.push_back(value);
-}
-
-// Read-only views of the batch that the similarity needs, precomputed once
-// per rerank: each topic's share in its item, and embedding norms.
-struct Items {
-  const CandidateBatch& b;
-  std::vector<double> wsum;   // topic weight sum per item
-  std::vector<double> share;  // topic_weights[k] / wsum of its item (0 when wsum <= 0)
-  std::vector<std::uint8_t> unique_topics;  // 1 when no topic id repeats within the item
-  std::vector<std::uint64_t> topic_mask;    // bit (id % 64) set for each topic of the item
-  std::vector<double> norm;   // embedding norm per item (empty without embeddings)
-  int dim = 0;
-  // Topic -> share of the item most recently passed to Focus() (valid where stamp == focus).
-  mutable std::vector<double> focus_share;
-  mutable std::vector<std::uint32_t> focus_stamp;
-  mutable std::uint32_t focus = 0;
-  mutable std::size_t focus_item = 0;
-
-  Items(const CandidateBatch& batch, int d) : b(batch) {
+// Topic overlap (sum of the smaller shares, 0..1), averaged with the positive
+// embedding cosine when both items have embeddings.
+class Similarity {
+ public:
+  Similarity(const CandidateBatch& b, const BatchShape& shape, RerankScratch* r) : b_(b), shape_(shape), r_(*r) {
     const std::size_t n = b.size();
-    wsum.assign(n, 0.0);
-    share.assign(b.topic_weights.size(), 0.0);
-    unique_topics.assign(n, 1);
-    topic_mask.assign(n, 0);
-    std::int32_t max_topic = -1;
-    for (auto id : b.topic_ids) max_topic = std::max(max_topic, id);
-    focus_share.assign(static_cast<std::size_t>(max_topic + 1), 0.0);
-    focus_stamp.assign(static_cast<std::size_t>(max_topic + 1), 0);
-    for (std::size_t i = 0; i < n; ++i) {
-      for (int k = b.topic_offsets[i]; k < b.topic_offsets[i + 1]; ++k) wsum[i] += b.topic_weights[static_cast<std::size_t>(k)];
-      for (int k = b.topic_offsets[i]; k < b.topic_offsets[i + 1]; ++k) {
-        const auto ku = static_cast<std::size_t>(k);
-        if (wsum[i] > 0.0) share[ku] = b.topic_weights[ku] / wsum[i];
-        topic_mask[i] |= std::uint64_t{1} << (static_cast<std::uint32_t>(b.topic_ids[ku]) & 63u);
-        for (int z = b.topic_offsets[i]; z < k; ++z) {
-          if (b.topic_ids[static_cast<std::size_t>(z)] == b.topic_ids[ku]) unique_topics[i] = 0;
-        }
-      }
+    const auto topics = static_cast<std::size_t>(shape.max_topic + 1);
+    if (r_.focus_share.size() < topics) {
+      r_.focus_share.resize(topics, 0.0);
+      r_.focus_stamp.resize(topics, 0u);
     }
-    if (d > 0 && b.embeddings.size() == n * static_cast<std::size_t>(d)) {
-      dim = d;
-      norm.assign(n, 0.0);
-      for (std::size_t i = 0; i < n; ++i) {
-        norm[i] = std::sqrt(static_cast<double>(kernels::SquaredNorm(b.embeddings.data() + i * static_cast<std::size_t>(d), d)));
-      }
-    }
+    r_.norm.resize(shape.dim > 0 ? n : 0);
+    for (std::size_t i = 0; i < r_.norm.size(); ++i) r_.norm[i] = std::sqrt(shape.sq_norm[i]);
   }
 
-  // Makes `j` the item that Similarity(i, j) compares against through a
+  // Makes `j` the item that (*this)(i, j) compares against through a
   // topic -> share table: 8 lookups instead of 8 x 8 comparisons per pair.
-  void Focus(std::size_t j) const {
-    focus_item = j;
-    if (++focus == 0) {
-      std::fill(focus_stamp.begin(), focus_stamp.end(), 0);
-      focus = 1;
+  void Focus(std::size_t j) {
+    focus_item_ = j;
+    if (++r_.focus == 0) {
+      std::fill(r_.focus_stamp.begin(), r_.focus_stamp.end(), 0u);
+      r_.focus = 1;
     }
-    if (!unique_topics[j]) return;
-    for (int z = b.topic_offsets[j]; z < b.topic_offsets[j + 1]; ++z) {
+    if (!shape_.unique_topics[j]) return;
+    for (int z = b_.topic_offsets[j]; z < b_.topic_offsets[j + 1]; ++z) {
       const auto zu = static_cast<std::size_t>(z);
-      const auto id = static_cast<std::size_t>(b.topic_ids[zu]);
-      focus_stamp[id] = focus;
-      focus_share[id] = share[zu];
+      const auto id = static_cast<std::size_t>(b_.topic_ids[zu]);
+      r_.focus_stamp[id] = r_.focus;
+      r_.focus_share[id] = shape_.share[zu];
     }
   }
 
-  // Topic overlap (sum of the smaller shares, 0..1), averaged with the
-  // positive embedding cosine when both items have embeddings. The sum runs
-  // over i's topics in order whether or not j is focused, so both paths give
-  // the same value; the cosine uses the fixed-order kernel (core/src/kernels.h).
-  double Similarity(std::size_t i, std::size_t j) const {
+  // The sum runs over i's topics in order whether or not j is focused, so
+  // both paths give the same value; the cosine uses the fixed-order kernel
+  // (core/src/kernels.h).
+  double operator()(std::size_t i, std::size_t j) const {
+    const std::int32_t* ids = b_.topic_ids.data();
+    const double* share = shape_.share.data();
     double topic = 0.0;
-    if (wsum[i] > 0.0 && wsum[j] > 0.0) {
-      if (j == focus_item && unique_topics[j]) {
-        for (int a = b.topic_offsets[i]; a < b.topic_offsets[i + 1]; ++a) {
-          const auto au = static_cast<std::size_t>(a);
-          const auto id = static_cast<std::size_t>(b.topic_ids[au]);
-          if (focus_stamp[id] == focus) topic += std::min(share[au], focus_share[id]);
+    if (shape_.wsum[i] > 0.0 && shape_.wsum[j] > 0.0) {
+      const int a0 = b_.topic_offsets[i], a1 = b_.topic_offsets[i + 1];
+      if (j == focus_item_ && shape_.unique_topics[j]) {
+        const std::uint32_t focus = r_.focus;
+        for (int a = a0; a < a1; ++a) {
+          const auto id = static_cast<std::size_t>(ids[a]);
+          if (r_.focus_stamp[id] == focus) topic += std::min(share[a], r_.focus_share[id]);
         }
-      } else if (topic_mask[i] & topic_mask[j]) {
+      } else if (const std::uint64_t mj = shape_.topic_mask[j]; shape_.topic_mask[i] & mj) {
         // Only topics whose bit is in j's mask can match (same order of additions as without the mask).
-        for (int a = b.topic_offsets[i]; a < b.topic_offsets[i + 1]; ++a) {
-          const auto au = static_cast<std::size_t>(a);
-          if (!((topic_mask[j] >> (static_cast<std::uint32_t>(b.topic_ids[au]) & 63u)) & 1u)) continue;
-          for (int z = b.topic_offsets[j]; z < b.topic_offsets[j + 1]; ++z) {
-            const auto zu = static_cast<std::size_t>(z);
-            if (b.topic_ids[au] == b.topic_ids[zu]) topic += std::min(share[au], share[zu]);
+        const int z0 = b_.topic_offsets[j], z1 = b_.topic_offsets[j + 1];
+        for (int a = a0; a < a1; ++a) {
+          if (!((mj >> (static_cast<std::uint32_t>(ids[a]) & 63u)) & 1u)) continue;
+          for (int z = z0; z < z1; ++z) {
+            if (ids[a] == ids[z]) topic += std::min(share[a], share[z]);
           }
         }
       }
     }
-    if (dim == 0 || norm[i] == 0.0 || norm[j] == 0.0) return topic;
-    const float* x = b.embeddings.data() + i * static_cast<std::size_t>(dim);
-    const float* y = b.embeddings.data() + j * static_cast<std::size_t>(dim);
+    if (shape_.dim == 0 || r_.norm[i] == 0.0 || r_.norm[j] == 0.0) return topic;
+    const int dim = shape_.dim;
+    const float* x = b_.embeddings.data() + i * static_cast<std::size_t>(dim);
+    const float* y = b_.embeddings.data() + j * static_cast<std::size_t>(dim);
     const double dot = kernels::Dot(x, y, dim);
-    return 0.5 * topic + 0.5 * std::max(0.0, dot / (norm[i] * norm[j]));
+    return 0.5 * topic + 0.5 * std::max(0.0, dot / (r_.norm[i] * r_.norm[j]));
   }
+
+  // An upper bound of any value of (*this)(i, j) in this batch: shares add
+  // up to 1 (up to rounding) when no item repeats a topic, and a topic can
+  // match at most kMaxTopicsPerItem entries otherwise; the float cosine stays
+  // within 1e-5 of [0, 1].
+  double Max() const {
+    const double topic = shape_.all_unique ? 1.0 + 1e-9 : (kMaxTopicsPerItem + 1e-9);
+    return shape_.dim == 0 ? topic : 0.5 * topic + 0.5 * 1.001;
+  }
+
+ private:
+  const CandidateBatch& b_;
+  const BatchShape& shape_;
+  RerankScratch& r_;
+  std::size_t focus_item_ = 0;
 };
 
 // What choosing an item for the current slot would add to its score.
@@ -143,246 +122,311 @@ bool Better(const Choice& a, const Choice& best) {
   return a.adjusted > best.adjusted || (a.adjusted == best.adjusted && best.index >= 0 && a.index < best.index);
 }
 
+// table[k] = f(table[k - 1]) from table[0] = first, up to index `upto`;
+// recomputed from scratch when `base` changed since the table was built.
+template <typename F>
+void Extend(std::vector<double>* table, double* built_for, double base, double first, std::size_t upto, F&& step) {
+  if (*built_for != base) {
+    table->assign(1, first);
+    *built_for = base;
+  }
+  while (table->size() <= upto) table->push_back(step(table->back(), table->size()));
+}
+
 }  // namespace
 
-void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, const ScoredBatch& sc,
-                 const RerankOptions& o, double s, Rng& rng, RankResult* out) {
-  out->Clear();
-  out->reason_offsets.push_back(0);
+void RerankStage(const Config& /*c: no setting of it is used here yet*/, const RankTuning& t, const CandidateBatch& b,
+                 const BatchShape& shape, const ScoredBatch& sc, const RerankOptions& o, double s, Rng& rng,
+                 RerankScratch* scratch, RankResult* out) {
+  RerankScratch& r = *scratch;
   const std::size_t n = b.size();
-  if (n == 0) return;
+  r.slots.resize(n);
+  std::size_t n_slots = 0;
   const double d = std::clamp(o.diversity, 0.0, 1.0);
   const bool diverse = d > 0.0;
-  const Items items(b, c.dim);
+  Similarity similarity(b, shape, &r);
+  const double* total = sc.total.data();
 
-  std::vector<std::int32_t> eligible, tail, free_positions;
-  std::int32_t max_creator = -1, max_topic = -1;
+  // Sized once, filled through indexes (no push_back per item).
+  r.eligible.resize(n);
+  r.tail.resize(n);
+  r.free_positions.resize(n);
+  std::size_t n_free = 0, n_ok = 0, n_tail = 0;
+  std::int32_t max_topic = -1;
   for (std::size_t i = 0; i < n; ++i) {
-    max_creator = std::max(max_creator, b.creator[i]);
     max_topic = std::max(max_topic, sc.main_topic[i]);
     if (b.flags[i] & kFlagPinned) continue;
-    free_positions.push_back(static_cast<std::int32_t>(i));
-    (sc.tier[i] == Tier::kEligible ? eligible : tail).push_back(static_cast<std::int32_t>(i));
+    const auto idx = static_cast<std::int32_t>(i);
+    r.free_positions[n_free++] = idx;
+    if (sc.tier[i] == Tier::kEligible) {
+      r.eligible[n_ok++] = idx;
+    } else {
+      r.tail[n_tail++] = idx;
+    }
   }
-  std::stable_sort(tail.begin(), tail.end(), [&](std::int32_t x, std::int32_t z) {
+  r.free_positions.resize(n_free);
+  r.eligible.resize(n_ok);
+  r.tail.resize(n_tail);
+  // Filtered items by tier, then score; ties keep the input order.
+  std::sort(r.tail.begin(), r.tail.end(), [&](std::int32_t x, std::int32_t z) {
     const auto xu = static_cast<std::size_t>(x), zu = static_cast<std::size_t>(z);
     if (sc.tier[xu] != sc.tier[zu]) return sc.tier[xu] < sc.tier[zu];
-    return sc.total[xu] > sc.total[zu];
+    if (total[xu] != total[zu]) return total[xu] > total[zu];
+    return x < z;
   });
-  const int n_eligible = static_cast<int>(eligible.size());
-  const int depth = std::min(n_eligible, std::max(0, t.greedy_depth));
+  const int n_eligible = static_cast<int>(r.eligible.size());
+  const int depth = std::min(n_eligible, std::max(1, o.top_k));
 
   // Exploration slots among the greedy part of the eligible positions.
-  std::vector<std::uint8_t> explore_at(n, 0);
-  {
-    std::vector<std::int32_t> positions(free_positions.begin(), free_positions.begin() + depth);
-    const int k = ExploreSlotCount(o.exploration, n_eligible);
-    for (auto p : ChooseExploreSlots(positions, k, rng)) explore_at[static_cast<std::size_t>(p)] = 1;
+  r.explore_at.assign(n, 0);
+  if (const int k = ExploreSlotCount(o.exploration, n_eligible); k > 0) {
+    r.explore_positions.assign(r.free_positions.begin(), r.free_positions.begin() + depth);
+    ChooseExploreSlots(r.explore_positions, k, rng, &r.pool, &r.explore_slots);
+    for (auto p : r.explore_slots) r.explore_at[static_cast<std::size_t>(p)] = 1;
   }
 
-  // Greedy state.
-  std::vector<std::uint8_t> remaining(n, 0);
-  for (auto i : eligible) remaining[static_cast<std::size_t>(i)] = 1;
+  // Eligible items by score (input order on ties), as a doubly linked list
+  // of those not placed yet: a slot scans it from the best score down.
+  r.by_total.resize(r.eligible.size());
+  for (std::size_t e = 0; e < r.eligible.size(); ++e) {
+    r.by_total[e] = {total[static_cast<std::size_t>(r.eligible[e])], r.eligible[e]};
+  }
+  std::sort(r.by_total.begin(), r.by_total.end(), [](const auto& x, const auto& z) {
+    return x.first > z.first || (x.first == z.first && x.second < z.second);
+  });
+  const auto e_n = static_cast<std::int32_t>(r.by_total.size());
+  r.next.resize(static_cast<std::size_t>(e_n));
+  r.prev.resize(static_cast<std::size_t>(e_n));
+  r.node.assign(n, -1);
+  for (std::int32_t p = 0; p < e_n; ++p) {
+    r.next[static_cast<std::size_t>(p)] = p + 1 < e_n ? p + 1 : -1;
+    r.prev[static_cast<std::size_t>(p)] = p - 1;
+    r.node[static_cast<std::size_t>(r.by_total[static_cast<std::size_t>(p)].second)] = p;
+  }
+  std::int32_t head = e_n > 0 ? 0 : -1;
+
   // MMR memory per item, brought up to date lazily: `updates` lists the
   // placements that update it, memory_upto[i] how many of them item i has
-  // seen. Catching up applies the same max(memory * m, similarity) steps in
-  // the same order as updating every item at each placement, so the values
-  // are identical, but items that are never evaluated again cost nothing.
-  std::vector<double> memory(n, 0.0);
-  std::vector<std::uint32_t> memory_upto(n, 0);
-  std::vector<std::int32_t> updates;
+  // seen. The eager rule is memory = max(memory * m, similarity) for every
+  // item at every placement. Rounding x * m is monotone, so it distributes
+  // over max, and the result is exactly the largest of (similarity to the
+  // q-th placement, multiplied by m once per later placement, rounding each
+  // time) and the old memory so multiplied. Catching up therefore walks back
+  // from the newest placement and stops once even the largest possible
+  // similarity, that many placements old, could not exceed what was found
+  // (memory_cap); then it replays the steps of that window forward, from 0.
+  // The value is bit-identical to the eager one; only similarities that
+  // cannot matter are never computed.
+  const double m = t.mmr_memory;
+  r.memory.assign(n, 0.0);
+  r.memory_upto.assign(n, 0);
+  r.updates.clear();
+  r.sims.resize(n);
+  Extend(&r.decay_power, &r.decay_base, m, 1.0, n, [&](double prev, std::size_t) { return prev * m; });
+  const bool early_stop = m >= 0.0 && m < 1.0;
+  const double max_similarity = similarity.Max();
+  if (r.cap_similarity != max_similarity) r.cap_base = -1.0;
+  r.cap_similarity = max_similarity;
   auto memory_of = [&](std::size_t i) {
-    for (std::size_t u = memory_upto[i]; u < updates.size(); ++u) {
-      memory[i] = std::max(memory[i] * t.mmr_memory, items.Similarity(i, static_cast<std::size_t>(updates[u])));
+    const std::size_t u_n = r.updates.size(), from = r.memory_upto[i];
+    if (from == u_n) return r.memory[i];
+    double* sims = r.sims.data();
+    std::size_t first = from;
+    double found = 0.0;  // a lower bound of the up-to-date memory
+    for (std::size_t q = u_n; q-- > from;) {
+      const std::size_t k = u_n - 1 - q;  // placements after the q-th
+      if (early_stop) {
+        if (k >= r.memory_cap.size() || r.cap_base != m) {
+          Extend(&r.memory_cap, &r.cap_base, m, max_similarity, k, [&](double prev, std::size_t) { return prev * m; });
+        }
+        if (r.memory_cap[k] <= found) {
+          first = q + 1;
+          break;
+        }
+      }
+      const double v = similarity(i, static_cast<std::size_t>(r.updates[q]));
+      sims[q - from] = v;
+      // decay_power[k] and the replayed value are each within k roundings
+      // of m^k times their start (while normal: the bound skips subnormals).
+      if (r.decay_power[k] > 1e-290) found = std::max(found, v * r.decay_power[k] * (1.0 - 1e-9));
     }
-    memory_upto[i] = static_cast<std::uint32_t>(updates.size());
-    return memory[i];
+    double memory = first == from ? r.memory[i] : 0.0;
+    for (std::size_t q = first; q < u_n; ++q) memory = std::max(memory * m, sims[q - from]);
+    r.memory[i] = memory;
+    r.memory_upto[i] = static_cast<std::uint32_t>(u_n);
+    return memory;
   };
-  // mmr_memory^k, for the bound on memory that lets a slot skip items.
-  std::vector<double> decay_power(n + 1, 1.0);
-  for (std::size_t k = 1; k <= n; ++k) decay_power[k] = decay_power[k - 1] * t.mmr_memory;
-  // pow(creator_factor, k - 1) by k, computed once per rerank.
-  IdMemo creator_power;
-  creator_power.Reset(n + 2);
-  std::vector<int> creator_count(static_cast<std::size_t>(max_creator + 1), 0);
-  std::vector<int> topic_count(static_cast<std::size_t>(max_topic + 1), 0);
+  // pow(creator_factor, k - 1) by k.
+  Extend(&r.creator_power, &r.creator_base, t.creator_factor, std::pow(t.creator_factor, -1), n + 1,
+         [&](double, std::size_t k) { return std::pow(t.creator_factor, static_cast<int>(k) - 1); });
+  r.creator_count.assign(static_cast<std::size_t>(shape.max_creator + 1), 0);
+  r.topic_count.assign(static_cast<std::size_t>(max_topic + 1), 0);
   std::int32_t last_creator[2] = {-1, -1};
   const int cap = static_cast<int>(std::ceil(t.topic_cap_share * t.topic_cap_top_n));
 
   // Calibration: p = the person's interest mix; mass[k] = list mass of p's topic k.
   const auto& mix = sc.interest_mix;
   const bool calibrate = o.calibration && !mix.empty();
-  std::vector<std::int32_t> mix_slot(static_cast<std::size_t>(std::max<std::int32_t>(max_topic, 0) + 1), -1);
-  std::vector<double> mass(mix.size(), 0.0), trial(mix.size(), 0.0);
+  r.mass.assign(mix.size(), 0.0);
+  r.trial.assign(mix.size(), 0.0);
   double list_items = 0.0;
   if (calibrate) {
     // Every topic of the batch may carry mass, not only main topics.
-    std::int32_t top = max_topic;
-    for (auto id : b.topic_ids) top = std::max(top, id);
-    mix_slot.assign(static_cast<std::size_t>(top + 1), -1);
+    r.mix_slot.assign(static_cast<std::size_t>(std::max(max_topic, shape.max_topic) + 1), -1);
+    const std::int32_t top = static_cast<std::int32_t>(r.mix_slot.size()) - 1;
     for (std::size_t k = 0; k < mix.size(); ++k) {
-      if (mix[k].first <= top) mix_slot[static_cast<std::size_t>(mix[k].first)] = static_cast<std::int32_t>(k);
+      if (mix[k].first <= top) r.mix_slot[static_cast<std::size_t>(mix[k].first)] = static_cast<std::int32_t>(k);
     }
   }
-  auto add_mass = [&](std::size_t i, std::vector<double>& m) {
-    if (items.wsum[i] <= 0.0) return;
+  auto add_mass = [&](std::size_t i, std::vector<double>& mass) {
+    if (shape.wsum[i] <= 0.0) return;
     for (int k = b.topic_offsets[i]; k < b.topic_offsets[i + 1]; ++k) {
       const auto ku = static_cast<std::size_t>(k);
-      const auto slot = mix_slot[static_cast<std::size_t>(b.topic_ids[ku])];
-      if (slot >= 0) m[static_cast<std::size_t>(slot)] += b.topic_weights[ku] / items.wsum[i];
+      const auto slot = r.mix_slot[static_cast<std::size_t>(b.topic_ids[ku])];
+      if (slot >= 0) mass[static_cast<std::size_t>(slot)] += b.topic_weights[ku] / shape.wsum[i];
     }
   };
 
-  auto emit = [&](std::int32_t idx, const Choice& ch, double explore, double propensity, bool explored) {
-    const auto i = static_cast<std::size_t>(idx);
-    out->order.push_back(idx);
-    out->propensity.push_back(propensity);
-    double score = 0.0;
-    if (b.flags[i] & kFlagPinned) AddReason(out, ReasonKind::kPinned, -1, 0.0);
-    for (int k = sc.offsets[i]; k < sc.offsets[i + 1]; ++k) {
-      const auto ku = static_cast<std::size_t>(k);
-      AddReason(out, static_cast<ReasonKind>(sc.kind[ku]), sc.label[ku], sc.value[ku]);
-      score += sc.value[ku];
-    }
-    const std::pair<std::int32_t, double> extra[] = {{kDiversityLabelSimilar, -ch.similar},
-                                                     {kDiversityLabelCreator, -ch.creator},
-                                                     {kDiversityLabelCalibration, ch.calibration}};
-    for (const auto& [label, v] : extra) {
-      if (v == 0.0) continue;
-      AddReason(out, ReasonKind::kDiversity, label, v);
-      score += v;
-    }
-    if (explored) {
-      AddReason(out, ReasonKind::kExplore, -1, explore);
-      score += explore;
-    }
-    out->score.push_back(score);
-    out->reason_offsets.push_back(static_cast<std::int32_t>(out->reason_kind.size()));
+  auto record = [&](std::int32_t idx, const Choice& ch, double explore, double propensity, bool explored) {
+    PlacedSlot p;
+    p.index = idx;
+    p.explored = explored;
+    p.similar = ch.similar;
+    p.creator = ch.creator;
+    p.calibration = ch.calibration;
+    p.explore = explore;
+    p.propensity = propensity;
+    r.slots[n_slots++] = p;
   };
 
   // After an item is shown at `pos`, update what the next choices see.
   auto placed = [&](std::int32_t idx, std::size_t pos, bool update_memory) {
     const auto i = static_cast<std::size_t>(idx);
-    remaining[i] = 0;
+    if (const std::int32_t p = r.node[i]; p >= 0) {
+      const std::int32_t pv = r.prev[static_cast<std::size_t>(p)], nx = r.next[static_cast<std::size_t>(p)];
+      if (pv >= 0) r.next[static_cast<std::size_t>(pv)] = nx; else head = nx;
+      if (nx >= 0) r.prev[static_cast<std::size_t>(nx)] = pv;
+      r.node[i] = -1;
+    }
     const std::int32_t cr = b.creator[i];
-    if (cr >= 0) ++creator_count[static_cast<std::size_t>(cr)];
+    if (cr >= 0) ++r.creator_count[static_cast<std::size_t>(cr)];
     last_creator[0] = last_creator[1];
     last_creator[1] = cr;
     if (pos < static_cast<std::size_t>(t.topic_cap_top_n) && sc.main_topic[i] >= 0) {
-      ++topic_count[static_cast<std::size_t>(sc.main_topic[i])];
+      ++r.topic_count[static_cast<std::size_t>(sc.main_topic[i])];
     }
     if (calibrate && pos < static_cast<std::size_t>(t.calibration_top_n)) {
-      add_mass(i, mass);
+      add_mass(i, r.mass);
       list_items += 1.0;
     }
     if (update_memory && diverse) {
-      updates.push_back(idx);
-      items.Focus(i);
+      r.updates.push_back(idx);
+      similarity.Focus(i);
     }
   };
 
   auto creator_penalty = [&](std::size_t i) {
     if (!diverse || b.creator[i] < 0) return 0.0;
-    const int k = creator_count[static_cast<std::size_t>(b.creator[i])] + 1;
+    const int k = r.creator_count[static_cast<std::size_t>(b.creator[i])] + 1;
     if (k < 2) return 0.0;
-    const double power = creator_power.Get(static_cast<std::uint32_t>(k), [&](std::uint32_t kk) {
-      return std::pow(t.creator_factor, static_cast<int>(kk) - 1);
-    });
-    const double factor = std::max(t.creator_floor, power);
-    return s * (1.0 - factor) * std::max(0.0, sc.total[i]);
+    const double factor = std::max(t.creator_floor, r.creator_power[static_cast<std::size_t>(k)]);
+    return s * (1.0 - factor) * std::max(0.0, total[i]);
   };
   // An upper bound of item i's adjusted score without bringing its memory up
   // to date: each missed step keeps at least mmr_memory times the memory.
   // Calibration and exploration slots never use it (they scan everything).
   auto adjusted_bound = [&](std::size_t i) {
-    const std::size_t missed = updates.size() - memory_upto[i];
-    const double memory_floor = memory[i] * decay_power[missed] * (1.0 - 1e-12);
-    return sc.total[i] - s * d * t.mmr_weight * memory_floor - creator_penalty(i);
+    const std::size_t missed = r.updates.size() - r.memory_upto[i];
+    const double memory_floor = r.memory[i] * r.decay_power[missed] * (1.0 - 1e-12);
+    return total[i] - s * d * t.mmr_weight * memory_floor - creator_penalty(i);
   };
   auto evaluate = [&](std::size_t i, std::size_t pos, double kl_now, Choice* ch) {
     ch->index = static_cast<std::int32_t>(i);
-    ch->similar = s * d * t.mmr_weight * (diverse ? memory_of(i) : memory[i]);
+    ch->similar = s * d * t.mmr_weight * (diverse ? memory_of(i) : r.memory[i]);
     ch->creator = creator_penalty(i);
     ch->calibration = 0.0;
     if (calibrate && pos < static_cast<std::size_t>(t.calibration_top_n)) {
-      trial = mass;
-      add_mass(i, trial);
-      const double kl = CalibrationKl(mix, trial.data(), list_items + 1.0, t.calibration_alpha);
+      r.trial = r.mass;
+      add_mass(i, r.trial);
+      const double kl = CalibrationKl(mix, r.trial.data(), list_items + 1.0, t.calibration_alpha);
       ch->calibration = s * t.calibration_weight * (kl_now - kl);
     }
-    ch->adjusted = sc.total[i] - ch->similar - ch->creator + ch->calibration;
+    ch->adjusted = total[i] - ch->similar - ch->creator + ch->calibration;
   };
   auto allowed = [&](std::size_t i, std::size_t pos) {
     if (!diverse) return true;
     const std::int32_t cr = b.creator[i];
     if (cr >= 0 && last_creator[0] == cr && last_creator[1] == cr) return false;
     const std::int32_t mt = sc.main_topic[i];
-    if (pos < static_cast<std::size_t>(t.topic_cap_top_n) && mt >= 0 && topic_count[static_cast<std::size_t>(mt)] >= cap) {
+    if (pos < static_cast<std::size_t>(t.topic_cap_top_n) && mt >= 0 &&
+        r.topic_count[static_cast<std::size_t>(mt)] >= cap) {
       return false;
     }
     return true;
   };
 
-  std::vector<std::int32_t> by_total(eligible);
-  std::stable_sort(by_total.begin(), by_total.end(), [&](std::int32_t x, std::int32_t z) {
-    return sc.total[static_cast<std::size_t>(x)] > sc.total[static_cast<std::size_t>(z)];
-  });
-
   int used_eligible = 0;
   std::size_t next_tail = 0;
-  std::vector<std::int32_t> pool;
-  std::vector<std::int32_t> rest;  // eligible items beyond the greedy depth, by score
+  std::int32_t rest = -1;  // list position of the next item beyond the greedy depth
   for (std::size_t pos = 0; pos < n; ++pos) {
     if (b.flags[pos] & kFlagPinned) {
-      const Choice none;
-      emit(static_cast<std::int32_t>(pos), none, 0.0, 1.0, false);
+      record(static_cast<std::int32_t>(pos), Choice{}, 0.0, 1.0, false);
       placed(static_cast<std::int32_t>(pos), pos, used_eligible < depth);
       continue;
     }
     if (used_eligible >= n_eligible) {
-      emit(tail[next_tail++], Choice{}, 0.0, 1.0, false);
+      record(r.tail[next_tail++], Choice{}, 0.0, 1.0, false);
       continue;
     }
     if (used_eligible >= depth) {
-      if (rest.empty() && used_eligible == depth) {
-        for (auto i : eligible) {
-          if (remaining[static_cast<std::size_t>(i)]) rest.push_back(i);
-        }
-        std::stable_sort(rest.begin(), rest.end(), [&](std::int32_t x, std::int32_t z) {
-          return sc.total[static_cast<std::size_t>(x)] > sc.total[static_cast<std::size_t>(z)];
-        });
-      }
-      emit(rest[static_cast<std::size_t>(used_eligible - depth)], Choice{}, 0.0, 1.0, false);
+      // Beyond the greedy part the rest follows by score: the list no longer changes.
+      if (used_eligible == depth) rest = head;
+      record(r.by_total[static_cast<std::size_t>(rest)].second, Choice{}, 0.0, 1.0, false);
+      rest = r.next[static_cast<std::size_t>(rest)];
       ++used_eligible;
       continue;
     }
-    const double kl_now = calibrate && pos < static_cast<std::size_t>(t.calibration_top_n)
-                              ? CalibrationKl(mix, mass.data(), list_items, t.calibration_alpha)
-                              : 0.0;
+    const bool calibrating = calibrate && pos < static_cast<std::size_t>(t.calibration_top_n);
+    const double kl_now = calibrating ? CalibrationKl(mix, r.mass.data(), list_items, t.calibration_alpha) : 0.0;
     Choice best_ok, best_any, ch;
-    pool.clear();
+    r.pool.clear();
     // Without calibration or exploration in this slot, an item's adjusted
     // score never exceeds its score (the penalties are >= 0): scanning by
     // score, the slot is decided once the next score is below the best
-    // allowed adjusted score. Otherwise every item is looked at.
-    const bool full_scan = explore_at[pos] || (calibrate && pos < static_cast<std::size_t>(t.calibration_top_n));
-    for (auto idx : full_scan ? eligible : by_total) {
+    // allowed adjusted score, and once an allowed item is found, items that
+    // are not allowed or cannot reach it are passed over. Otherwise every
+    // remaining item is looked at, in input order (as the exploration pool
+    // always was).
+    auto consider = [&](std::int32_t idx) {
       const auto i = static_cast<std::size_t>(idx);
-      if (!remaining[i]) continue;
-      if (!full_scan && best_ok.index >= 0) {
-        if (sc.total[i] < best_ok.adjusted) break;
-        // Cannot reach the best allowed choice even with the least memory it may have (1e-9: rounding margin).
-        if (diverse && adjusted_bound(i) + 1e-9 < best_ok.adjusted) continue;
-      }
       evaluate(i, pos, kl_now, &ch);
       const bool ok = allowed(i, pos);
       // Ties keep the earlier input position.
       if (Better(ch, best_any)) best_any = ch;
       if (ok && Better(ch, best_ok)) best_ok = ch;
-      if (ok && explore_at[pos] && !sc.known[i]) pool.push_back(idx);
+      if (ok && r.explore_at[pos] && !sc.known[i]) r.pool.push_back(idx);
+    };
+    if (r.explore_at[pos] || calibrating) {
+      for (const std::int32_t idx : r.eligible) {
+        if (r.node[static_cast<std::size_t>(idx)] >= 0) consider(idx);
+      }
+    } else {
+      for (std::int32_t p = head; p >= 0; p = r.next[static_cast<std::size_t>(p)]) {
+        const auto idx = r.by_total[static_cast<std::size_t>(p)].second;
+        const auto i = static_cast<std::size_t>(idx);
+        if (best_ok.index >= 0) {
+          if (total[i] < best_ok.adjusted) break;
+          // Only best_ok can be picked now.
+          if (!allowed(i, pos)) continue;
+          // Cannot reach the best allowed choice even with the least memory it may have (1e-9: rounding margin).
+          if (diverse && adjusted_bound(i) + 1e-9 < best_ok.adjusted) continue;
+        }
+        consider(idx);
+      }
     }
     Choice pick = best_ok.index >= 0 ? best_ok : best_any;
     double explore = 0.0, propensity = 1.0;
+    auto& pool = r.pool;
     if (!pool.empty()) {
       // Topic-level epsilon-greedy: draw one of the unexplored main topics
       // uniformly (so a few popular topics cannot crowd the pool), then take
@@ -403,9 +447,9 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
       }
       const double best = pick.adjusted;
       Choice top, trial;
-      for (std::size_t m = k; m < pool.size(); ++m) {
-        const auto idx = static_cast<std::size_t>(pool[m]);
-        if (m > k && sc.main_topic[idx] != sc.main_topic[static_cast<std::size_t>(pool[k])]) break;
+      for (std::size_t q = k; q < pool.size(); ++q) {
+        const auto idx = static_cast<std::size_t>(pool[q]);
+        if (q > k && sc.main_topic[idx] != sc.main_topic[static_cast<std::size_t>(pool[k])]) break;
         evaluate(idx, pos, kl_now, &trial);
         if (trial.adjusted > top.adjusted) top = trial;
       }
@@ -414,9 +458,66 @@ void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, 
       explore = std::max(0.0, best - pick.adjusted);
       propensity = 1.0 / static_cast<double>(groups);
     }
-    emit(pick.index, pick, explore, propensity, !pool.empty());
+    record(pick.index, pick, explore, propensity, !pool.empty());
     placed(pick.index, pos, true);
     ++used_eligible;
+  }
+
+  // Output, rank by rank: the score stage's reasons, then this stage's. A
+  // score is its reasons added up in that order.
+  std::size_t count = 0;
+  for (std::size_t rank = 0; rank < n_slots; ++rank) {
+    const PlacedSlot& p = r.slots[rank];
+    const auto i = static_cast<std::size_t>(p.index);
+    count += static_cast<std::size_t>(sc.offsets[i + 1] - sc.offsets[i]) + ((b.flags[i] & kFlagPinned) ? 1 : 0) +
+             (p.similar != 0.0) + (p.creator != 0.0) + (p.calibration != 0.0) + (p.explored ? 1 : 0);
+  }
+  out->order.resize(n);
+  out->score.resize(n);
+  out->propensity.resize(n);
+  out->reason_offsets.resize(n + 1);
+  out->reason_kind.resize(count);
+  out->reason_label.resize(count);
+  out->reason_value.resize(count);
+  std::int32_t* kind = out->reason_kind.data();
+  std::int32_t* label = out->reason_label.data();
+  double* value = out->reason_value.data();
+  std::size_t w = 0;
+  auto put = [&](ReasonKind k, std::int32_t l, double v) {
+    kind[w] = static_cast<std::int32_t>(k);
+    label[w] = l;
+    value[w] = v;
+    ++w;
+  };
+  out->reason_offsets[0] = 0;
+  for (std::size_t rank = 0; rank < n_slots; ++rank) {
+    const PlacedSlot& p = r.slots[rank];
+    const auto i = static_cast<std::size_t>(p.index);
+    out->order[rank] = p.index;
+    out->propensity[rank] = p.propensity;
+    if (b.flags[i] & kFlagPinned) put(ReasonKind::kPinned, -1, 0.0);
+    for (int k = sc.offsets[i]; k < sc.offsets[i + 1]; ++k) {
+      const ScoredReason& e = sc.reasons[static_cast<std::size_t>(k)];
+      kind[w] = e.kind;
+      label[w] = e.label;
+      value[w] = e.value;
+      ++w;
+    }
+    double score = sc.reason_sum[i];
+    const std::pair<std::int32_t, double> extra[] = {{kDiversityLabelSimilar, -p.similar},
+                                                     {kDiversityLabelCreator, -p.creator},
+                                                     {kDiversityLabelCalibration, p.calibration}};
+    for (const auto& [l, v] : extra) {
+      if (v == 0.0) continue;
+      put(ReasonKind::kDiversity, l, v);
+      score += v;
+    }
+    if (p.explored) {
+      put(ReasonKind::kExplore, -1, p.explore);
+      score += p.explore;
+    }
+    out->score[rank] = score;
+    out->reason_offsets[rank + 1] = static_cast<std::int32_t>(w);
   }
 }
 

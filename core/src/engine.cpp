@@ -43,7 +43,18 @@ Status Engine::Configure(std::string_view config_json) {
 }
 
 Status Engine::Rerank(double now) {
-  result_.Clear();
+  Status s = ValidateRerank(now);
+  if (!s.ok()) {
+    result_.Clear();
+    return s;
+  }
+  // Rank rewrites every array of result_; keeping their sizes from the last
+  // call means a rerank of the same size neither allocates nor clears.
+  Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, &scratch_, &result_);
+  return Status::Ok();
+}
+
+Status Engine::ValidateRerank(double now) const {
   if (!std::isfinite(now)) return Status::Error(Code::kInvalidArgument, "now", -1, "now() must return a finite time in ms");
   const std::size_t counts[kNameKindCount] = {names_[0].size(), names_[1].size(), names_[2].size()};
   Status s = ValidateBatch(config_, candidates_, counts);
@@ -57,7 +68,9 @@ Status Engine::Rerank(double now) {
   if (!std::isfinite(options_.exploration) || options_.exploration < 0 || options_.exploration > 1) {
     return Status::Error(Code::kInvalidArgument, "options.exploration", -1, "options.exploration must be in [0, 1]");
   }
-  Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, &result_);
+  if (options_.top_k < 1) {
+    return Status::Error(Code::kInvalidArgument, "options.topK", -1, "options.topK must be an integer >= 1");
+  }
   return Status::Ok();
 }
 

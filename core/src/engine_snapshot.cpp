@@ -401,7 +401,7 @@ void Engine::ExportSnapshot(std::vector<std::uint8_t>* out) const {
     for (std::size_t n : {fatigue_.items.size(), fatigue_.opened.size(), fatigue_.creators.size(), fatigue_.topics.size()}) {
       w.Put(static_cast<std::uint32_t>(n));
     }
-    for (const FatigueTable<double>* table : {&fatigue_.items, &fatigue_.opened}) {
+    for (const FatigueTable<double, ItemKeyHash>* table : {&fatigue_.items, &fatigue_.opened}) {
       std::vector<double> keys;
       keys.reserve(table->size());
       for (const auto& kv : *table) keys.push_back(kv.first);

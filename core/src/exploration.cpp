@@ -18,25 +18,29 @@ int ExploreSlotCount(double share, int eligible) {
   return std::clamp(k, 0, eligible - 1);
 }
 
-std::vector<std::int32_t> ChooseExploreSlots(const std::vector<std::int32_t>& free_positions, int count, Rng& rng) {
-  std::vector<std::int32_t> slots;
-  std::vector<std::int32_t> allowed;
-  allowed.reserve(free_positions.size());
+void ChooseExploreSlots(const std::vector<std::int32_t>& free_positions, int count, Rng& rng,
+                        std::vector<std::int32_t>* allowed, std::vector<std::int32_t>* slots) {
+  slots->clear();
+  allowed->clear();
   for (auto p : free_positions) {
-    if (p != 0) allowed.push_back(p);
+    if (p != 0) allowed->push_back(p);
   }
-  const int m = static_cast<int>(allowed.size());
+  const int m = static_cast<int>(allowed->size());
   count = std::min(count, m);
-  if (count <= 0) return slots;
-  slots.reserve(static_cast<std::size_t>(count));
+  if (count <= 0) return;
   // Stratified: stratum k covers allowed[lo_k, hi_k); one draw in each.
   for (int k = 0; k < count; ++k) {
     const int lo = static_cast<int>(static_cast<long long>(k) * m / count);
     const int hi = static_cast<int>(static_cast<long long>(k + 1) * m / count);
     const int span = std::max(1, hi - lo);
     const int pick = lo + static_cast<int>(rng.NextDouble() * span);
-    slots.push_back(allowed[static_cast<std::size_t>(std::min(pick, m - 1))]);
+    slots->push_back((*allowed)[static_cast<std::size_t>(std::min(pick, m - 1))]);
   }
+}
+
+std::vector<std::int32_t> ChooseExploreSlots(const std::vector<std::int32_t>& free_positions, int count, Rng& rng) {
+  std::vector<std::int32_t> allowed, slots;
+  ChooseExploreSlots(free_positions, count, rng, &allowed, &slots);
   return slots;
 }
 

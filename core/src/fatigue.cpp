@@ -22,8 +22,8 @@ bool Below(const std::pair<double, K>& a, const std::pair<double, K>& b) {
 
 }  // namespace
 
-template <typename K>
-void FatigueTable<K>::Push(K key, const Decayed& d) {
+template <typename K, typename H>
+void FatigueTable<K, H>::Push(K key, const Decayed& d) {
   heap_.emplace_back(d.Rank(half_life_ms_), key);
   std::push_heap(heap_.begin(), heap_.end(), Below<K>);
   max_t_ = std::max(max_t_, d.t);
@@ -31,8 +31,8 @@ void FatigueTable<K>::Push(K key, const Decayed& d) {
   if (heap_.size() > 2 * map_.size() + 32) Rebuild(half_life_ms_);
 }
 
-template <typename K>
-void FatigueTable<K>::Rebuild(double half_life_ms) {
+template <typename K, typename H>
+void FatigueTable<K, H>::Rebuild(double half_life_ms) {
   half_life_ms_ = half_life_ms;
   heap_.clear();
   heap_.reserve(map_.size());
@@ -44,31 +44,31 @@ void FatigueTable<K>::Rebuild(double half_life_ms) {
   std::make_heap(heap_.begin(), heap_.end(), Below<K>);
 }
 
-template <typename K>
-void FatigueTable<K>::Add(K key, double delta, double at, double half_life_ms) {
+template <typename K, typename H>
+void FatigueTable<K, H>::Add(K key, double delta, double at, double half_life_ms) {
   if (half_life_ms != half_life_ms_) Rebuild(half_life_ms);
   Decayed& d = map_[key];
   d.Add(delta, at, half_life_ms);
   Push(key, d);
 }
 
-template <typename K>
-void FatigueTable<K>::Set(K key, const Decayed& d, double half_life_ms) {
+template <typename K, typename H>
+void FatigueTable<K, H>::Set(K key, const Decayed& d, double half_life_ms) {
   if (half_life_ms != half_life_ms_) Rebuild(half_life_ms);
   map_[key] = d;
   Push(key, d);
 }
 
-template <typename K>
-void FatigueTable<K>::Assign(const std::vector<std::pair<K, Decayed>>& entries, double half_life_ms) {
+template <typename K, typename H>
+void FatigueTable<K, H>::Assign(const std::vector<std::pair<K, Decayed>>& entries, double half_life_ms) {
   map_.clear();
   map_.reserve(entries.size());
   for (const auto& [k, d] : entries) map_[k] = d;
   Rebuild(half_life_ms);
 }
 
-template <typename K>
-void FatigueTable<K>::Prune(double half_life_ms, double forget_below, int cap, double now) {
+template <typename K, typename H>
+void FatigueTable<K, H>::Prune(double half_life_ms, double forget_below, int cap, double now) {
   if (half_life_ms != half_life_ms_) Rebuild(half_life_ms);
   const std::size_t limit = static_cast<std::size_t>(std::max(cap, 0));
   if (max_t_ > now) {
@@ -111,14 +111,14 @@ void FatigueTable<K>::Prune(double half_life_ms, double forget_below, int cap, d
   }
 }
 
-template <typename K>
-void FatigueTable<K>::Clear() {
+template <typename K, typename H>
+void FatigueTable<K, H>::Clear() {
   map_.clear();
   heap_.clear();
   max_t_ = -INFINITY;
 }
 
-template class FatigueTable<double>;
+template class FatigueTable<double, ItemKeyHash>;
 template class FatigueTable<std::uint32_t>;
 
 void FatigueState::Impression(const FatigueTuning& f, double key, std::int32_t creator, const std::int32_t* topic_ids,
@@ -180,7 +180,7 @@ void FatigueState::Clear() {
 }
 
 json FatigueState::ToJson(const Interner& topic_names, const Interner& creator_names) const {
-  auto keyed = [](const FatigueTable<double>& m) {
+  auto keyed = [](const FatigueTable<double, ItemKeyHash>& m) {
     json arr = json::array();
     std::vector<double> keys;
     keys.reserve(m.size());

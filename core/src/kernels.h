@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
@@ -49,11 +51,13 @@ inline void DotRows(const float* rows, std::size_t n, int dim, const float* v, f
 
 /// True when every element is finite. x - x is 0 for finite x and NaN for
 /// NaN or infinity, and a sum of zeros is 0 in any order, so the lanes may
-/// add in any order and the result is exact.
+/// add in any order and the result is exact. The native build tests the
+/// exponent bits instead (all ones: NaN or infinity), an OR the compiler
+/// vectorizes.
 inline bool AllFinite(const float* a, std::size_t n) {
   std::size_t k = 0;
-  float sum = 0.0f;
 #if defined(__wasm_simd128__)
+  float sum = 0.0f;
   v128_t acc = wasm_f32x4_splat(0.0f);
   for (; k + 4 <= n; k += 4) {
     const v128_t x = wasm_v128_load(a + k);
@@ -61,9 +65,18 @@ inline bool AllFinite(const float* a, std::size_t n) {
   }
   sum = (wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1)) +
         (wasm_f32x4_extract_lane(acc, 2) + wasm_f32x4_extract_lane(acc, 3));
-#endif
   for (; k < n; ++k) sum += a[k] - a[k];
   return sum == 0.0f;
+#else
+  // (exponent bits) + one exponent step reaches bit 31 only from all ones.
+  std::uint32_t acc = 0;
+  for (; k < n; ++k) {
+    std::uint32_t bits;
+    std::memcpy(&bits, a + k, sizeof bits);
+    acc |= (bits & 0x7f800000u) + 0x00800000u;
+  }
+  return (acc & 0x80000000u) == 0;
+#endif
 }
 
 /// Sum of squares of a float vector (Dot(a, a, n)).

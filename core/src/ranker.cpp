@@ -3,14 +3,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
+#include <cstring>
+#include <limits>
 #include <string>
 #include <unordered_map>
 
 #include "localrank/stages.h"
 
 #include "kernels.h"
-#include "memo.h"
 
 namespace localrank {
 
@@ -18,12 +18,6 @@ namespace {
 
 std::string ItemField(int i, const char* field) {
   return "items[" + std::to_string(i) + "]." + field;
-}
-
-void AddReason(RankResult* out, ReasonKind kind, std::int32_t label, double value) {
-  out->reason_kind.push_back(static_cast<std::int32_t>(kind));
-  out->reason_label.push_back(label);
-  out->reason_value.push_back(value);
 }
 
 }  // namespace
@@ -47,6 +41,9 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
     return Status::Error(Code::kDimensionMismatch, "items", -1,
                          "items: embeddings must hold n * dim = " + std::to_string(n * c.dim) + " floats");
   }
+  const std::size_t topic_names = name_counts[static_cast<int>(NameKind::kTopic)];
+  const std::int32_t* topic_ids = b.topic_ids.data();
+  const float* topic_weights = b.topic_weights.data();
   for (std::size_t u = 0; u < n; ++u) {
     const int i = static_cast<int>(u);
     if (!std::isfinite(b.key[u])) {
@@ -75,10 +72,18 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
                            ItemField(i, "topics") + " has more than " + std::to_string(kMaxTopicsPerItem) +
                                " topics");
     }
+    // One branch-free pass; the error (the first bad entry) only when there is one.
+    bool bad = false;
     for (int k = lo; k < hi; ++k) {
-      const auto t = b.topic_ids[static_cast<std::size_t>(k)];
-      const float w = b.topic_weights[static_cast<std::size_t>(k)];
-      if (t < 0 || static_cast<std::size_t>(t) >= name_counts[static_cast<int>(NameKind::kTopic)]) {
+      const auto t = static_cast<std::uint32_t>(topic_ids[k]);
+      const float w = topic_weights[k];
+      bad |= static_cast<std::size_t>(t) >= topic_names;
+      bad |= !(w >= 0.0f && w <= std::numeric_limits<float>::max());
+    }
+    for (int k = lo; bad && k < hi; ++k) {
+      const auto t = topic_ids[k];
+      const float w = topic_weights[k];
+      if (t < 0 || static_cast<std::size_t>(t) >= topic_names) {
         return Status::Error(Code::kInvalidItem, ItemField(i, "topics"), i,
                              ItemField(i, "topics") + " names an unknown topic id");
       }
@@ -88,16 +93,20 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
       }
     }
   }
-  if (!b.embeddings.empty() && !kernels::AllFinite(b.embeddings.data(), b.embeddings.size())) {
-    for (std::size_t k = 0; k < b.embeddings.size(); ++k) {
-      if (!std::isfinite(b.embeddings[k])) {
-        const int i = static_cast<int>(k / static_cast<std::size_t>(c.dim));
-        return Status::Error(Code::kInvalidItem, ItemField(i, "embedding"), i,
-                             ItemField(i, "embedding") + " must contain finite numbers");
-      }
-    }
+  if (const std::ptrdiff_t k = FirstNonFinite(b.embeddings.data(), b.embeddings.size()); k >= 0) {
+    const int i = static_cast<int>(static_cast<std::size_t>(k) / static_cast<std::size_t>(std::max(c.dim, 1)));
+    return Status::Error(Code::kInvalidItem, ItemField(i, "embedding"), i,
+                         ItemField(i, "embedding") + " must contain finite numbers");
   }
   return Status::Ok();
+}
+
+std::ptrdiff_t FirstNonFinite(const float* values, std::size_t n) {
+  if (n == 0 || kernels::AllFinite(values, n)) return -1;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!std::isfinite(values[k])) return static_cast<std::ptrdiff_t>(k);
+  }
+  return -1;
 }
 
 namespace {
@@ -118,35 +127,62 @@ void ServerPart(const CandidateBatch& b, std::vector<double>* server) {
     hi = std::max(hi, b.server_score[i]);
   }
   server->resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (all_scored) {
-      // Halved first: hi - lo overflows for scores near +/-DBL_MAX.
-      (*server)[i] = hi > lo ? (b.server_score[i] / 2 - lo / 2) / (hi / 2 - lo / 2) : 1.0;
-    } else {
-      (*server)[i] = n > 1 ? 1.0 - static_cast<double>(i) / static_cast<double>(n) : 1.0;
-    }
+  double* out = server->data();
+  if (all_scored) {
+    // Halved first: hi - lo overflows for scores near +/-DBL_MAX.
+    for (std::size_t i = 0; i < n; ++i) out[i] = hi > lo ? (b.server_score[i] / 2 - lo / 2) / (hi / 2 - lo / 2) : 1.0;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) out[i] = n > 1 ? 1.0 - static_cast<double>(i) / static_cast<double>(n) : 1.0;
   }
 }
 
-// The person's interest mix: positive global topic affinities, normalised.
-void InterestMix(const Config& c, const Profile& profile, double now,
-                 std::vector<std::pair<std::int32_t, double>>* mix) {
-  mix->clear();
-  double sum = 0.0;
-  for (const auto& [id, a] : profile.topics) {
+// Grows a per-id table to at least `size` entries (never shrinks: stamps
+// keep stale entries from being read).
+template <typename T>
+void Reserve(std::vector<T>* v, std::size_t size) {
+  if (v->size() < size) v->resize(size);
+}
+
+// One pass over a profile table: its scale (ScaleOf in profile.cpp: the
+// strongest positive blended affinity, at least affinity_scale) and the
+// affinity of every id below `limit`, stamped. With `mix`, also the person's
+// interest mix (positive affinities normalised, sorted by id), summed in the
+// map's iteration order as InterestMix always did.
+double AffinityPass(const Config& c, const std::unordered_map<std::uint32_t, Affinity>& m, double now,
+                    std::size_t limit, std::uint32_t generation, double* affinity, std::uint32_t* stamp,
+                    std::vector<std::pair<std::int32_t, double>>* mix) {
+  double top = 0.0, sum = 0.0;
+  if (mix) mix->clear();
+  for (const auto& [id, a] : m) {
     const double v = a.Blend(c, now);
-    if (v > 0.0) {
+    top = std::max(top, v);
+    if (id < limit) {
+      affinity[id] = v;
+      stamp[id] = generation;
+    }
+    if (mix && v > 0.0) {
       mix->emplace_back(static_cast<std::int32_t>(id), v);
       sum += v;
     }
   }
-  if (sum <= 0.0) {
-    mix->clear();
-    return;
+  if (mix) {
+    if (sum <= 0.0) {
+      mix->clear();
+    } else {
+      // Sorted by id: hash-map order must never reach the ranking.
+      std::sort(mix->begin(), mix->end());
+      for (auto& e : *mix) e.second /= sum;
+    }
   }
-  // Sorted by id: hash-map order must never reach the ranking.
-  std::sort(mix->begin(), mix->end());
-  for (auto& e : *mix) e.second /= sum;
+  return std::max(c.affinity_scale, top);
+}
+
+// Item keys compare as doubles (so 0.0 == -0.0); the hash is over the bits.
+std::uint64_t KeyBits(double key) {
+  const double k = key == 0.0 ? 0.0 : key;
+  std::uint64_t bits;
+  std::memcpy(&bits, &k, sizeof bits);
+  return bits;
 }
 
 }  // namespace
@@ -156,11 +192,63 @@ const RankTuning& DefaultRankTuning() {
   return kTuning;
 }
 
-void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, const FatigueState& fatigue,
-                const CandidateBatch& b, const RerankOptions& o, double now, double s, ScoredBatch* out) {
+void PrepareBatch(const CandidateBatch& b, int dim, BatchShape* out) {
   const std::size_t n = b.size();
-  std::vector<double> server;
-  ServerPart(b, &server);
+  out->wsum.resize(n);
+  out->share.resize(b.topic_weights.size());
+  out->unique_topics.resize(n);
+  out->topic_mask.resize(n);
+  std::int32_t max_topic = -1, max_creator = -1;
+  for (const std::int32_t id : b.topic_ids) max_topic = std::max(max_topic, id);
+  for (const std::int32_t cr : b.creator) max_creator = std::max(max_creator, cr);
+  out->max_topic = max_topic;
+  out->max_creator = max_creator;
+  if (out->seen_stamp.size() < static_cast<std::size_t>(max_topic + 1)) {
+    out->seen_stamp.assign(static_cast<std::size_t>(max_topic + 1), 0u);
+    out->seen_generation = 0;
+  }
+  std::uint32_t* seen = out->seen_stamp.data();
+  const std::int32_t* ids = b.topic_ids.data();
+  const float* weights = b.topic_weights.data();
+  double* share = out->share.data();
+  bool all_unique = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int lo = b.topic_offsets[i], hi = b.topic_offsets[i + 1];
+    double wsum = 0.0;
+    for (int k = lo; k < hi; ++k) wsum += weights[k];
+    out->wsum[i] = wsum;
+    if (++out->seen_generation == 0) {
+      std::fill(out->seen_stamp.begin(), out->seen_stamp.end(), 0u);
+      out->seen_generation = 1;
+    }
+    const std::uint32_t g = out->seen_generation;
+    std::uint64_t mask = 0;
+    bool unique = true;
+    for (int k = lo; k < hi; ++k) {
+      const auto id = static_cast<std::uint32_t>(ids[k]);
+      share[k] = wsum > 0.0 ? weights[k] / wsum : 0.0;
+      mask |= std::uint64_t{1} << (id & 63u);
+      if (seen[id] == g) unique = false;
+      seen[id] = g;
+    }
+    out->topic_mask[i] = mask;
+    out->unique_topics[i] = unique ? 1 : 0;
+    all_unique = all_unique && unique;
+  }
+  out->all_unique = all_unique;
+  out->dim = dim > 0 && b.embeddings.size() == n * static_cast<std::size_t>(dim) ? dim : 0;
+  out->sq_norm.resize(out->dim > 0 ? n : 0);
+  for (std::size_t i = 0; i < out->sq_norm.size(); ++i) {
+    out->sq_norm[i] = static_cast<double>(kernels::SquaredNorm(b.embeddings.data() + i * static_cast<std::size_t>(dim), dim));
+  }
+}
+
+void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, const FatigueState& fatigue,
+                const CandidateBatch& b, const BatchShape& shape, const RerankOptions& o, double now, double s,
+                ScoreScratch* scratch, ScoredBatch* out) {
+  const std::size_t n = b.size();
+  ServerPart(b, &out->server);
+  const double* server = out->server.data();
   const double server_w = (1.0 - s) + s * c.w_server;
   const auto* ctx = o.context_ids.data();
   const int ctx_n = static_cast<int>(o.context_ids.size());
@@ -174,182 +262,316 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       ctx_label = static_cast<std::int32_t>(e.id);
     }
   }
-  const bool use_embeddings = c.dim > 0 && !b.embeddings.empty() && !profile.user_vector.empty();
-  const double topic_scale = profile.TopicScale(c, now);
-  const double creator_scale = profile.CreatorScale(c, now);
   const FatigueTuning& ft = t.fatigue;
-  out->total.assign(n, 0.0);
-  out->tier.assign(n, Tier::kEligible);
-  out->known.assign(n, 0);
-  out->server = server;
-  out->main_topic.assign(n, -1);
-  out->offsets.assign(1, 0);
-  out->kind.clear();
-  out->label.clear();
-  out->value.clear();
-  InterestMix(c, profile, now, &out->interest_mix);
-  std::unordered_map<double, std::size_t> first_of_key;
-  first_of_key.reserve(n);
-  // Ids were validated against the name tables; size the memos by the largest one used.
-  std::int32_t max_topic = -1, max_creator = -1;
-  for (const std::int32_t id : b.topic_ids) max_topic = std::max(max_topic, id);
-  for (const std::int32_t cr : b.creator) max_creator = std::max(max_creator, cr);
-  IdMemo topic_global, topic_tanh, topic_context_tanh, creator_tanh, topic_shown_memo, creator_shown_memo;
-  topic_shown_memo.Reset(static_cast<std::size_t>(max_topic + 1));
-  creator_shown_memo.Reset(static_cast<std::size_t>(max_creator + 1));
-  topic_global.Reset(static_cast<std::size_t>(max_topic + 1));
-  topic_context_tanh.Reset(static_cast<std::size_t>(max_topic + 1));
-  topic_tanh.Reset(static_cast<std::size_t>(max_topic + 1));
-  creator_tanh.Reset(static_cast<std::size_t>(max_creator + 1));
-  for (std::size_t i = 0; i < n; ++i) {
-    double total = server_w * server[i];
-    out->Add(ReasonKind::kServer, -1, total);
-    const int t0 = b.topic_offsets[i], t1 = b.topic_offsets[i + 1];
-    double wsum = 0.0, main_w = -1.0;
-    for (int k = t0; k < t1; ++k) {
-      const float w = b.topic_weights[static_cast<std::size_t>(k)];
-      wsum += w;
-      if (w > main_w) {
-        main_w = w;
-        out->main_topic[i] = b.topic_ids[static_cast<std::size_t>(k)];
-      }
+
+  // Per-id terms, each computed once per call with the same expressions the
+  // per-item loop used to evaluate (so values are bit-identical).
+  ScoreScratch& sc = *scratch;
+  if (++sc.generation == 0) {
+    for (auto* v :
+         {&sc.topic_affinity_stamp, &sc.creator_affinity_stamp, &sc.topic_stamp, &sc.creator_stamp, &sc.key_stamp}) {
+      std::fill(v->begin(), v->end(), 0u);
     }
+    sc.generation = 1;
+  }
+  const std::uint32_t gen = sc.generation;
+  const auto topic_n = static_cast<std::size_t>(shape.max_topic + 1);
+  const auto creator_n = static_cast<std::size_t>(shape.max_creator + 1);
+  Reserve(&sc.topic_affinity, topic_n);
+  Reserve(&sc.topic_affinity_stamp, topic_n);
+  Reserve(&sc.topics, topic_n);
+  Reserve(&sc.topic_stamp, topic_n);
+  Reserve(&sc.creator_affinity, creator_n);
+  Reserve(&sc.creator_affinity_stamp, creator_n);
+  Reserve(&sc.creators, creator_n);
+  Reserve(&sc.creator_stamp, creator_n);
+  const double topic_scale = AffinityPass(c, profile.topics, now, topic_n, gen, sc.topic_affinity.data(),
+                                          sc.topic_affinity_stamp.data(), o.calibration ? &out->interest_mix : nullptr);
+  if (!o.calibration) out->interest_mix.clear();
+  const double creator_scale = AffinityPass(c, profile.creators, now, creator_n, gen, sc.creator_affinity.data(),
+                                            sc.creator_affinity_stamp.data(), nullptr);
+  TopicTerms* topic_terms = sc.topics.data();
+  for (const std::int32_t id : b.topic_ids) {
+    const auto u = static_cast<std::uint32_t>(id);
+    if (sc.topic_stamp[u] == gen) continue;
+    sc.topic_stamp[u] = gen;
+    TopicTerms& tt = topic_terms[u];
+    const double global = sc.topic_affinity_stamp[u] == gen ? sc.topic_affinity[u] : 0.0;
+    tt.global_tanh = std::tanh(global / topic_scale);
+    tt.context_diff =
+        ctx_label >= 0 ? std::tanh(profile.ContextTopicAffinity(c, lens, u, global, now) / topic_scale) - tt.global_tanh
+                       : 0.0;
+    tt.shown = fatigue.TopicCount(ft, u, now);
+    tt.fatigue = std::min(ft.topic_max, ft.topic_step * tt.shown);
+    tt.preference = profile.TopicPreference(u);
+    tt.preference_sign = PreferenceSign(tt.preference);
+  }
+  CreatorTerms* creator_terms = sc.creators.data();
+  for (const std::int32_t id : b.creator) {
+    if (id < 0) continue;
+    const auto u = static_cast<std::uint32_t>(id);
+    if (sc.creator_stamp[u] == gen) continue;
+    sc.creator_stamp[u] = gen;
+    CreatorTerms& ct = creator_terms[u];
+    const double affinity = sc.creator_affinity_stamp[u] == gen ? sc.creator_affinity[u] : 0.0;
+    ct.affinity_tanh = std::tanh(affinity / creator_scale);
+    ct.shown = fatigue.CreatorCount(ft, u, now);
+    ct.preference = profile.CreatorPreference(u);
+    ct.preference_sign = PreferenceSign(ct.preference);
+  }
+
+  // Item keys: one open-addressing table over the call's keys finds repeated
+  // keys (duplicates) and takes each key's fatigue once.
+  std::size_t slots = 16;
+  while (slots < 2 * n) slots <<= 1;
+  if (sc.key_slots.size() < slots) {
+    sc.key_slots.assign(slots, 0.0);
+    sc.key_stamp.assign(slots, 0u);
+    sc.key_shown.assign(slots, 0.0);
+    sc.key_opened.assign(slots, 0);
+  }
+  slots = sc.key_slots.size();  // a power of two
+  const int shift = 64 - __builtin_ctzll(static_cast<unsigned long long>(slots));
+  double* key_slots = sc.key_slots.data();
+  std::uint32_t* key_stamp = sc.key_stamp.data();
+  auto slot_of = [&](double key) {
+    std::size_t h = static_cast<std::size_t>((KeyBits(key) * 0x9E3779B97F4A7C15ull) >> shift);
+    while (key_stamp[h] == gen && !(key_slots[h] == key)) h = (h + 1) & (slots - 1);
+    return h;
+  };
+  sc.item_slot.resize(n);
+  sc.item_repeated.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t h = slot_of(b.key[i]);
+    sc.item_slot[i] = static_cast<std::int32_t>(h);
+    sc.item_repeated[i] = key_stamp[h] == gen ? 1 : 0;
+    if (!sc.item_repeated[i]) {
+      key_stamp[h] = gen;
+      key_slots[h] = b.key[i];
+      sc.key_shown[h] = 0.0;
+      sc.key_opened[h] = 0;
+    }
+  }
+  // FatigueState::ItemCount / Opened per distinct key: walking a table no
+  // larger than the batch costs less than looking every key up in it.
+  if (fatigue.items.size() <= 2 * n) {
+    for (const auto& [key, counter] : fatigue.items) {
+      const std::size_t h = slot_of(key);
+      if (key_stamp[h] == gen) sc.key_shown[h] = counter.At(now, ft.item_half_life_ms);
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!sc.item_repeated[i]) sc.key_shown[static_cast<std::size_t>(sc.item_slot[i])] = fatigue.ItemCount(ft, b.key[i], now);
+    }
+  }
+  if (fatigue.opened.size() <= 2 * n) {
+    for (const auto& [key, counter] : fatigue.opened) {
+      const std::size_t h = slot_of(key);
+      if (key_stamp[h] == gen) sc.key_opened[h] = counter.At(now, ft.opened_half_life_ms) >= 0.5 ? 1 : 0;
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!sc.item_repeated[i]) sc.key_opened[static_cast<std::size_t>(sc.item_slot[i])] = fatigue.Opened(ft, b.key[i], now) ? 1 : 0;
+    }
+  }
+
+  const bool use_embeddings = c.dim > 0 && !b.embeddings.empty() && !profile.user_vector.empty();
+  // Profile::EmbeddingSimilarity, with the user vector's norm taken once.
+  const bool user_fits = use_embeddings && shape.dim > 0 && profile.user_vector.size() == static_cast<std::size_t>(c.dim);
+  const double user_sq = user_fits ? static_cast<double>(kernels::SquaredNorm(profile.user_vector.data(), c.dim)) : 0.0;
+  const double s_topic = s * c.w_topic, s_context = s * c.w_context, s_adjust = s * kAdjustStep;
+  const double s_creator = s * c.w_creator, s_fresh = s * c.w_freshness, s_embedding = s * c.w_embedding;
+
+  out->total.resize(n);
+  out->reason_sum.resize(n);
+  out->tier.resize(n);
+  out->known.resize(n);
+  out->main_topic.resize(n);
+  out->offsets.resize(n + 1);
+  // At most 2 reasons per topic and 10 others per item; never shrunk.
+  const std::size_t bound = 2 * b.topic_ids.size() + 10 * n;
+  if (out->reasons.size() < bound) out->reasons.resize(bound);
+  ScoredReason* w = out->reasons.data();
+  ScoredReason* const w0 = w;
+  out->offsets[0] = 0;
+  const std::int32_t* topic_ids = b.topic_ids.data();
+  const float* topic_weights = b.topic_weights.data();
+  const double* share_of = shape.share.data();
+  const double known_interest = t.known_interest;
+  std::int32_t* const main_topic_out = out->main_topic.data();
+  Tier* const tier_out = out->tier.data();
+  std::uint8_t* const known_out = out->known.data();
+  double* const total_out = out->total.data();
+  double* const reason_sum_out = out->reason_sum.data();
+  std::int32_t* const offsets_out = out->offsets.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    double rsum = 0.0;
+    auto add = [&](ReasonKind k, std::int32_t l, double v) {
+      *w++ = ScoredReason{static_cast<std::int32_t>(k), l, v};
+      rsum += v;
+    };
+    double total = server_w * server[i];
+    add(ReasonKind::kServer, -1, total);
+    const int t0 = b.topic_offsets[i], t1 = b.topic_offsets[i + 1];
+    const double wsum = shape.wsum[i];
+    double main_w = -1.0;
+    std::int32_t main_topic = -1;
     double context_part = 0.0, adjust_part = 0.0, topic_fatigue = 0.0, worst_topic_fatigue = 0.0, shown = 0.0;
     std::int32_t never_label = -1, fatigue_topic = -1;
     bool known = false;
-    for (int k = t0; k < t1; ++k) {
-      const auto ku = static_cast<std::size_t>(k);
-      const auto topic = static_cast<std::uint32_t>(b.topic_ids[ku]);
-      const Preference pref = profile.TopicPreference(topic);
-      if (pref == Preference::kNever) never_label = b.topic_ids[ku];
-      if (wsum <= 0.0) continue;
-      const double share = b.topic_weights[ku] / wsum;
-      const double global = topic_global.Get(topic, [&](std::uint32_t id) { return profile.TopicAffinity(c, id, now); });
-      const double global_tanh = topic_tanh.Get(topic, [&](std::uint32_t) { return std::tanh(global / topic_scale); });
-      const double v = s * c.w_topic * share * global_tanh;
-      if (v != 0.0) out->Add(ReasonKind::kTopic, b.topic_ids[ku], v);
-      if (std::fabs(v) > t.known_interest) known = true;
-      total += v;
-      if (ctx_label >= 0) {
-        const double local_tanh = topic_context_tanh.Get(topic, [&](std::uint32_t id) {
-          return std::tanh(profile.ContextTopicAffinity(c, lens, id, global, now) / topic_scale);
-        });
-        context_part += s * c.w_context * share * (local_tanh - global_tanh);
+    if (wsum > 0.0) {
+      for (int k = t0; k < t1; ++k) {
+        const std::int32_t id = topic_ids[k];
+        const float wk = topic_weights[k];
+        if (wk > main_w) {
+          main_w = wk;
+          main_topic = id;
+        }
+        const TopicTerms tt = topic_terms[static_cast<std::uint32_t>(id)];
+        if (tt.preference == Preference::kNever) never_label = id;
+        const double share = share_of[k];
+        const double v = s_topic * share * tt.global_tanh;
+        if (v != 0.0) add(ReasonKind::kTopic, id, v);
+        known |= std::fabs(v) > known_interest;
+        total += v;
+        if (ctx_label >= 0) context_part += s_context * share * tt.context_diff;
+        if (tt.preference_sign != 0.0) {
+          const double a = s_adjust * share * tt.preference_sign;
+          add(ReasonKind::kAdjustment, id, a);
+          adjust_part += a;
+          known = true;
+        }
+        shown += share * tt.shown;
+        const double tf = share * tt.fatigue;
+        topic_fatigue += tf;
+        if (tf > worst_topic_fatigue) {
+          worst_topic_fatigue = tf;
+          fatigue_topic = id;
+        }
       }
-      const double sign = PreferenceSign(pref);
-      if (sign != 0.0) {
-        const double a = s * kAdjustStep * share * sign;
-        out->Add(ReasonKind::kAdjustment, b.topic_ids[ku], a);
-        adjust_part += a;
-        known = true;
-      }
-      const double topic_shown = topic_shown_memo.Get(topic, [&](std::uint32_t id) { return fatigue.TopicCount(ft, id, now); });
-      shown += share * topic_shown;
-      const double tf = share * std::min(ft.topic_max, ft.topic_step * topic_shown);
-      topic_fatigue += tf;
-      if (tf > worst_topic_fatigue) {
-        worst_topic_fatigue = tf;
-        fatigue_topic = b.topic_ids[ku];
+    } else {
+      // Weightless topics only name the main topic and `never`.
+      for (int k = t0; k < t1; ++k) {
+        const std::int32_t id = topic_ids[k];
+        const float wk = topic_weights[k];
+        if (wk > main_w) {
+          main_w = wk;
+          main_topic = id;
+        }
+        if (topic_terms[static_cast<std::uint32_t>(id)].preference == Preference::kNever) never_label = id;
       }
     }
-    if (context_part != 0.0) out->Add(ReasonKind::kContext, ctx_label, context_part);
+    main_topic_out[i] = main_topic;
+    if (context_part != 0.0) add(ReasonKind::kContext, ctx_label, context_part);
     total += context_part + adjust_part;
-    if (b.creator[i] >= 0) {
-      const auto creator = static_cast<std::uint32_t>(b.creator[i]);
-      const double v = s * c.w_creator * creator_tanh.Get(creator, [&](std::uint32_t id) {
-        return std::tanh(profile.CreatorAffinity(c, id, now) / creator_scale);
-      });
-      if (v != 0.0) out->Add(ReasonKind::kCreator, b.creator[i], v);
-      if (std::fabs(v) > t.known_interest) known = true;
+    const std::int32_t cr = b.creator[i];
+    const CreatorTerms* ct = cr >= 0 ? &creator_terms[static_cast<std::uint32_t>(cr)] : nullptr;
+    if (ct) {
+      const double v = s_creator * ct->affinity_tanh;
+      if (v != 0.0) add(ReasonKind::kCreator, cr, v);
+      known |= std::fabs(v) > known_interest;
       total += v;
-      const Preference pref = profile.CreatorPreference(creator);
-      if (pref == Preference::kNever) never_label = kCreatorLabelBase - b.creator[i];
-      const double sign = PreferenceSign(pref);
+      if (ct->preference == Preference::kNever) never_label = kCreatorLabelBase - cr;
+      const double sign = ct->preference_sign;
       if (sign != 0.0) {
-        const double a = s * kAdjustStep * sign;
-        out->Add(ReasonKind::kAdjustment, kCreatorLabelBase - b.creator[i], a);
+        const double a = s_adjust * sign;
+        add(ReasonKind::kAdjustment, kCreatorLabelBase - cr, a);
         total += a;
         known = true;
       }
     }
     if (!std::isnan(b.published_at[i])) {
       const double age = std::max(0.0, now - b.published_at[i]);
-      const double v = s * c.w_freshness * std::exp2(-age / c.freshness_half_life_ms);
-      if (v != 0.0) out->Add(ReasonKind::kFreshness, -1, v);
+      const double v = s_fresh * std::exp2(-age / c.freshness_half_life_ms);
+      if (v != 0.0) add(ReasonKind::kFreshness, -1, v);
       total += v;
     }
     if (use_embeddings) {
-      const double v = s * c.w_embedding * profile.EmbeddingSimilarity(b.embeddings.data() + i * static_cast<std::size_t>(c.dim), c.dim);
-      if (v != 0.0) out->Add(ReasonKind::kEmbedding, -1, v);
-      if (std::fabs(v) > t.known_interest) known = true;
+      double similarity = 0.0;
+      if (user_fits) {
+        const double dot = kernels::Dot(profile.user_vector.data(), b.embeddings.data() + i * static_cast<std::size_t>(c.dim), c.dim);
+        const double ne = shape.sq_norm[i];
+        if (user_sq > 0.0 && ne > 0.0) similarity = dot / std::sqrt(user_sq * ne);
+      }
+      const double v = s_embedding * similarity;
+      if (v != 0.0) add(ReasonKind::kEmbedding, -1, v);
+      known |= std::fabs(v) > known_interest;
       total += v;
     }
     // Fatigue: what was shown without engagement counts against it for a while.
-    const double seen = fatigue.ItemCount(ft, b.key[i], now);
+    const auto slot = static_cast<std::size_t>(sc.item_slot[i]);
+    const double seen = sc.key_shown[slot];
     if (seen > 0.0) {
       const double v = -s * std::min(ft.item_max, ft.item_step * seen);
-      out->Add(ReasonKind::kFatigue, -1, v);
+      add(ReasonKind::kFatigue, -1, v);
       total += v;
     }
-    if (b.creator[i] >= 0) {
-      const double cf = creator_shown_memo.Get(static_cast<std::uint32_t>(b.creator[i]), [&](std::uint32_t id) {
-        return fatigue.CreatorCount(ft, id, now);
-      });
-      if (cf > 0.0) {
-        const double v = -s * std::min(ft.creator_max, ft.creator_step * cf);
-        out->Add(ReasonKind::kFatigue, kCreatorLabelBase - b.creator[i], v);
-        total += v;
-      }
+    if (ct && ct->shown > 0.0) {
+      const double v = -s * std::min(ft.creator_max, ft.creator_step * ct->shown);
+      add(ReasonKind::kFatigue, kCreatorLabelBase - cr, v);
+      total += v;
     }
     if (topic_fatigue > 0.0) {
       const double v = -s * topic_fatigue;
-      out->Add(ReasonKind::kFatigue, fatigue_topic, v);
+      add(ReasonKind::kFatigue, fatigue_topic, v);
       total += v;
     }
     // Filter tiers (the strongest reason wins).
-    auto first = first_of_key.emplace(b.key[i], i);
+    const bool repeated = sc.item_repeated[i] != 0;
+    const bool pinned = (b.flags[i] & kFlagPinned) != 0;
+    Tier tier = Tier::kEligible;
     if (never_label != -1) {
-      out->tier[i] = Tier::kNever;
-      out->Add(ReasonKind::kNever, never_label, 0.0);
-    } else if (!first.second && !(b.flags[i] & kFlagPinned)) {
-      out->tier[i] = Tier::kDuplicate;
-      out->Add(ReasonKind::kDuplicate, -1, 0.0);
-    } else if (!(b.flags[i] & kFlagPinned) && fatigue.Opened(ft, b.key[i], now)) {
-      out->tier[i] = Tier::kSeen;
-      out->Add(ReasonKind::kSeen, kSeenLabelOpened, 0.0);
-    } else if (seen >= ft.item_seen_limit && !(b.flags[i] & kFlagPinned)) {
-      out->tier[i] = Tier::kSeen;
-      out->Add(ReasonKind::kSeen, -1, 0.0);
+      tier = Tier::kNever;
+      add(ReasonKind::kNever, never_label, 0.0);
+    } else if (repeated && !pinned) {
+      tier = Tier::kDuplicate;
+      add(ReasonKind::kDuplicate, -1, 0.0);
+    } else if (!pinned && sc.key_opened[slot]) {
+      tier = Tier::kSeen;
+      add(ReasonKind::kSeen, kSeenLabelOpened, 0.0);
+    } else if (seen >= ft.item_seen_limit && !pinned) {
+      tier = Tier::kSeen;
+      add(ReasonKind::kSeen, -1, 0.0);
     }
-    out->known[i] = known || shown >= t.known_shown ? 1 : 0;
-    out->total[i] = total;
-    out->offsets.push_back(static_cast<std::int32_t>(out->kind.size()));
+    tier_out[i] = tier;
+    known_out[i] = known || shown >= t.known_shown ? 1 : 0;
+    total_out[i] = total;
+    reason_sum_out[i] = rsum;
+    offsets_out[i + 1] = static_cast<std::int32_t>(w - w0);
   }
 }
 
 void Rank(const Config& c, const Profile& profile, const FatigueState& fatigue, const CandidateBatch& b,
-          const RerankOptions& o, double now, Rng& rng, RankResult* out) {
-  out->Clear();
+          const RerankOptions& o, double now, Rng& rng, RankScratch* scratch, RankResult* out) {
   const std::size_t n = b.size();
   const double s = std::clamp(o.strength, 0.0, 1.0);
 
   if (s == 0.0) {
     // Non-profiling mode: the server's own order, untouched by the profile.
-    out->reason_offsets.push_back(0);
+    out->order.resize(n);
+    out->score.resize(n);
+    out->propensity.resize(n);
+    out->reason_offsets.resize(n + 1);
+    out->reason_kind.resize(n);
+    out->reason_label.resize(n);
+    out->reason_value.resize(n);
+    out->reason_offsets[0] = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      out->order.push_back(static_cast<std::int32_t>(i));
       const double base = n > 1 ? 1.0 - static_cast<double>(i) / static_cast<double>(n) : 1.0;
-      out->score.push_back(base);
-      out->propensity.push_back(1.0);
-      AddReason(out, ReasonKind::kNotPersonalized, -1, base);
-      out->reason_offsets.push_back(static_cast<std::int32_t>(out->reason_kind.size()));
+      out->order[i] = static_cast<std::int32_t>(i);
+      out->score[i] = base;
+      out->propensity[i] = 1.0;
+      out->reason_kind[i] = static_cast<std::int32_t>(ReasonKind::kNotPersonalized);
+      out->reason_label[i] = -1;
+      out->reason_value[i] = base;
+      out->reason_offsets[i + 1] = static_cast<std::int32_t>(i + 1);
     }
     return;
   }
   const RankTuning& t = DefaultRankTuning();
-  ScoredBatch scored;
-  ScoreStage(c, t, profile, fatigue, b, o, now, s, &scored);
-  RerankStage(c, t, b, scored, o, s, rng, out);
+  PrepareBatch(b, c.dim, &scratch->shape);
+  ScoreStage(c, t, profile, fatigue, b, scratch->shape, o, now, s, &scratch->score, &scratch->scored);
+  RerankStage(c, t, b, scratch->shape, scratch->scored, o, s, rng, &scratch->rerank, out);
 }
 
 }  // namespace localrank

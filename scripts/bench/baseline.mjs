@@ -4,7 +4,7 @@
 // Array.prototype.sort, one reason object per contribution), implementing the
 // same pipeline as the core (core/src/ranker.cpp score stage, diversity.cpp
 // rerank stage) so that it returns the same ranking: score with fatigue,
-// filter tiers, then greedy slot filling with MMR (similarity memory updated
+// filter tiers, then greedy filling of the first topK slots with MMR (similarity memory updated
 // for every remaining item at each slot, the textbook way), creator decay,
 // the three-in-a-row rule and the topic cap. It reads the learnt interests
 // and fatigue from localrank's own exportProfile(), so both start from the
@@ -41,7 +41,7 @@ export const DEFAULTS = {
   creatorFloor: 0.25,
   topicCapTopN: 10,
   topicCapShare: 0.4,
-  greedyDepth: 100,
+  greedyDepth: 100,  // the default of the `topK` option
   fatigueHalfLifeMs: DAY,
   itemStep: 0.15, itemMax: 0.6,
   creatorStep: 0.04, creatorMax: 0.25,
@@ -193,15 +193,15 @@ export class PlainReranker {
 
   /**
    * @param {{id: string, topics: Record<string, number>, creatorId?: string, serverScore?: number, publishedAt?: number, embedding?: number[]}[]} items
-   * @param {{now: number, diversity?: number}} options
+   * @param {{now: number, diversity?: number, topK?: number}} options  topK: greedily arranged slots (default 100)
    */
-  rerank(items, { now, diversity = 0.3 }) {
+  rerank(items, { now, diversity = 0.3, topK = this.config.greedyDepth }) {
     const c = this.config;
     const scored = this.score(items, now);
     const d = diversity, diverse = d > 0;
     const eligible = scored.filter((x) => x.tier === 0);
     const tail = scored.filter((x) => x.tier !== 0).sort((a, b) => a.tier - b.tier || b.total - a.total);
-    const depth = Math.min(eligible.length, c.greedyDepth);
+    const depth = Math.min(eligible.length, topK);
     const cap = Math.ceil(c.topicCapShare * c.topicCapTopN);
     const memory = new Map(eligible.map((x) => [x, 0]));
     const creatorCount = new Map(), topicCount = new Map();

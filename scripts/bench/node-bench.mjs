@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { createPersonalizer, memoryStorage } from 'localrank';
-import { NOW, DIM, makeItems, makeEvents, packItems } from './workload.mjs';
+import { NOW, DIM, RERANK, RERANK_DEFAULT, makeItems, makeEvents, packItems } from './workload.mjs';
 import { PlainReranker } from './baseline.mjs';
 
 // Captures the wasm memory of every instance, to watch its size over many calls.
@@ -83,7 +83,6 @@ async function trainedPersonalizer(events, extra = {}) {
   return p;
 }
 
-const RERANK = { diversity: 0.3 };
 const topIds = (ranked, k) => ranked.slice(0, k).map((r) => r.id);
 const TOP_READ = 50;
 let sink = 0;
@@ -107,7 +106,7 @@ const results = {
     loadBefore: os.loadavg(),
     date: new Date().toISOString(),
   },
-  settings: { runs: RUNS, warmup: WARMUP, quick },
+  settings: { runs: RUNS, warmup: WARMUP, quick, rerank: RERANK, rerankDefault: RERANK_DEFAULT },
   pipeline: {},
 };
 const log = (...xs) => console.log(...xs);
@@ -130,12 +129,19 @@ for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
   let maxScoreDiff = 0;
   for (let i = 0; i < ours.length; i++) maxScoreDiff = Math.max(maxScoreDiff, Math.abs(ours[i].score - theirs[i].score));
   const packedSame = Array.from(p.rerankPacked(packed, RERANK).order).every((idx, r) => idx === ours[r].originalIndex);
+  // The same checks at the package default (topK 100).
+  const oursDefault = p.rerank(items, RERANK_DEFAULT);
+  const theirsDefault = baseline.rerank(items, { now: NOW, ...RERANK_DEFAULT });
+  const defaultSame = oursDefault.length === theirsDefault.length && oursDefault.every((r, i) => r.id === theirsDefault[i].id);
+  const defaultPackedSame = Array.from(p.rerankPacked(packed, RERANK_DEFAULT).order).every((idx, r) => idx === oursDefault[r].originalIndex);
   // localrank alone, many runs; then all three interleaved, fewer runs (the
   // baseline's greedy MMR takes up to seconds at 10,000): the ratios come from those rounds.
   const runs = n === 10000 ? Math.max(5, RUNS / 4) : RUNS;
   const t = compare({
     objects: () => rerankAndRead(p, items),
     packed: () => p.rerankPacked(packed, RERANK),
+    objectsDefault: () => p.rerank(items, RERANK_DEFAULT),
+    packedDefault: () => p.rerankPacked(packed, RERANK_DEFAULT),
   }, { runs, warmup: Math.min(WARMUP, runs) });
   const baseRuns = quick ? 2 : n === 100 ? 100 : n === 1000 ? 15 : 3;
   const three = compare({
@@ -150,9 +156,11 @@ for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
     speedupObjects: three.baseline.median / three.objects.median,
     speedupPacked: three.baseline.median / three.packed.median,
     top50SameOrder: same, top50Overlap: overlap, fullOrderSame: allSame, maxScoreDiff, packedSameAsObjects: packedSame,
+    defaultFullOrderSame: defaultSame, defaultPackedSameAsObjects: defaultPackedSame,
   };
   log(`n=${n}: objects ${t.objects.median.toFixed(3)} ms, packed ${t.packed.median.toFixed(3)} ms, baseline ${three.baseline.median.toFixed(3)} ms` +
-    ` (x${results.pipeline[n].speedupObjects.toFixed(2)} / x${results.pipeline[n].speedupPacked.toFixed(2)}); top-${k} same order: ${same} (overlap ${overlap}), all ${n} same: ${allSame}, max score diff ${maxScoreDiff.toExponential(1)}`);
+    ` (x${results.pipeline[n].speedupObjects.toFixed(2)} / x${results.pipeline[n].speedupPacked.toFixed(2)}); top-${k} same order: ${same} (overlap ${overlap}), all ${n} same: ${allSame}, max score diff ${maxScoreDiff.toExponential(1)}` +
+    `; default topK: objects ${t.objectsDefault.median.toFixed(3)} ms, packed ${t.packedDefault.median.toFixed(3)} ms, all ${n} same as baseline: ${defaultSame}`);
   p.dispose();
 }
 

@@ -11,6 +11,12 @@ export const DIM = 64;
 export const TOPICS_PER_ITEM = 8;
 export const TOPIC_COUNT = 200;
 export const CREATOR_COUNT = 300;
+/**
+ * Rerank options of the workload (the issue's: MMR top 50 with creator decay,
+ * fatigue and reasons), and the package defaults (topK 100) for comparison.
+ */
+export const RERANK = Object.freeze({ diversity: 0.3, topK: 50 });
+export const RERANK_DEFAULT = Object.freeze({ diversity: 0.3 });
 export const EVENT_TYPES = ['impression', 'impression', 'impression', 'click', 'dwell', 'like', 'share', 'save', 'hide', 'comment'];
 
 /**

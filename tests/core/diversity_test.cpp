@@ -185,5 +185,92 @@ TEST(Diversity, RejectsOptionsOutsideZeroToOneNamingTheField) {
   EXPECT_TRUE(e.result().order.empty());
 }
 
+TEST(Diversity, TopKArrangesOnlyTheFirstKSlotsAndTheRestFollowsByScore) {
+  Engine e = Fan();
+  const json items = StarFeed();
+  auto full = Ranked(e, items);
+  // With the default, the arranging reaches past rank 5 (else this test could not fail).
+  bool arranged_late = false;
+  for (std::size_t rank = 5; rank < e.result().order.size(); ++rank) {
+    arranged_late = arranged_late || HasKind(e.result(), rank, ReasonKind::kDiversity);
+  }
+  ASSERT_TRUE(arranged_late);
+  e.options().top_k = 5;
+  auto top5 = Ranked(e, items);
+  ASSERT_EQ(top5.size(), full.size());
+  // The first slots are decided the same way; the greedy part never looks ahead.
+  for (std::size_t rank = 0; rank < 5; ++rank) EXPECT_EQ(top5[rank]["id"], full[rank]["id"]) << "rank " << rank;
+  const RankResult& r = e.result();
+  for (std::size_t rank = 5; rank < r.order.size(); ++rank) {
+    EXPECT_FALSE(HasKind(r, rank, ReasonKind::kDiversity)) << "rank " << rank;
+    if (rank > 5) {
+      EXPECT_GE(r.score[rank - 1] + 1e-12, r.score[rank]) << "rank " << rank;
+    }
+  }
+}
+
+TEST(Diversity, RejectsTopKBelowOneNamingTheField) {
+  Engine e;
+  FillCandidates(e, MakeFeed(5, {"a", "b"}, 5));
+  e.options().top_k = 0;
+  const Status s = e.Rerank(kNow);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(s.field(), "options.topK");
+  EXPECT_TRUE(e.result().order.empty());
+  e.options().top_k = 1;
+  EXPECT_TRUE(e.Rerank(kNow).ok());
+  EXPECT_EQ(e.result().order.size(), 5u);
+}
+
+// Everything a rerank reuses between calls (RankScratch) must not leak into
+// the next call: after batches of other sizes, topics and creators, and a
+// profile that learnt in between, a batch ranks exactly as on a fresh engine.
+TEST(Diversity, RerankingAfterOtherBatchesGivesTheSameResultAsAFreshEngine) {
+  auto rank_of = [](Engine& e, const json& items) {
+    FillCandidates(e, items);
+    EXPECT_TRUE(e.Rerank(kNow).ok());
+    return e.result();
+  };
+  const json a = StarFeed();
+  json b = MakeFeed(70, {"news", "sports", "garden", "chess", "film", "cooking", "poetry"}, 19);
+  for (std::size_t i = 0; i < b.size(); i += 9) b[i]["pinned"] = true;
+  b[12]["id"] = b[3]["id"];  // a duplicate key
+  // Learnt between the calls: new interests, and impressions and a click on items of `a`.
+  json later = json::array();
+  for (int i = 0; i < 4; ++i) {
+    later.push_back({{"type", "share"}, {"topics", {{"travel", 1}, {"music", 0.5}}}, {"creatorId", "c2"}, {"at", kNow - 100.0 * i}});
+    later.push_back({{"type", "impression"}, {"itemId", a[static_cast<std::size_t>(i)]["id"]}, {"topics", {{"news", 1}}},
+                     {"creatorId", "c4"}, {"at", kNow - 50.0}});
+  }
+  later.push_back({{"type", "click"}, {"itemId", a[5]["id"]}, {"topics", {{"sports", 1}}}, {"at", kNow - 10.0}});
+  auto learn = [&](Engine& e) {
+    FillEvents(e, later);
+    EXPECT_TRUE(e.Record(kNow).ok());
+  };
+  Engine fresh = Fan();
+  // The same names in the same order, so that reason labels (ids) compare.
+  FillCandidates(fresh, a);
+  FillCandidates(fresh, b);
+  FillCandidates(fresh, MakeFeed(3, {"x"}, 1));
+  learn(fresh);
+  const RankResult want = rank_of(fresh, a);
+  Engine reused = Fan();
+  rank_of(reused, a);
+  rank_of(reused, b);
+  reused.options().top_k = 7;
+  rank_of(reused, MakeFeed(3, {"x"}, 1));
+  reused.options().top_k = kDefaultTopK;
+  learn(reused);
+  rank_of(reused, b);
+  const RankResult got = rank_of(reused, a);
+  EXPECT_EQ(got.order, want.order);
+  EXPECT_EQ(got.score, want.score);
+  EXPECT_EQ(got.propensity, want.propensity);
+  EXPECT_EQ(got.reason_offsets, want.reason_offsets);
+  EXPECT_EQ(got.reason_kind, want.reason_kind);
+  EXPECT_EQ(got.reason_label, want.reason_label);
+  EXPECT_EQ(got.reason_value, want.reason_value);
+}
+
 }  // namespace
 }  // namespace localrank

@@ -222,3 +222,70 @@ test('explain() describes a packed ranking when the batch names its items, and n
   assert.equal(p.explain(top), null);
   p.dispose();
 });
+
+test('rerankPacked ranks like rerank with topK', async () => {
+  const p = await trained();
+  const items = feed(300, 12);
+  for (const topK of [1, 20, 50]) assertSameRanking(p.rerank(items, { topK }), p.rerankPacked(pack(p, items), { topK }));
+  p.dispose();
+});
+
+test('ids reused from the last call are trusted only while every entry is the same', async () => {
+  const p = await trained();
+  const items = feed(30, 5);
+  const good = pack(p, items);
+  const before = p.rerankPacked(good);
+  // The same array, changed in place after it passed: checked again.
+  const saved = good.ids[4];
+  good.ids[4] = good.ids[2];
+  rejects(() => p.rerankPacked(good), { code: 'DUPLICATE_ID', field: 'items[4].id', index: 4 });
+  good.ids[4] = saved;
+  // A call that failed part-way through the ids leaves no trusted ids behind.
+  rejects(() => p.rerankPacked({ ...good, ids: good.ids.map((id, i) => (i === 20 ? '' : id)) }), { code: 'INVALID_ITEM', field: 'items[20].id', index: 20 });
+  rejects(() => p.rerankPacked({ ...good, ids: good.ids.map((id, i) => (i === 20 ? good.ids[0] : id)) }), { code: 'DUPLICATE_ID', field: 'items[20].id', index: 20 });
+  // Equal strings that are other objects are the same ids.
+  const copies = good.ids.map((id) => `${id.slice(0, 1)}${id.slice(1)}`);
+  for (const ids of [good.ids, copies, good.ids]) {
+    const got = p.rerankPacked({ ...good, ids });
+    assert.deepEqual(got.order, before.order);
+    assert.deepEqual(got.score, before.score);
+    assert.equal(p.explain(items[got.order[0]].id)?.rank, 0);
+  }
+  p.dispose();
+});
+
+test('a packed batch refused for a non-finite embedding interns nothing', async () => {
+  const p = await trained();
+  const good = pack(p, feed(12, 8));
+  const names = p._memoryStats().names;
+  const e = good.embeddings.slice(); e[5 * DIM + 7] = Infinity;
+  rejects(() => p.rerankPacked({ ...good, embeddings: e }, { context: { intent: 'never-seen-before' } }),
+    { code: 'INVALID_ITEM', field: 'items[5].embedding[7]', index: 5 });
+  assert.equal(p._memoryStats().names, names);
+  p.rerankPacked(good, { context: { intent: 'never-seen-before' } });
+  assert.equal(p._memoryStats().names, names + 1);
+  p.dispose();
+});
+
+test('explain() after rerankPacked gives that ranking\'s reasons, also after later calls that did not replace it', async () => {
+  const p = await trained();
+  const items = feed(60, 21);
+  const packed = pack(p, items);
+  const objects = p.rerank(items);
+  const got = p.rerankPacked(packed);
+  const id = items[got.order[7]].id;
+  const want = objects.find((r) => r.id === id);
+  // Calls that leave the last ranking in place: record, and reranks that fail.
+  p.record({ type: 'click', itemId: 'elsewhere', topics: { t3: 1 }, at: T0 });
+  const e = packed.embeddings.slice(); e[3] = NaN;
+  rejects(() => p.rerankPacked({ ...packed, embeddings: e }), { code: 'INVALID_ITEM', field: 'items[0].embedding[3]', index: 0 });
+  assert.throws(() => p.rerank([{ id: 'x' }, { id: 'x' }]), { code: 'DUPLICATE_ID' });
+  const why = p.explain(id);
+  assert.equal(why?.rank, 7);
+  assert.equal(why.score, want.score);
+  assert.deepEqual(why.reasons.map((r) => [r.kind, r.contribution]), want.reasons.map((r) => [r.kind, r.contribution]));
+  // A packed batch without ids has no identities: nothing to explain.
+  p.rerankPacked({ ...packed, ids: undefined });
+  assert.equal(p.explain(id), null);
+  p.dispose();
+});

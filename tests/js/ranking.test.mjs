@@ -166,3 +166,34 @@ test('forget() also forgets the last ranking: explain() reveals nothing afterwar
   assert.equal(p.explain('i0'), null);
   p.dispose();
 });
+
+test('topK arranges only the first K slots; the rest follows by score', async () => {
+  const p = await make();
+  for (let i = 0; i < 5; i++) p.record({ type: 'like', topics: { cooking: 1 }, creatorId: 'star', at: T0 - i * 1000 });
+  const items = feed(40, 20);
+  const full = p.rerank(items);
+  // At the default the arranging reaches past rank 6 (else this test could not fail).
+  assert.ok(full.slice(6).some((r) => r.reasons.some((x) => x.kind === 'diversity')));
+  const top6 = p.rerank(items, { topK: 6 });
+  assert.deepEqual(top6.slice(0, 6).map((r) => r.id), full.slice(0, 6).map((r) => r.id));
+  for (let k = 6; k < top6.length; k++) {
+    assert.ok(!top6[k].reasons.some((x) => x.kind === 'diversity'), `rank ${k} was arranged`);
+    if (k > 6) assert.ok(top6[k - 1].score + 1e-12 >= top6[k].score, `rank ${k} is out of score order`);
+    assert.ok(Math.abs(sum(top6[k].reasons) - top6[k].score) < 1e-9);
+  }
+  // Larger than the feed: all of it, as with the default for 40 items.
+  assert.deepEqual(p.rerank(items, { topK: 1e9 }).map((r) => r.id), full.map((r) => r.id));
+  p.dispose();
+});
+
+test('options.topK must be an integer >= 1 (rerank and rerankPacked)', async () => {
+  const p = await make();
+  const packed = { topicOffsets: Int32Array.of(0, 1), topicIds: Int32Array.of(p.topicId('cooking')) };
+  for (const topK of [0, -1, 1.5, NaN, Infinity, '5', null]) {
+    for (const call of [() => p.rerank(feed(3), { topK }), () => p.rerankPacked(packed, { topK })]) {
+      assert.throws(call, (e) => e instanceof LocalrankError && e.code === 'INVALID_ARGUMENT' && e.field === 'options.topK', `topK ${String(topK)}`);
+    }
+  }
+  assert.equal(p.rerankPacked(packed, { topK: 1 }).order.length, 1);
+  p.dispose();
+});

@@ -29,7 +29,7 @@ const events: InteractionEvent[] = [
 async function main(): Promise<void> {
   const p: Personalizer = await createPersonalizer(options);
   const stored: number = p.record(events);
-  const ranked: RankedItem[] = p.rerank(items, { strength: 1, diversity: 0.3, exploration: 0, calibration: true, context: { hour: 8 } });
+  const ranked: RankedItem[] = p.rerank(items, { strength: 1, diversity: 0.3, exploration: 0, calibration: true, context: { hour: 8 }, topK: 50 });
   for (const r of ranked) console.log(r.id, r.score.toFixed(2), r.originalIndex, r.reasons.map((x) => `${x.kind}:${x.label}`), r.propensity ?? 1);
   const adjusted: boolean = p.adjust({ topic: 'politics', preference: 'never' });
   // @ts-expect-error adjust takes a topic or a creatorId, not both

@@ -39,6 +39,9 @@ export const CREATOR_LABEL_BASE = -2;
 /** Label of a `seen` reason for an item the person already opened (types.h kSeenLabelOpened). */
 export const SEEN_LABEL_OPENED = 1;
 
+/** Default `topK` rerank option: slots arranged greedily (types.h kDefaultTopK). */
+export const DEFAULT_TOP_K = 100;
+
 /** Limits enforced on every input (config.h). */
 export const LIMITS = Object.freeze({
   maxItemsPerCall: 10000,

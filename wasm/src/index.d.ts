@@ -296,6 +296,13 @@ export interface RerankOptions {
   /** Keep the topic mix of the top 10 close (in KL) to the person's interest mix (Steck 2018). Default false. */
   calibration?: boolean;
   context?: Context;
+  /**
+   * How many slots are arranged one by one (diversity, creator decay, topic
+   * cap, calibration, exploration), an integer >= 1, default 100; the rest of
+   * a longer list follows by score. Lower is faster: the arranging costs up
+   * to topK x items similarity checks.
+   */
+  topK?: number;
 }
 
 export type ReasonKind =

@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: MIT
 // Validation of the packed (typed-array) rerank input. Same rules, error codes
-// and fields as the object API (validate.js), checked before the core is
-// touched so a rejected call changes nothing.
+// and fields as the object API (validate.js), and a rejected call changes
+// nothing. The shape and the ids are checked here; the per-item values are
+// checked by the core (compiled loops, SIMD for embeddings) before it ranks
+// anything, and only a batch it rejects is walked again here, item by item,
+// to name the first bad entry exactly as before.
 import { LocalrankError } from './errors.js';
 import { LIMITS } from './core-buffers.js';
 import { hashId } from './hash.js';
+
+/** Item keys remembered by id between calls, up to this many ids. */
+const KEY_CACHE_LIMIT = 4 * LIMITS.maxItemsPerCall;
 
 /**
  * @param {string} code @param {string} field @param {number} index @param {string} what
@@ -34,15 +40,24 @@ function checkLength(v, field, want) {
 }
 
 /**
- * Reusable per-personalizer state of the packed path: the hashed keys and a
- * topic stamp table for duplicate checks, both grown geometrically.
+ * Reusable per-personalizer state of the packed path, grown geometrically:
+ * the hashed keys, a topic stamp table for repeated topics (slow path), an
+ * open-addressing table over the keys for repeated ids, and the keys of ids
+ * seen in earlier calls (hashing an id costs more than looking it up).
  */
 export class PackedScratch {
   keys = new Float64Array(0);
   stamp = new Int32Array(0);
   generation = 0;
+  /** Key table: item index per slot, valid where slotStamp equals slotGeneration. */
+  slots = new Int32Array(0);
+  slotStamp = new Int32Array(0);
+  slotGeneration = 0;
   /** @type {Map<string, number>} */
-  seen = new Map();
+  keyCache = new Map();
+  /** The last ids that passed every check (a copy), and their keys. @type {unknown[]|null} */
+  lastIds = null;
+  idKeys = new Float64Array(0);
 
   /** @param {number} n */
   keysFor(n) {
@@ -62,6 +77,53 @@ export class PackedScratch {
     if (this.generation + n + 1 >= 0x7fffffff) { this.stamp.fill(0); this.generation = 0; }
     return this.stamp;
   }
+
+  /**
+   * A fresh key table with at least 2n slots (a power of two); returns its
+   * generation (slots of other generations are empty).
+   * @param {number} n
+   */
+  slotsFor(n) {
+    let size = 64;
+    while (size < 2 * n) size *= 2;
+    if (this.slots.length < size) {
+      this.slots = new Int32Array(size);
+      this.slotStamp = new Int32Array(size);
+      this.slotGeneration = 0;
+    }
+    if (++this.slotGeneration >= 0x7fffffff) { this.slotStamp.fill(0); this.slotGeneration = 1; }
+    return this.slotGeneration;
+  }
+
+  /**
+   * True when `ids` holds, entry by entry, the last ids that passed every
+   * check: they are valid and unique, and idKeys holds their keys.
+   * @param {unknown[]} ids
+   */
+  sameIds(ids) {
+    const last = this.lastIds;
+    if (last === null || last.length !== ids.length) return false;
+    for (let i = 0; i < ids.length; i++) if (ids[i] !== last[i]) return false;
+    return true;
+  }
+
+  /** Key buffer for n new ids (forgets the last ids: their keys are overwritten). @param {number} n */
+  idKeysFor(n) {
+    this.lastIds = null;
+    if (this.idKeys.length < n) this.idKeys = new Float64Array(Math.max(n, this.idKeys.length * 2, 64));
+    return this.idKeys;
+  }
+
+  /** @param {string} id */
+  keyOf(id) {
+    let key = this.keyCache.get(id);
+    if (key === undefined) {
+      if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
+      key = hashId(id);
+      this.keyCache.set(id, key);
+    }
+    return key;
+  }
 }
 
 /**
@@ -80,7 +142,12 @@ export class PackedScratch {
  */
 
 /**
- * Checks a packed batch against the name tables and `dim`.
+ * Checks the shape of a packed batch (array types and lengths, offsets from 0
+ * to topicIds.length, `dim`) and its ids, and returns it with the item keys.
+ * The per-item values (topics, weights, scores, creators, pinned,
+ * embeddings) are checked by the core, which rejects the batch before it
+ * ranks anything; then checkPackedItems() (and packedEmbeddingError) name the
+ * first bad entry with the same error as the object API.
  * @param {unknown} batch
  * @param {number} dim
  * @param {string[]} topicNames  the topic table (ids are indexes)
@@ -127,14 +194,71 @@ export function checkPacked(batch, dim, topicNames, creatorCount, scratch) {
       fail('DIMENSION_MISMATCH', 'embeddings', -1, `has ${embeddings.length} numbers, expected n * dim = ${n * dim}`);
     }
   }
+  /** @type {PackedInput} */
+  const input = { n, ids: /** @type {string[]|null} */ (ids), keys: scratch.keys, serverScore, publishedAt, creator, topicOffsets, topicIds, topicWeights, embeddings, pinned };
+  if (ids === null) {
+    // Never equal to a hashId (those are >= 0): items without ids have no identity.
+    const keys = scratch.keysFor(n);
+    for (let i = 0; i < n; i++) keys[i] = -(i + 1);
+    input.keys = keys;
+  } else if (scratch.sameIds(ids)) {
+    // A feed reranked again with the same ids: valid and unique, keys known.
+    input.keys = scratch.idKeys;
+  } else {
+    input.keys = scratch.idKeysFor(n);
+    // A bad id: the first bad entry of any kind is the error (item order, as the object API).
+    if (!idKeys(ids, n, input.keys, scratch)) {
+      checkPackedItems(input, topicNames, creatorCount, scratch);
+      throw new Error('localrank: the id checks of rerankPacked disagree');
+    }
+    scratch.lastIds = ids.slice(0, n);
+  }
+  return input;
+}
 
-  const keys = scratch.keysFor(n);
-  const seen = scratch.seen;
-  seen.clear();
+/**
+ * Keys of `ids` into `keys`; false when an id is not a string of 1..256
+ * characters or repeats an earlier one.
+ * @param {unknown[]} ids @param {number} n @param {Float64Array} keys @param {PackedScratch} scratch
+ */
+function idKeys(ids, n, keys, scratch) {
+  // Repeated ids: equal ids have equal keys, so only items whose keys meet in the table are compared.
+  const generation = scratch.slotsFor(n);
+  const slots = scratch.slots, slotStamp = scratch.slotStamp, mask = slots.length - 1;
+  const shift = 32 - Math.log2(slots.length);
+  for (let i = 0; i < n; i++) {
+    const id = ids[i];
+    if (typeof id !== 'string' || id.length === 0 || id.length > LIMITS.maxIdLength) return false;
+    const key = scratch.keyOf(id);
+    keys[i] = key;
+    // Keys are integers below 2^53: mix their two 32-bit halves.
+    let h = Math.imul((key >>> 0) ^ ((key / 4294967296) >>> 0), 0x9e3779b1) >>> shift;
+    while (slotStamp[h] === generation) {
+      const before = slots[h];
+      if (keys[before] === key && ids[before] === id) return false;
+      h = (h + 1) & mask;
+    }
+    slotStamp[h] = generation;
+    slots[h] = i;
+  }
+  return true;
+}
+
+/**
+ * Throws the error of the first bad entry of a packed batch, item by item
+ * (id, topics, serverScore, publishedAt, creator, pinned), with the codes and
+ * fields of the object API; returns when every entry is valid. Embeddings:
+ * packedEmbeddingError. The slow path, for batches found bad.
+ * @param {PackedInput} b @param {string[]} topicNames @param {number} creatorCount @param {PackedScratch} scratch
+ */
+export function checkPackedItems(b, topicNames, creatorCount, scratch) {
+  const { n, ids, serverScore, publishedAt, creator, topicOffsets, topicIds, topicWeights, pinned } = b;
   const stamp = scratch.stampsFor(topicNames.length, n);
   // Reserve the generations first, so stamps of a call that fails part-way never match later ones.
   const base = scratch.generation;
   scratch.generation += n;
+  /** @type {Map<string, number>} */
+  const seen = new Map();
   const topicCount = topicNames.length;
   for (let i = 0; i < n; i++) {
     if (ids !== null) {
@@ -144,10 +268,6 @@ export function checkPacked(batch, dim, topicNames, creatorCount, scratch) {
       const before = seen.get(id);
       if (before !== undefined) fail('DUPLICATE_ID', `items[${i}].id`, i, `"${id}" repeats items[${before}].id`);
       seen.set(id, i);
-      keys[i] = hashId(id);
-    } else {
-      // Never equal to a hashId (those are >= 0): items without ids have no identity.
-      keys[i] = -(i + 1);
     }
     const lo = topicOffsets[i], hi = topicOffsets[i + 1];
     if (hi < lo) fail('INVALID_ARGUMENT', 'topicOffsets', i + 1, 'must not decrease');
@@ -177,13 +297,15 @@ export function checkPacked(batch, dim, topicNames, creatorCount, scratch) {
     }
     if (pinned !== null && pinned[i] > 1) fail('INVALID_ITEM', `items[${i}].pinned`, i, 'must be 0 or 1');
   }
-  if (embeddings !== null) {
-    for (let k = 0; k < embeddings.length; k++) {
-      if (!Number.isFinite(embeddings[k])) {
-        const i = Math.floor(k / dim);
-        fail('INVALID_ITEM', `items[${i}].embedding[${k - i * dim}]`, i, 'must be a finite number');
-      }
-    }
-  }
-  return { n, ids: /** @type {string[]|null} */ (ids), keys, serverScore, publishedAt, creator, topicOffsets, topicIds, topicWeights, embeddings, pinned };
+}
+
+/**
+ * The error for the first non-finite number of packed embeddings, found by
+ * the core at flat index `k` (the same error the object API gives).
+ * @param {number} k @param {number} dim
+ * @returns {never}
+ */
+export function packedEmbeddingError(k, dim) {
+  const i = Math.floor(k / dim);
+  fail('INVALID_ITEM', `items[${i}].embedding[${k - i * dim}]`, i, 'must be a finite number');
 }

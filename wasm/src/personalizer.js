@@ -2,10 +2,10 @@
 // The public Personalizer. It owns the one Embind EngineCore; everything it
 // returns is plain data that the caller owns.
 import { LocalrankError, throwIfFailed } from './errors.js';
-import { B, KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS, LIMITS } from './core-buffers.js';
+import { B, KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS, LIMITS, DEFAULT_TOP_K } from './core-buffers.js';
 import { explainReasons } from './explain.js';
 import { normalizeEvents, readItems, ItemScratch, FRESH, contextKeys, checkName, checkConfig, utf8LengthExceeds } from './validate.js';
-import { checkPacked, PackedScratch } from './packed.js';
+import { checkPacked, checkPackedItems, packedEmbeddingError, PackedScratch } from './packed.js';
 import { resolveStorage } from './storage.js';
 import { Persistence, copyData } from './persistence.js';
 import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.js';
@@ -244,6 +244,42 @@ function unitOption(name, v) {
     throw new LocalrankError('INVALID_ARGUMENT', `options.${name} must be a number in [0, 1]`, { field: `options.${name}` });
   }
   return v;
+}
+
+/**
+ * The `topK` rerank option: an integer >= 1 (larger than any batch means all
+ * of it), passed to the core as an int32.
+ * @param {unknown} v
+ * @returns {number}
+ */
+function topKOption(v) {
+  if (v === undefined) return DEFAULT_TOP_K;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.topK must be an integer >= 1', { field: 'options.topK' });
+  }
+  return Math.min(v, LIMITS.maxItemsPerCall);
+}
+
+/**
+ * The last ranking of a packed rerank (see Personalizer#packedLast): the
+ * fields of #copyResult's result, read through `copy` on first use.
+ */
+class PackedLast {
+  /** @param {() => any} copy @param {boolean} personal @param {string[][]} names */
+  constructor(copy, personal, names) {
+    this.copy = copy;
+    this.personal = personal;
+    this.names = names;
+  }
+
+  get ids() { return this.copy().ids; }
+  get order() { return this.copy().order; }
+  get score() { return this.copy().score; }
+  get propensity() { return this.copy().propensity; }
+  get rOff() { return this.copy().rOff; }
+  get rKind() { return this.copy().rKind; }
+  get rLabel() { return this.copy().rLabel; }
+  get rValue() { return this.copy().rValue; }
 }
 
 export class Personalizer {
@@ -647,7 +683,7 @@ export class Personalizer {
    * top 10, fatigue, optional calibration and exploration). Every item's
    * `reasons` add up to its `score`; explored items carry a `propensity`.
    * @param {object[]} items
-   * @param {{strength?: number, diversity?: number, exploration?: number|boolean, calibration?: boolean, context?: object}} [options]
+   * @param {{strength?: number, diversity?: number, exploration?: number|boolean, calibration?: boolean, context?: object, topK?: number}} [options]
    */
   rerank(items, options = {}) {
     this.#alive();
@@ -792,6 +828,49 @@ export class Personalizer {
     };
   }
 
+  /** Throws the error of the first non-finite number of the packed embeddings copied into the core, if any. */
+  #checkPackedEmbeddings(b, dim) {
+    if (b.embeddings === null) return;
+    const bad = this.#core._localrank_first_non_finite(this.#handle);
+    if (bad >= 0) packedEmbeddingError(bad, dim);
+  }
+
+  /**
+   * The last ranking of a packed rerank with ids, for explain(): shaped like
+   * #copyResult's result, but its arrays are copied out of wasm memory only
+   * when first read. The core keeps a result unchanged until the next
+   * successful rerank, which replaces #last, so a later read still sees this
+   * call's ranking. `ids` is the checked copy of the batch's ids.
+   * @param {number} r  result directory index @param {boolean} personal @param {unknown[]} ids
+   */
+  #packedLast(r, personal, ids) {
+    const u32 = this.#u32;
+    const count = u32[r + LAYOUT.R_COUNT], total = u32[r + LAYOUT.R_REASON_COUNT];
+    const at = (entry) => u32[r + entry];
+    const addresses = [at(LAYOUT.R_ORDER), at(LAYOUT.R_SCORE), at(LAYOUT.R_PROPENSITY), at(LAYOUT.R_REASON_OFFSETS),
+      at(LAYOUT.R_REASON_KIND), at(LAYOUT.R_REASON_LABEL), at(LAYOUT.R_REASON_VALUE)];
+    /** @type {any} */
+    let copied = null;
+    const copy = () => {
+      if (copied === null) {
+        // Memory may have grown since: the addresses hold, the views are renewed.
+        this.#heap(this.#core.HEAPU8.buffer);
+        const i32 = this.#i32, f64 = this.#f64;
+        const [order, score, propensity, rOff, rKind, rLabel, rValue] = addresses;
+        const ints = (a, len) => i32.slice(a >>> 2, (a >>> 2) + len), doubles = (a, len) => f64.slice(a >>> 3, (a >>> 3) + len);
+        copied = {
+          order: ints(order, count), score: doubles(score, count), propensity: doubles(propensity, count),
+          rOff: ints(rOff, count + 1), rKind: ints(rKind, total), rLabel: ints(rLabel, total), rValue: doubles(rValue, total),
+        };
+        const byRank = new Array(count);
+        for (let rank = 0; rank < count; rank++) byRank[rank] = ids[copied.order[rank]];
+        copied.ids = byRank;
+      }
+      return copied;
+    };
+    return new PackedLast(copy, personal, [...this.#names]);
+  }
+
   /**
    * Why an item got its place in the last `rerank`: its reasons in plain
    * words (one sentence each) with the raw numbers, which add up to `score`.
@@ -837,13 +916,18 @@ export class Personalizer {
     this.#alive();
     const o = this.#rerankOptions(options);
     const dim = this.#dim;
-    const b = checkPacked(batch, dim, this.#names[KIND.TOPIC], this.#names[KIND.CREATOR].length, this.#packed);
+    const topicNames = this.#names[KIND.TOPIC], creatorCount = this.#names[KIND.CREATOR].length;
+    const b = checkPacked(batch, dim, topicNames, creatorCount, this.#packed);
     const now = this.#clock();
     const personal = this.#consent.personalization;
-    this.#intern(KIND.CONTEXT, o.context);
+    // A new context name is interned before the core sees the batch: check all of it first then.
+    const contextIds = this.#ids[KIND.CONTEXT];
+    const fresh = o.context.some((key) => !contextIds.has(key));
+    if (fresh) checkPackedItems(b, topicNames, creatorCount, this.#packed);
     const n = b.n, nt = b.topicIds.length;
     const d = this.#enter(this.#core._localrank_layout_candidates(this.#handle, n, nt, b.embeddings === null ? 0 : n * dim, o.context.length));
     const f64 = this.#f64, f32 = this.#f32, i32 = this.#i32, u32 = this.#u32;
+    const context = u32[d + LAYOUT.C_CONTEXT] >>> 2;
     const key = u32[d + LAYOUT.C_KEY] >>> 3;
     f64.set(n === b.keys.length ? b.keys : b.keys.subarray(0, n), key);
     const server = u32[d + LAYOUT.C_SERVER] >>> 3, published = u32[d + LAYOUT.C_PUBLISHED] >>> 3;
@@ -862,20 +946,32 @@ export class Personalizer {
     const tW = u32[d + LAYOUT.C_TOPIC_WEIGHTS] >>> 2;
     if (b.topicWeights !== null) f32.set(b.topicWeights, tW); else f32.fill(1, tW, tW + nt);
     if (b.embeddings !== null) f32.set(b.embeddings, u32[d + LAYOUT.C_EMBEDDINGS] >>> 2);
-    this.#writeContext(u32[d + LAYOUT.C_CONTEXT] >>> 2, o.context);
-    const r = this.#runRerank(now, o, personal);
-    const last = this.#copyResult(r, personal);
-    // explain() works after a packed rerank too when the batch named its items.
-    if (b.ids !== null) {
-      const ids = new Array(last.order.length);
-      for (let rank = 0; rank < ids.length; rank++) ids[rank] = b.ids[last.order[rank]];
-      last.ids = ids;
-      this.#last = last;
-    } else {
-      this.#last = null;
+    if (fresh) {
+      this.#checkPackedEmbeddings(b, dim);
+      // Interning may grow memory, never move the buffers laid out above.
+      this.#intern(KIND.CONTEXT, o.context);
+      this.#heap(this.#core.HEAPU8.buffer);
     }
-    // The caller owns its copies: explain() keeps its own.
-    return { order: last.order.slice(), score: last.score.slice(), propensity: last.propensity.slice() };
+    this.#writeContext(context, o.context);
+    // The core checks every value before it ranks: a refused batch is walked
+    // again here to throw the error of its first bad entry.
+    const r = this.#enter(this.#core._localrank_rerank_packed(this.#handle, now, personal ? o.strength : 0, o.diversity, o.exploration, o.calibration ? 1 : 0, o.topK));
+    if (this.#u32[r + LAYOUT.R_OK] !== 1) {
+      checkPackedItems(b, topicNames, creatorCount, this.#packed);
+      this.#checkPackedEmbeddings(b, dim);
+      this.#throwLast();
+    }
+    // One copy each, which the caller owns.
+    const res = this.#u32, count = res[r + LAYOUT.R_COUNT];
+    const order = res[r + LAYOUT.R_ORDER] >>> 2, score = res[r + LAYOUT.R_SCORE] >>> 3, propensity = res[r + LAYOUT.R_PROPENSITY] >>> 3;
+    const out = {
+      order: this.#i32.slice(order, order + count),
+      score: this.#f64.slice(score, score + count),
+      propensity: this.#f64.slice(propensity, propensity + count),
+    };
+    // explain() works after a packed rerank too when the batch named its items.
+    this.#last = b.ids !== null ? this.#packedLast(r, personal, /** @type {unknown[]} */ (this.#packed.lastIds)) : null;
+    return out;
   }
 
   /**
@@ -924,7 +1020,8 @@ export class Personalizer {
       throw new LocalrankError('INVALID_ARGUMENT', 'options.calibration must be a boolean', { field: 'options.calibration' });
     }
     const context = contextKeys(opt.context, 'options.context', -1, 'INVALID_ARGUMENT');
-    return { strength, diversity, exploration, calibration: opt.calibration === true, context };
+    const topK = topKOption(opt.topK);
+    return { strength, diversity, exploration, calibration: opt.calibration === true, context, topK };
   }
 
   /** @param {number} at  int32 index of the context buffer @param {string[]} keys */
@@ -935,10 +1032,10 @@ export class Personalizer {
 
   /**
    * Runs the core on the written batch; returns the result directory's Uint32 index, heap views current.
-   * @param {number} now @param {{strength: number, diversity: number, exploration: number, calibration: boolean}} o @param {boolean} personal
+   * @param {number} now @param {{strength: number, diversity: number, exploration: number, calibration: boolean, topK: number}} o @param {boolean} personal
    */
   #runRerank(now, o, personal) {
-    const r = this.#enter(this.#core._localrank_rerank(this.#handle, now, personal ? o.strength : 0, o.diversity, o.exploration, o.calibration ? 1 : 0));
+    const r = this.#enter(this.#core._localrank_rerank(this.#handle, now, personal ? o.strength : 0, o.diversity, o.exploration, o.calibration ? 1 : 0, o.topK));
     if (this.#u32[r + LAYOUT.R_OK] !== 1) this.#throwLast();
     return r;
   }

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "localrank/config.h"
@@ -11,6 +12,7 @@
 #include "localrank/interner.h"
 #include "localrank/profile.h"
 #include "localrank/ranker.h"
+#include "localrank/stages.h"
 #include "localrank/status.h"
 #include "localrank/types.h"
 
@@ -43,6 +45,9 @@ class Engine {
   RerankOptions& options() { return options_; }
   /// Output of the last successful Rerank.
   const RankResult& result() const { return result_; }
+  /// Exchanges result() with `*other` in O(1): a caller can keep a result
+  /// (and hand its buffers to the engine to reuse) while the engine ranks again.
+  void SwapResult(RankResult* other) { std::swap(result_, *other); }
 
   /// Ranks candidates() with options(). On error, result() is empty.
   Status Rerank(double now);
@@ -90,6 +95,7 @@ class Engine {
   bool CompactNames();
 
  private:
+  Status ValidateRerank(double now) const;
   Status ValidateEvents(double now) const;
   // The `fatigue` section of the profile JSON (engine_fatigue.cpp).
   void ApplyFatigue(const EventView& v, double key);
@@ -104,6 +110,7 @@ class Engine {
   EventBatch events_;
   RerankOptions options_;
   RankResult result_;
+  RankScratch scratch_;  // reused by every Rerank
   Rng rng_;
 };
 

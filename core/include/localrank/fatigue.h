@@ -12,6 +12,7 @@
 
 #include "localrank/config.h"
 #include "localrank/decayed.h"
+#include "localrank/hash.h"
 #include "localrank/interner.h"
 #include "localrank/status.h"
 #include "localrank/types.h"
@@ -52,10 +53,10 @@ struct FatigueTuning {
 /// O(log n) per entry the event touched, not O(n) per call. Entries stamped
 /// after `now` (clock skew) do not decay yet; while there are any, Prune
 /// falls back to a full scan.
-template <typename K>
+template <typename K, typename Hash = std::hash<K>>
 class FatigueTable {
  public:
-  using Map = std::unordered_map<K, Decayed>;
+  using Map = std::unordered_map<K, Decayed, Hash>;
 
   const Map& entries() const { return map_; }
   std::size_t size() const { return map_.size(); }
@@ -106,11 +107,12 @@ class FatigueTable {
 /// `fatigue` section of the profile JSON.
 class FatigueState {
  public:
-  FatigueTable<double> items;
+  /// Item tables hash keys with ItemKeyHash (cheaper than std::hash<double>).
+  FatigueTable<double, ItemKeyHash> items;
   FatigueTable<std::uint32_t> creators;
   FatigueTable<std::uint32_t> topics;
   /// Items the person engaged with, by key (count 1 at the engagement time).
-  FatigueTable<double> opened;
+  FatigueTable<double, ItemKeyHash> opened;
 
   /// Counts one impression (`key` NaN when unknown; topic weights are shares).
   void Impression(const FatigueTuning& f, double key, std::int32_t creator, const std::int32_t* topic_ids,

@@ -4,8 +4,9 @@
 //             ranked part of the feed (they sink to its end, marked);
 //   score   — server, topic, context, creator, freshness, embedding,
 //             more/less adjustments and fatigue, each an explicit reason;
-//   rerank  — greedy slot filling: MMR over topic (and embedding) similarity,
-//             creator decay with a floor, a per-topic cap in the top N,
+//   rerank  — greedy filling of the first top_k slots: MMR over topic (and
+//             embedding) similarity, creator decay with a floor, a per-topic
+//             cap in the top N,
 //             calibration to the person's interest mix (Steck 2018) and
 //             exploration slots with propensities. Pinned items keep their
 //             input position.
@@ -41,9 +42,6 @@ struct RankTuning {
   /// is the same among the first topic_cap_top_n slots.
   int topic_cap_top_n = 10;
   double topic_cap_share = 0.4;
-  /// Greedy slot filling covers this many slots; the rest of a long list is
-  /// ordered by score (keeps the stage O(depth x n)).
-  int greedy_depth = 100;
   /// Calibration: slots covered, weight of the KL improvement, and the
   /// smoothing of the list distribution (Steck's alpha).
   int calibration_top_n = 10;
@@ -65,42 +63,154 @@ const RankTuning& DefaultRankTuning();
 /// the ranked items, in this order.
 enum class Tier : std::uint8_t { kEligible = 0, kSeen = 1, kDuplicate = 2, kNever = 3 };
 
+/// Per-call facts about a validated batch that both stages read, computed
+/// once per rerank by PrepareBatch.
+struct BatchShape {
+  std::vector<double> wsum;                ///< topic weight sum per item
+  std::vector<double> share;               ///< topic_weights[k] / wsum of its item (0 when wsum <= 0)
+  std::vector<std::uint8_t> unique_topics; ///< 1 when no topic id repeats within the item
+  std::vector<std::uint64_t> topic_mask;   ///< bit (id % 64) set for each topic of the item
+  std::vector<double> sq_norm;             ///< squared embedding norm per item (kernels::SquaredNorm); empty when dim == 0
+  int dim = 0;                             ///< embedding dimension when the batch has embeddings, else 0
+  std::int32_t max_topic = -1;             ///< largest topic id in the batch
+  std::int32_t max_creator = -1;           ///< largest creator id in the batch
+  bool all_unique = true;                  ///< no item repeats a topic id
+  std::vector<std::uint32_t> seen_stamp;   ///< scratch of the unique-topic check
+  std::uint32_t seen_generation = 0;
+};
+
+/// Fills `out` for `b` (embeddings are used when `dim` > 0 and present).
+void PrepareBatch(const CandidateBatch& b, int dim, BatchShape* out);
+
+/// One reason of the score stage.
+struct ScoredReason {
+  std::int32_t kind;
+  std::int32_t label;
+  double value;
+};
+
 /// Output of the score stage, consumed by the rerank stage. Reasons of item i
-/// are kind/label/value[offsets[i] .. offsets[i+1]).
+/// are reasons[offsets[i] .. offsets[i+1]) (`reasons` is only ever grown:
+/// entries from offsets[n] on are scratch).
 struct ScoredBatch {
   std::vector<double> total;
+  std::vector<double> reason_sum;          ///< the item's reason values added up in order
   std::vector<Tier> tier;
   std::vector<std::uint8_t> known;         ///< 1 when within known interests
   std::vector<double> server;              ///< normalised server part 0..1 (exploration prior)
   std::vector<std::int32_t> main_topic;    ///< heaviest topic, -1 when none
-  std::vector<std::int32_t> offsets;
-  std::vector<std::int32_t> kind;
-  std::vector<std::int32_t> label;
-  std::vector<double> value;
-  /// The person's interest mix (topic id, share), for calibration.
+  std::vector<std::int32_t> offsets;       ///< size n + 1
+  std::vector<ScoredReason> reasons;
+  /// The person's interest mix (topic id, share), for calibration; filled
+  /// only when the call asks for calibration.
   std::vector<std::pair<std::int32_t, double>> interest_mix;
+};
 
-  void Add(ReasonKind k, std::int32_t l, double v) {
-    kind.push_back(static_cast<std::int32_t>(k));
-    label.push_back(l);
-    value.push_back(v);
-  }
+/// What the score stage needs per topic id, computed once per call.
+struct TopicTerms {
+  double global_tanh = 0.0;   ///< tanh(affinity / topic scale)
+  double context_diff = 0.0;  ///< tanh(affinity in the active contexts / scale) - global_tanh
+  double shown = 0.0;         ///< topic fatigue count
+  double fatigue = 0.0;       ///< min(topic_max, topic_step * shown)
+  double preference_sign = 0.0;  ///< +1 more, -1 less, else 0
+  Preference preference = Preference::kNone;
+};
+
+/// What the score stage needs per creator id, computed once per call.
+struct CreatorTerms {
+  double affinity_tanh = 0.0;  ///< tanh(affinity / creator scale)
+  double shown = 0.0;          ///< creator fatigue count
+  double preference_sign = 0.0;  ///< +1 more, -1 less, else 0
+  Preference preference = Preference::kNone;
+};
+
+/// Reusable tables of the score stage (indexed by name id; an entry is valid
+/// for this call where its stamp equals `generation`).
+struct ScoreScratch {
+  std::vector<double> topic_affinity, creator_affinity;
+  std::vector<std::uint32_t> topic_affinity_stamp, creator_affinity_stamp;
+  std::vector<TopicTerms> topics;
+  std::vector<CreatorTerms> creators;
+  std::vector<std::uint32_t> topic_stamp, creator_stamp;
+  std::uint32_t generation = 0;
+  /// Open-addressing table of the call's item keys (a slot per distinct
+  /// key): duplicates, and per-key fatigue looked up once.
+  std::vector<double> key_slots;
+  std::vector<std::uint32_t> key_stamp;
+  std::vector<double> key_shown;           ///< per slot: item fatigue count
+  std::vector<std::uint8_t> key_opened;    ///< per slot: engaged with, within the opened half-life
+  std::vector<std::int32_t> item_slot;     ///< per item: its key's slot
+  std::vector<std::uint8_t> item_repeated; ///< per item: an earlier item has the same key
+};
+
+/// One ranked slot as the rerank stage decided it (reasons come later).
+struct PlacedSlot {
+  std::int32_t index = -1;
+  bool explored = false;
+  double similar = 0.0;
+  double creator = 0.0;
+  double calibration = 0.0;
+  double explore = 0.0;
+  double propensity = 1.0;
+};
+
+/// Reusable state of the rerank stage.
+struct RerankScratch {
+  /// Eligible items by (score desc, input index asc), and a doubly linked
+  /// list over it of those not placed yet.
+  std::vector<std::pair<double, std::int32_t>> by_total;
+  std::vector<std::int32_t> next, prev, node;  ///< node: item -> list position, -1 once placed or when not eligible
+  std::vector<std::int32_t> eligible, tail, free_positions, explore_positions, explore_slots, pool;
+  std::vector<std::uint8_t> explore_at;
+  /// MMR memory per item, brought up to date lazily (see diversity.cpp).
+  std::vector<double> memory;
+  std::vector<std::uint32_t> memory_upto;
+  std::vector<std::int32_t> updates;
+  std::vector<double> sims, norm;
+  /// Grown on demand, recomputed when their base changes: mmr_memory^k by
+  /// repeated multiplication, pow(creator_factor, k - 1), and the largest
+  /// memory a similarity can leave after k more placements.
+  std::vector<double> decay_power, creator_power, memory_cap;
+  double decay_base = -1.0, creator_base = -1.0, cap_base = -1.0, cap_similarity = -1.0;
+  std::vector<int> creator_count, topic_count;
+  std::vector<std::int32_t> mix_slot;
+  std::vector<double> mass, trial;
+  /// Topic -> share of the item placed last.
+  std::vector<double> focus_share;
+  std::vector<std::uint32_t> focus_stamp;
+  std::uint32_t focus = 0;
+  std::vector<PlacedSlot> slots;
+};
+
+/// Everything a rerank reuses between calls, owned by the Engine: after the
+/// first calls of a given size a rerank allocates nothing.
+struct RankScratch {
+  BatchShape shape;
+  ScoreScratch score;
+  ScoredBatch scored;
+  RerankScratch rerank;
 };
 
 /// Stage 1 + 2: scores every item of a validated batch at strength `s` > 0
 /// and assigns filter tiers (duplicates by key, `never`, seen too often).
 void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, const FatigueState& fatigue,
-                const CandidateBatch& b, const RerankOptions& o, double now, double s, ScoredBatch* out);
+                const CandidateBatch& b, const BatchShape& shape, const RerankOptions& o, double now, double s,
+                ScoreScratch* scratch, ScoredBatch* out);
 
-/// Stage 3: orders the batch into `out` (cleared first) with diversity,
-/// calibration and exploration, at strength `s` > 0.
-void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, const ScoredBatch& scored,
-                 const RerankOptions& o, double s, Rng& rng, RankResult* out);
+/// Stage 3: orders the batch into `out` (every array rewritten) with
+/// diversity, calibration and exploration over the first `o.top_k` slots,
+/// at strength `s` > 0.
+void RerankStage(const Config& c, const RankTuning& t, const CandidateBatch& b, const BatchShape& shape,
+                 const ScoredBatch& scored, const RerankOptions& o, double s, Rng& rng, RerankScratch* scratch,
+                 RankResult* out);
 
 /// Exploration slots: `count` distinct positions among `free_positions`
 /// (ascending, excluding position 0), one drawn uniformly per stratum so
 /// they spread over the list. Deterministic for the RNG state.
 std::vector<std::int32_t> ChooseExploreSlots(const std::vector<std::int32_t>& free_positions, int count, Rng& rng);
+/// The same into `slots` (cleared first), with `allowed` as scratch.
+void ChooseExploreSlots(const std::vector<std::int32_t>& free_positions, int count, Rng& rng,
+                        std::vector<std::int32_t>* allowed, std::vector<std::int32_t>* slots);
 
 /// How many exploration slots `share` buys among `eligible` ranked slots
 /// (position 0 is never one, so at most eligible - 1).

@@ -76,12 +76,19 @@ struct EventBatch {
   void Resize(std::size_t n);
 };
 
+/// Default number of greedily arranged slots (RerankOptions::top_k).
+constexpr int kDefaultTopK = 100;
+
 /// Per-call ranking options.
 struct RerankOptions {
   double strength = 1.0;     ///< 0 = server order (no profiling), 1 = fully personal
   double diversity = 0.3;    ///< 0..1, MMR trade-off
   double exploration = 0.0;  ///< share of slots for exploration, 0..0.5
   bool calibration = false;
+  /// Slots arranged greedily (MMR, creator decay, topic cap, calibration,
+  /// exploration), >= 1; the rest of a longer list follows by score. The
+  /// rerank stage costs O(top_k x n) at worst.
+  int top_k = kDefaultTopK;
   std::vector<std::int32_t> context_ids;  ///< active context keys
 };
 

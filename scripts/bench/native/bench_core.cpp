@@ -50,16 +50,19 @@ std::unique_ptr<Engine> Trained(const json& w, const json& extra_config = json::
   return engine;
 }
 
-void ApplyOptions(Engine& engine, const json& w) {
+// The workload's options (scripts/bench/workload.mjs RERANK: topK 50); with
+// `package_default`, topK is left at the package default (100) instead.
+void ApplyOptions(Engine& engine, const json& w, bool package_default) {
   const json& o = w["options"];
   engine.options().diversity = o.value("diversity", 0.3);
+  engine.options().top_k = package_default ? kDefaultTopK : o.value("topK", kDefaultTopK);
 }
 
-void BM_Rerank(benchmark::State& state) {
+void Rerank(benchmark::State& state, bool package_default) {
   const json& w = Workload("workload-" + std::to_string(state.range(0)) + ".json");
   auto engine = Trained(w);
   testing::FillCandidates(*engine, w["items"]);
-  ApplyOptions(*engine, w);
+  ApplyOptions(*engine, w, package_default);
   const double now = w["now"].get<double>();
   for (auto _ : state) {
     Status s = engine->Rerank(now);
@@ -68,8 +71,13 @@ void BM_Rerank(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
+
+void BM_Rerank(benchmark::State& state) { Rerank(state, false); }
 BENCHMARK(BM_Rerank)->Arg(100)->Arg(250)->Arg(500)->Arg(1000)->Arg(2500)->Arg(5000)->Arg(7500)->Arg(10000)
     ->Unit(benchmark::kMicrosecond);
+
+void BM_RerankDefaultTopK(benchmark::State& state) { Rerank(state, true); }
+BENCHMARK(BM_RerankDefaultTopK)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
 void BM_RecordOneEvent(benchmark::State& state) {
   // Like node-bench.mjs: a profile trained on the workload's 5,000 events, then
