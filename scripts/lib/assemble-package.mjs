@@ -9,12 +9,12 @@
 // - the .wasm modules, the CommonJS entries (+ shared.cjs, built from the same
 //   sources) and the hand-written types;
 // - README, LICENSE and CHANGELOG into wasm/.
-// Prints what a browser loads (the browser entry's files + the .wasm), gzip -9.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, dirname, relative } from 'node:path';
+// Prints what a browser loads (package-files.mjs), gzip -9.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { build, buildSync } from 'esbuild';
+import { shippedSize, SHIPPED_BUDGET_BYTES } from './package-files.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const src = join(root, 'wasm', 'src');
@@ -22,7 +22,7 @@ const dist = join(root, 'wasm', 'dist');
 const moduleDir = process.env.LOCALRANK_MODULE_DIR ?? join(root, 'build', 'wasm', 'module');
 
 /** The package's ES module entries (wasm/package.json "exports"). */
-export const ENTRIES = ['index.browser.mjs', 'index.node.mjs', 'worker.mjs', 'worker-thread.mjs', 'server.mjs'];
+const ENTRIES = ['index.browser.mjs', 'index.node.mjs', 'worker.mjs', 'worker-thread.mjs', 'server.mjs'];
 /** The Emscripten modules: glue (bundled) + .wasm (shipped as a file). */
 const MODULES = ['localrank_core', 'localrank_server'];
 const BANNER = '// SPDX-License-Identifier: MIT\n' +
@@ -92,30 +92,6 @@ buildSync({
   logLevel: 'warning',
 });
 
-/**
- * The files a browser loads through `entry`: the entry, every module it
- * imports (static or dynamic, transitively), then the .wasm.
- * @param {string} dir
- * @param {string} entry
- */
-export function browserFiles(dir, entry = 'index.browser.mjs') {
-  const graph = new Set();
-  const visit = (file) => {
-    if (graph.has(file) || !/\.m?js$/.test(file)) return;
-    graph.add(file);
-    const text = readFileSync(join(dir, file), 'utf8');
-    for (const m of text.matchAll(/(?:import|export)\s*[^'"();]*?from\s*['"]\.\/([^'"]+)['"]|import\s*\(\s*['"]\.\/([^'"]+)['"]\s*\)|import\s*['"]\.\/([^'"]+)['"]/g)) {
-      visit(m[1] ?? m[2] ?? m[3]);
-    }
-  };
-  visit(entry);
-  return [...graph, 'localrank_core.wasm'];
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const files = browserFiles(dist);
-  const gz = files.map((f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length);
-  const total = gz.reduce((a, b) => a + b, 0);
-  console.log(`assembled ${relative(process.cwd(), dist) || dist}: a browser loads ${files.join(' + ')} = ` +
-    `${(total / 1024).toFixed(1)} KiB gzip -9 (${gz.map((g) => (g / 1024).toFixed(1)).join(' + ')})`);
-}
+const size = shippedSize(dist);
+console.log(`package assembled: a browser loads ${size.files.map((f) => `${f.file} ${(f.gzip / 1000).toFixed(1)}`).join(' + ')} ` +
+  `= ${(size.totalGzip / 1000).toFixed(1)} KB gzip -9 (budget ${SHIPPED_BUDGET_BYTES / 1000} KB, tests/js/size.test.mjs)`);
