@@ -10,7 +10,7 @@
 //   sources) and the hand-written types;
 // - README, LICENSE and CHANGELOG into wasm/.
 // Prints what a browser loads (package-files.mjs), gzip -9.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, buildSync } from 'esbuild';
@@ -74,6 +74,29 @@ await build({
   plugins: [emscriptenGlue],
   logLevel: 'warning',
 });
+
+// With splitting, esbuild adds bare `import"./chunk-X.mjs";` statements that
+// only fix evaluation order. No module of the facade (nor the Emscripten glue)
+// has a top-level side effect, and package.json says so ("sideEffects"), so an
+// app's bundler drops these imports anyway, and esbuild warns about each one
+// (ignored-bare-import). Blank out those whose chunk is loaded through a named
+// import anyway; spaces of the same length keep the source maps exact.
+{
+  const files = readdirSync(dist).filter((f) => f.endsWith('.mjs'));
+  const text = new Map(files.map((f) => [f, readFileSync(join(dist, f), 'utf8')]));
+  const named = (f) => [...text.get(f).matchAll(/from"\.\/(chunk-[^"]+\.mjs)"/g)].map((m) => m[1]);
+  const reachable = (start) => {
+    const seen = new Set();
+    const walk = (f) => { for (const g of named(f)) if (!seen.has(g)) { seen.add(g); walk(g); } };
+    for (const f of start) { seen.add(f); walk(f); }
+    return seen;
+  };
+  for (const f of files) {
+    const loaded = reachable(named(f));
+    const out = text.get(f).replace(/import"\.\/(chunk-[^"]+\.mjs)";/g, (s, chunk) => (loaded.has(chunk) ? ' '.repeat(s.length) : s));
+    if (out !== text.get(f)) writeFileSync(join(dist, f), out);
+  }
+}
 
 // The CommonJS entry's synchronous exports, built from the same ESM sources.
 buildSync({
