@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The only C++ file that knows about Emscripten. Everything here is internal:
-// the JavaScript facade (src/) is the public API, and no Embind handle or
-// heap view ever reaches a user.
+// Embind for the engine (with bindings_privacy.cpp: the device module,
+// localrank_core). Everything here is internal: the JavaScript facade (src/)
+// is the public API, and no Embind handle or heap view ever reaches a user.
+// Inputs and results cross through the plain exports at the end (heap
+// addresses), not through Embind.
 #include <emscripten/bind.h>
 #include <emscripten/emscripten.h>
-#include <emscripten/val.h>
 #include <malloc.h>
 
 #include <algorithm>
@@ -17,8 +18,6 @@
 
 namespace localrank::wasm {
 
-using emscripten::val;
-
 struct JsStatus {
   std::string code;  // "" on success
   std::string field;
@@ -29,26 +28,6 @@ struct JsStatus {
 JsStatus ToJs(const Status& s) {
   if (s.ok()) return JsStatus{};
   return JsStatus{CodeName(s.code()), s.field(), s.index(), s.message()};
-}
-
-// Buffer ids; mirrored in src/core-buffers.js.
-enum Buffer : int {
-  kCKey = 0, kCServer, kCPublished, kCCreator, kCFlags, kCTopicOffsets, kCTopicIds, kCTopicWeights, kCEmbeddings,
-  kEType = 10, kEAt, kEKey, kECreator, kEDwell, kEExpected, kETopicOffsets, kETopicIds, kETopicWeights,
-  kEContextOffsets, kEContextIds, kEEmbeddings,
-  kOContext = 22,
-  kROrder = 30, kRScore, kRPropensity, kRReasonOffsets, kRReasonKind, kRReasonLabel, kRReasonValue,
-};
-
-template <typename T>
-val Sized(std::vector<T>& v, int n) {
-  if (n >= 0) v.resize(static_cast<std::size_t>(n));
-  return val(emscripten::typed_memory_view(v.size(), v.data()));
-}
-
-template <typename T>
-val View(const std::vector<T>& v) {
-  return val(emscripten::typed_memory_view(v.size(), v.data()));
 }
 
 template <typename T>
@@ -85,53 +64,6 @@ class EngineCore {
     }
     return out;
   }
-
-  // A view of an input buffer resized to n (n < 0 keeps the size), or of an
-  // output buffer. Valid only until the next call that may allocate.
-  val view(int buffer, int n) {
-    CandidateBatch& c = engine_.candidates();
-    EventBatch& e = engine_.events();
-    const RankResult& r = Shown();
-    switch (buffer) {
-      case kCKey: return Sized(c.key, n);
-      case kCServer: return Sized(c.server_score, n);
-      case kCPublished: return Sized(c.published_at, n);
-      case kCCreator: return Sized(c.creator, n);
-      case kCFlags: return Sized(c.flags, n);
-      case kCTopicOffsets: return Sized(c.topic_offsets, n);
-      case kCTopicIds: return Sized(c.topic_ids, n);
-      case kCTopicWeights: return Sized(c.topic_weights, n);
-      case kCEmbeddings: return Sized(c.embeddings, n);
-      case kEType: return Sized(e.type, n);
-      case kEAt: return Sized(e.at, n);
-      case kEKey: return Sized(e.key, n);
-      case kECreator: return Sized(e.creator, n);
-      case kEDwell: return Sized(e.dwell_ms, n);
-      case kEExpected: return Sized(e.expected_ms, n);
-      case kETopicOffsets: return Sized(e.topic_offsets, n);
-      case kETopicIds: return Sized(e.topic_ids, n);
-      case kETopicWeights: return Sized(e.topic_weights, n);
-      case kEContextOffsets: return Sized(e.context_offsets, n);
-      case kEContextIds: return Sized(e.context_ids, n);
-      case kEEmbeddings: return Sized(e.embeddings, n);
-      case kOContext: return Sized(engine_.options().context_ids, n);
-      case kROrder: return View(r.order);
-      case kRScore: return View(r.score);
-      case kRPropensity: return View(r.propensity);
-      case kRReasonOffsets: return View(r.reason_offsets);
-      case kRReasonKind: return View(r.reason_kind);
-      case kRReasonLabel: return View(r.reason_label);
-      case kRReasonValue: return View(r.reason_value);
-      default: return val::null();
-    }
-  }
-
-  JsStatus rerank(double now, double strength, double diversity, double exploration, bool calibration, int top_k) {
-    SetOptions(strength, diversity, exploration, calibration, top_k);
-    return ToJs(Rank(now));
-  }
-
-  JsStatus record(double now) { return ToJs(engine_.Record(now)); }
 
   // Fast path (src/personalizer.js), called through the plain wasm exports
   // below rather than Embind (an Embind call costs microseconds under
@@ -371,9 +303,6 @@ EMSCRIPTEN_BINDINGS(localrank) {
       .function("configure", &EngineCore::configure)
       .function("internMany", &EngineCore::internMany)
       .function("names", &EngineCore::names)
-      .function("view", &EngineCore::view)
-      .function("rerank", &EngineCore::rerank)
-      .function("record", &EngineCore::record)
       .function("handle", &EngineCore::handle)
       .function("lastStatus", &EngineCore::lastStatus)
       .function("adjust", &EngineCore::adjust)

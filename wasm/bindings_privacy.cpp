@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Embind for the privacy side of the core: the report encoder (device), the
-// privacy accountant (device) and the aggregator (server, Node). Internal
-// like bindings.cpp: the facade (src/report.js, src/server.mjs,
-// src/personalizer.js) is the public API.
+// Embind for the device's privacy side of the core: the report encoder and the
+// privacy accountant. Linked into both modules (localrank_core for devices,
+// localrank_server for src/server.mjs, which encodes reports too). Internal
+// like bindings.cpp: the facade (src/report.js, src/personalizer.js) is the
+// public API.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -13,27 +14,14 @@
 #include <nlohmann/json.hpp>
 
 #include "localrank/accountant.h"
-#include "localrank/aggregator.h"
 #include "localrank/report.h"
+
+#include "bindings_privacy.h"
 
 namespace localrank::wasm {
 
 using emscripten::val;
 using nlohmann::json;
-
-/// A status plus a string value (JSON or a report) on success.
-struct PrivacyResult {
-  std::string code;  // "" on success
-  std::string field;
-  int index = -1;
-  std::string message;
-  std::string value;
-};
-
-PrivacyResult Result(const Status& s, std::string value = {}) {
-  if (s.ok()) return PrivacyResult{"", "", -1, "", std::move(value)};
-  return PrivacyResult{CodeName(s.code()), s.field(), s.index(), s.message(), ""};
-}
 
 class ReportEncoderCore {
  public:
@@ -94,51 +82,6 @@ class AccountantCore {
   PrivacyAccountant a_;
 };
 
-class AggregatorCore {
- public:
-  PrivacyResult configure(const std::string& config_json) {
-    Status s = agg_.Configure(config_json);
-    if (!s.ok()) return Result(s);
-    return Result(s, json{{"fingerprint", agg_.config().fingerprint},
-                          {"mechanism", LdpMechanismName(agg_.config().mechanism)},
-                          {"dataHexChars", agg_.config().data_hex_chars}}
-                         .dump());
-  }
-  PrivacyResult ingest(const std::string& report) { return Result(agg_.Ingest(report)); }
-  // value: {"kind":0|1,"supported":[...]}.
-  PrivacyResult decode(const std::string& report) const {
-    Contribution c;
-    Status s = agg_.Decode(report, &c);
-    if (!s.ok()) return Result(s);
-    return Result(s, json{{"kind", static_cast<int>(c.kind)}, {"supported", c.supported}}.dump());
-  }
-  PrivacyResult add(int kind, const std::string& supported_json) {
-    const json j = json::parse(supported_json, nullptr, false);
-    Contribution c;
-    c.kind = static_cast<ReportKind>(kind);
-    if (j.is_discarded() || !j.is_array()) {
-      return Result(Status::Error(Code::kInvalidReport, "contribution.supported", -1, "supported must be an array"));
-    }
-    for (const json& v : j) {
-      if (!v.is_number_integer()) {
-        return Result(Status::Error(Code::kInvalidReport, "contribution.supported", -1, "supported must hold integers"));
-      }
-      c.supported.push_back(v.get<std::int32_t>());
-    }
-    if (kind != 0 && kind != 1) {
-      return Result(Status::Error(Code::kInvalidReport, "contribution.kind", -1, "kind must be 0 or 1"));
-    }
-    return Result(agg_.Add(c));
-  }
-  double reports() const { return static_cast<double>(agg_.reports()); }
-  std::string estimate() const { return agg_.EstimateJson(); }
-  std::string state() const { return agg_.StateJson(); }
-  PrivacyResult restore(const std::string& text) { return Result(agg_.RestoreJson(text)); }
-
- private:
-  Aggregator agg_;
-};
-
 }  // namespace localrank::wasm
 
 EMSCRIPTEN_BINDINGS(localrank_privacy) {
@@ -169,14 +112,4 @@ EMSCRIPTEN_BINDINGS(localrank_privacy) {
       .function("toJson", &AccountantCore::toJson)
       .function("fromJson", &AccountantCore::fromJson)
       .function("clear", &AccountantCore::clear);
-  class_<AggregatorCore>("AggregatorCore")
-      .constructor<>()
-      .function("configure", &AggregatorCore::configure)
-      .function("ingest", &AggregatorCore::ingest)
-      .function("decode", &AggregatorCore::decode)
-      .function("add", &AggregatorCore::add)
-      .function("reports", &AggregatorCore::reports)
-      .function("estimate", &AggregatorCore::estimate)
-      .function("state", &AggregatorCore::state)
-      .function("restore", &AggregatorCore::restore);
 }

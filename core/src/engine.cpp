@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+// The Engine's per-call work: rerank, record (with its fatigue bookkeeping)
+// and preference adjustments. Configuration and the profile JSON are in
+// engine_json.cpp, so the wasm build can optimise the two for speed and for
+// size (wasm/CMakeLists.txt).
 #include "localrank/engine.h"
 
 #include "localrank/stages.h"
@@ -9,13 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "json_guard.h"
-
 namespace localrank {
-
-using nlohmann::json;
 
 namespace {
 
@@ -23,24 +21,7 @@ std::string EventField(int i, const char* field) {
   return "events[" + std::to_string(i) + "]." + field;
 }
 
-bool IsFiniteNumber(const json& j) { return j.is_number() && std::isfinite(j.get<double>()); }
-
 }  // namespace
-
-Status Engine::Configure(std::string_view config_json) {
-  if (config_json.size() > kMaxConfigBytes) {
-    return Status::Error(Code::kLimitExceeded, "config", -1,
-                         "config is larger than " + std::to_string(kMaxConfigBytes) + " bytes");
-  }
-  if (!JsonDepthWithin(config_json, kMaxJsonDepth)) {
-    return Status::Error(Code::kInvalidArgument, "config", -1, "config is nested too deeply");
-  }
-  json j = json::parse(config_json.begin(), config_json.end(), nullptr, false);
-  if (j.is_discarded()) return Status::Error(Code::kInvalidArgument, "config", -1, "config is not valid JSON");
-  Status s = config_.MergeJson(j);
-  if (s.ok()) rng_.Seed(config_.seed);
-  return s;
-}
 
 Status Engine::Rerank(double now) {
   Status s = ValidateRerank(now);
@@ -217,297 +198,13 @@ Status Engine::Adjust(NameKind kind, std::int32_t id, Preference preference) {
   return Status::Ok();
 }
 
-namespace {
-
-json AffinityJson(const std::string& name, const Affinity& a) {
-  return json{{"name", name},          {"long", a.long_term.value},  {"longAt", a.long_term.t},
-              {"short", a.short_term.value}, {"shortAt", a.short_term.t}, {"events", a.events},
-              {"lastAt", a.last_at}};
-}
-
-// Reads one affinity entry; false when any field is missing or malformed.
-bool ParseAffinity(const json& j, std::string* name, Affinity* a) {
-  if (!j.is_object()) return false;
-  auto get = [&](const char* k, double* out) {
-    auto it = j.find(k);
-    if (it == j.end() || !IsFiniteNumber(*it)) return false;
-    *out = it->get<double>();
-    return true;
-  };
-  auto nit = j.find("name");
-  if (nit == j.end() || !nit->is_string()) return false;
-  *name = nit->get<std::string>();
-  if (!NameLengthOk(*name)) return false;
-  double events = 0;
-  if (!get("long", &a->long_term.value) || !get("longAt", &a->long_term.t) || !get("short", &a->short_term.value) ||
-      !get("shortAt", &a->short_term.t) || !get("events", &events) || !get("lastAt", &a->last_at)) {
-    return false;
+void Engine::ApplyFatigue(const EventView& v, double key) {
+  const FatigueTuning& f = DefaultRankTuning().fatigue;
+  if (v.type == EventType::kImpression) {
+    fatigue_.Impression(f, key, v.creator, v.topic_ids, v.topic_weights, v.topic_count, v.at);
+  } else if (IsEngagement(v.type, EventDelta(config_, v.type, v.dwell_ms, v.expected_ms))) {
+    fatigue_.Engaged(f, key, v.creator, v.topic_ids, v.topic_count, v.at);
   }
-  if (events < 0 || events > 4e9) return false;
-  a->events = static_cast<std::uint32_t>(events);
-  return true;
-}
-
-}  // namespace
-
-namespace {
-
-json AffinityList(const std::unordered_map<std::uint32_t, Affinity>& m, const Interner& names) {
-  json arr = json::array();
-  for (const auto& [id, a] : m) arr.push_back(AffinityJson(names.Name(id), a));
-  // Sorted by name so the same profile always serializes to the same bytes.
-  std::sort(arr.begin(), arr.end(),
-            [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
-  return arr;
-}
-
-json PreferenceMap(const std::unordered_map<std::uint32_t, Preference>& m, const Interner& names) {
-  json obj = json::object();
-  for (const auto& [id, p] : m) obj[names.Name(id)] = PreferenceName(p);
-  return obj;
-}
-
-}  // namespace
-
-std::string Engine::ExportJson(double now) const {
-  json events = json::array();
-  events.get_ref<json::array_t&>().reserve(profile_.events.size());
-  for (const auto& ev : profile_.events) {
-    events.push_back(json{{"type", EventTypeName(ev.type)}, {"at", ev.at}, {"weight", ev.weight}});
-  }
-  json contexts = json::array();
-  for (const auto& [id, ctx] : profile_.contexts) {
-    contexts.push_back(json{{"name", names(NameKind::kContext).Name(id)},
-                            {"weight", ctx.weight.value},
-                            {"weightAt", ctx.weight.t},
-                            {"topics", AffinityList(ctx.topics, names(NameKind::kTopic))}});
-  }
-  std::sort(contexts.begin(), contexts.end(),
-            [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
-  json user_vector = nullptr;
-  if (!profile_.user_vector.empty()) {
-    user_vector = json{{"dim", profile_.user_vector.size()}, {"at", profile_.user_vector_at}, {"values", profile_.user_vector}};
-  }
-  json j{{"schema", "localrank.profile"},
-         {"version", kProfileSchemaVersion},
-         {"exportedAt", now},
-         {"totalEvents", profile_.total_events},
-         {"lastEventAt", profile_.last_event_at},
-         {"topics", AffinityList(profile_.topics, names(NameKind::kTopic))},
-         {"creators", AffinityList(profile_.creators, names(NameKind::kCreator))},
-         {"contexts", std::move(contexts)},
-         {"preferences", json{{"topics", PreferenceMap(profile_.topic_prefs, names(NameKind::kTopic))},
-                              {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
-         {"userVector", std::move(user_vector)},
-         // Moved, not copied: the events are most of a large profile.
-         {"events", std::move(events)}};
-  ExportFatigue(&j);
-  return j.dump();
-}
-
-Status Engine::ImportJson(std::string_view text) {
-  auto corrupt = [](const std::string& field, const std::string& why) {
-    return Status::Error(Code::kCorruptProfile, field, -1, field + " " + why);
-  };
-  if (text.size() > kMaxProfileBytes) {
-    return Status::Error(Code::kLimitExceeded, "profile", -1,
-                         "profile is larger than the limit of " + std::to_string(kMaxProfileBytes) + " bytes");
-  }
-  if (!JsonDepthWithin(text, kMaxJsonDepth)) return corrupt("profile", "is nested too deeply");
-  json j = json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return corrupt("profile", "is not a JSON object");
-  auto schema = j.find("schema");
-  if (schema == j.end() || !schema->is_string() || *schema != "localrank.profile") {
-    return corrupt("profile.schema", "must be \"localrank.profile\"");
-  }
-  auto version = j.find("version");
-  if (version == j.end() || !version->is_number_integer()) return corrupt("profile.version", "must be an integer");
-  const long long ver = version->get<long long>();
-  if (ver < 1 || ver > kProfileSchemaVersion) {
-    return corrupt("profile.version", "is " + std::to_string(ver) + ", this build reads versions 1.." +
-                                          std::to_string(kProfileSchemaVersion));
-  }
-  struct Named {
-    std::string name;
-    Affinity a;
-  };
-  auto read_list = [&](const json& arr, const std::string& field, int cap, std::vector<Named>* out) -> Status {
-    if (!arr.is_array()) return corrupt(field, "must be an array");
-    if (static_cast<int>(arr.size()) > cap) return corrupt(field, "has more entries than the cap of " + std::to_string(cap));
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      Named n;
-      if (!ParseAffinity(arr[i], &n.name, &n.a)) return corrupt(field + "[" + std::to_string(i) + "]", "is malformed");
-      out->push_back(std::move(n));
-    }
-    return Status::Ok();
-  };
-  std::vector<Named> topics, creators;
-  for (const char* key : {"topics", "creators"}) {
-    auto arr = j.find(key);
-    if (arr == j.end()) return corrupt(std::string("profile.") + key, "must be an array");
-    const bool is_topics = std::string(key) == "topics";
-    Status s = read_list(*arr, std::string("profile.") + key, is_topics ? config_.max_topics : config_.max_creators,
-                         is_topics ? &topics : &creators);
-    if (!s.ok()) return s;
-  }
-  // v2 sections; a v1 profile has none of them and migrates with empty ones.
-  struct NamedContext {
-    std::string name;
-    Decayed weight;
-    std::vector<Named> topics;
-  };
-  std::vector<NamedContext> contexts;
-  std::vector<std::pair<std::string, Preference>> topic_prefs, creator_prefs;
-  std::vector<float> user_vector;
-  double user_vector_at = 0.0;
-  if (ver >= 2) {
-    auto ctxs = j.find("contexts");
-    if (ctxs != j.end()) {
-      if (!ctxs->is_array() || static_cast<int>(ctxs->size()) > config_.max_contexts) {
-        return corrupt("profile.contexts", "must be an array of at most " + std::to_string(config_.max_contexts));
-      }
-      for (std::size_t i = 0; i < ctxs->size(); ++i) {
-        const json& cj = (*ctxs)[i];
-        const std::string f = "profile.contexts[" + std::to_string(i) + "]";
-        if (!cj.is_object() || !cj.contains("name") || !cj["name"].is_string() || cj["name"].get<std::string>().empty() ||
-            !cj.contains("weight") || !IsFiniteNumber(cj["weight"]) || !cj.contains("weightAt") ||
-            !IsFiniteNumber(cj["weightAt"]) || !cj.contains("topics")) {
-          return corrupt(f, "is malformed");
-        }
-        NamedContext nc;
-        nc.name = cj["name"].get<std::string>();
-        nc.weight.value = cj["weight"].get<double>();
-        nc.weight.t = cj["weightAt"].get<double>();
-        Status s = read_list(cj["topics"], f + ".topics", config_.max_context_topics, &nc.topics);
-        if (!s.ok()) return s;
-        contexts.push_back(std::move(nc));
-      }
-    }
-    auto prefs = j.find("preferences");
-    if (prefs != j.end()) {
-      if (!prefs->is_object()) return corrupt("profile.preferences", "must be an object");
-      for (const char* key : {"topics", "creators"}) {
-        auto m = prefs->find(key);
-        if (m == prefs->end()) continue;
-        const std::string f = std::string("profile.preferences.") + key;
-        if (!m->is_object()) return corrupt(f, "must be an object");
-        for (auto it = m->begin(); it != m->end(); ++it) {
-          Preference p;
-          if (!NameLengthOk(it.key()) || !it->is_string() ||
-              !ParsePreference(it->get<std::string>(), &p)) {
-            return corrupt(f + "." + it.key(), "must be more, less or never");
-          }
-          (std::string(key) == "topics" ? topic_prefs : creator_prefs).emplace_back(it.key(), p);
-        }
-      }
-    }
-    auto uv = j.find("userVector");
-    if (uv != j.end() && !uv->is_null()) {
-      if (!uv->is_object() || !uv->contains("values") || !(*uv)["values"].is_array() || !uv->contains("at") ||
-          !IsFiniteNumber((*uv)["at"])) {
-        return corrupt("profile.userVector", "is malformed");
-      }
-      const json& values = (*uv)["values"];
-      if (values.size() > static_cast<std::size_t>(kMaxEmbeddingDim)) return corrupt("profile.userVector", "is too long");
-      for (const auto& v : values) {
-        if (!IsFiniteNumber(v)) return corrupt("profile.userVector.values", "must be finite numbers");
-        user_vector.push_back(v.get<float>());
-      }
-      user_vector_at = (*uv)["at"].get<double>();
-      // A vector of another dimension cannot be compared with this build's embeddings.
-      if (user_vector.size() != static_cast<std::size_t>(config_.dim)) user_vector.clear();
-    }
-  }
-  FatigueImport fatigue;
-  Status fs = ParseFatigue(j, &fatigue);
-  if (!fs.ok()) return fs;
-  Profile next;
-  auto evs = j.find("events");
-  if (evs != j.end()) {
-    if (!evs->is_array()) return corrupt("profile.events", "must be an array");
-    for (std::size_t i = 0; i < evs->size(); ++i) {
-      const json& ev = (*evs)[i];
-      const std::string f = "profile.events[" + std::to_string(i) + "]";
-      EventType t;
-      if (!ev.is_object() || !ev.contains("type") || !ev["type"].is_string() ||
-          !ParseEventType(ev["type"].get<std::string>(), &t) || !ev.contains("at") || !IsFiniteNumber(ev["at"]) ||
-          !ev.contains("weight") || !IsFiniteNumber(ev["weight"])) {
-        return corrupt(f, "is malformed");
-      }
-      next.events.push_back(StoredEvent{t, ev["at"].get<double>(), ev["weight"].get<double>()});
-    }
-    while (static_cast<int>(next.events.size()) > config_.max_events) next.events.pop_front();
-  }
-  for (const char* key : {"totalEvents", "lastEventAt"}) {
-    auto it = j.find(key);
-    // 2^53: exact in a double and in JavaScript.
-    if (it != j.end() && (!IsFiniteNumber(*it) || it->get<double>() < 0 || it->get<double>() > 9007199254740992.0)) {
-      return corrupt(std::string("profile.") + key, "must be a number in [0, 2^53]");
-    }
-  }
-  next.total_events = static_cast<std::uint64_t>(j.value("totalEvents", 0.0));
-  next.last_event_at = j.value("lastEventAt", 0.0);
-  // Everything parsed: only now touch the engine's state.
-  Interner& tn = names(NameKind::kTopic);
-  Interner& cn = names(NameKind::kCreator);
-  for (auto& n : topics) next.topics[tn.Intern(n.name)] = n.a;
-  for (auto& n : creators) next.creators[cn.Intern(n.name)] = n.a;
-  for (auto& nc : contexts) {
-    ContextStats& cs = next.contexts[names(NameKind::kContext).Intern(nc.name)];
-    cs.weight = nc.weight;
-    for (auto& n : nc.topics) cs.topics[tn.Intern(n.name)] = n.a;
-  }
-  for (auto& [name, p] : topic_prefs) next.topic_prefs[tn.Intern(name)] = p;
-  for (auto& [name, p] : creator_prefs) next.creator_prefs[cn.Intern(name)] = p;
-  next.user_vector = std::move(user_vector);
-  next.user_vector_at = user_vector_at;
-  profile_ = std::move(next);
-  fatigue_ = fatigue.Commit(DefaultRankTuning().fatigue, tn, cn);
-  return Status::Ok();
-}
-
-std::string Engine::SummaryJson(double now, int top) const {
-  auto list = [&](const std::unordered_map<std::uint32_t, Affinity>& m, NameKind kind, int limit) {
-    std::vector<std::pair<double, std::uint32_t>> v;
-    for (const auto& [id, a] : m) v.emplace_back(a.Blend(config_, now), id);
-    std::sort(v.begin(), v.end(), [&](const auto& x, const auto& y) {
-      if (x.first != y.first) return x.first > y.first;
-      return names(kind).Name(x.second) < names(kind).Name(y.second);
-    });
-    json arr = json::array();
-    for (std::size_t i = 0; i < v.size() && static_cast<int>(i) < limit; ++i) {
-      const Affinity& a = m.at(v[i].second);
-      arr.push_back(json{{"name", names(kind).Name(v[i].second)},
-                         {"weight", v[i].first},
-                         {"longTerm", a.long_term.At(now, config_.long_half_life_ms)},
-                         {"shortTerm", a.short_term.At(now, config_.short_half_life_ms)},
-                         {"events", a.events},
-                         {"lastAt", a.last_at}});
-    }
-    return arr;
-  };
-  json contexts = json::array();
-  for (const auto& [id, ctx] : profile_.contexts) {
-    json c{{"name", names(NameKind::kContext).Name(id)}, {"events", ctx.weight.At(now, config_.long_half_life_ms)},
-           {"topics", list(ctx.topics, NameKind::kTopic, std::min(top, 5))}};
-    contexts.push_back(std::move(c));
-  }
-  std::sort(contexts.begin(), contexts.end(),
-            [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
-  json j{{"topics", list(profile_.topics, NameKind::kTopic, top)},
-         {"creators", list(profile_.creators, NameKind::kCreator, top)},
-         {"contexts", std::move(contexts)},
-         {"preferences", json{{"topics", PreferenceMap(profile_.topic_prefs, names(NameKind::kTopic))},
-                              {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
-         {"totalEvents", profile_.total_events},
-         {"storedEvents", profile_.events.size()},
-         {"lastEventAt", profile_.last_event_at}};
-  return j.dump();
-}
-
-void Engine::ResetProfile() {
-  profile_.Clear();
-  fatigue_.Clear();
 }
 
 }  // namespace localrank

@@ -12,6 +12,7 @@ import os from 'node:os';
 import { createPersonalizer, memoryStorage } from 'localrank';
 import { NOW, DIM, RERANK, RERANK_DEFAULT, makeItems, makeEvents, packItems } from './workload.mjs';
 import { PlainReranker } from './baseline.mjs';
+import { shippedSize, SHIPPED_BUDGET_BYTES, SHIPPED_TARGET_BYTES } from '../lib/package-files.mjs';
 
 // Captures the wasm memory of every instance, to watch its size over many calls.
 const memories = [];
@@ -285,38 +286,24 @@ for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
 }
 
 // 5. Shipped size, gzip -9: the .wasm plus the JavaScript a browser loads
-// through the package's browser entry (its import graph, files as shipped),
-// and the same entry bundled + minified by esbuild (what a bundling app ships).
+// through the package's browser entry (its import graph, files as shipped:
+// scripts/lib/package-files.mjs, the same measure as the size budget test),
+// and the same entry bundled into one file by esbuild (what a bundling app ships).
 {
   const dist = join(root, 'wasm', 'dist');
-  const graph = new Set();
-  const visit = (file) => {
-    // Type-only references (JSDoc import('./index')) are not modules.
-    if (graph.has(file) || !/\.m?js$/.test(file)) return;
-    graph.add(file);
-    const src = readFileSync(join(dist, file), 'utf8');
-    for (const m of src.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]\.\/([^'"]+)['"]|import\(\s*['"]\.\/([^'"]+)['"]\s*\)/g)) visit(m[1] ?? m[2]);
-  };
-  visit('index.browser.mjs');
-  const gz = (buf) => gzipSync(buf, { level: 9 }).length;
-  const rows = [...graph, 'localrank_core.wasm'].map((f) => {
-    const raw = readFileSync(join(dist, f));
-    return { file: f, raw: raw.length, gzip: gz(raw) };
-  });
-  const wasmGzip = rows.find((r) => r.file.endsWith('.wasm')).gzip;
-  const jsGzip = rows.filter((r) => !r.file.endsWith('.wasm')).reduce((a, r) => a + r.gzip, 0);
+  const shipped = shippedSize(dist);
   let bundled = null;
   try {
     const { build } = await import('esbuild');
     const b = await build({ entryPoints: [join(dist, 'index.browser.mjs')], bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent', external: ['*.wasm'] });
     const text = b.outputFiles[0].contents;
-    bundled = { raw: text.length, gzip: gz(Buffer.from(text)) };
+    bundled = { raw: text.length, gzip: gzipSync(Buffer.from(text), { level: 9 }).length };
   } catch (e) {
     bundled = { error: String(e) };
   }
-  results.size = { files: rows, wasmGzip, jsGzip, totalGzip: wasmGzip + jsGzip, bundledJs: bundled, bundledTotalGzip: bundled?.gzip ? wasmGzip + bundled.gzip : null };
-  log(`shipped, gzip -9: wasm ${wasmGzip} B + JS ${jsGzip} B (${graph.size} files) = ${((wasmGzip + jsGzip) / 1024).toFixed(1)} KiB;` +
-    ` bundled+minified JS ${bundled?.gzip} B -> ${(((bundled?.gzip ?? 0) + wasmGzip) / 1024).toFixed(1)} KiB`);
+  results.size = { ...shipped, targetGzip: SHIPPED_TARGET_BYTES, budgetGzip: SHIPPED_BUDGET_BYTES, bundledJs: bundled, bundledTotalGzip: bundled?.gzip ? shipped.wasmGzip + bundled.gzip : null };
+  log(`shipped, gzip -9: wasm ${shipped.wasmGzip} B + JS ${shipped.jsGzip} B (${shipped.files.length - 1} files) = ${(shipped.totalGzip / 1000).toFixed(1)} KB` +
+    ` (target ${SHIPPED_TARGET_BYTES} B, regression budget ${SHIPPED_BUDGET_BYTES} B); as one bundled file: JS ${bundled?.gzip} B -> ${(((bundled?.gzip ?? 0) + shipped.wasmGzip) / 1000).toFixed(1)} KB`);
 }
 
 // 6. Wasm memory over many reranks (packed, 1,000 candidates).

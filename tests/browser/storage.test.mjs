@@ -13,7 +13,7 @@ const here = (rel) => fileURLToPath(new URL(rel, import.meta.url)).replace(/\/$/
 let server, browser, url;
 before(async () => {
   // The built package and the test page, under the strict CSP the package must live with.
-  server = await serveStatic({ mounts: { '/wasm/dist/': here('../../wasm/dist/'), '/tests/browser/pages/': here('./pages/') } });
+  server = await serveStatic({ mounts: { '/wasm/dist/': here('../../wasm/dist/'), '/wasm/src/': here('../../wasm/src/'), '/tests/browser/pages/': here('./pages/') } });
   url = `${server.base}tests/browser/pages/storage.html`;
   browser = await launch();
 });

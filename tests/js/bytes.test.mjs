@@ -3,7 +3,7 @@
 // adapters that store strings, the word checksum of a slot, byte comparison.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checksum, fromBase64, sameBytes, toBase64 } from '../../wasm/dist/bytes.js';
+import { checksum, fromBase64, sameBytes, toBase64 } from '../../wasm/src/bytes.js';
 
 const random = (n, seed) => {
   const b = new Uint8Array(n);

@@ -19,7 +19,10 @@ export interface ReportConfig {
   mechanism?: 'auto' | 'oue' | 'olh';
   /** Cosine similarity a device needs to match a segment (default 0.5). */
   segmentThreshold?: number;
-  /** The .wasm bytes, instead of reading them next to the module. */
+  /**
+   * The bytes of the server module `localrank_server.wasm` (`localrank/localrank_server.wasm`), instead of
+   * reading them next to the module. Not `localrank_core.wasm`: the aggregator is only in the server module.
+   */
   wasmBinary?: ArrayBuffer | Uint8Array;
 }
 

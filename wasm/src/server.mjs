@@ -3,7 +3,7 @@
 // The same C++ core as the device, through the wasm build: validates and
 // decodes aggregate reports, keeps running sums, estimates topic and segment
 // frequencies with standard errors. See docs/privacy.md.
-import createLocalrankCore from './localrank_core.mjs';
+import createLocalrankServer from './localrank_server.mjs';
 import { LocalrankError, throwIfFailed } from './errors.js';
 import { ReportEncoder, reportConfigJson, throwPrefixed, randomWords, utcDay, PRIVACY_DEFAULTS } from './report.js';
 
@@ -17,10 +17,10 @@ let core = null;
 
 /** @param {{wasmBinary?: ArrayBuffer|Uint8Array}} o */
 function loadCore(o) {
-  if (o.wasmBinary) return createLocalrankCore({ wasmBinary: o.wasmBinary });
+  if (o.wasmBinary) return createLocalrankServer({ wasmBinary: o.wasmBinary });
   core ??= (async () => {
     const { readFile } = await import('node:fs/promises');
-    return createLocalrankCore({ wasmBinary: await readFile(new URL('./localrank_core.wasm', import.meta.url)) });
+    return createLocalrankServer({ wasmBinary: await readFile(new URL('./localrank_server.wasm', import.meta.url)) });
   })();
   return core;
 }

@@ -2,8 +2,9 @@
 // Test page: exposes a personalizer built from the package in wasm/dist as
 // `window.lr`, for tests/browser/storage.test.mjs to drive with page.evaluate.
 import { createPersonalizer } from '/wasm/dist/index.browser.mjs';
-// The slot format older localrank versions wrote (profile JSON), to check such data still loads.
-import { encodeJsonSlot } from '/wasm/dist/persistence.js';
+// The slot format older localrank versions wrote (profile JSON), to check such data still loads
+// (from the sources: the package's dist is bundled).
+import { encodeJsonSlot } from '/wasm/src/persistence.js';
 
 const FEED = [
   { id: 'a', topics: { sports: 1 }, creatorId: 'c1', serverScore: 0.9 },
