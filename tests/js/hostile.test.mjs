@@ -165,6 +165,24 @@ test('wrong types in every position give typed errors naming the field', async (
   p.dispose();
 });
 
+test('names with a lone surrogate are refused: in the core (UTF-8) two of them would become one name', async () => {
+  const { p, before } = await seeded();
+  const lone = ['ab\uD800', 'ab\uDFFF', '\uDC00x', 'x\uD83Dy'];
+  for (const name of lone) {
+    rejects(p, before, () => p.rerank([{ id: 'a', topics: [name] }]), 'INVALID_ITEM', 'items[0].topics[0]');
+    rejects(p, before, () => p.rerank([{ id: 'a', topics: { [name]: 1 } }]), 'INVALID_ITEM', 'items[0].topics');
+    rejects(p, before, () => p.rerank([{ id: 'a', creatorId: name }]), 'INVALID_ITEM', 'items[0].creatorId');
+    rejects(p, before, () => p.record({ type: 'click', topics: { [name]: 1 } }), 'INVALID_EVENT', 'event.topics');
+    rejects(p, before, () => p.record({ type: 'click', creatorId: name }), 'INVALID_EVENT', 'event.creatorId');
+    rejects(p, before, () => p.rerank([{ id: 'a' }], { context: { intent: name } }), 'INVALID_ARGUMENT', 'options.context.intent');
+    rejects(p, before, () => p.topicId(name), 'INVALID_ARGUMENT', 'topic');
+  }
+  // A well-formed pair (an emoji) is a name like any other, and round-trips.
+  p.record({ type: 'like', topics: { 'food \uD83C\uDF5C': 1 }, at: T0 - 1000 });
+  assert.ok(p.exportProfile().topics.some((t) => t.name === 'food \uD83C\uDF5C'));
+  p.dispose();
+});
+
 test('a 50 MB profile is refused before it is copied into wasm memory', TIMEOUT, async () => {
   const { p, before } = await seeded();
   const grown = p._memoryStats().memoryBytes;

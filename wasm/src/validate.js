@@ -29,6 +29,17 @@ function fail(code, field, index, what) {
 }
 
 /**
+ * False for a string holding a lone UTF-16 surrogate. Names cross into the
+ * core as UTF-8, where a lone surrogate would become U+FFFD: two different
+ * names would then be one name there. (String#isWellFormed where the engine
+ * has it: constant time for one-byte strings.)
+ * @type {(v: string) => boolean}
+ */
+const wellFormed = typeof (/** @type {any} */ ('').isWellFormed) === 'function'
+  ? (v) => /** @type {any} */ (v).isWellFormed()
+  : (v) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(v);
+
+/**
  * @param {unknown} v @param {string} field @param {number} index @param {string} code
  * @returns {string}
  */
@@ -36,6 +47,7 @@ export function checkName(v, field, index, code) {
   if (typeof v !== 'string' || v.length === 0) fail(code, field, index, 'must be a non-empty string');
   if (v.length > LIMITS.maxNameLength) fail(LIMITS_CODE, field, index, `is longer than ${LIMITS.maxNameLength} characters`);
   if (v.includes('\0')) fail(code, field, index, 'must not contain NUL characters');
+  if (!wellFormed(v)) fail(code, field, index, 'must be well-formed Unicode (it holds a lone surrogate)');
   return v;
 }
 /**
@@ -245,7 +257,7 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
           if (t - first === maxTopics) fail(LIMITS_CODE, `items[${i}].topics`, i, `has more than ${maxTopics} topics`);
           if (name.length === 0 || name.length > maxName) failTopic(o, `items[${i}]`, i, name, true);
           let id = topicIds[name];
-          if (id === undefined) { if (name.includes('\0')) failTopic(o, `items[${i}]`, i, name, true); id = FRESH; }
+          if (id === undefined) { if (name.includes('\0') || !wellFormed(name)) failTopic(o, `items[${i}]`, i, name, true); id = FRESH; }
           const w = o[name];
           if (typeof w !== 'number' || !(w >= 0 && w <= FLOAT32_MAX)) failTopic(o, `items[${i}]`, i, name, false);
           if (id === FRESH) { freshT.push(name); freshTAt.push(t); }
@@ -388,7 +400,7 @@ export function contextKeys(ctx, field, index, code) {
 /** Field prefix of event i: `events[i]` in an array, `event` alone. @param {boolean} many @param {number} i */
 const prefix = (many, i) => (many ? `events[${i}]` : 'event');
 /** @param {unknown} v */
-const isName = (v) => typeof v === 'string' && v.length > 0 && v.length <= LIMITS.maxNameLength && !v.includes('\0');
+const isName = (v) => typeof v === 'string' && v.length > 0 && v.length <= LIMITS.maxNameLength && !v.includes('\0') && wellFormed(v);
 
 /**
  * @param {unknown} input  one event or an array
