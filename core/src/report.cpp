@@ -82,9 +82,10 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
   for (std::size_t i = 0; i < j["taxonomy"].size(); ++i) {
     const json& t = j["taxonomy"][i];
     const std::string field = "taxonomy[" + std::to_string(i) + "]";
-    if (!t.is_string() || t.get<std::string>().empty() ||
-        t.get<std::string>().size() > static_cast<std::size_t>(kMaxNameLength)) {
-      return Bad(field, static_cast<int>(i), field + " must be a non-empty string of at most 128 bytes");
+    // Counted as the facade counts topic names (UTF-16 code units), so every
+    // topic name the profile can hold can be in the taxonomy.
+    if (!t.is_string() || !NameLengthOk(t.get_ref<const std::string&>())) {
+      return Bad(field, static_cast<int>(i), field + " must be a string of 1.." + std::to_string(kMaxNameLength) + " characters");
     }
     const std::string name = t.get<std::string>();
     if (!index.emplace(name, static_cast<int>(i)).second) {
@@ -102,9 +103,8 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
       const json& g = segs[s];
       const std::string field = "segments[" + std::to_string(s) + "]";
       const int si = static_cast<int>(s);
-      if (!g.is_object() || !g.contains("id") || !g["id"].is_string() || g["id"].get<std::string>().empty() ||
-          g["id"].get<std::string>().size() > static_cast<std::size_t>(kMaxNameLength)) {
-        return Bad(field + ".id", si, field + ".id must be a non-empty string of at most 128 bytes");
+      if (!g.is_object() || !g.contains("id") || !g["id"].is_string() || !NameLengthOk(g["id"].get_ref<const std::string&>())) {
+        return Bad(field + ".id", si, field + ".id must be a string of 1.." + std::to_string(kMaxNameLength) + " characters");
       }
       Segment seg;
       seg.id = g["id"].get<std::string>();

@@ -52,6 +52,22 @@ TEST(ReportConfig, RejectsBadTaxonomyAndSegmentsNamingTheField) {
   EXPECT_TRUE(c.taxonomy.empty());
 }
 
+// Taxonomy names and segment ids are counted as topic names are (UTF-16 code
+// units, docs/profile.md), so any topic the profile can hold fits the taxonomy.
+TEST(ReportConfig, NameLengthsAreCountedInCharactersLikeTopicNames) {
+  ReportConfig c;
+  std::string accents;
+  for (int i = 0; i < 128; ++i) accents += "\xC3\xA9";  // 128 x U+00E9: 256 bytes, 128 characters
+  const std::string ok = R"({"taxonomy":[")" + accents + R"("],"segments":[{"id":")" + accents + R"(","topics":{")" +
+                         accents + R"(":1}}]})";
+  EXPECT_TRUE(ReportConfig::FromJson(ok, &c).ok());
+  const std::string long_ascii(129, 'a');
+  EXPECT_EQ(ReportConfig::FromJson(R"({"taxonomy":[")" + long_ascii + R"("]})", &c).field(), "taxonomy[0]");
+  EXPECT_EQ(ReportConfig::FromJson(R"({"taxonomy":["a"],"segments":[{"id":")" + long_ascii + R"(","topics":{"a":1}}]})", &c)
+                .field(),
+            "segments[0].id");
+}
+
 TEST(ReportConfig, FingerprintIdentifiesTheSharedConfiguration) {
   const ReportConfig a = Config();
   EXPECT_EQ(a.fingerprint.size(), 14u);
