@@ -28,6 +28,30 @@ inline void Check(bool ok, const char* what) {
   }
 }
 
+/// Ranks one item per known topic against `e`'s (imported) profile: the
+/// ranking must succeed and every score be finite.
+inline void RankEveryKnownTopic(Engine& e) {
+  CandidateBatch& c = e.candidates();
+  const auto topics = e.names(NameKind::kTopic).size();
+  c.Resize(topics);
+  c.topic_ids.clear();
+  c.topic_weights.clear();
+  c.embeddings.clear();
+  c.topic_offsets[0] = 0;
+  for (std::size_t i = 0; i < topics; ++i) {
+    c.key[i] = static_cast<double>(i);
+    c.server_score[i] = NAN;
+    c.published_at[i] = NAN;
+    c.creator[i] = -1;
+    c.flags[i] = 0;
+    c.topic_ids.push_back(static_cast<std::int32_t>(i));
+    c.topic_weights.push_back(1.0f);
+    c.topic_offsets[i + 1] = static_cast<std::int32_t>(i + 1);
+  }
+  Check(e.Rerank(kNow).ok(), "ranking against an imported profile works");
+  for (double score : e.result().score) Check(std::isfinite(score), "scores are finite");
+}
+
 /// A double that is sometimes NaN, infinite, huge or tiny.
 inline double Number(FuzzedDataProvider& in, double lo, double hi) {
   switch (in.ConsumeIntegralInRange<int>(0, 15)) {
