@@ -186,6 +186,14 @@ Status Engine::Record(double now) {
       for (int k = 0; k < config_.dim && !any; ++k) any = emb[k] != 0.0f;
       v.embedding = any ? emb : nullptr;
     }
+    // An engaged post was shown: without a recorded impression (none pending
+    // for the item and not opened before, or no item id), its engagement also
+    // counts as one impression. Reads follow an open, so a dwell without an id does not.
+    if (IsRateEngagement(v.type)) {
+      const double key = e.key[u];
+      v.implied_impression = std::isnan(key) ? v.type != EventType::kDwell
+                                             : fatigue_.items.entries().count(key) == 0 && fatigue_.opened.entries().count(key) == 0;
+    }
     profile_.Apply(config_, v);
     ApplyFatigue(v, e.key[u]);
   }
@@ -261,6 +269,17 @@ json AffinityList(const std::unordered_map<std::uint32_t, Affinity>& m, const In
   return arr;
 }
 
+json RateList(const std::unordered_map<std::uint32_t, TopicRate>& m, const Interner& names) {
+  json arr = json::array();
+  for (const auto& [id, r] : m) {
+    arr.push_back(json{{"name", names.Name(id)},      {"shown", r.shown.value},     {"shownAt", r.shown.t},
+                       {"engaged", r.engaged.value}, {"engagedAt", r.engaged.t}, {"lastAt", r.last_at}});
+  }
+  std::sort(arr.begin(), arr.end(),
+            [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
+  return arr;
+}
+
 json PreferenceMap(const std::unordered_map<std::uint32_t, Preference>& m, const Interner& names) {
   json obj = json::object();
   for (const auto& [id, p] : m) obj[names.Name(id)] = PreferenceName(p);
@@ -280,7 +299,8 @@ std::string Engine::ExportJson(double now) const {
     contexts.push_back(json{{"name", names(NameKind::kContext).Name(id)},
                             {"weight", ctx.weight.value},
                             {"weightAt", ctx.weight.t},
-                            {"topics", AffinityList(ctx.topics, names(NameKind::kTopic))}});
+                            {"topics", AffinityList(ctx.topics, names(NameKind::kTopic))},
+                            {"rates", RateList(ctx.rates, names(NameKind::kTopic))}});
   }
   std::sort(contexts.begin(), contexts.end(),
             [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
@@ -296,6 +316,7 @@ std::string Engine::ExportJson(double now) const {
          {"topics", AffinityList(profile_.topics, names(NameKind::kTopic))},
          {"creators", AffinityList(profile_.creators, names(NameKind::kCreator))},
          {"contexts", std::move(contexts)},
+         {"rates", RateList(profile_.rates, names(NameKind::kTopic))},
          {"preferences", json{{"topics", PreferenceMap(profile_.topic_prefs, names(NameKind::kTopic))},
                               {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
          {"userVector", std::move(user_vector)},
@@ -341,7 +362,39 @@ Status Engine::ImportJson(std::string_view text) {
     }
     return Status::Ok();
   };
+  struct NamedRate {
+    std::string name;
+    TopicRate r;
+  };
+  // v3: engagement-rate evidence; `field` names the list in errors.
+  auto read_rates = [&](const json& arr, const std::string& field, int cap, std::vector<NamedRate>* out) -> Status {
+    if (!arr.is_array()) return corrupt(field, "must be an array");
+    if (static_cast<int>(arr.size()) > cap) return corrupt(field, "has more entries than the cap of " + std::to_string(cap));
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const json& rj = arr[i];
+      const std::string f = field + "[" + std::to_string(i) + "]";
+      if (!rj.is_object() || !rj.contains("name") || !rj["name"].is_string() ||
+          !NameLengthOk(rj["name"].get<std::string>())) {
+        return corrupt(f + ".name", "must be a topic name of 1.." + std::to_string(kMaxNameLength) + " characters");
+      }
+      NamedRate n;
+      n.name = rj["name"].get<std::string>();
+      for (const auto& [key, out_value] : {std::pair<const char*, double*>{"shown", &n.r.shown.value},
+                                           {"shownAt", &n.r.shown.t},
+                                           {"engaged", &n.r.engaged.value},
+                                           {"engagedAt", &n.r.engaged.t},
+                                           {"lastAt", &n.r.last_at}}) {
+        auto it = rj.find(key);
+        if (it == rj.end() || !IsFiniteNumber(*it)) return corrupt(f + "." + key, "must be a finite number");
+        *out_value = it->get<double>();
+      }
+      if (n.r.shown.value < 0) return corrupt(f + ".shown", "must be >= 0");
+      out->push_back(std::move(n));
+    }
+    return Status::Ok();
+  };
   std::vector<Named> topics, creators;
+  std::vector<NamedRate> rates;
   for (const char* key : {"topics", "creators"}) {
     auto arr = j.find(key);
     if (arr == j.end()) return corrupt(std::string("profile.") + key, "must be an array");
@@ -355,6 +408,7 @@ Status Engine::ImportJson(std::string_view text) {
     std::string name;
     Decayed weight;
     std::vector<Named> topics;
+    std::vector<NamedRate> rates;
   };
   std::vector<NamedContext> contexts;
   std::vector<std::pair<std::string, Preference>> topic_prefs, creator_prefs;
@@ -380,8 +434,17 @@ Status Engine::ImportJson(std::string_view text) {
         nc.weight.t = cj["weightAt"].get<double>();
         Status s = read_list(cj["topics"], f + ".topics", config_.max_context_topics, &nc.topics);
         if (!s.ok()) return s;
+        if (ver >= 3 && cj.contains("rates")) {
+          s = read_rates(cj["rates"], f + ".rates", config_.max_context_topics, &nc.rates);
+          if (!s.ok()) return s;
+        }
         contexts.push_back(std::move(nc));
       }
+    }
+    auto rj = j.find("rates");
+    if (ver >= 3 && rj != j.end()) {
+      Status s = read_rates(*rj, "profile.rates", config_.max_topics, &rates);
+      if (!s.ok()) return s;
     }
     auto prefs = j.find("preferences");
     if (prefs != j.end()) {
@@ -456,7 +519,9 @@ Status Engine::ImportJson(std::string_view text) {
     ContextStats& cs = next.contexts[names(NameKind::kContext).Intern(nc.name)];
     cs.weight = nc.weight;
     for (auto& n : nc.topics) cs.topics[tn.Intern(n.name)] = n.a;
+    for (auto& n : nc.rates) cs.rates[tn.Intern(n.name)] = n.r;
   }
+  for (auto& n : rates) next.rates[tn.Intern(n.name)] = n.r;
   for (auto& [name, p] : topic_prefs) next.topic_prefs[tn.Intern(name)] = p;
   for (auto& [name, p] : creator_prefs) next.creator_prefs[cn.Intern(name)] = p;
   next.user_vector = std::move(user_vector);
