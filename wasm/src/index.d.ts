@@ -342,8 +342,9 @@ export interface RankedItem {
   reasons: Reason[];
   /**
    * Only on explored items: the probability with which the exploration policy
-   * picked this item for its slot (1 / number of candidates outside known
-   * interests), for off-policy evaluation and replays.
+   * picked this item for its slot (its main topic's draw among the topics of
+   * candidates outside known interests, weighted by each topic's best adjusted
+   * score to the 4th power), for off-policy evaluation and replays.
    */
   propensity?: number;
 }

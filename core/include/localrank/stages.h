@@ -2,11 +2,12 @@
 // The ranking pipeline, stage by stage:
 //   filter  — duplicates, `never` items and items seen too often leave the
 //             ranked part of the feed (they sink to its end, marked);
-//   score   — server, topic, context, creator, freshness, embedding,
-//             more/less adjustments and fatigue, each an explicit reason;
+//   score   — server, engagement rate (a lift on the server part), topic,
+//             context, creator, freshness, embedding, more/less adjustments
+//             and fatigue, each an explicit reason;
 //   rerank  — greedy filling of the first top_k slots: MMR over topic (and
-//             embedding) similarity, creator decay with a floor, a per-topic
-//             cap in the top N,
+//             embedding) similarity, creator and main-topic decay with
+//             floors, a per-topic cap in the top N,
 //             calibration to the person's interest mix (Steck 2018) and
 //             exploration slots with propensities. Pinned items keep their
 //             input position.
