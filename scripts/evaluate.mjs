@@ -74,9 +74,13 @@ if (smoke) {
   console.log('evaluate smoke: inequalities hold');
 }
 
-/** The NDCG bar of the smoke run; see EVALUATION.md for why it is below the 20% target. */
+/**
+ * The NDCG bar of the smoke run (120 users): it measures +24% there, and small
+ * runs of seed 1 read several points above the 2,000-user run (+20%), so the
+ * bar is a regression tripwire with margin, not the target; see EVALUATION.md.
+ */
 // eslint-disable-next-line no-var
-var SMOKE_NDCG_GAIN = 0.1;
+var SMOKE_NDCG_GAIN = 0.18;
 
 function chartSvg(data) {
   const metrics = [

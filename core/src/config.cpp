@@ -45,6 +45,9 @@ Status Config::MergeJson(const nlohmann::json& j) {
             ReadNumber(j, "freshnessWeight", 0, 100, &c.w_freshness, &err) &&
             ReadNumber(j, "contextWeight", 0, 100, &c.w_context, &err) &&
             ReadNumber(j, "embeddingWeight", 0, 100, &c.w_embedding, &err) &&
+            ReadNumber(j, "rateWeight", 0, 100, &c.w_rate, &err) &&
+            ReadNumber(j, "ratePrior", 1e-3, 1e6, &c.rate_prior, &err) &&
+            ReadNumber(j, "rateContextPrior", 1e-3, 1e6, &c.rate_context_prior, &err) &&
             ReadNumber(j, "affinityScale", 1e-3, 1e6, &c.affinity_scale, &err) &&
             ReadNumber(j, "contextPrior", 0, 1e6, &c.context_prior, &err) &&
             ReadNumber(j, "maxContexts", 1, 10000, &max_contexts, &err) &&

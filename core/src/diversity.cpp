@@ -107,15 +107,6 @@ class Similarity {
   std::size_t focus_item_ = 0;
 };
 
-// What choosing an item for the current slot would add to its score.
-struct Choice {
-  std::int32_t index = -1;
-  double adjusted = -INFINITY;
-  double similar = 0.0;
-  double creator = 0.0;
-  double calibration = 0.0;
-};
-
 // A beats `best` with a higher adjusted score, or an equal one at an earlier
 // input position (what a scan in input order with a strict > would keep).
 bool Better(const Choice& a, const Choice& best) {
@@ -259,7 +250,10 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
   // pow(creator_factor, k - 1) by k.
   Extend(&r.creator_power, &r.creator_base, t.creator_factor, std::pow(t.creator_factor, -1), n + 1,
          [&](double, std::size_t k) { return std::pow(t.creator_factor, static_cast<int>(k) - 1); });
+  Extend(&r.topic_power, &r.topic_base, t.topic_factor, std::pow(t.topic_factor, -1), n + 1,
+         [&](double, std::size_t k) { return std::pow(t.topic_factor, static_cast<int>(k) - 1); });
   r.creator_count.assign(static_cast<std::size_t>(shape.max_creator + 1), 0);
+  r.topic_placed.assign(static_cast<std::size_t>(max_topic + 1), 0);
   r.topic_count.assign(static_cast<std::size_t>(max_topic + 1), 0);
   std::int32_t last_creator[2] = {-1, -1};
   const int cap = static_cast<int>(std::ceil(t.topic_cap_share * t.topic_cap_top_n));
@@ -293,6 +287,7 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
     p.explored = explored;
     p.similar = ch.similar;
     p.creator = ch.creator;
+    p.topic = ch.topic;
     p.calibration = ch.calibration;
     p.explore = explore;
     p.propensity = propensity;
@@ -312,8 +307,9 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
     if (cr >= 0) ++r.creator_count[static_cast<std::size_t>(cr)];
     last_creator[0] = last_creator[1];
     last_creator[1] = cr;
-    if (pos < static_cast<std::size_t>(t.topic_cap_top_n) && sc.main_topic[i] >= 0) {
-      ++r.topic_count[static_cast<std::size_t>(sc.main_topic[i])];
+    if (sc.main_topic[i] >= 0) {
+      ++r.topic_placed[static_cast<std::size_t>(sc.main_topic[i])];
+      if (pos < static_cast<std::size_t>(t.topic_cap_top_n)) ++r.topic_count[static_cast<std::size_t>(sc.main_topic[i])];
     }
     if (calibrate && pos < static_cast<std::size_t>(t.calibration_top_n)) {
       add_mass(i, r.mass);
@@ -332,18 +328,28 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
     const double factor = std::max(t.creator_floor, r.creator_power[static_cast<std::size_t>(k)]);
     return s * (1.0 - factor) * std::max(0.0, total[i]);
   };
+  // Topic decay, on what the creator decay left of the positive score.
+  auto topic_penalty = [&](std::size_t i, double creator) {
+    if (!diverse || sc.main_topic[i] < 0) return 0.0;
+    const int k = r.topic_placed[static_cast<std::size_t>(sc.main_topic[i])] + 1;
+    if (k < 2) return 0.0;
+    const double factor = std::max(t.topic_floor, r.topic_power[static_cast<std::size_t>(k)]);
+    return (1.0 - factor) * std::max(0.0, s * std::max(0.0, total[i]) - creator);
+  };
   // An upper bound of item i's adjusted score without bringing its memory up
   // to date: each missed step keeps at least mmr_memory times the memory.
   // Calibration and exploration slots never use it (they scan everything).
   auto adjusted_bound = [&](std::size_t i) {
     const std::size_t missed = r.updates.size() - r.memory_upto[i];
     const double memory_floor = r.memory[i] * r.decay_power[missed] * (1.0 - 1e-12);
-    return total[i] - s * d * t.mmr_weight * memory_floor - creator_penalty(i);
+    const double creator = creator_penalty(i);
+    return total[i] - s * d * t.mmr_weight * memory_floor - creator - topic_penalty(i, creator);
   };
   auto evaluate = [&](std::size_t i, std::size_t pos, double kl_now, Choice* ch) {
     ch->index = static_cast<std::int32_t>(i);
     ch->similar = s * d * t.mmr_weight * (diverse ? memory_of(i) : r.memory[i]);
     ch->creator = creator_penalty(i);
+    ch->topic = topic_penalty(i, ch->creator);
     ch->calibration = 0.0;
     if (calibrate && pos < static_cast<std::size_t>(t.calibration_top_n)) {
       r.trial = r.mass;
@@ -351,7 +357,7 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
       const double kl = CalibrationKl(mix, r.trial.data(), list_items + 1.0, t.calibration_alpha);
       ch->calibration = s * t.calibration_weight * (kl_now - kl);
     }
-    ch->adjusted = total[i] - ch->similar - ch->creator + ch->calibration;
+    ch->adjusted = total[i] - ch->similar - ch->creator - ch->topic + ch->calibration;
   };
   auto allowed = [&](std::size_t i, std::size_t pos) {
     if (!diverse) return true;
@@ -428,35 +434,51 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
     double explore = 0.0, propensity = 1.0;
     auto& pool = r.pool;
     if (!pool.empty()) {
-      // Topic-level epsilon-greedy: draw one of the unexplored main topics
-      // uniformly (so a few popular topics cannot crowd the pool), then take
-      // that topic's best item. Propensity = 1 / number of such topics.
+      // Topic-level draw: the items outside known interests grouped by main
+      // topic, each group's best item (by adjusted score); one group drawn
+      // with probability proportional to that item's positive adjusted
+      // score raised to `explore_power` (0 = uniformly, so a few popular
+      // topics cannot crowd the pool), and its best item placed.
+      // Propensity = the probability of that draw.
       std::sort(pool.begin(), pool.end(), [&](std::int32_t x, std::int32_t z) {
         const auto tx = sc.main_topic[static_cast<std::size_t>(x)], tz = sc.main_topic[static_cast<std::size_t>(z)];
         return tx != tz ? tx < tz : x < z;
       });
-      std::size_t groups = 0;
-      for (std::size_t k = 0; k < pool.size(); ++k) {
-        if (k == 0 || sc.main_topic[static_cast<std::size_t>(pool[k])] != sc.main_topic[static_cast<std::size_t>(pool[k - 1])]) ++groups;
+      r.group_best.clear();
+      Choice trial;
+      for (std::size_t q = 0; q < pool.size(); ++q) {
+        const auto idx = static_cast<std::size_t>(pool[q]);
+        if (q == 0 || sc.main_topic[idx] != sc.main_topic[static_cast<std::size_t>(pool[q - 1])]) r.group_best.emplace_back();
+        evaluate(idx, pos, kl_now, &trial);
+        if (trial.adjusted > r.group_best.back().adjusted) r.group_best.back() = trial;
       }
-      const auto g = std::min(groups - 1, static_cast<std::size_t>(rng.NextDouble() * static_cast<double>(groups)));
-      std::size_t group = 0, k = 0;
-      for (; k < pool.size(); ++k) {
-        if (k > 0 && sc.main_topic[static_cast<std::size_t>(pool[k])] != sc.main_topic[static_cast<std::size_t>(pool[k - 1])]) ++group;
-        if (group == g) break;
+      const std::size_t groups = r.group_best.size();
+      r.group_weight.resize(groups);
+      double weight_sum = 0.0;
+      for (std::size_t g = 0; g < groups; ++g) {
+        r.group_weight[g] = t.explore_power > 0.0 ? std::pow(std::max(0.0, r.group_best[g].adjusted), t.explore_power) : 1.0;
+        weight_sum += r.group_weight[g];
+      }
+      if (!(weight_sum > 0.0) || !std::isfinite(weight_sum)) {
+        std::fill(r.group_weight.begin(), r.group_weight.end(), 1.0);
+        weight_sum = static_cast<double>(groups);
+      }
+      // The first group whose cumulative weight passes the draw (the last
+      // weighted one when rounding leaves the draw beyond them all).
+      const double u = rng.NextDouble() * weight_sum;
+      std::size_t g = 0;
+      double cumulative = 0.0;
+      for (std::size_t q = 0; q < groups; ++q) {
+        if (r.group_weight[q] <= 0.0) continue;
+        g = q;
+        cumulative += r.group_weight[q];
+        if (u < cumulative) break;
       }
       const double best = pick.adjusted;
-      Choice top, trial;
-      for (std::size_t q = k; q < pool.size(); ++q) {
-        const auto idx = static_cast<std::size_t>(pool[q]);
-        if (q > k && sc.main_topic[idx] != sc.main_topic[static_cast<std::size_t>(pool[k])]) break;
-        evaluate(idx, pos, kl_now, &trial);
-        if (trial.adjusted > top.adjusted) top = trial;
-      }
-      pick = top;
+      pick = r.group_best[g];
       // The lift the explored item needed to win this slot.
       explore = std::max(0.0, best - pick.adjusted);
-      propensity = 1.0 / static_cast<double>(groups);
+      propensity = r.group_weight[g] / weight_sum;
     }
     record(pick.index, pick, explore, propensity, !pool.empty());
     placed(pick.index, pos, true);
@@ -470,7 +492,7 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
     const PlacedSlot& p = r.slots[rank];
     const auto i = static_cast<std::size_t>(p.index);
     count += static_cast<std::size_t>(sc.offsets[i + 1] - sc.offsets[i]) + ((b.flags[i] & kFlagPinned) ? 1 : 0) +
-             (p.similar != 0.0) + (p.creator != 0.0) + (p.calibration != 0.0) + (p.explored ? 1 : 0);
+             (p.similar != 0.0) + (p.creator != 0.0) + (p.topic != 0.0) + (p.calibration != 0.0) + (p.explored ? 1 : 0);
   }
   out->order.resize(n);
   out->score.resize(n);
@@ -506,6 +528,7 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
     double score = sc.reason_sum[i];
     const std::pair<std::int32_t, double> extra[] = {{kDiversityLabelSimilar, -p.similar},
                                                      {kDiversityLabelCreator, -p.creator},
+                                                     {kDiversityLabelTopic, -p.topic},
                                                      {kDiversityLabelCalibration, p.calibration}};
     for (const auto& [l, v] : extra) {
       if (v == 0.0) continue;

@@ -167,6 +167,14 @@ Status Engine::Record(double now) {
       for (int k = 0; k < config_.dim && !any; ++k) any = emb[k] != 0.0f;
       v.embedding = any ? emb : nullptr;
     }
+    // An engaged post was shown: without a recorded impression (none pending
+    // for the item and not opened before, or no item id), its engagement also
+    // counts as one impression. Reads follow an open, so a dwell without an id does not.
+    if (IsRateEngagement(v.type)) {
+      const double key = e.key[u];
+      v.implied_impression = std::isnan(key) ? v.type != EventType::kDwell
+                                             : fatigue_.items.entries().count(key) == 0 && fatigue_.opened.entries().count(key) == 0;
+    }
     profile_.Apply(config_, v);
     ApplyFatigue(v, e.key[u]);
   }

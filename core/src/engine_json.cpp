@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_order.h"
+
 #include "json_guard.h"
 
 namespace localrank {
@@ -23,7 +25,15 @@ namespace {
 
 bool IsFiniteNumber(const json& j) { return j.is_number() && std::isfinite(j.get<double>()); }
 
+struct NameLess {
+  bool operator()(const json& x, const json& y) const {
+    return x["name"].get_ref<const std::string&>() < y["name"].get_ref<const std::string&>();
+  }
+};
+
 }  // namespace
+
+void SortByName(json* array) { std::sort(array->begin(), array->end(), NameLess{}); }
 
 Status Engine::Configure(std::string_view config_json) {
   if (config_json.size() > kMaxConfigBytes) {
@@ -79,8 +89,17 @@ json AffinityList(const std::unordered_map<std::uint32_t, Affinity>& m, const In
   json arr = json::array();
   for (const auto& [id, a] : m) arr.push_back(AffinityJson(names.Name(id), a));
   // Sorted by name so the same profile always serializes to the same bytes.
-  std::sort(arr.begin(), arr.end(),
-            [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
+  SortByName(&arr);
+  return arr;
+}
+
+json RateList(const std::unordered_map<std::uint32_t, TopicRate>& m, const Interner& names) {
+  json arr = json::array();
+  for (const auto& [id, r] : m) {
+    arr.push_back(json{{"name", names.Name(id)},      {"shown", r.shown.value},     {"shownAt", r.shown.t},
+                       {"engaged", r.engaged.value}, {"engagedAt", r.engaged.t}, {"lastAt", r.last_at}});
+  }
+  SortByName(&arr);
   return arr;
 }
 
@@ -103,10 +122,10 @@ std::string Engine::ExportJson(double now) const {
     contexts.push_back(json{{"name", names(NameKind::kContext).Name(id)},
                             {"weight", ctx.weight.value},
                             {"weightAt", ctx.weight.t},
-                            {"topics", AffinityList(ctx.topics, names(NameKind::kTopic))}});
+                            {"topics", AffinityList(ctx.topics, names(NameKind::kTopic))},
+                            {"rates", RateList(ctx.rates, names(NameKind::kTopic))}});
   }
-  std::sort(contexts.begin(), contexts.end(),
-            [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
+  SortByName(&contexts);
   json user_vector = nullptr;
   if (!profile_.user_vector.empty()) {
     user_vector = json{{"dim", profile_.user_vector.size()}, {"at", profile_.user_vector_at}, {"values", profile_.user_vector}};
@@ -119,6 +138,7 @@ std::string Engine::ExportJson(double now) const {
          {"topics", AffinityList(profile_.topics, names(NameKind::kTopic))},
          {"creators", AffinityList(profile_.creators, names(NameKind::kCreator))},
          {"contexts", std::move(contexts)},
+         {"rates", RateList(profile_.rates, names(NameKind::kTopic))},
          {"preferences", json{{"topics", PreferenceMap(profile_.topic_prefs, names(NameKind::kTopic))},
                               {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
          {"userVector", std::move(user_vector)},
@@ -164,7 +184,39 @@ Status Engine::ImportJson(std::string_view text) {
     }
     return Status::Ok();
   };
+  struct NamedRate {
+    std::string name;
+    TopicRate r;
+  };
+  // v3: engagement-rate evidence; `field` names the list in errors.
+  auto read_rates = [&](const json& arr, const std::string& field, int cap, std::vector<NamedRate>* out) -> Status {
+    if (!arr.is_array()) return corrupt(field, "must be an array");
+    if (static_cast<int>(arr.size()) > cap) return corrupt(field, "has more entries than the cap of " + std::to_string(cap));
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const json& rj = arr[i];
+      const std::string f = field + "[" + std::to_string(i) + "]";
+      if (!rj.is_object() || !rj.contains("name") || !rj["name"].is_string() ||
+          !NameLengthOk(rj["name"].get<std::string>())) {
+        return corrupt(f + ".name", "must be a topic name of 1.." + std::to_string(kMaxNameLength) + " characters");
+      }
+      NamedRate n;
+      n.name = rj["name"].get<std::string>();
+      for (const auto& [key, out_value] : {std::pair<const char*, double*>{"shown", &n.r.shown.value},
+                                           {"shownAt", &n.r.shown.t},
+                                           {"engaged", &n.r.engaged.value},
+                                           {"engagedAt", &n.r.engaged.t},
+                                           {"lastAt", &n.r.last_at}}) {
+        auto it = rj.find(key);
+        if (it == rj.end() || !IsFiniteNumber(*it)) return corrupt(f + "." + key, "must be a finite number");
+        *out_value = it->get<double>();
+      }
+      if (n.r.shown.value < 0) return corrupt(f + ".shown", "must be >= 0");
+      out->push_back(std::move(n));
+    }
+    return Status::Ok();
+  };
   std::vector<Named> topics, creators;
+  std::vector<NamedRate> rates;
   for (const char* key : {"topics", "creators"}) {
     auto arr = j.find(key);
     if (arr == j.end()) return corrupt(std::string("profile.") + key, "must be an array");
@@ -178,6 +230,7 @@ Status Engine::ImportJson(std::string_view text) {
     std::string name;
     Decayed weight;
     std::vector<Named> topics;
+    std::vector<NamedRate> rates;
   };
   std::vector<NamedContext> contexts;
   std::vector<std::pair<std::string, Preference>> topic_prefs, creator_prefs;
@@ -203,8 +256,17 @@ Status Engine::ImportJson(std::string_view text) {
         nc.weight.t = cj["weightAt"].get<double>();
         Status s = read_list(cj["topics"], f + ".topics", config_.max_context_topics, &nc.topics);
         if (!s.ok()) return s;
+        if (ver >= 3 && cj.contains("rates")) {
+          s = read_rates(cj["rates"], f + ".rates", config_.max_context_topics, &nc.rates);
+          if (!s.ok()) return s;
+        }
         contexts.push_back(std::move(nc));
       }
+    }
+    auto rj = j.find("rates");
+    if (ver >= 3 && rj != j.end()) {
+      Status s = read_rates(*rj, "profile.rates", config_.max_topics, &rates);
+      if (!s.ok()) return s;
     }
     auto prefs = j.find("preferences");
     if (prefs != j.end()) {
@@ -279,7 +341,9 @@ Status Engine::ImportJson(std::string_view text) {
     ContextStats& cs = next.contexts[names(NameKind::kContext).Intern(nc.name)];
     cs.weight = nc.weight;
     for (auto& n : nc.topics) cs.topics[tn.Intern(n.name)] = n.a;
+    for (auto& n : nc.rates) cs.rates[tn.Intern(n.name)] = n.r;
   }
+  for (auto& n : rates) next.rates[tn.Intern(n.name)] = n.r;
   for (auto& [name, p] : topic_prefs) next.topic_prefs[tn.Intern(name)] = p;
   for (auto& [name, p] : creator_prefs) next.creator_prefs[cn.Intern(name)] = p;
   next.user_vector = std::move(user_vector);
@@ -315,8 +379,7 @@ std::string Engine::SummaryJson(double now, int top) const {
            {"topics", list(ctx.topics, NameKind::kTopic, std::min(top, 5))}};
     contexts.push_back(std::move(c));
   }
-  std::sort(contexts.begin(), contexts.end(),
-            [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
+  SortByName(&contexts);
   json j{{"topics", list(profile_.topics, NameKind::kTopic, top)},
          {"creators", list(profile_.creators, NameKind::kCreator, top)},
          {"contexts", std::move(contexts)},

@@ -52,9 +52,11 @@ bool Engine::CompactNames() {
   for (const auto& [id, p] : profile_.topic_prefs) topics[id] = 1;
   for (const auto& [id, a] : profile_.creators) creators[id] = 1;
   for (const auto& [id, p] : profile_.creator_prefs) creators[id] = 1;
+  for (const auto& [id, r] : profile_.rates) topics[id] = 1;
   for (const auto& [id, ctx] : profile_.contexts) {
     contexts[id] = 1;
     for (const auto& [t, a] : ctx.topics) topics[t] = 1;
+    for (const auto& [t, r] : ctx.rates) topics[t] = 1;
   }
   // Fatigue is exported by name too: its names stay.
   for (const auto& [id, c] : fatigue_.topics) topics[id] = 1;
@@ -81,7 +83,11 @@ bool Engine::CompactNames() {
   RemapKeys(profile_.creators, creator_ids);
   RemapKeys(profile_.creator_prefs, creator_ids);
   RemapKeys(profile_.contexts, remap[static_cast<int>(NameKind::kContext)]);
-  for (auto& [id, ctx] : profile_.contexts) RemapKeys(ctx.topics, topic_ids);
+  RemapKeys(profile_.rates, topic_ids);
+  for (auto& [id, ctx] : profile_.contexts) {
+    RemapKeys(ctx.topics, topic_ids);
+    RemapKeys(ctx.rates, topic_ids);
+  }
   const FatigueTuning& f = DefaultRankTuning().fatigue;
   auto topic_of = [&](std::uint32_t id) { return static_cast<std::uint32_t>(topic_ids[id]); };
   auto creator_of = [&](std::uint32_t id) { return static_cast<std::uint32_t>(creator_ids[id]); };

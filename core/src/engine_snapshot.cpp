@@ -38,12 +38,16 @@ constexpr double kMaxSafeInteger = 9007199254740992.0;  // 2^53, exact in a doub
 // addition an older build can safely ignore). Every section is optional on
 // read (absent = empty) except names and scalars, so a section added later
 // still reads snapshots written before it existed.
-enum Section : int { kNames = 0, kScalars, kTopics, kCreators, kContexts, kPrefs, kUserVector, kEvents, kFatigue, kSectionCount };
+enum Section : int {
+  kNames = 0, kScalars, kTopics, kCreators, kContexts, kPrefs, kUserVector, kEvents, kFatigue, kRates, kSectionCount
+};
+// Engagement-rate evidence ("rate", lower case): a build that predates it
+// skips the section and ranks without it.
 constexpr std::uint32_t kTags[kSectionCount] = {Tag("NAME"), Tag("PROF"), Tag("TOPC"), Tag("CRTR"), Tag("CTXS"),
-                                                Tag("PREF"), Tag("UVEC"), Tag("EVTS"), Tag("FATG")};
+                                                Tag("PREF"), Tag("UVEC"), Tag("EVTS"), Tag("FATG"), Tag("rate")};
 constexpr const char* kSectionField[kSectionCount] = {
-    "snapshot.names",       "snapshot.profile", "snapshot.topics", "snapshot.creators", "snapshot.contexts",
-    "snapshot.preferences", "snapshot.userVector", "snapshot.events", "snapshot.fatigue"};
+    "snapshot.names",       "snapshot.profile",    "snapshot.topics", "snapshot.creators", "snapshot.contexts",
+    "snapshot.preferences", "snapshot.userVector", "snapshot.events", "snapshot.fatigue",  "snapshot.rates"};
 
 // Record sizes in bytes.
 constexpr std::size_t kAffinityBytes = 48;  // u32 name, u32 events, f64 long, longAt, short, shortAt, lastAt
@@ -51,6 +55,8 @@ constexpr std::size_t kContextBytes = 24;   // u32 name, u32 topic count, f64 we
 constexpr std::size_t kPrefBytes = 8;       // u32 name, u32 preference
 constexpr std::size_t kKeyedBytes = 24;     // f64 item key, count, at
 constexpr std::size_t kNamedCounterBytes = 20;  // u32 name, f64 count, at
+constexpr std::size_t kRateBytes = 44;          // u32 topic name, f64 shown, shownAt, engaged, engagedAt, lastAt
+constexpr std::size_t kRateBlockBytes = 8;      // u32 context name, u32 rate count (+ its rates)
 
 std::string TagName(std::uint32_t tag) {
   std::string s(4, '?');
@@ -122,6 +128,25 @@ Affinity GetAffinity(const std::uint8_t* r) {
   a.short_term = Decayed{Load<double>(r + 24), Load<double>(r + 32)};
   a.last_at = Load<double>(r + 40);
   return a;
+}
+
+void PutRate(Writer& w, std::uint32_t name, const TopicRate& t) {
+  std::uint8_t r[kRateBytes];
+  std::memcpy(r, &name, 4);
+  std::memcpy(r + 4, &t.shown.value, 8);
+  std::memcpy(r + 12, &t.shown.t, 8);
+  std::memcpy(r + 20, &t.engaged.value, 8);
+  std::memcpy(r + 28, &t.engaged.t, 8);
+  std::memcpy(r + 36, &t.last_at, 8);
+  w.Bytes(r, sizeof r);
+}
+
+TopicRate GetRate(const std::uint8_t* r) {
+  TopicRate t;
+  t.shown = Decayed{Load<double>(r + 4), Load<double>(r + 12)};
+  t.engaged = Decayed{Load<double>(r + 20), Load<double>(r + 28)};
+  t.last_at = Load<double>(r + 36);
+  return t;
 }
 
 // Entries of an id-keyed map, by id: the same state always gives the same
@@ -244,6 +269,22 @@ Status CheckAffinity(Parsed& s, NameKind kind, const std::uint8_t* r, const char
   return Status::Ok();
 }
 
+// A rate record; its field is field[i]mid[j] (see BadAt).
+Status CheckRate(Parsed& s, const std::uint8_t* r, const char* field, std::int64_t i, const char* mid, std::int64_t j,
+                 std::int64_t* previous) {
+  const std::uint32_t name = Load<std::uint32_t>(r);
+  if (!UseName(s, NameKind::kTopic, name)) return BadAt(field, i, mid, j, ".name", "is not an index into the name table");
+  if (static_cast<std::int64_t>(name) <= *previous) return BadAt(field, i, mid, j, ".name", "repeats a name or is out of order");
+  *previous = name;
+  const TopicRate t = GetRate(r);
+  if (!Finite(t.shown.value) || !Finite(t.shown.t) || !Finite(t.engaged.value) || !Finite(t.engaged.t) ||
+      !Finite(t.last_at)) {
+    return BadAt(field, i, mid, j, "", "has a value that is not a finite number");
+  }
+  if (t.shown.value < 0) return BadAt(field, i, mid, j, ".shown", "must be >= 0");
+  return Status::Ok();
+}
+
 constexpr const char* kNameFields[kNameKindCount] = {"snapshot.names.topics", "snapshot.names.creators",
                                                      "snapshot.names.contexts"};
 
@@ -287,9 +328,14 @@ void Engine::ExportSnapshot(std::vector<std::uint8_t>* out) const {
   auto mark = [&](NameKind kind, std::uint32_t id) { index[static_cast<int>(kind)][id] = 0; };
   for (const auto& [id, a] : profile_.topics) mark(NameKind::kTopic, id);
   for (const auto& [id, a] : profile_.creators) mark(NameKind::kCreator, id);
+  for (const auto& [id, r] : profile_.rates) mark(NameKind::kTopic, id);
+  std::size_t rate_blocks = 0, context_rates = 0;
   for (const auto& [id, ctx] : profile_.contexts) {
     mark(NameKind::kContext, id);
     for (const auto& [t, a] : ctx.topics) mark(NameKind::kTopic, t);
+    for (const auto& [t, r] : ctx.rates) mark(NameKind::kTopic, t);
+    rate_blocks += ctx.rates.empty() ? 0 : 1;
+    context_rates += ctx.rates.size();
   }
   for (const auto& [id, p] : profile_.topic_prefs) mark(NameKind::kTopic, id);
   for (const auto& [id, p] : profile_.creator_prefs) mark(NameKind::kCreator, id);
@@ -315,7 +361,8 @@ void Engine::ExportSnapshot(std::vector<std::uint8_t>* out) const {
                kPrefBytes * (profile_.topic_prefs.size() + profile_.creator_prefs.size()) + 16 +
                4 * profile_.user_vector.size() + 20 + Pad4(n_events) + 16 * n_events + 16 +
                kKeyedBytes * (fatigue_.items.size() + fatigue_.opened.size()) +
-               kNamedCounterBytes * (fatigue_.creators.size() + fatigue_.topics.size()) + 8);
+               kNamedCounterBytes * (fatigue_.creators.size() + fatigue_.topics.size()) + 8 + 16 +
+               kRateBlockBytes * rate_blocks + kRateBytes * (profile_.rates.size() + context_rates));
   Writer w(out);
   w.Put(kMagic);
   w.Put(static_cast<std::uint32_t>(kSnapshotVersion));
@@ -421,6 +468,21 @@ void Engine::ExportSnapshot(std::vector<std::uint8_t>* out) const {
         w.Put(c->value);
         w.Put(c->t);
       }
+    }
+    w.End(b);
+  }
+
+  // Rates: the global ones, then a block per context that has any.
+  if (!profile_.rates.empty() || rate_blocks > 0) {
+    b = w.Begin(kRates);
+    w.Put(static_cast<std::uint32_t>(profile_.rates.size()));
+    w.Put(static_cast<std::uint32_t>(rate_blocks));
+    for (const auto& [id, r] : ById(profile_.rates)) PutRate(w, ix(NameKind::kTopic, id), *r);
+    for (const auto& [id, ctx] : ById(profile_.contexts)) {
+      if (ctx->rates.empty()) continue;
+      w.Put(ix(NameKind::kContext, id));
+      w.Put(static_cast<std::uint32_t>(ctx->rates.size()));
+      for (const auto& [t, r] : ById(ctx->rates)) PutRate(w, ix(NameKind::kTopic, t), *r);
     }
     w.End(b);
   }
@@ -657,6 +719,47 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
     }
   }
 
+  if (s.sections[kRates].present) {
+    const Span& sec = s.sections[kRates];
+    const char* f = kSectionField[kRates];
+    if (sec.n < 8) return Bad(f, "is cut short");
+    const std::uint32_t count = Load<std::uint32_t>(sec.p), blocks = Load<std::uint32_t>(sec.p + 4);
+    if (count > static_cast<std::uint32_t>(config_.max_topics)) return Bad(f, "has more entries than the cap of ", config_.max_topics);
+    if (blocks > static_cast<std::uint32_t>(config_.max_contexts)) {
+      return Bad("snapshot.rates.contexts", "has more entries than the cap of ", config_.max_contexts);
+    }
+    if ((sec.n - 8) / kRateBytes < count) return Bad(f, "is cut short");
+    std::size_t p = 8;
+    std::int64_t previous = -1;
+    for (std::uint32_t i = 0; i < count; ++i, p += kRateBytes) {
+      st = CheckRate(s, sec.p + p, f, i, "", -1, &previous);
+      if (!st.ok()) return st;
+    }
+    const char* fc = "snapshot.rates.contexts";
+    std::int64_t previous_context = -1;
+    for (std::uint32_t i = 0; i < blocks; ++i) {
+      if (sec.n - p < kRateBlockBytes) return BadAt(fc, i, "", -1, "", "is cut short");
+      const std::uint32_t name = Load<std::uint32_t>(sec.p + p);
+      const std::uint32_t rates = Load<std::uint32_t>(sec.p + p + 4);
+      if (!UseName(s, NameKind::kContext, name)) return BadAt(fc, i, "", -1, ".name", "is not an index into the name table");
+      if (static_cast<std::int64_t>(name) <= previous_context) {
+        return BadAt(fc, i, "", -1, ".name", "repeats a name or is out of order");
+      }
+      previous_context = name;
+      if (rates > static_cast<std::uint32_t>(config_.max_context_topics)) {
+        return BadAt(fc, i, "", -1, ".rates", "has more entries than the cap of ", config_.max_context_topics);
+      }
+      p += kRateBlockBytes;
+      if ((sec.n - p) / kRateBytes < rates) return BadAt(fc, i, "", -1, ".rates", "is cut short");
+      std::int64_t previous_topic = -1;
+      for (std::uint32_t t = 0; t < rates; ++t, p += kRateBytes) {
+        st = CheckRate(s, sec.p + p, fc, i, ".rates", t, &previous_topic);
+        if (!st.ok()) return st;
+      }
+    }
+    if (p != sec.n) return Bad(f, "has bytes after its last entry");
+  }
+
   for (int k = 0; k < kNameKindCount; ++k) {
     for (std::size_t i = 0; i < s.used[k].size(); ++i) {
       if (!s.used[k][i]) return BadAt(kNameFields[k], static_cast<std::int64_t>(i), "", -1, "", "is not used by any entry");
@@ -734,6 +837,24 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
     }
     // One range insert: the deque allocates its blocks at once, not per event.
     next.events.assign(events.begin(), events.end());
+  }
+  if (s.sections[kRates].present) {
+    const Span& sec = s.sections[kRates];
+    const std::uint32_t count = Load<std::uint32_t>(sec.p), blocks = Load<std::uint32_t>(sec.p + 4);
+    std::size_t p = 8;
+    next.rates.reserve(count);
+    for (std::uint32_t i = 0; i < count; ++i, p += kRateBytes) {
+      next.rates.emplace(topic_ids[Load<std::uint32_t>(sec.p + p)], GetRate(sec.p + p));
+    }
+    for (std::uint32_t i = 0; i < blocks; ++i) {
+      ContextStats& ctx = next.contexts[ids[static_cast<int>(NameKind::kContext)][Load<std::uint32_t>(sec.p + p)]];
+      const std::uint32_t rates = Load<std::uint32_t>(sec.p + p + 4);
+      p += kRateBlockBytes;
+      ctx.rates.reserve(rates);
+      for (std::uint32_t t = 0; t < rates; ++t, p += kRateBytes) {
+        ctx.rates.emplace(topic_ids[Load<std::uint32_t>(sec.p + p)], GetRate(sec.p + p));
+      }
+    }
   }
   FatigueState fatigue;
   if (s.sections[kFatigue].present) {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Exploration: which slots are given to items outside the person's known
-// interests (epsilon-greedy with a fixed share of slots). For an explored
-// slot, one main topic among the candidates outside known interests is drawn
-// uniformly and its best item placed (diversity.cpp); the probability of that
-// draw is returned as the item's propensity.
+// interests (a fixed share of slots). For an explored slot, one main topic
+// among the candidates outside known interests is drawn with probability
+// proportional to its best item's adjusted score to the power
+// RankTuning::explore_power, and that item placed (diversity.cpp); the
+// probability of that draw is returned as the item's propensity.
 #include <algorithm>
 #include <cmath>
 

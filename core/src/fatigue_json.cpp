@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_order.h"
+
 #include "localrank/fatigue.h"
 
 namespace localrank {
@@ -42,8 +44,7 @@ json FatigueState::ToJson(const Interner& topic_names, const Interner& creator_n
       e["name"] = names.Name(id);
       arr.push_back(std::move(e));
     }
-    std::sort(arr.begin(), arr.end(),
-              [](const json& x, const json& y) { return x["name"].get<std::string>() < y["name"].get<std::string>(); });
+    SortByName(&arr);
     return arr;
   };
   return json{{"items", keyed(items)},

@@ -32,6 +32,17 @@ void EvictBeyond(std::unordered_map<std::uint32_t, Affinity>& m, int cap, const 
   for (std::size_t i = 0; i < drop; ++i) m.erase(usefulness[i].second);
 }
 
+// Keeps the `cap` entries with the most (decayed) impressions, ties by id.
+void EvictRatesBeyond(std::unordered_map<std::uint32_t, TopicRate>& m, int cap, const Config& c, double now) {
+  if (static_cast<int>(m.size()) <= cap) return;
+  std::vector<std::pair<double, std::uint32_t>> usefulness;
+  usefulness.reserve(m.size());
+  for (const auto& [id, r] : m) usefulness.emplace_back(r.shown.At(now, c.long_half_life_ms), id);
+  const std::size_t drop = m.size() - static_cast<std::size_t>(cap);
+  std::nth_element(usefulness.begin(), usefulness.begin() + static_cast<std::ptrdiff_t>(drop - 1), usefulness.end());
+  for (std::size_t i = 0; i < drop; ++i) m.erase(usefulness[i].second);
+}
+
 }  // namespace
 
 const char* PreferenceName(Preference p) {
@@ -60,9 +71,39 @@ double EventDelta(const Config& c, EventType type, double dwell_ms, double expec
   return w * std::min(1.5, (ratio - 0.25) / 0.75);
 }
 
+bool IsRateEngagement(EventType t) {
+  switch (t) {
+    case EventType::kClick:
+    case EventType::kDwell:
+    case EventType::kLike:
+    case EventType::kShare:
+    case EventType::kComment:
+    case EventType::kSave:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void Profile::Apply(const Config& c, const EventView& e) {
   oldest_at = std::min(oldest_at, e.at);
   const double delta = EventDelta(c, e.type, e.dwell_ms, e.expected_ms);
+  // Engagement-rate evidence: what was shown, and how much of it was engaged with.
+  const double shown = e.type == EventType::kImpression || e.implied_impression ? 1.0 : 0.0;
+  const double engaged = IsRateEngagement(e.type) ? delta : 0.0;
+  if (shown != 0.0 || engaged != 0.0) {
+    double wsum = 0.0;
+    for (int i = 0; i < e.topic_count; ++i) wsum += e.topic_weights[i];
+    for (int i = 0; wsum > 0.0 && i < e.topic_count; ++i) {
+      const double share = e.topic_weights[i] / wsum;
+      if (share <= 0.0) continue;
+      const auto topic = static_cast<std::uint32_t>(e.topic_ids[i]);
+      rates[topic].Add(c, shown * share, engaged * share, e.at);
+      for (int k = 0; k < e.context_count; ++k) {
+        contexts[static_cast<std::uint32_t>(e.context_ids[k])].rates[topic].Add(c, shown * share, engaged * share, e.at);
+      }
+    }
+  }
   if (delta != 0.0) {
     double wsum = 0.0;
     for (int i = 0; i < e.topic_count; ++i) wsum += e.topic_weights[i];
@@ -124,11 +165,17 @@ void Profile::Prune(const Config& c, double now) {
     auto expire = [&](std::unordered_map<std::uint32_t, Affinity>& m) {
       for (auto it = m.begin(); it != m.end();) it = it->second.last_at < cutoff ? m.erase(it) : std::next(it);
     };
+    auto expire_rates = [&](std::unordered_map<std::uint32_t, TopicRate>& m) {
+      for (auto it = m.begin(); it != m.end();) it = it->second.last_at < cutoff ? m.erase(it) : std::next(it);
+    };
     expire(topics);
     expire(creators);
+    expire_rates(rates);
     for (auto it = contexts.begin(); it != contexts.end();) {
       expire(it->second.topics);
-      it = it->second.weight.t < cutoff ? contexts.erase(it) : std::next(it);
+      expire_rates(it->second.rates);
+      // A context known only from impressions has no weight yet: it goes with its last rate.
+      it = it->second.weight.t < cutoff && it->second.rates.empty() ? contexts.erase(it) : std::next(it);
     }
     // The exact oldest time left: the next scan happens only once something
     // can actually expire, not on every call as the clock moves on.
@@ -137,15 +184,21 @@ void Profile::Prune(const Config& c, double now) {
     for (const auto* m : {&topics, &creators}) {
       for (const auto& [id, a] : *m) oldest = std::min(oldest, a.last_at);
     }
+    for (const auto& [id, r] : rates) oldest = std::min(oldest, r.last_at);
     for (const auto& [id, ctx] : contexts) {
-      oldest = std::min(oldest, ctx.weight.t);
+      if (ctx.rates.empty()) oldest = std::min(oldest, ctx.weight.t);
       for (const auto& [t, a] : ctx.topics) oldest = std::min(oldest, a.last_at);
+      for (const auto& [t, r] : ctx.rates) oldest = std::min(oldest, r.last_at);
     }
     oldest_at = std::max(oldest, cutoff);
   }
   EvictBeyond(topics, c.max_topics, c, now, &topic_prefs);
   EvictBeyond(creators, c.max_creators, c, now, &creator_prefs);
-  for (auto& [id, ctx] : contexts) EvictBeyond(ctx.topics, c.max_context_topics, c, now, nullptr);
+  EvictRatesBeyond(rates, c.max_topics, c, now);
+  for (auto& [id, ctx] : contexts) {
+    EvictBeyond(ctx.topics, c.max_context_topics, c, now, nullptr);
+    EvictRatesBeyond(ctx.rates, c.max_context_topics, c, now);
+  }
   if (static_cast<int>(contexts.size()) > c.max_contexts) {
     std::vector<std::pair<double, std::uint32_t>> by_weight;
     for (const auto& [id, ctx] : contexts) by_weight.emplace_back(ctx.weight.At(now, c.long_half_life_ms), id);
@@ -198,6 +251,45 @@ double Profile::ContextTopicAffinity(const Config& c, const ContextLens& lens, s
     shift += e.lambda * (local - global);
   }
   return global + shift / std::max(1.0, lens.lambda_sum);
+}
+
+Profile::RateLens Profile::MakeRateLens(const Config& c, const std::int32_t* context_ids, int context_count,
+                                        double now) const {
+  RateLens lens;
+  double shown = 0.0, engaged = 0.0;
+  for (const auto& [id, r] : rates) {
+    shown += r.shown.At(now, c.long_half_life_ms);
+    engaged += r.engaged.At(now, c.long_half_life_ms);
+  }
+  lens.base = std::max(0.0, engaged + kRateBasePriorShown * kRateBasePrior) / (shown + kRateBasePriorShown);
+  for (int k = 0; k < context_count; ++k) {
+    auto it = contexts.find(static_cast<std::uint32_t>(context_ids[k]));
+    if (it != contexts.end() && !it->second.rates.empty()) lens.contexts.push_back(&it->second);
+  }
+  return lens;
+}
+
+namespace {
+// Gamma-Poisson posterior mean of a lift with prior mean `mean` and strength `prior`.
+double Lift(double prior, double mean, double engaged, double expected) {
+  return std::max(0.0, prior * mean + engaged) / (prior + expected);
+}
+}  // namespace
+
+double Profile::TopicLift(const Config& c, const RateLens& lens, std::uint32_t topic, double now) const {
+  auto it = rates.find(topic);
+  if (it == rates.end()) return 1.0;
+  const double hl = c.long_half_life_ms;
+  const double g = Lift(c.rate_prior, 1.0, it->second.engaged.At(now, hl), lens.base * it->second.shown.At(now, hl));
+  if (lens.contexts.empty()) return g;
+  double sum = 0.0;
+  for (const ContextStats* ctx : lens.contexts) {
+    auto t = ctx->rates.find(topic);
+    sum += t == ctx->rates.end()
+               ? g
+               : Lift(c.rate_context_prior, g, t->second.engaged.At(now, hl), lens.base * t->second.shown.At(now, hl));
+  }
+  return sum / static_cast<double>(lens.contexts.size());
 }
 
 double Profile::EmbeddingSimilarity(const float* embedding, int dim) const {

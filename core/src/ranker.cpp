@@ -290,6 +290,8 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
   if (!o.calibration) out->interest_mix.clear();
   const double creator_scale = AffinityPass(c, profile.creators, now, creator_n, gen, sc.creator_affinity.data(),
                                             sc.creator_affinity_stamp.data(), nullptr);
+  const bool use_rate = c.w_rate > 0.0;
+  const Profile::RateLens rate_lens = use_rate ? profile.MakeRateLens(c, ctx, ctx_n, now) : Profile::RateLens{};
   TopicTerms* topic_terms = sc.topics.data();
   for (const std::int32_t id : b.topic_ids) {
     const auto u = static_cast<std::uint32_t>(id);
@@ -305,6 +307,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     tt.fatigue = std::min(ft.topic_max, ft.topic_step * tt.shown);
     tt.preference = profile.TopicPreference(u);
     tt.preference_sign = PreferenceSign(tt.preference);
+    tt.lift = use_rate ? std::pow(profile.TopicLift(c, rate_lens, u, now), t.rate_power) : 1.0;
   }
   CreatorTerms* creator_terms = sc.creators.data();
   for (const std::int32_t id : b.creator) {
@@ -388,8 +391,8 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
   out->known.resize(n);
   out->main_topic.resize(n);
   out->offsets.resize(n + 1);
-  // At most 2 reasons per topic and 10 others per item; never shrunk.
-  const std::size_t bound = 2 * b.topic_ids.size() + 10 * n;
+  // At most 3 reasons per topic and 10 others per item; never shrunk.
+  const std::size_t bound = 3 * b.topic_ids.size() + 10 * n;
   if (out->reasons.size() < bound) out->reasons.resize(bound);
   ScoredReason* w = out->reasons.data();
   ScoredReason* const w0 = w;
@@ -410,13 +413,15 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       *w++ = ScoredReason{static_cast<std::int32_t>(k), l, v};
       rsum += v;
     };
-    double total = server_w * server[i];
+    const double server_part = server_w * server[i];
+    const double s_rate_server = s * c.w_rate * server_part;
+    double total = server_part;
     add(ReasonKind::kServer, -1, total);
     const int t0 = b.topic_offsets[i], t1 = b.topic_offsets[i + 1];
     const double wsum = shape.wsum[i];
     double main_w = -1.0;
     std::int32_t main_topic = -1;
-    double context_part = 0.0, adjust_part = 0.0, topic_fatigue = 0.0, worst_topic_fatigue = 0.0, shown = 0.0;
+    double context_part = 0.0, adjust_part = 0.0, topic_fatigue = 0.0, worst_topic_fatigue = 0.0;
     std::int32_t never_label = -1, fatigue_topic = -1;
     bool known = false;
     if (wsum > 0.0) {
@@ -434,6 +439,14 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
         if (v != 0.0) add(ReasonKind::kTopic, id, v);
         known |= std::fabs(v) > known_interest;
         total += v;
+        if (tt.lift != 1.0) {
+          // Engagement rate: the server part scaled by how much more (or
+          // less) often than average the person engages with the topic when
+          // shown (the lift to RankTuning::rate_power).
+          const double r = s_rate_server * share * (tt.lift - 1.0);
+          if (r != 0.0) add(ReasonKind::kRate, id, r);
+          total += r;
+        }
         if (ctx_label >= 0) context_part += s_context * share * tt.context_diff;
         if (tt.preference_sign != 0.0) {
           const double a = s_adjust * share * tt.preference_sign;
@@ -441,7 +454,6 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
           adjust_part += a;
           known = true;
         }
-        shown += share * tt.shown;
         const double tf = share * tt.fatigue;
         topic_fatigue += tf;
         if (tf > worst_topic_fatigue) {
@@ -534,7 +546,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       add(ReasonKind::kSeen, -1, 0.0);
     }
     tier_out[i] = tier;
-    known_out[i] = known || shown >= t.known_shown ? 1 : 0;
+    known_out[i] = known ? 1 : 0;
     total_out[i] = total;
     reason_sum_out[i] = rsum;
     offsets_out[i + 1] = static_cast<std::int32_t>(w - w0);

@@ -9,7 +9,8 @@ constexpr const char* kEventNames[kEventTypeCount] = {
     "save", "follow", "hide", "notInterested", "report"};
 constexpr const char* kReasonNames[static_cast<int>(ReasonKind::kCount)] = {
     "server", "topic", "creator", "freshness", "context", "embedding", "diversity",
-    "explore", "fatigue", "adjustment", "notPersonalized", "never", "pinned", "duplicate", "seen"};
+    "explore", "fatigue", "adjustment", "notPersonalized", "never", "pinned", "duplicate", "seen",
+    "rate"};
 }  // namespace
 
 const char* EventTypeName(EventType type) {

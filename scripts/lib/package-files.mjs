@@ -10,11 +10,13 @@ import { gzipSync } from 'node:zlib';
 export const SHIPPED_TARGET_BYTES = 150_000;
 /**
  * The regression budget tests/js/size.test.mjs holds the package to: the
- * measured size when it was set plus about 2 KB. The target above is not met
- * yet (BENCHMARKS.md says by how much and what the bytes are); lower this
+ * measured size when it was set plus about 2.5 KB. The target above is not
+ * met yet (BENCHMARKS.md says by how much and what the bytes are); lower this
  * with every change that shrinks the package, never raise it silently.
+ * History: 172 KB at the merge of the size work (169.8 KB measured); 178 KB
+ * with the engagement-rate ranking (issue 4: 175.4 KB measured, +5.6 KB).
  */
-export const SHIPPED_BUDGET_BYTES = 172_000;
+export const SHIPPED_BUDGET_BYTES = 178_000;
 
 /**
  * The files a browser loads through `entry`: the entry, every module it

@@ -3,6 +3,8 @@
 // known interests, each with its propensity.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
 #include <set>
 
 #include "stage_helpers.h"
@@ -53,18 +55,47 @@ TEST(Exploration, TakesThePromisedShareAndNeverPositionOne) {
   }
 }
 
-TEST(Exploration, PropensityIsOneOverTheNumberOfUnexploredTopics) {
-  Engine e = CookingFan();
-  e.options().exploration = 0.1;
-  FillCandidates(e, Mixed(40));
-  ASSERT_TRUE(e.Rerank(kNow).ok());
-  // The first explored slot chooses among 6 unknown topics.
-  for (std::size_t rank = 0; rank < e.result().order.size(); ++rank) {
-    if (HasKind(e.result(), rank, ReasonKind::kExplore)) {
-      EXPECT_DOUBLE_EQ(e.result().propensity[rank], 1.0 / 6.0);
+TEST(Exploration, PropensityIsTheProbabilityOfTheDrawnTopic) {
+  // The first explored slot at a given rank always sees the same pool (the
+  // slots above it are not explored), so over many seeds each drawn topic
+  // must come up as often as its propensity says, with the same propensity.
+  const json items = Mixed(40);
+  std::map<std::size_t, std::map<std::string, std::pair<int, double>>> by_rank;  // rank -> topic -> (draws, propensity)
+  std::map<std::size_t, int> draws;
+  for (std::uint64_t seed = 1; seed <= 800; ++seed) {
+    Engine e = CookingFan();
+    ASSERT_TRUE(e.Configure("{\"seed\":" + std::to_string(seed) + "}").ok());
+    e.options().exploration = 0.1;
+    FillCandidates(e, items);
+    ASSERT_TRUE(e.Rerank(kNow).ok());
+    for (std::size_t rank = 0; rank < e.result().order.size(); ++rank) {
+      if (!HasKind(e.result(), rank, ReasonKind::kExplore)) continue;
+      const std::string topic = items[static_cast<std::size_t>(e.result().order[rank])]["topics"].begin().key();
+      auto& entry = by_rank[rank][topic];
+      if (entry.first > 0) {
+        EXPECT_DOUBLE_EQ(entry.second, e.result().propensity[rank]) << topic;
+      }
+      entry.first += 1;
+      entry.second = e.result().propensity[rank];
+      ++draws[rank];
       break;
     }
   }
+  std::size_t rank = 0;
+  for (const auto& [r, n] : draws) {
+    if (n > draws[rank]) rank = r;
+  }
+  ASSERT_GE(draws[rank], 60);
+  double covered = 0.0;
+  for (const auto& [topic, entry] : by_rank[rank]) {
+    const double share = static_cast<double>(entry.first) / draws[rank];
+    EXPECT_NEAR(share, entry.second, 4.0 * std::sqrt(entry.second * (1.0 - entry.second) / draws[rank]) + 0.01) << topic;
+    covered += entry.second;
+  }
+  // The topics seen carry (nearly) all the probability; more than one is drawn.
+  EXPECT_GT(covered, 0.95);
+  EXPECT_LE(covered, 1.0 + 1e-9 * static_cast<double>(by_rank[rank].size()));
+  EXPECT_GT(by_rank[rank].size(), 1u);
 }
 
 TEST(Exploration, SameSeedSameChoicesOtherSeedOtherChoices) {

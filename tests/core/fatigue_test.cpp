@@ -36,6 +36,9 @@ double ScoreOf(Engine& e, const json& items, const std::string& id, double now) 
 
 TEST(Fatigue, ImpressionsWithoutEngagementLowerThenRecoverOverTime) {
   Engine e;
+  // Fatigue alone: the engagement-rate lift (which also learns from these
+  // impressions, on the long half-life) has its own tests (rate_test.cpp).
+  ASSERT_TRUE(e.Configure(R"({"rateWeight":0})").ok());
   e.options().diversity = 0.0;
   const json items = MakeFeed(6, {"travel", "music", "news"}, 6);
   const double fresh = ScoreOf(e, items, "i0", kNow);

@@ -48,6 +48,10 @@ void Fill(Engine& e) {
   ASSERT_FALSE(e.fatigue().items.empty());
   ASSERT_FALSE(e.fatigue().opened.empty());
   ASSERT_FALSE(e.fatigue().topics.empty());
+  ASSERT_FALSE(e.profile().rates.empty());
+  bool context_rates = false;
+  for (const auto& [id, ctx] : e.profile().contexts) context_rates |= !ctx.rates.empty();
+  ASSERT_TRUE(context_rates);
 }
 
 Bytes Snapshot(const Engine& e) {
@@ -335,10 +339,71 @@ TEST(Snapshot, DamagedValuesAreRefusedNamingTheField) {
   t.Refuses(b, "snapshot.creators[1].name");
 }
 
+// Removes section `tag` (and its directory entry) from a snapshot.
+Bytes WithoutSection(Bytes b, const char* tag) {
+  const std::size_t body = Body(b, tag);
+  const std::size_t len = (Read<std::uint32_t>(b, body - 4) + 3) & ~std::size_t{3};
+  b.erase(b.begin() + static_cast<std::ptrdiff_t>(body - 8), b.begin() + static_cast<std::ptrdiff_t>(body + len));
+  Store<std::uint32_t>(b, 8, static_cast<std::uint32_t>(b.size()));
+  Store<std::uint32_t>(b, 12, Read<std::uint32_t>(b, 12) - 1);
+  return b;
+}
+
+TEST(Snapshot, ASnapshotWithoutEngagementRatesStillLoads) {
+  // Snapshots written before the `rate` section existed: everything else loads, the rates start empty.
+  Engine a;
+  Fill(a);
+  Engine b;
+  ASSERT_TRUE(b.Configure(kConfig).ok());
+  ASSERT_TRUE(Import(b, WithoutSection(Snapshot(a), "rate")).ok());
+  EXPECT_TRUE(b.profile().rates.empty());
+  for (const auto& [id, ctx] : b.profile().contexts) EXPECT_TRUE(ctx.rates.empty());
+  EXPECT_EQ(b.profile().topics.size(), a.profile().topics.size());
+  json ja = json::parse(a.ExportJson(kNow)), jb = json::parse(b.ExportJson(kNow));
+  ja.erase("rates");
+  jb.erase("rates");
+  for (auto* j : {&ja, &jb}) {
+    for (auto& c : (*j)["contexts"]) c.erase("rates");
+  }
+  EXPECT_EQ(jb, ja);
+}
+
+TEST(Snapshot, DamagedEngagementRatesAreRefusedNamingTheField) {
+  Engine a;
+  Fill(a);
+  const Bytes good = Snapshot(a);
+  Target t;
+  const std::size_t rates = Body(good, "rate");
+  const std::uint32_t count = Read<std::uint32_t>(good, rates);
+  ASSERT_GE(count, 2u);
+  Bytes b = good;
+  Store<double>(b, rates + 8 + 4, -1.0);  // rates[0].shown
+  t.Refuses(b, "snapshot.rates[0].shown");
+  b = good;
+  Store<double>(b, rates + 8 + 20, NAN);  // rates[0].engaged
+  t.Refuses(b, "snapshot.rates[0]");
+  b = good;
+  Store<std::uint32_t>(b, rates + 8 + 44, Read<std::uint32_t>(b, rates + 8));  // rates[1] repeats rates[0]
+  t.Refuses(b, "snapshot.rates[1].name");
+  b = good;
+  Store<std::uint32_t>(b, rates + 8 + 44 * count, 1000000);  // contexts[0].name
+  t.Refuses(b, "snapshot.rates.contexts[0].name");
+  b = good;
+  Store<std::uint32_t>(b, rates + 8 + 44 * count + 4, 1000000);  // contexts[0]: more rates than the cap
+  t.Refuses(b, "snapshot.rates.contexts[0].rates");
+  b = good;
+  Store<std::uint32_t>(b, rates + 8 + 44 * count + 8, 1000000);  // contexts[0].rates[0].name
+  t.Refuses(b, "snapshot.rates.contexts[0].rates[0].name");
+  b = good;
+  Store<std::uint32_t>(b, rates, count + 1);  // claims one more entry: the context block is read as one
+  t.Refuses(b, "snapshot.rates[" + std::to_string(count) + "].name");
+}
+
 TEST(Snapshot, ANameNobodyUsesIsRefused) {
   Engine a;
   ASSERT_TRUE(a.Configure(kConfig).ok());
-  FillEvents(a, json::array({{{"type", "like"}, {"topics", {{"x", 1}}}, {"at", kNow}}}));
+  // A hide: a topic entry and no engagement-rate evidence (only engagement and impressions make that).
+  FillEvents(a, json::array({{{"type", "hide"}, {"topics", {{"x", 1}}}, {"at", kNow}}}));
   ASSERT_TRUE(a.Record(kNow).ok());
   Bytes b = Snapshot(a);
   // Drop the only topic entry: its name is left unused.

@@ -222,12 +222,15 @@ test('hand-edited profiles with bad values fail with CORRUPT_PROFILE naming the 
     [(j) => { j.creators = {}; }, 'profile.creators'],
     [(j) => { j.totalEvents = 1e300; }, 'profile.totalEvents'],
     [(j) => { j.lastEventAt = -1; }, 'profile.lastEventAt'],
-    [(j) => { j.version = 3; }, 'profile.version'],
+    [(j) => { j.version = 4; }, 'profile.version'],
     [(j) => { j.version = 1.5; }, 'profile.version'],
     [(j) => { j.events[0].type = 'wink'; }, 'profile.events[0]'],
     [(j) => { j.preferences.topics.travel = 'always'; }, 'profile.preferences.topics.travel'],
     [(j) => { j.userVector.values[0] = null; }, 'profile.userVector.values'],
     [(j) => { j.contexts[0].weight = null; }, 'profile.contexts[0]'],
+    [(j) => { j.rates[0].shown = -1; }, 'profile.rates[0].shown'],
+    [(j) => { j.rates[0].engaged = 'lots'; }, 'profile.rates[0].engaged'],
+    [(j) => { j.rates = Array.from({ length: 501 }, (_, i) => ({ ...good.rates[0], name: `t${i}` })); }, 'profile.rates'],
     [(j) => { j.topics = Array.from({ length: 501 }, (_, i) => ({ ...good.topics[0], name: `t${i}` })); }, 'profile.topics'],
   ];
   for (const [edit, field] of edits) {

@@ -168,7 +168,7 @@ test('a version 1 profile is migrated on import', async () => {
   const p = await make();
   p.importProfile(v1);
   const out = p.exportProfile();
-  assert.equal(out.version, 2);
+  assert.equal(out.version, 3);
   assert.deepEqual(out.topics.map((t) => t.name), v1.topics.map((t) => t.name));
   assert.deepEqual(out.contexts, []);
   assert.equal(ids(p.rerank(FEED))[0], 'c');

@@ -32,9 +32,9 @@ test('no three consecutive items by one creator at default settings', async () =
   for (let k = 2; k < creators.length; k++) {
     assert.ok(!(creators[k] === creators[k - 1] && creators[k] === creators[k - 2]), `run of three at ${k}: ${creators.join(',')}`);
   }
-  // diversity 0 turns the rule off: the fan's creator fills the top.
-  const plain = p.rerank(items, { diversity: 0 }).slice(0, 3).map((r) => items[r.originalIndex].creatorId);
-  assert.deepEqual(plain, ['star', 'star', 'star']);
+  // diversity 0 turns the rule off: the fan's creator runs three in a row near the top.
+  const plain = p.rerank(items, { diversity: 0 }).slice(0, 10).map((r) => items[r.originalIndex].creatorId);
+  assert.ok(plain.some((c, k) => k >= 2 && c === 'star' && plain[k - 1] === 'star' && plain[k - 2] === 'star'), plain.join(','));
   p.dispose();
 });
 
@@ -80,7 +80,8 @@ test('exploration takes the promised share, never position 1, with propensities'
 });
 
 test('impressions without engagement lower an item, time restores it', async () => {
-  const p = await make();
+  // Fatigue alone: the engagement-rate lift learns from impressions too, on the long half-life (next test).
+  const p = await make({ config: { rateWeight: 0 } });
   const items = feed(8);
   const score = () => p.rerank(items, { diversity: 0 }).find((r) => r.id === 'i0');
   const fresh = score().score;
@@ -94,6 +95,30 @@ test('impressions without engagement lower an item, time restores it', async () 
   p.setNow(T0);
   for (let k = 0; k < 3; k++) p.record({ type: 'impression', itemId: 'i0', topics: items[0].topics });
   assert.ok(Array.isArray(p.exportProfile().fatigue.items));
+  p.dispose();
+});
+
+test('topics shown without engagement lose engagement-rate lift, engaged ones gain it (rate reasons)', async () => {
+  const p = await make();
+  const events = [];
+  for (let i = 0; i < 20; i++) {
+    events.push({ type: 'impression', itemId: `n${i}`, topics: { news: 1 }, at: T0 - 60_000 + i });
+    events.push({ type: 'impression', itemId: `k${i}`, topics: { cooking: 1 }, at: T0 - 50_000 + i });
+    if (i % 3 === 0) events.push({ type: 'click', itemId: `k${i}`, topics: { cooking: 1 }, at: T0 - 40_000 + i });
+  }
+  p.record(events);
+  const items = [
+    { id: 'news', topics: { news: 1 }, serverScore: 1 },
+    { id: 'cook', topics: { cooking: 1 }, serverScore: 1 },
+    { id: 'low', topics: { music: 1 }, serverScore: 0 },
+  ];
+  const ranked = p.rerank(items, { diversity: 0 });
+  const rate = (id) => ranked.find((r) => r.id === id).reasons.filter((x) => x.kind === 'rate');
+  assert.ok(rate('news').length === 1 && rate('news')[0].label === 'news' && rate('news')[0].contribution < 0);
+  assert.ok(rate('cook').length === 1 && rate('cook')[0].contribution > 0);
+  assert.equal(ranked[0].id, 'cook');
+  for (const r of ranked) assert.ok(Math.abs(sum(r.reasons) - r.score) < 1e-12);
+  assert.match(p.explain('news').summary, /When posts about news are shown, you open them less often/);
   p.dispose();
 });
 

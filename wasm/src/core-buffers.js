@@ -24,11 +24,11 @@ export const EVENT_TYPES = Object.freeze([
 export const REASON_KINDS = Object.freeze([
   'server', 'topic', 'creator', 'freshness', 'context', 'embedding', 'diversity',
   'explore', 'fatigue', 'adjustment', 'notPersonalized', 'never', 'pinned',
-  'duplicate', 'seen',
+  'duplicate', 'seen', 'rate',
 ]);
 
 /** Labels of diversity reasons (kDiversityLabel* in types.h). */
-export const DIVERSITY_LABELS = Object.freeze({ SIMILAR: -1, CREATOR: -3, CALIBRATION: -4 });
+export const DIVERSITY_LABELS = Object.freeze({ SIMILAR: -1, CREATOR: -3, CALIBRATION: -4, TOPIC: -5 });
 
 /** Preferences of adjust() in wire order (Preference in profile.h). */
 export const PREFERENCES = Object.freeze(['none', 'more', 'less', 'never']);

@@ -17,6 +17,8 @@ function sentence(r, propensity) {
   switch (r.kind) {
     case 'server': return `Its place in the original feed gives it ${num(v)}.`;
     case 'topic': return up ? `You often engage with ${r.label} ${n}.` : `You tend to skip or hide ${r.label} ${n}.`;
+    case 'rate': return up ? `When posts about ${r.label} are shown, you open them more often than most posts ${n}.`
+      : `When posts about ${r.label} are shown, you open them less often than most posts ${n}.`;
     case 'creator': return up ? `You engage with posts by ${r.label} ${n}.` : `You skipped or hid posts by ${r.label} ${n}.`;
     case 'context': return up ? `In this context (${r.label}) you lean towards posts like this ${n}.`
       : `In this context (${r.label}) you lean away from posts like this ${n}.`;
@@ -24,6 +26,7 @@ function sentence(r, propensity) {
     case 'embedding': return up ? `It is similar to posts you engaged with ${n}.` : `It is unlike posts you engaged with ${n}.`;
     case 'diversity':
       if (r.sub === DIVERSITY_LABELS.CREATOR) return `A post by the same creator is already higher in your feed, so this one moved down ${n}.`;
+      if (r.sub === DIVERSITY_LABELS.TOPIC) return `Posts on the same topic are already higher in your feed, so this one moved down ${n}.`;
       if (r.sub === DIVERSITY_LABELS.CALIBRATION) return up ? `It helps your feed reflect your whole mix of interests ${n}.`
         : `It would tilt your feed away from your mix of interests ${n}.`;
       return `It is similar to posts just above it, so it moved down to keep your feed varied ${n}.`;

@@ -130,6 +130,15 @@ export interface PersonalizerConfig {
   freshnessWeight?: number;
   contextWeight?: number;
   embeddingWeight?: number;
+  /**
+   * Engagement rate (default 1, 0 = off): weight of the `rate` term, the server part scaled by how much more (or
+   * less) often than the person's average they engage with an item's topics when shown.
+   */
+  rateWeight?: number;
+  /** Prior strength of a topic's engagement-rate lift, in engagement units (default 6; larger = slower to move). */
+  ratePrior?: number;
+  /** Prior that shrinks a context's own lift towards the global one (default 4). */
+  rateContextPrior?: number;
   affinityScale?: number;
   /** Events a context needs before it counts half (shrinkage prior, default 8). */
   contextPrior?: number;
@@ -308,7 +317,7 @@ export interface RerankOptions {
 export type ReasonKind =
   | 'server' | 'topic' | 'creator' | 'freshness' | 'context' | 'embedding' | 'diversity'
   | 'explore' | 'fatigue' | 'adjustment' | 'notPersonalized' | 'never' | 'pinned'
-  | 'duplicate' | 'seen';
+  | 'duplicate' | 'seen' | 'rate';
 
 /** One contribution to a score; an item's contributions add up to its score. */
 export interface Reason {
@@ -333,8 +342,9 @@ export interface RankedItem {
   reasons: Reason[];
   /**
    * Only on explored items: the probability with which the exploration policy
-   * picked this item for its slot (1 / number of candidates outside known
-   * interests), for off-policy evaluation and replays.
+   * picked this item for its slot (its main topic's draw among the topics of
+   * candidates outside known interests, weighted by each topic's best adjusted
+   * score to the 4th power), for off-policy evaluation and replays.
    */
   propensity?: number;
 }

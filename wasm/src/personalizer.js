@@ -43,6 +43,7 @@ const DIVERSITY_REASON_LABELS = {
   [DIVERSITY_LABELS.SIMILAR]: 'similar to posts above',
   [DIVERSITY_LABELS.CREATOR]: 'creator already shown above',
   [DIVERSITY_LABELS.CALIBRATION]: 'balances your mix of interests',
+  [DIVERSITY_LABELS.TOPIC]: 'topic already shown above',
 };
 
 /**
@@ -57,7 +58,7 @@ function reasonLabel(kind, id, personal, names) {
   if (kind === 'fatigue' && id <= CREATOR_LABEL_BASE) return names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
   if (kind === 'fatigue' && id >= 0) return names[KIND.TOPIC][id] ?? '';
   if (kind === 'diversity') return DIVERSITY_REASON_LABELS[id] ?? REASON_LABELS.diversity;
-  if (kind === 'topic' || kind === 'adjustment' || kind === 'never') return names[KIND.TOPIC][id] ?? '';
+  if (kind === 'topic' || kind === 'rate' || kind === 'adjustment' || kind === 'never') return names[KIND.TOPIC][id] ?? '';
   if (kind === 'creator') return names[KIND.CREATOR][id] ?? '';
   if (kind === 'context' && id >= 0) return names[KIND.CONTEXT][id] ?? '';
   if (kind === 'notPersonalized' && !personal) return 'personalization is not consented';

@@ -26,6 +26,8 @@ export function describeReason(r, creatorName) {
   switch (r.kind) {
     case 'server': return 'It ranks high in the site’s own order for everyone';
     case 'topic': return up ? `You’ve engaged with posts about ${r.label}` : `You’ve skipped or hidden posts about ${r.label}`;
+    case 'rate': return up ? `You open posts about ${r.label} more often than most when they’re shown`
+      : `You rarely open posts about ${r.label} when they’re shown`;
     case 'creator': return up ? `You engage with ${creatorName(r.label)}` : `You’ve shown less interest in ${creatorName(r.label)}`;
     case 'freshness': return 'It was published recently';
     case 'context': return `You often engage with posts like this ${contextWords(r.label)}`;

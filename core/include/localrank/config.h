@@ -79,6 +79,13 @@ struct Config {
   double w_freshness = 0.2;
   double w_context = 1.0;
   double w_embedding = 0.5;
+  /// Engagement rate: weight of the lift on the server part (0 = off), the
+  /// lift's prior strength in engagement units (larger = more evidence needed
+  /// before it moves away from 1) and the prior that shrinks a context's own
+  /// lift towards the global one.
+  double w_rate = 1.0;
+  double rate_prior = 6.0;
+  double rate_context_prior = 4.0;
   /// Affinity that maps to tanh(1): how much evidence makes a strong interest.
   double affinity_scale = 3.0;
 

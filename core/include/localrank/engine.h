@@ -20,8 +20,9 @@ namespace localrank {
 
 /// Current profile schema version written by ExportJson.
 /// v1: topics, creators, events. v2 adds contexts, preferences and the user
-/// vector (v1 data is migrated on import).
-constexpr int kProfileSchemaVersion = 2;
+/// vector (v1 data is migrated on import). v3 adds the engagement-rate
+/// evidence (`rates`, globally and per context; older profiles import with none).
+constexpr int kProfileSchemaVersion = 3;
 /// Current binary snapshot version written by ExportSnapshot (docs/storage.md).
 constexpr int kSnapshotVersion = 1;
 

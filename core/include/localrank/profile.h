@@ -34,6 +34,29 @@ struct Affinity {
   }
 };
 
+/// Engagement-rate evidence for one topic: how much of what was shown on it
+/// (impressions, by topic share) and how much engagement it got (the affinity
+/// deltas of clicks, reads, likes, shares, comments and saves, by topic share;
+/// a bounce counts against). Both decay with the long-term half-life.
+struct TopicRate {
+  Decayed shown;
+  Decayed engaged;
+  /// The newest time anything was recorded (retention keeps it until then + retention).
+  double last_at = 0.0;
+  void Add(const Config& c, double shown_delta, double engaged_delta, double at) {
+    if (shown_delta != 0.0) shown.Add(shown_delta, at, c.long_half_life_ms);
+    if (engaged_delta != 0.0) engaged.Add(engaged_delta, at, c.long_half_life_ms);
+    if (at > last_at) last_at = at;
+  }
+};
+
+/// The person's base engagement rate (engagement per impression over all
+/// topics) is shrunk towards kRateBasePrior with the weight of
+/// kRateBasePriorShown impressions, so the first click does not make every
+/// other topic look bad.
+constexpr double kRateBasePrior = 0.2;
+constexpr double kRateBasePriorShown = 10.0;
+
 /// A stored interaction, kept (bounded, within the retention period) so the
 /// person can see what the profile learnt from.
 struct StoredEvent {
@@ -55,6 +78,8 @@ constexpr double kAdjustStep = 0.5;
 struct ContextStats {
   Decayed weight;  ///< decayed count of events seen in this context
   std::unordered_map<std::uint32_t, Affinity> topics;
+  /// Engagement-rate evidence of topics within this context.
+  std::unordered_map<std::uint32_t, TopicRate> rates;
 };
 
 /// One event, as the profile sees it (already validated; ids are interned).
@@ -70,6 +95,9 @@ struct EventView {
   const std::int32_t* context_ids = nullptr;
   int context_count = 0;
   const float* embedding = nullptr;  ///< `dim` floats, or null
+  /// An engagement with a post whose impression was not recorded: it was
+  /// shown all the same, so it also counts as one impression (engagement rate).
+  bool implied_impression = false;
 };
 
 /// The on-device interest profile. Names are ids of the engine's interners.
@@ -78,6 +106,8 @@ class Profile {
   std::unordered_map<std::uint32_t, Affinity> topics;
   std::unordered_map<std::uint32_t, Affinity> creators;
   std::unordered_map<std::uint32_t, ContextStats> contexts;
+  /// Engagement-rate evidence per topic (all contexts).
+  std::unordered_map<std::uint32_t, TopicRate> rates;
   std::unordered_map<std::uint32_t, Preference> topic_prefs;
   std::unordered_map<std::uint32_t, Preference> creator_prefs;
   /// Decayed user embedding (empty when dim = 0); `user_vector_at` is its time.
@@ -121,6 +151,25 @@ class Profile {
   /// stay close to the global profile.
   double ContextTopicAffinity(const Config& c, const ContextLens& lens, std::uint32_t topic, double global,
                               double now) const;
+  /// Precomputed per rerank: what the engagement-rate lift needs.
+  struct RateLens {
+    /// The person's engagement per impression over all topics, shrunk
+    /// towards kRateBasePrior: what a topic of average appeal gets.
+    double base = kRateBasePrior;
+    /// Active contexts that have rate evidence.
+    std::vector<const ContextStats*> contexts;
+  };
+  RateLens MakeRateLens(const Config& c, const std::int32_t* context_ids, int context_count, double now) const;
+  /// The engagement-rate lift of a topic: engagement over what the person's
+  /// base rate would give for what was shown, Gamma-Poisson shrunk towards 1
+  /// (prior strength Config::rate_prior, in engagement units):
+  ///   g = max(0, prior + engaged) / (prior + base * shown)
+  /// then per active context the same estimate from the context's own counts,
+  /// shrunk towards g (Config::rate_context_prior); the mean over the active
+  /// contexts. 1 without evidence; above 1 = engaged with more often than
+  /// average when shown.
+  double TopicLift(const Config& c, const RateLens& lens, std::uint32_t topic, double now) const;
+
   /// Cosine similarity of the decayed user vector and `embedding` (0 when unknown).
   double EmbeddingSimilarity(const float* embedding, int dim) const;
 
@@ -137,6 +186,10 @@ class Profile {
   bool empty() const { return topics.empty() && creators.empty(); }
   void Clear();
 };
+
+/// True for the events whose affinity delta counts as engagement in the
+/// engagement rate: click, dwell, like, share, comment, save.
+bool IsRateEngagement(EventType type);
 
 /// Affinity delta of an event before topic weighting. Dwell is scaled by read
 /// ratio: a read of under a quarter of the expected time counts against.

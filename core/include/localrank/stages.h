@@ -2,11 +2,12 @@
 // The ranking pipeline, stage by stage:
 //   filter  — duplicates, `never` items and items seen too often leave the
 //             ranked part of the feed (they sink to its end, marked);
-//   score   — server, topic, context, creator, freshness, embedding,
-//             more/less adjustments and fatigue, each an explicit reason;
+//   score   — server, engagement rate (a lift on the server part), topic,
+//             context, creator, freshness, embedding, more/less adjustments
+//             and fatigue, each an explicit reason;
 //   rerank  — greedy filling of the first top_k slots: MMR over topic (and
-//             embedding) similarity, creator decay with a floor, a per-topic
-//             cap in the top N,
+//             embedding) similarity, creator and main-topic decay with
+//             floors, a per-topic cap in the top N,
 //             calibration to the person's interest mix (Steck 2018) and
 //             exploration slots with propensities. Pinned items keep their
 //             input position.
@@ -14,6 +15,7 @@
 // add up to its final score.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -29,8 +31,9 @@ namespace localrank {
 /// `diversity` option (0.3) without hiding what the person likes.
 struct RankTuning {
   /// MMR: penalty of an item identical to the one right above it, at
-  /// diversity 1 (scaled by the option and by strength).
-  double mmr_weight = 1.5;
+  /// diversity 1 (scaled by the option and by strength). The topic decay
+  /// below shares the work, so MMR is the lighter touch.
+  double mmr_weight = 0.5;
   /// MMR memory: similarity to items placed earlier fades by this factor per
   /// slot, so the feed is varied locally rather than against its whole head.
   double mmr_memory = 0.7;
@@ -38,6 +41,11 @@ struct RankTuning {
   /// (positive) score, never less than `creator_floor`.
   double creator_factor = 0.6;
   double creator_floor = 0.25;
+  /// Topic decay, the same for main topics: the k-th item whose main topic
+  /// was already placed keeps topic_factor^(k-1) of what the creator decay
+  /// left of its (positive) score, never less than `topic_floor`.
+  double topic_factor = 0.7;
+  double topic_floor = 0.25;
   /// At most ceil(topic_cap_share * topic_cap_top_n) items whose main topic
   /// is the same among the first topic_cap_top_n slots.
   int topic_cap_top_n = 10;
@@ -45,14 +53,23 @@ struct RankTuning {
   /// Calibration: slots covered, weight of the KL improvement, and the
   /// smoothing of the list distribution (Steck's alpha).
   int calibration_top_n = 10;
-  double calibration_weight = 2.0;
+  double calibration_weight = 1.0;
   double calibration_alpha = 0.01;
   /// An item is "outside known interests" (an exploration candidate) when
-  /// no topic or creator of it contributes more than this, and its topics
-  /// were not recently shown without engagement (topic fatigue count, by
-  /// topic share, below `known_shown`): those are known not to interest.
+  /// no topic, creator or embedding term of it contributes more than this
+  /// either way and no more/less choice applies. Topics shown without
+  /// engagement stay candidates: their lowered (engagement-rate) score makes
+  /// them unlikely to be drawn (explore_power).
   double known_interest = 0.05;
-  double known_shown = 0.5;
+  /// Exploration draws one main topic among the candidates outside known
+  /// interests with probability proportional to its best item's positive
+  /// adjusted score to this power (0 = uniformly): promising unexplored
+  /// items are tried far more often than weak ones, none is excluded.
+  double explore_power = 4.0;
+  /// The score uses the engagement-rate lift to this power (Profile::TopicLift):
+  /// the server part times lift^2 is closer to the person's own engagement
+  /// rate than times the lift, whose estimate is shrunk towards 1.
+  double rate_power = 2.0;
   FatigueTuning fatigue;
 };
 
@@ -114,6 +131,7 @@ struct TopicTerms {
   double fatigue = 0.0;       ///< min(topic_max, topic_step * shown)
   double preference_sign = 0.0;  ///< +1 more, -1 less, else 0
   Preference preference = Preference::kNone;
+  double lift = 1.0;          ///< engagement-rate lift (Profile::TopicLift)
 };
 
 /// What the score stage needs per creator id, computed once per call.
@@ -143,12 +161,23 @@ struct ScoreScratch {
   std::vector<std::uint8_t> item_repeated; ///< per item: an earlier item has the same key
 };
 
+/// What choosing an item for the current slot would add to its score.
+struct Choice {
+  std::int32_t index = -1;
+  double adjusted = -INFINITY;
+  double similar = 0.0;
+  double creator = 0.0;
+  double topic = 0.0;
+  double calibration = 0.0;
+};
+
 /// One ranked slot as the rerank stage decided it (reasons come later).
 struct PlacedSlot {
   std::int32_t index = -1;
   bool explored = false;
   double similar = 0.0;
   double creator = 0.0;
+  double topic = 0.0;
   double calibration = 0.0;
   double explore = 0.0;
   double propensity = 1.0;
@@ -170,9 +199,10 @@ struct RerankScratch {
   /// Grown on demand, recomputed when their base changes: mmr_memory^k by
   /// repeated multiplication, pow(creator_factor, k - 1), and the largest
   /// memory a similarity can leave after k more placements.
-  std::vector<double> decay_power, creator_power, memory_cap;
-  double decay_base = -1.0, creator_base = -1.0, cap_base = -1.0, cap_similarity = -1.0;
-  std::vector<int> creator_count, topic_count;
+  std::vector<double> decay_power, creator_power, topic_power, memory_cap;
+  double decay_base = -1.0, creator_base = -1.0, topic_base = -1.0, cap_base = -1.0, cap_similarity = -1.0;
+  /// Items placed per creator and per main topic; per main topic in the capped top N.
+  std::vector<int> creator_count, topic_placed, topic_count;
   std::vector<std::int32_t> mix_slot;
   std::vector<double> mass, trial;
   /// Topic -> share of the item placed last.
@@ -180,6 +210,9 @@ struct RerankScratch {
   std::vector<std::uint32_t> focus_stamp;
   std::uint32_t focus = 0;
   std::vector<PlacedSlot> slots;
+  /// Exploration: the best item of each main topic of the pool, and its draw weight.
+  std::vector<Choice> group_best;
+  std::vector<double> group_weight;
 };
 
 /// Everything a rerank reuses between calls, owned by the Engine: after the

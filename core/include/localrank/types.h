@@ -109,6 +109,7 @@ enum class ReasonKind : std::int32_t {
   kPinned,
   kDuplicate,  ///< a later copy of an item already in the batch (sinks)
   kSeen,       ///< shown too often without engagement (sinks)
+  kRate,       ///< the person's engagement rate on a topic when shown (label: topic)
   kCount
 };
 const char* ReasonKindName(ReasonKind kind);
@@ -127,6 +128,7 @@ constexpr std::int32_t kSeenLabelOpened = 1;
 constexpr std::int32_t kDiversityLabelSimilar = -1;      ///< MMR: similar to items above
 constexpr std::int32_t kDiversityLabelCreator = -3;      ///< creator already shown (decay)
 constexpr std::int32_t kDiversityLabelCalibration = -4;  ///< moves the topic mix towards the person's
+constexpr std::int32_t kDiversityLabelTopic = -5;        ///< main topic already shown (decay)
 
 /// Ranking output: order[r] is the input index of the item at rank r; the
 /// other arrays are indexed by rank.
