@@ -116,7 +116,11 @@ test('the dashboard charts the profile; export, erase and import round-trip it; 
   const ids = await interact(page);
   await page.getByRole('link', { name: 'Your data' }).click();
   await page.waitForSelector('#view-privacy:not([hidden])');
-  const likedTopics = new Set(ids.slice(0, 6).flatMap((id) => Object.keys(POSTS.get(id).topics)));
+  // The chart shows the 10 strongest topics; the main topic of each liked post is among them (a liked post's
+  // secondary topic, with a smaller share of its weight, may rank below the topics of the saved, shared and opened
+  // posts: which posts the first feed shows depends on the ranking).
+  const mainTopic = (id) => Object.entries(POSTS.get(id).topics).sort((a, b) => b[1] - a[1])[0][0];
+  const likedTopics = new Set(ids.slice(0, 6).map(mainTopic));
   const chart = page.locator('#profile-topics svg[role="img"]');
   const label = await chart.getAttribute('aria-label');
   for (const t of likedTopics) assert.ok(label.includes(t), `the topic chart shows ${t}: ${label}`);
