@@ -4,9 +4,10 @@
 // Array.prototype.sort, one reason object per contribution), implementing the
 // same pipeline as the core (core/src/ranker.cpp score stage, diversity.cpp
 // rerank stage) so that it returns the same ranking: score with fatigue,
-// filter tiers, then greedy filling of the first topK slots with MMR (similarity memory updated
-// for every remaining item at each slot, the textbook way), creator decay,
-// the three-in-a-row rule and the topic cap. It reads the learnt interests
+// the engagement-rate lift per topic, filter tiers, then greedy filling of
+// the first topK slots with MMR (similarity memory updated for every
+// remaining item at each slot, the textbook way), creator and main-topic
+// decay, the three-in-a-row rule and the topic cap. It reads the learnt interests
 // and fatigue from localrank's own exportProfile(), so both start from the
 // same state; learning (record) is not part of it.
 //
@@ -35,10 +36,17 @@ export const DEFAULTS = {
   freshnessWeight: 0.2,
   embeddingWeight: 0.5,
   affinityScale: 3.0,
-  mmrWeight: 1.5,
+  mmrWeight: 0.5,
   mmrMemory: 0.7,
   creatorFactor: 0.6,
   creatorFloor: 0.25,
+  topicFactor: 0.7,
+  topicFloor: 0.25,
+  rateWeight: 1.0,
+  ratePrior: 6.0,
+  ratePower: 2.0,
+  rateBasePrior: 0.2,
+  rateBasePriorShown: 10,
   topicCapTopN: 10,
   topicCapShare: 0.4,
   greedyDepth: 100,  // the default of the `topK` option
@@ -63,6 +71,7 @@ export class PlainReranker {
     this.config = { ...DEFAULTS, ...config };
     this.topics = new Map(exported.topics.map((t) => [t.name, t]));
     this.creators = new Map(exported.creators.map((c) => [c.name, c]));
+    this.rates = new Map((exported.rates ?? []).map((r) => [r.name, r]));
     this.userVector = exported.userVector ? exported.userVector.values : null;
     const f = exported.fatigue ?? { items: [], creators: [], topics: [] };
     this.fatigueItems = new Map(f.items.map((e) => [e.key, e]));
@@ -79,6 +88,28 @@ export class PlainReranker {
 
   fatigue(entry, now) {
     return entry ? decayed(entry.count, entry.at, now, this.config.fatigueHalfLifeMs) : 0;
+  }
+
+  /**
+   * The engagement-rate lift of every topic with evidence (docs/profile.md,
+   * "Engagement rate"): engagement over what the person's base rate gives for
+   * what was shown, shrunk towards 1, to the power ratePower.
+   */
+  lifts(now) {
+    const c = this.config;
+    let shown = 0, engaged = 0;
+    for (const r of this.rates.values()) {
+      shown += decayed(r.shown, r.shownAt, now, c.longHalfLifeMs);
+      engaged += decayed(r.engaged, r.engagedAt, now, c.longHalfLifeMs);
+    }
+    const base = Math.max(0, engaged + c.rateBasePriorShown * c.rateBasePrior) / (shown + c.rateBasePriorShown);
+    const out = new Map();
+    for (const [name, r] of this.rates) {
+      const expected = base * decayed(r.shown, r.shownAt, now, c.longHalfLifeMs);
+      const lift = Math.max(0, c.ratePrior + decayed(r.engaged, r.engagedAt, now, c.longHalfLifeMs)) / (c.ratePrior + expected);
+      out.set(name, Math.pow(lift, c.ratePower));
+    }
+    return out;
   }
 
   scale(map, now) {
@@ -118,6 +149,7 @@ export class PlainReranker {
     const lo = Math.min(...serverScores), hi = Math.max(...serverScores);
     const topicScale = this.scale(this.topics, now);
     const creatorScale = this.scale(this.creators, now);
+    const lifts = c.rateWeight > 0 ? this.lifts(now) : new Map();
     const seenKeys = new Set();
 
     return items.map((item, index) => {
@@ -126,7 +158,8 @@ export class PlainReranker {
       const server = allScored
         ? (hi > lo ? (item.serverScore - lo) / (hi - lo) : 1)
         : (items.length > 1 ? 1 - index / items.length : 1);
-      let total = c.serverWeight * server;
+      const serverPart = c.serverWeight * server;
+      let total = serverPart;
       add('server', 'position in the original feed', total);
 
       const names = Object.keys(item.topics ?? {});
@@ -143,6 +176,12 @@ export class PlainReranker {
         const v = c.topicWeight * share * Math.tanh(this.affinity(this.topics.get(name), now) / topicScale);
         if (v !== 0) add('topic', name, v);
         total += v;
+        const lift = lifts.get(name) ?? 1;
+        if (lift !== 1) {
+          const r = c.rateWeight * serverPart * share * (lift - 1);
+          if (r !== 0) add('rate', name, r);
+          total += r;
+        }
         const tf = share * Math.min(c.topicMax, c.topicStep * this.fatigue(this.fatigueTopics.get(name), now));
         topicFatigue += tf;
         if (tf > worstFatigue) { worstFatigue = tf; fatigueTopic = name; }
@@ -204,7 +243,7 @@ export class PlainReranker {
     const depth = Math.min(eligible.length, topK);
     const cap = Math.ceil(c.topicCapShare * c.topicCapTopN);
     const memory = new Map(eligible.map((x) => [x, 0]));
-    const creatorCount = new Map(), topicCount = new Map();
+    const creatorCount = new Map(), topicCount = new Map(), topicPlaced = new Map();
     let lastCreators = [null, null];
     const result = [];
 
@@ -212,6 +251,7 @@ export class PlainReranker {
       const reasons = [...x.reasons];
       if (choice && choice.similar !== 0) reasons.push({ kind: 'diversity', label: 'similar to posts above', contribution: -choice.similar });
       if (choice && choice.creator !== 0) reasons.push({ kind: 'diversity', label: 'creator already shown above', contribution: -choice.creator });
+      if (choice && choice.topic !== 0) reasons.push({ kind: 'diversity', label: 'topic already shown above', contribution: -choice.topic });
       const score = reasons.reduce((s, r) => s + r.contribution, 0);
       result.push({ id: x.item.id, score, originalIndex: x.index, reasons });
     };
@@ -236,7 +276,13 @@ export class PlainReranker {
         if (diverse && x.item.creatorId && k >= 2) {
           creator = (1 - Math.max(c.creatorFloor, Math.pow(c.creatorFactor, k - 1))) * Math.max(0, x.total);
         }
-        const choice = { x, similar, creator, adjusted: x.total - similar - creator };
+        // Main-topic decay, on what the creator decay left of the positive score.
+        let topic = 0;
+        const kt = (topicPlaced.get(x.mainTopic) ?? 0) + 1;
+        if (diverse && x.mainTopic !== null && kt >= 2) {
+          topic = (1 - Math.max(c.topicFloor, Math.pow(c.topicFactor, kt - 1))) * Math.max(0, Math.max(0, x.total) - creator);
+        }
+        const choice = { x, similar, creator, topic, adjusted: x.total - similar - creator - topic };
         const ok = !diverse || (
           !(x.item.creatorId && lastCreators[0] === x.item.creatorId && lastCreators[1] === x.item.creatorId) &&
           !(pos < c.topicCapTopN && x.mainTopic !== null && (topicCount.get(x.mainTopic) ?? 0) >= cap));
@@ -249,6 +295,7 @@ export class PlainReranker {
       memory.delete(placed);
       if (placed.item.creatorId) creatorCount.set(placed.item.creatorId, (creatorCount.get(placed.item.creatorId) ?? 0) + 1);
       lastCreators = [lastCreators[1], placed.item.creatorId ?? null];
+      if (placed.mainTopic !== null) topicPlaced.set(placed.mainTopic, (topicPlaced.get(placed.mainTopic) ?? 0) + 1);
       if (pos < c.topicCapTopN && placed.mainTopic !== null) topicCount.set(placed.mainTopic, (topicCount.get(placed.mainTopic) ?? 0) + 1);
       if (diverse) {
         for (const [x, m] of memory) memory.set(x, Math.max(m * c.mmrMemory, this.similarity(x, placed)));
