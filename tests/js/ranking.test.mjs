@@ -98,6 +98,26 @@ test('impressions without engagement lower an item, time restores it', async () 
   p.dispose();
 });
 
+test('at default settings (lift on) an ignored item drops at once, mostly recovers with fatigue, and fully as the lift evidence decays', async () => {
+  const p = await make();
+  const items = feed(8);
+  const score = () => p.rerank(items, { diversity: 0 }).find((r) => r.id === 'i0').score;
+  const fresh = score();
+  for (let k = 0; k < 3; k++) p.record({ type: 'impression', itemId: 'i0', topics: items[0].topics, creatorId: items[0].creatorId });
+  const tired = score();
+  assert.ok(tired < fresh - 0.3, `${tired} vs ${fresh}`);
+  // Fatigue (one-day half-life) is gone after two weeks; the rate evidence (14-day half-life) only halved.
+  p.setNow(T0 + 14 * 24 * HOUR);
+  const later = score();
+  assert.ok(later > tired + 0.25 && later < fresh, `${tired} -> ${later} (fresh ${fresh})`);
+  // After six months what is left of the impressions is negligible.
+  p.setNow(T0 + 180 * 24 * HOUR);
+  const back = p.rerank(items, { diversity: 0 }).find((r) => r.id === 'i0');
+  const left = back.reasons.filter((x) => x.kind === 'fatigue' || x.kind === 'rate').reduce((a, x) => a + Math.abs(x.contribution), 0);
+  assert.ok(left < 1e-3, JSON.stringify(back.reasons));
+  p.dispose();
+});
+
 test('topics shown without engagement lose engagement-rate lift, engaged ones gain it (rate reasons)', async () => {
   const p = await make();
   const events = [];
