@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { openDemo, newPage, load, answerConsent, refresh } from './demo-helpers.mjs';
+import { openDemo, newPage, load, answerConsent, refresh, showView } from './demo-helpers.mjs';
 
 const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -45,11 +45,9 @@ test('axe finds no serious or critical violation in the consent dialog, feed, wh
   await page.locator('#feed > li').nth(1).locator('[data-action="menu"]').click();
   assert.deepEqual(await seriousViolations(page), [], 'the feed with a post menu open');
   await page.keyboard.press('Escape');
-  await page.getByRole('link', { name: 'Your data' }).click();
-  await page.waitForSelector('#view-privacy:not([hidden])');
+  await showView(page, 'Your data');
   assert.deepEqual(await seriousViolations(page), [], 'the privacy dashboard');
-  await page.getByRole('link', { name: 'Population insights' }).click();
-  await page.waitForSelector('#view-insights:not([hidden])');
+  await showView(page, 'Population insights');
   await page.waitForFunction(() => document.querySelector('#insights-summary')?.textContent !== '');
   assert.deepEqual(await seriousViolations(page), [], 'the insights page');
   assert.deepEqual(problems, []);

@@ -79,6 +79,17 @@ export async function answerConsent(page, choice) {
   await page.waitForSelector('body[data-consent="answered"]');
 }
 
+/**
+ * Follows a navigation link of the demo and waits until its view is shown:
+ * the demo switches views on `hashchange`, which fires after click() returns.
+ * @param {import('playwright-core').Page} page @param {'Feed'|'Your data'|'Population insights'} link
+ */
+export async function showView(page, link) {
+  const view = { Feed: 'feed', 'Your data': 'privacy', 'Population insights': 'insights' }[link];
+  await page.getByRole('link', { name: link }).click();
+  await page.waitForSelector(`#view-${view}:not([hidden])`);
+}
+
 /** Ids of the posts on screen (removed ones excluded), in order. @param {any} page */
 export function feedIds(page) {
   return page.$$eval('#feed > li:not([data-state="removed"])', (els) => els.map((e) => /** @type {HTMLElement} */ (e).dataset.id));

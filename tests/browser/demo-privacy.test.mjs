@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { openDemo, newPage, load, answerConsent, feedIds, refresh, screenshot, seedPopulation, SERVER_ORDER, POSTS, DATA } from './demo-helpers.mjs';
+import { openDemo, newPage, load, answerConsent, feedIds, refresh, screenshot, seedPopulation, SERVER_ORDER, POSTS, DATA, showView } from './demo-helpers.mjs';
 
 /** @type {Awaited<ReturnType<typeof openDemo>>} */
 let demo;
@@ -99,7 +99,7 @@ test('the first visit asks per purpose, nothing on by default, and "no" weighs a
   assert.match(await page.textContent('#status'), /Not recorded/);
   await refresh(page);
   assert.deepEqual((await feedIds(page)).slice(0, 20), SERVER_ORDER.filter((id) => id !== (SERVER_ORDER[8])).slice(0, 20));
-  await page.getByRole('link', { name: 'Your data' }).click();
+  await showView(page, 'Your data');
   assert.match(await page.textContent('#profile-summary'), /personalization is off/);
   // Reload: the answer is remembered, the question is not asked again.
   await page.reload();
@@ -114,8 +114,7 @@ test('the dashboard charts the profile; export, erase and import round-trip it; 
   await load(page, demo.base);
   await answerConsent(page, { personalization: true });
   const ids = await interact(page);
-  await page.getByRole('link', { name: 'Your data' }).click();
-  await page.waitForSelector('#view-privacy:not([hidden])');
+  await showView(page, 'Your data');
   // The chart shows the 10 strongest topics; the main topic of each liked post is among them (a liked post's
   // secondary topic, with a smaller share of its weight, may rank below the topics of the saved, shared and opened
   // posts: which posts the first feed shows depends on the ranking).
@@ -161,7 +160,7 @@ test('erase leaves no localStorage and no IndexedDB data, and the next step is t
   await answerConsent(page, 'all');
   await interact(page);
   await refresh(page);
-  await page.getByRole('link', { name: 'Your data' }).click();
+  await showView(page, 'Your data');
   await page.waitForSelector('body[data-saved]:not([data-saved="0"])');
   const during = await storedData(page);
   assert.ok(during.records.some((r) => !r.endsWith(': 0')), `the profile was stored in IndexedDB: ${JSON.stringify(during)}`);
@@ -189,12 +188,12 @@ test('the network log of a session holds no raw behaviour', async () => {
   await refresh(page);
   await page.getByRole('button', { name: 'Show more posts' }).click();
   await page.getByLabel('Right now I’m').selectOption('commuting');
-  await page.getByRole('link', { name: 'Your data' }).click();
+  await showView(page, 'Your data');
   await page.getByRole('button', { name: 'Send a report now' }).click();
   await page.waitForFunction(() => Number(document.body.dataset.reports) >= 2);
-  await page.getByRole('link', { name: 'Population insights' }).click();
+  await showView(page, 'Population insights');
   await page.waitForFunction(() => document.querySelector('#insights-summary')?.textContent !== '');
-  await page.getByRole('link', { name: 'Your data' }).click();
+  await showView(page, 'Your data');
 
   const origin = new URL(demo.base).origin;
   /** @type {string[]} */ const reports = [];
@@ -243,7 +242,7 @@ test('the profile is kept in IndexedDB: a reload keeps what was learned and the 
   await load(page, demo.base);
   await answerConsent(page, { personalization: true });
   await interact(page);
-  await page.getByRole('link', { name: 'Your data' }).click();
+  await showView(page, 'Your data');
   const chart = await page.locator('#profile-topics svg[role="img"]').getAttribute('aria-label');
   // Opening the dashboard saves, and says so.
   await page.waitForSelector('body[data-saved]:not([data-saved="0"])');
@@ -251,7 +250,7 @@ test('the profile is kept in IndexedDB: a reload keeps what was learned and the 
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
   assert.equal(await page.locator('#profile-topics svg[role="img"]').getAttribute('aria-label'), chart);
-  await page.getByRole('link', { name: 'Feed' }).click();
+  await showView(page, 'Feed');
   assert.notDeepEqual((await feedIds(page)).slice(0, 20), SERVER_ORDER.slice(0, 20), 'still personalized after the reload');
   assert.deepEqual(problems, []);
   await close();
@@ -264,14 +263,14 @@ test('population insights chart the collector\'s estimates with 95% intervals; t
   await answerConsent(page, 'all');
   assert.equal(await page.getAttribute('body', 'data-reports'), '1', 'one report sent by itself after consent');
   await interact(page);
-  await page.getByRole('link', { name: 'Your data' }).click();
+  await showView(page, 'Your data');
   assert.match(await page.textContent('#budget'), /^Privacy budget left: ε = 3 of 4 per 30 days \(3 reports of ε = 1\)\.$/);
   assert.equal(await page.locator('#budget-meter').evaluate((m) => /** @type {HTMLMeterElement} */ (m).value), 3);
   const payload = JSON.parse(await page.textContent('#report-payload'));
   assert.equal(payload.schema, 'localrank.report');
   await screenshot(page, 'demo-dashboard.png', { fullPage: true });
 
-  await page.getByRole('link', { name: 'Population insights' }).click();
+  await showView(page, 'Population insights');
   await page.waitForFunction(() => /Estimated from/.test(document.querySelector('#insights-summary')?.textContent ?? ''));
   const est = await (await fetch(new URL('v1/estimates', demo.base))).json();
   assert.ok(est.reports > POPULATION, 'the population and this browser');

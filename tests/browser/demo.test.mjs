@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { openDemo, newPage, load, answerConsent, feedIds, refresh, screenshot, SERVER_ORDER, POSTS } from './demo-helpers.mjs';
+import { openDemo, newPage, load, answerConsent, feedIds, refresh, screenshot, SERVER_ORDER, POSTS, showView } from './demo-helpers.mjs';
 
 /** @type {Awaited<ReturnType<typeof openDemo>>} */
 let demo;
@@ -143,7 +143,7 @@ test('hide, not interested, follow, share, save and dwell are recorded through l
   const after = await feedIds(page);
   assert.ok(!after.includes(ids[2]) && !after.includes(ids[3]), 'removed posts stay out of the feed');
 
-  await page.getByRole('link', { name: 'Your data' }).click();
+  await showView(page, 'Your data');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export my profile (JSON)' }).click()]);
   const exported = JSON.parse(await readFile(await download.path(), 'utf8'));
   assert.equal(exported.schema, 'localrank.profile');
@@ -209,13 +209,13 @@ test('"show more / never" per topic and creator act from the next refresh and ca
     .find((/** @type {any} */ r) => mainTopic(r.id) === topic)?.reasons ?? [];
   assert.ok(reasons.some((/** @type {any} */ r) => r.kind === 'adjustment' && r.label === topic && r.contribution > 0), 'an adjustment reason explains it');
 
-  await page.getByRole('link', { name: 'Your data' }).click();
+  await showView(page, 'Your data');
   const prefs = page.locator('#preferences');
   assert.match(await prefs.textContent(), new RegExp(`Never show: ${creatorName}`));
   assert.match(await prefs.textContent(), new RegExp(`Show more: ${topic}`));
   await prefs.getByRole('button', { name: `Undo “Never show” for ${creatorName}` }).click();
   assert.doesNotMatch(await prefs.textContent(), new RegExp(creatorName));
-  await page.getByRole('link', { name: 'Feed' }).click();
+  await showView(page, 'Feed');
   await refresh(page);
   assert.ok((await feedIds(page)).includes(victim), `${victim} by ${creatorName} is back after the undo`);
   assert.deepEqual(problems, []);
