@@ -28,6 +28,26 @@ inline void Check(bool ok, const char* what) {
   }
 }
 
+/// Gives `e` a profile to lose: one `type` event on topic "cooking" by
+/// creator "c1" (item key 1), recorded a second before kNow.
+inline void SeedOneEvent(Engine& e, EventType type) {
+  e.names(NameKind::kTopic).Intern("cooking");
+  e.names(NameKind::kCreator).Intern("c1");
+  EventBatch& b = e.events();
+  b.Resize(1);
+  b.type[0] = static_cast<int>(type);
+  b.at[0] = kNow - 1000;
+  b.key[0] = 1;
+  b.creator[0] = 0;
+  b.dwell_ms[0] = NAN;
+  b.expected_ms[0] = NAN;
+  b.topic_offsets = {0, 1};
+  b.topic_ids = {0};
+  b.topic_weights = {1.0f};
+  b.context_offsets = {0, 0};
+  Check(e.Record(kNow).ok(), "seed event");
+}
+
 /// Ranks one item per known topic against `e`'s (imported) profile: the
 /// ranking must succeed and every score be finite.
 inline void RankEveryKnownTopic(Engine& e) {
