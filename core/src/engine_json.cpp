@@ -380,9 +380,27 @@ std::string Engine::SummaryJson(double now, int top) const {
     contexts.push_back(std::move(c));
   }
   SortByName(&contexts);
+  // Engagement rate (what the `rate` reasons use): the topics with the most
+  // evidence first, each with its lift outside any context.
+  std::vector<std::pair<double, std::uint32_t>> rated;
+  for (const auto& [id, r] : profile_.rates) rated.emplace_back(r.shown.At(now, config_.long_half_life_ms), id);
+  std::sort(rated.begin(), rated.end(), [&](const auto& x, const auto& y) {
+    if (x.first != y.first) return x.first > y.first;
+    return names(NameKind::kTopic).Name(x.second) < names(NameKind::kTopic).Name(y.second);
+  });
+  const Profile::RateLens lens = profile_.MakeRateLens(config_, nullptr, 0, now);
+  json engagement = json::array();
+  for (std::size_t i = 0; i < rated.size() && static_cast<int>(i) < top; ++i) {
+    const TopicRate& r = profile_.rates.at(rated[i].second);
+    engagement.push_back(json{{"name", names(NameKind::kTopic).Name(rated[i].second)},
+                              {"lift", profile_.TopicLift(config_, lens, rated[i].second, now)},
+                              {"shown", rated[i].first},
+                              {"engaged", r.engaged.At(now, config_.long_half_life_ms)}});
+  }
   json j{{"topics", list(profile_.topics, NameKind::kTopic, top)},
          {"creators", list(profile_.creators, NameKind::kCreator, top)},
          {"contexts", std::move(contexts)},
+         {"engagement", std::move(engagement)},
          {"preferences", json{{"topics", PreferenceMap(profile_.topic_prefs, names(NameKind::kTopic))},
                               {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
          {"totalEvents", profile_.total_events},

@@ -125,6 +125,15 @@ test('the dashboard charts the profile; export, erase and import round-trip it; 
   for (const t of likedTopics) assert.ok(label.includes(t), `the topic chart shows ${t}: ${label}`);
   const creatorsLabel = await page.locator('#profile-creators svg[role="img"]').getAttribute('aria-label');
   assert.ok(creatorsLabel.includes(POSTS.get(ids[0]).creatorName), 'creators by name');
+  // What the feed learnt from what it showed (the engagement-rate lift), in words.
+  const engagement = await page.locator('#profile-engagement li[data-name]').evaluateAll((els) => els.map((e) => ({
+    name: e.getAttribute('data-name'), lift: Number(e.getAttribute('data-lift')), text: e.textContent ?? '' })));
+  assert.ok(engagement.length > 0, 'the engagement list has entries after likes and a hide');
+  for (const e of engagement) {
+    assert.match(e.text, /^.+: shown \d+ times? lately; you open these (more often than|less often than|about as often as) your average \(×\d+\.\d\d\)\.$/, e.text);
+    assert.ok(e.text.startsWith(`${e.name}:`));
+  }
+  assert.ok(engagement.some((e) => e.lift > 1), `after six likes some topic is opened more often than average: ${JSON.stringify(engagement)}`);
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export my profile (JSON)' }).click()]);
   assert.equal(download.suggestedFilename(), 'localrank-profile.json');

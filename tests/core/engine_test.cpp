@@ -76,6 +76,30 @@ TEST(Engine, SummaryListsTopTopicsFirst) {
   EXPECT_EQ(s["totalEvents"], 2);
 }
 
+// What the feed believes from impressions (the engagement-rate lift behind
+// `rate` reasons) is part of the summary the person sees, most evidence first.
+TEST(Engine, SummaryShowsTheEngagementRateOfTopicsShown) {
+  Engine e;
+  json events = json::array();
+  // (A click without an item id also counts as an impression: cooking is shown 4 + 2 times.)
+  for (int i = 0; i < 8; ++i) {
+    events.push_back({{"type", "impression"}, {"topics", {{"news", 1}}}, {"at", 1699999990000.0 + i}});
+    if (i < 4) events.push_back({{"type", "impression"}, {"topics", {{"cooking", 1}}}, {"at", 1699999990000.0 + i}});
+    if (i < 2) events.push_back({{"type", "click"}, {"topics", {{"cooking", 1}}}, {"at", 1699999991000.0 + i}});
+  }
+  FillEvents(e, events);
+  ASSERT_TRUE(e.Record(kNow).ok());
+  json s = json::parse(e.SummaryJson(kNow, 5));
+  ASSERT_EQ(s["engagement"].size(), 2u);
+  EXPECT_EQ(s["engagement"][0]["name"], "news");  // shown most
+  EXPECT_NEAR(s["engagement"][0]["shown"].get<double>(), 8.0, 1e-3);
+  EXPECT_LT(s["engagement"][0]["lift"].get<double>(), 1.0);
+  EXPECT_EQ(s["engagement"][1]["name"], "cooking");
+  EXPECT_GT(s["engagement"][1]["lift"].get<double>(), 1.0);
+  EXPECT_GT(s["engagement"][1]["engaged"].get<double>(), 0.0);
+  EXPECT_EQ(json::parse(e.SummaryJson(kNow, 1))["engagement"].size(), 1u);
+}
+
 }  // namespace
 }  // namespace localrank
 

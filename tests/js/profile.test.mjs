@@ -106,6 +106,29 @@ test('adjust: more raises, less lowers, never sinks to the end with a flag', asy
   p.dispose();
 });
 
+test('profile() shows what the feed learnt from what it showed: the engagement-rate lift per topic, erased with the rest', async () => {
+  const p = await make();
+  const events = [];
+  for (let i = 0; i < 10; i++) {
+    events.push({ type: 'impression', itemId: `n${i}`, topics: { news: 1 }, at: T0 - 60_000 + i });
+    if (i < 5) events.push({ type: 'impression', itemId: `k${i}`, topics: { cooking: 1 }, at: T0 - 50_000 + i });
+    if (i < 3) events.push({ type: 'click', itemId: `k${i}`, topics: { cooking: 1 }, at: T0 - 40_000 + i });
+  }
+  p.record(events);
+  const { engagement } = p.profile();
+  assert.deepEqual(engagement.map((e) => e.name), ['news', 'cooking'], 'most shown first');
+  const [news, cooking] = engagement;
+  assert.ok(Math.abs(news.shown - 10) < 1e-3 && news.engaged === 0 && news.lift < 1, JSON.stringify(news));
+  assert.ok(Math.abs(cooking.shown - 5) < 1e-3 && cooking.engaged > 0 && cooking.lift > 1, JSON.stringify(cooking));
+  // The same lift drives the `rate` reasons: the ignored topic's reason is negative.
+  const ranked = p.rerank([{ id: 'x', topics: { news: 1 }, serverScore: 1 }, { id: 'y', topics: { cooking: 1 }, serverScore: 1 }]);
+  assert.ok(ranked.find((r) => r.id === 'x').reasons.some((r) => r.kind === 'rate' && r.contribution < 0));
+  assert.equal(p.profile({ top: 1 }).engagement.length, 1);
+  await p.forget();
+  assert.deepEqual(p.profile().engagement, []);
+  p.dispose();
+});
+
 test('embeddings: engaged items pull similar items up, negative feedback pushes them away', async () => {
   const p = await make({ dim: 4 });
   // Ten items in server order (no scores: position decides); only z is close to what the person likes.

@@ -377,6 +377,17 @@ export interface InterestEntry {
   lastAt: number;
 }
 
+/** What the feed learnt from the posts on one topic it showed (see `ProfileView.engagement`). */
+export interface EngagementEntry {
+  name: string;
+  /** Engagement-rate lift outside any context: > 1 engaged with more often than average when shown, < 1 less. */
+  lift: number;
+  /** Impressions (decayed, by topic share). */
+  shown: number;
+  /** Engagement (decayed, by topic share). */
+  engaged: number;
+}
+
 /** An explicit "show me more / less / never" choice. */
 export type Preference = 'more' | 'less' | 'never';
 
@@ -428,6 +439,8 @@ export interface ProfileView {
   topics: InterestEntry[];
   creators: InterestEntry[];
   contexts: ContextEntry[];
+  /** Topics shown, most shown first, with their engagement-rate lift (at most `top`). */
+  engagement: EngagementEntry[];
   preferences: { topics: Record<string, Preference>; creators: Record<string, Preference> };
   totalEvents: number;
   storedEvents: number;

@@ -72,6 +72,7 @@ export class Dashboard {
         : barChart(list.map((e) => ({ label: name(e.name), value: e.weight, note: `${e.events} interaction${e.events === 1 ? '' : 's'}` })), { title });
     $('#profile-topics').replaceChildren(chart(profile.topics, 'Topics', (n) => n));
     $('#profile-creators').replaceChildren(chart(profile.creators, 'Creators', this.#creatorName));
+    this.#renderEngagement(profile.engagement.slice(0, 5), consent.personalization);
     this.#renderPreferences(profile.preferences);
     this.#showSaved();
     this.#renderReport();
@@ -87,6 +88,20 @@ export class Dashboard {
     } catch (e) {
       out.textContent = `Not saved: ${/** @type {Error} */ (e).message}`;
     }
+  }
+
+  /**
+   * What the feed learnt from what it showed: how often the person opens
+   * posts on a topic when shown them, against their own average (the lift
+   * behind the "you open them less often" reasons).
+   * @param {import('localrank').EngagementEntry[]} list @param {boolean} personal
+   */
+  #renderEngagement(list, personal) {
+    const how = (/** @type {number} */ lift) => lift >= 1.1 ? 'more often than' : lift <= 0.9 ? 'less often than' : 'about as often as';
+    $('#profile-engagement').replaceChildren(...(list.length === 0
+      ? [h('li', { class: 'empty', text: personal ? 'Nothing yet: posts count once they have been on screen.' : 'Nothing: personalization is off, so nothing is learned.' })]
+      : list.map((e) => h('li', { data: { name: e.name, lift: e.lift.toFixed(2) },
+        text: `${e.name}: shown ${Math.round(e.shown)} time${Math.round(e.shown) === 1 ? '' : 's'} lately; you open these ${how(e.lift)} your average (×${e.lift.toFixed(2)}).` }))));
   }
 
   /** @param {import('localrank').ProfileView['preferences']} prefs */
