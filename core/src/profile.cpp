@@ -253,14 +253,30 @@ double Profile::ContextTopicAffinity(const Config& c, const ContextLens& lens, s
   return global + shift / std::max(1.0, lens.lambda_sum);
 }
 
+namespace {
+// The sum of `v` taken in ascending order: the same for the same values in
+// any order, so the hash-map iteration order (which a name compaction
+// changes) never reaches a score.
+double OrderFreeSum(std::vector<double>* v) {
+  std::sort(v->begin(), v->end());
+  double sum = 0.0;
+  for (const double x : *v) sum += x;
+  return sum;
+}
+}  // namespace
+
 Profile::RateLens Profile::MakeRateLens(const Config& c, const std::int32_t* context_ids, int context_count,
                                         double now) const {
   RateLens lens;
-  double shown = 0.0, engaged = 0.0;
+  std::vector<double>& shown_v = rate_scratch_[0];
+  std::vector<double>& engaged_v = rate_scratch_[1];
+  shown_v.clear();
+  engaged_v.clear();
   for (const auto& [id, r] : rates) {
-    shown += r.shown.At(now, c.long_half_life_ms);
-    engaged += r.engaged.At(now, c.long_half_life_ms);
+    shown_v.push_back(r.shown.At(now, c.long_half_life_ms));
+    engaged_v.push_back(r.engaged.At(now, c.long_half_life_ms));
   }
+  const double shown = OrderFreeSum(&shown_v), engaged = OrderFreeSum(&engaged_v);
   lens.base = std::max(0.0, engaged + kRateBasePriorShown * kRateBasePrior) / (shown + kRateBasePriorShown);
   for (int k = 0; k < context_count; ++k) {
     auto it = contexts.find(static_cast<std::uint32_t>(context_ids[k]));

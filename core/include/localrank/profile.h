@@ -160,6 +160,8 @@ class Profile {
     std::vector<const ContextStats*> contexts;
   };
   RateLens MakeRateLens(const Config& c, const std::int32_t* context_ids, int context_count, double now) const;
+  /// MakeRateLens's reused buffers (not profile state).
+  mutable std::vector<double> rate_scratch_[2];
   /// The engagement-rate lift of a topic: engagement over what the person's
   /// base rate would give for what was shown, Gamma-Poisson shrunk towards 1
   /// (prior strength Config::rate_prior, in engagement units):
