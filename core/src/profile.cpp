@@ -278,6 +278,8 @@ Profile::RateLens Profile::MakeRateLens(const Config& c, const std::int32_t* con
   }
   const double shown = OrderFreeSum(&shown_v), engaged = OrderFreeSum(&engaged_v);
   lens.base = std::max(0.0, engaged + kRateBasePriorShown * kRateBasePrior) / (shown + kRateBasePriorShown);
+  // Counts near DBL_MAX (an edited profile) overflow the sums: inf / inf.
+  if (!std::isfinite(lens.base)) lens.base = kRateBasePrior;
   for (int k = 0; k < context_count; ++k) {
     auto it = contexts.find(static_cast<std::uint32_t>(context_ids[k]));
     if (it != contexts.end() && !it->second.rates.empty()) lens.contexts.push_back(&it->second);
@@ -286,9 +288,12 @@ Profile::RateLens Profile::MakeRateLens(const Config& c, const std::int32_t* con
 }
 
 namespace {
+// Far above any lift real evidence gives (a few dozen at most).
+constexpr double kMaxLift = 1e6;
 // Gamma-Poisson posterior mean of a lift with prior mean `mean` and strength `prior`.
 double Lift(double prior, double mean, double engaged, double expected) {
-  return std::max(0.0, prior * mean + engaged) / (prior + expected);
+  // Bounded so that its square stays finite whatever the (finite) counts.
+  return std::min(kMaxLift, std::max(0.0, prior * mean + engaged) / (prior + expected));
 }
 }  // namespace
 
