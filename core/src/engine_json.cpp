@@ -31,6 +31,15 @@ struct NameLess {
   }
 };
 
+// The summary's order of (value, name id) pairs: largest value first, ties by
+// name, so the same profile always summarises alike (one sort for every list).
+void SortByValueThenName(std::vector<std::pair<double, std::uint32_t>>* v, const Interner& names) {
+  std::sort(v->begin(), v->end(), [&names](const auto& x, const auto& y) {
+    if (x.first != y.first) return x.first > y.first;
+    return names.Name(x.second) < names.Name(y.second);
+  });
+}
+
 }  // namespace
 
 void SortByName(json* array) { std::sort(array->begin(), array->end(), NameLess{}); }
@@ -357,10 +366,7 @@ std::string Engine::SummaryJson(double now, int top) const {
   auto list = [&](const std::unordered_map<std::uint32_t, Affinity>& m, NameKind kind, int limit) {
     std::vector<std::pair<double, std::uint32_t>> v;
     for (const auto& [id, a] : m) v.emplace_back(a.Blend(config_, now), id);
-    std::sort(v.begin(), v.end(), [&](const auto& x, const auto& y) {
-      if (x.first != y.first) return x.first > y.first;
-      return names(kind).Name(x.second) < names(kind).Name(y.second);
-    });
+    SortByValueThenName(&v, names(kind));
     json arr = json::array();
     for (std::size_t i = 0; i < v.size() && static_cast<int>(i) < limit; ++i) {
       const Affinity& a = m.at(v[i].second);
@@ -384,10 +390,7 @@ std::string Engine::SummaryJson(double now, int top) const {
   // evidence first, each with its lift outside any context.
   std::vector<std::pair<double, std::uint32_t>> rated;
   for (const auto& [id, r] : profile_.rates) rated.emplace_back(r.shown.At(now, config_.long_half_life_ms), id);
-  std::sort(rated.begin(), rated.end(), [&](const auto& x, const auto& y) {
-    if (x.first != y.first) return x.first > y.first;
-    return names(NameKind::kTopic).Name(x.second) < names(NameKind::kTopic).Name(y.second);
-  });
+  SortByValueThenName(&rated, names(NameKind::kTopic));
   const Profile::RateLens lens = profile_.MakeRateLens(config_, nullptr, 0, now);
   json engagement = json::array();
   for (std::size_t i = 0; i < rated.size() && static_cast<int>(i) < top; ++i) {
