@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Embind for the engine (with bindings_privacy.cpp: the device module,
-// localrank_core). Everything here is internal: the JavaScript facade (src/)
-// is the public API, and no Embind handle or heap view ever reaches a user.
-// Inputs and results cross through the plain exports at the end (heap
-// addresses), not through Embind.
-#include <emscripten/bind.h>
+// The engine's side of the device module (localrank_core, with
+// bindings_privacy.cpp and abi.cpp). Everything here is internal: the
+// JavaScript facade (src/) is the public API, and no heap address or view
+// ever reaches a user. Every call is a plain export (Module._localrank_*,
+// abi.h) taking the EngineCore's address; inputs and results cross as heap
+// addresses, text through abi.h's buffers.
 #include <emscripten/emscripten.h>
 #include <malloc.h>
 
@@ -16,40 +16,25 @@
 
 #include "localrank/engine.h"
 
+#include "abi.h"
+
 namespace localrank::wasm {
-
-struct JsStatus {
-  std::string code;  // "" on success
-  std::string field;
-  int index = -1;
-  std::string message;
-};
-
-JsStatus ToJs(const Status& s) {
-  if (s.ok()) return JsStatus{};
-  return JsStatus{CodeName(s.code()), s.field(), s.index(), s.message()};
-}
-
-template <typename T>
-std::uint32_t Address(const std::vector<T>& v) {
-  return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(v.data()));
-}
 
 std::size_t Size(int n) { return n > 0 ? static_cast<std::size_t>(n) : 0; }
 
 class EngineCore {
  public:
-  JsStatus configure(const std::string& json) { return ToJs(engine_.Configure(json)); }
+  Status configure(std::string_view json) { return engine_.Configure(json); }
 
   // Interns names separated by '\0'; returns the table size afterwards. Ids
   // are assigned in order, so the facade predicts them without a round trip.
-  int internMany(int kind, const std::string& joined) {
+  int internMany(int kind, std::string_view joined) {
     Interner& in = engine_.names(static_cast<NameKind>(kind));
     std::size_t start = 0;
     while (start <= joined.size()) {
       std::size_t end = joined.find('\0', start);
       if (end == std::string::npos) end = joined.size();
-      in.Intern(std::string_view(joined).substr(start, end - start));
+      in.Intern(joined.substr(start, end - start));
       start = end + 1;
     }
     return static_cast<int>(in.size());
@@ -170,14 +155,12 @@ class EngineCore {
     return last_.ok();
   }
 
-  JsStatus lastStatus() const { return ToJs(last_); }
-  // The address the plain exports below take as their first argument.
-  std::uint32_t handle() { return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(this)); }
-  JsStatus adjust(int kind, int id, int preference) {
-    return ToJs(engine_.Adjust(static_cast<NameKind>(kind), id, static_cast<Preference>(preference)));
+  const Status& lastStatus() const { return last_; }
+  Status adjust(int kind, int id, int preference) {
+    return engine_.Adjust(static_cast<NameKind>(kind), id, static_cast<Preference>(preference));
   }
   std::string exportProfile(double now) const { return engine_.ExportJson(now); }
-  JsStatus importProfile(const std::string& json) { return ToJs(engine_.ImportJson(json)); }
+  Status importProfile(std::string_view json) { return engine_.ImportJson(json); }
   std::string summary(double now, int top) const { return engine_.SummaryJson(now, top); }
   void resetProfile() { engine_.ResetProfile(); }
   int nameCount() const { return static_cast<int>(engine_.NameCount()); }
@@ -261,9 +244,37 @@ class EngineCore {
 
 }  // namespace localrank::wasm
 
-// Plain exports of the hot calls (Module._localrank_*), taking EngineCore::handle().
+// The plain exports (Module._localrank_*): each takes the EngineCore that
+// localrank_engine_new returned. A call answering "ok?" returns 1 or 0, and
+// after a 0 localrank_status (abi.h) says why.
 extern "C" {
 using localrank::wasm::EngineCore;
+using localrank::wasm::InText;
+using localrank::wasm::Keep;
+using localrank::wasm::SetOutText;
+EMSCRIPTEN_KEEPALIVE EngineCore* localrank_engine_new() { return new EngineCore(); }
+EMSCRIPTEN_KEEPALIVE void localrank_engine_delete(EngineCore* core) { delete core; }
+// Text argument: what the facade wrote through localrank_text_in.
+EMSCRIPTEN_KEEPALIVE int localrank_configure(EngineCore* core) { return Keep(core->configure(InText())); }
+EMSCRIPTEN_KEEPALIVE int localrank_intern_many(EngineCore* core, int kind) { return core->internMany(kind, InText()); }
+// Text results go to localrank_text_out.
+EMSCRIPTEN_KEEPALIVE void localrank_names(EngineCore* core, int kind) { SetOutText(core->names(kind)); }
+EMSCRIPTEN_KEEPALIVE int localrank_adjust(EngineCore* core, int kind, int id, int preference) {
+  return Keep(core->adjust(kind, id, preference));
+}
+EMSCRIPTEN_KEEPALIVE void localrank_export_profile(EngineCore* core, double now) { SetOutText(core->exportProfile(now)); }
+EMSCRIPTEN_KEEPALIVE int localrank_import_profile(EngineCore* core) { return Keep(core->importProfile(InText())); }
+EMSCRIPTEN_KEEPALIVE void localrank_summary(EngineCore* core, double now, int top) { SetOutText(core->summary(now, top)); }
+EMSCRIPTEN_KEEPALIVE void localrank_reset_profile(EngineCore* core) { core->resetProfile(); }
+EMSCRIPTEN_KEEPALIVE int localrank_name_count(EngineCore* core) { return core->nameCount(); }
+EMSCRIPTEN_KEEPALIVE int localrank_compact_names(EngineCore* core) { return core->compactNames() ? 1 : 0; }
+// localrank_status for the last rerank, record or snapshot import.
+EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_last_status(EngineCore* core) {
+  Keep(core->lastStatus());
+  return localrank_status();
+}
+EMSCRIPTEN_KEEPALIVE double localrank_memory_bytes() { return EngineCore::memoryBytes(); }
+EMSCRIPTEN_KEEPALIVE double localrank_heap_used_bytes() { return EngineCore::heapUsedBytes(); }
 EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_layout_candidates(EngineCore* core, int n, int topics, int floats, int contexts) {
   return core->layoutCandidates(n, topics, floats, contexts);
 }
@@ -287,31 +298,4 @@ EMSCRIPTEN_KEEPALIVE int localrank_import_snapshot(EngineCore* core) { return co
 EMSCRIPTEN_KEEPALIVE int localrank_profile_version() { return localrank::kProfileSchemaVersion; }
 EMSCRIPTEN_KEEPALIVE int localrank_snapshot_version() { return localrank::kSnapshotVersion; }
 EMSCRIPTEN_KEEPALIVE int localrank_first_non_finite(EngineCore* core) { return core->firstNonFiniteEmbedding(); }
-}
-
-EMSCRIPTEN_BINDINGS(localrank) {
-  using namespace emscripten;
-  using localrank::wasm::EngineCore;
-  using localrank::wasm::JsStatus;
-  value_object<JsStatus>("JsStatus")
-      .field("code", &JsStatus::code)
-      .field("field", &JsStatus::field)
-      .field("index", &JsStatus::index)
-      .field("message", &JsStatus::message);
-  class_<EngineCore>("EngineCore")
-      .constructor<>()
-      .function("configure", &EngineCore::configure)
-      .function("internMany", &EngineCore::internMany)
-      .function("names", &EngineCore::names)
-      .function("handle", &EngineCore::handle)
-      .function("lastStatus", &EngineCore::lastStatus)
-      .function("adjust", &EngineCore::adjust)
-      .function("exportProfile", &EngineCore::exportProfile)
-      .function("importProfile", &EngineCore::importProfile)
-      .function("summary", &EngineCore::summary)
-      .function("resetProfile", &EngineCore::resetProfile)
-      .function("nameCount", &EngineCore::nameCount)
-      .function("compactNames", &EngineCore::compactNames)
-      .class_function("memoryBytes", &EngineCore::memoryBytes)
-      .class_function("heapUsedBytes", &EngineCore::heapUsedBytes);
 }

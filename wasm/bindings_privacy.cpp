@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Embind for the device's privacy side of the core: the report encoder and the
-// privacy accountant. Linked into both modules (localrank_core for devices,
-// localrank_server for src/server.mjs, which encodes reports too). Internal
-// like bindings.cpp: the facade (src/report.js, src/personalizer.js) is the
+// The device's privacy side of the core: the report encoder and the privacy
+// accountant, as plain exports (abi.h). Linked into both modules
+// (localrank_core for devices, localrank_server for src/server.mjs, which
+// encodes reports too). Internal like bindings.cpp: the facade
+// (src/report.js, src/personalizer.js, through src/core-abi.js) is the
 // public API.
-#include <emscripten/bind.h>
-#include <emscripten/val.h>
+#include <emscripten/emscripten.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,48 +17,51 @@
 #include "localrank/accountant.h"
 #include "localrank/report.h"
 
-#include "bindings_privacy.h"
+#include "abi.h"
 
 namespace localrank::wasm {
 
-using emscripten::val;
 using nlohmann::json;
 
 class ReportEncoderCore {
  public:
-  // value: {"fingerprint","mechanism","wordsNeeded","dataHexChars","epsilonPerReport"}.
-  PrivacyResult configure(const std::string& config_json) {
+  // On success the text result is
+  // {"fingerprint","mechanism","wordsNeeded","dataHexChars","epsilonPerReport"}.
+  Status configure(std::string_view config_json) {
     ReportConfig c;
     Status s = ReportConfig::FromJson(config_json, &c);
-    if (!s.ok()) return Result(s);
+    if (!s.ok()) return s;
     config_ = std::move(c);
-    return Result(s, json{{"fingerprint", config_.fingerprint},
-                          {"mechanism", LdpMechanismName(config_.mechanism)},
-                          {"wordsNeeded", config_.RandomWordsNeeded()},
-                          {"dataHexChars", config_.data_hex_chars},
-                          {"epsilonPerReport", config_.epsilon}}
-                         .dump());
+    SetOutText(json{{"fingerprint", config_.fingerprint},
+                    {"mechanism", LdpMechanismName(config_.mechanism)},
+                    {"wordsNeeded", config_.RandomWordsNeeded()},
+                    {"dataHexChars", config_.data_hex_chars},
+                    {"epsilonPerReport", config_.epsilon}}
+                   .dump());
+    return s;
   }
 
-  // Views valid until the next call that may allocate: write right after taking.
-  val randomView(int n) {
-    words_.resize(static_cast<std::size_t>(n));
-    return val(emscripten::typed_memory_view(words_.size(), words_.data()));
+  // Addresses valid until the next call that may allocate: write right after taking.
+  std::uint32_t randomBuffer(int n) {
+    words_.resize(static_cast<std::size_t>(std::max(n, 0)));
+    return Address(words_);
   }
-  val interestView(int n) {
-    interest_.resize(static_cast<std::size_t>(n));
-    return val(emscripten::typed_memory_view(interest_.size(), interest_.data()));
+  std::uint32_t interestBuffer(int n) {
+    interest_.resize(static_cast<std::size_t>(std::max(n, 0)));
+    return Address(interest_);
   }
 
   int topTopic() const { return TopTopic(interest_); }
   int matchSegment() const { return MatchSegment(config_, interest_); }
 
-  PrivacyResult encode(const std::string& day) {
+  // On success the text result is the report.
+  Status encode(std::string_view day) {
     std::string out;
     Status s = EncodeReport(config_, interest_, day, words_.data(), words_.size(), &out);
     // The words were used once; never leave them lying in the heap.
     std::fill(words_.begin(), words_.end(), 0u);
-    return Result(s, std::move(out));
+    if (s.ok()) SetOutText(std::move(out));
+    return s;
   }
 
  private:
@@ -66,50 +70,41 @@ class ReportEncoderCore {
   std::vector<double> interest_;
 };
 
-class AccountantCore {
- public:
-  PrivacyResult configure(double cap, double window_ms) { return Result(a_.Configure(cap, window_ms)); }
-  double spent(double now) const { return a_.Spent(now); }
-  double remaining(double now) const { return a_.Remaining(now); }
-  bool canSpend(double epsilon, double now) const { return a_.CanSpend(epsilon, now); }
-  double nextAvailable(double epsilon, double now) const { return a_.NextAvailable(epsilon, now); }
-  PrivacyResult charge(double epsilon, double now) { return Result(a_.Charge(epsilon, now)); }
-  std::string toJson(double now) const { return a_.ToJson(now); }
-  PrivacyResult fromJson(const std::string& text) { return Result(a_.FromJson(text)); }
-  void clear() { a_.Clear(); }
-
- private:
-  PrivacyAccountant a_;
-};
-
 }  // namespace localrank::wasm
 
-EMSCRIPTEN_BINDINGS(localrank_privacy) {
-  using namespace emscripten;
-  using namespace localrank::wasm;
-  value_object<PrivacyResult>("PrivacyResult")
-      .field("code", &PrivacyResult::code)
-      .field("field", &PrivacyResult::field)
-      .field("index", &PrivacyResult::index)
-      .field("message", &PrivacyResult::message)
-      .field("value", &PrivacyResult::value);
-  class_<ReportEncoderCore>("ReportEncoderCore")
-      .constructor<>()
-      .function("configure", &ReportEncoderCore::configure)
-      .function("randomView", &ReportEncoderCore::randomView)
-      .function("interestView", &ReportEncoderCore::interestView)
-      .function("topTopic", &ReportEncoderCore::topTopic)
-      .function("matchSegment", &ReportEncoderCore::matchSegment)
-      .function("encode", &ReportEncoderCore::encode);
-  class_<AccountantCore>("AccountantCore")
-      .constructor<>()
-      .function("configure", &AccountantCore::configure)
-      .function("spent", &AccountantCore::spent)
-      .function("remaining", &AccountantCore::remaining)
-      .function("canSpend", &AccountantCore::canSpend)
-      .function("nextAvailable", &AccountantCore::nextAvailable)
-      .function("charge", &AccountantCore::charge)
-      .function("toJson", &AccountantCore::toJson)
-      .function("fromJson", &AccountantCore::fromJson)
-      .function("clear", &AccountantCore::clear);
+extern "C" {
+using localrank::PrivacyAccountant;
+using localrank::wasm::InText;
+using localrank::wasm::Keep;
+using localrank::wasm::ReportEncoderCore;
+using localrank::wasm::SetOutText;
+
+EMSCRIPTEN_KEEPALIVE ReportEncoderCore* localrank_encoder_new() { return new ReportEncoderCore(); }
+EMSCRIPTEN_KEEPALIVE void localrank_encoder_delete(ReportEncoderCore* e) { delete e; }
+EMSCRIPTEN_KEEPALIVE int localrank_encoder_configure(ReportEncoderCore* e) { return Keep(e->configure(InText())); }
+EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_encoder_random(ReportEncoderCore* e, int n) { return e->randomBuffer(n); }
+EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_encoder_interest(ReportEncoderCore* e, int n) { return e->interestBuffer(n); }
+EMSCRIPTEN_KEEPALIVE int localrank_encoder_top_topic(ReportEncoderCore* e) { return e->topTopic(); }
+EMSCRIPTEN_KEEPALIVE int localrank_encoder_match_segment(ReportEncoderCore* e) { return e->matchSegment(); }
+EMSCRIPTEN_KEEPALIVE int localrank_encoder_encode(ReportEncoderCore* e) { return Keep(e->encode(InText())); }
+
+EMSCRIPTEN_KEEPALIVE PrivacyAccountant* localrank_accountant_new() { return new PrivacyAccountant(); }
+EMSCRIPTEN_KEEPALIVE void localrank_accountant_delete(PrivacyAccountant* a) { delete a; }
+EMSCRIPTEN_KEEPALIVE int localrank_accountant_configure(PrivacyAccountant* a, double cap, double window_ms) {
+  return Keep(a->Configure(cap, window_ms));
+}
+EMSCRIPTEN_KEEPALIVE double localrank_accountant_spent(PrivacyAccountant* a, double now) { return a->Spent(now); }
+EMSCRIPTEN_KEEPALIVE double localrank_accountant_remaining(PrivacyAccountant* a, double now) { return a->Remaining(now); }
+EMSCRIPTEN_KEEPALIVE int localrank_accountant_can_spend(PrivacyAccountant* a, double epsilon, double now) {
+  return a->CanSpend(epsilon, now) ? 1 : 0;
+}
+EMSCRIPTEN_KEEPALIVE double localrank_accountant_next_available(PrivacyAccountant* a, double epsilon, double now) {
+  return a->NextAvailable(epsilon, now);
+}
+EMSCRIPTEN_KEEPALIVE int localrank_accountant_charge(PrivacyAccountant* a, double epsilon, double now) {
+  return Keep(a->Charge(epsilon, now));
+}
+EMSCRIPTEN_KEEPALIVE void localrank_accountant_to_json(PrivacyAccountant* a, double now) { SetOutText(a->ToJson(now)); }
+EMSCRIPTEN_KEEPALIVE int localrank_accountant_from_json(PrivacyAccountant* a) { return Keep(a->FromJson(InText())); }
+EMSCRIPTEN_KEEPALIVE void localrank_accountant_clear(PrivacyAccountant* a) { a->Clear(); }
 }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The result type of the privacy bindings, shared by bindings_privacy.cpp
-// (registered there, once per module) and bindings_server.cpp.
+// The result type of the server module's Embind calls (bindings_server.cpp).
 #ifndef LOCALRANK_WASM_BINDINGS_PRIVACY_H_
 #define LOCALRANK_WASM_BINDINGS_PRIVACY_H_
 

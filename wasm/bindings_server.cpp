@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Embind for the server side of the core: the aggregator. Only in the server
 // module (localrank_server, loaded by src/server.mjs), so that browsers never
-// download it. Internal like bindings.cpp: src/server.mjs is the public API.
+// download it; the device module has no Embind (abi.h says why), and the
+// server module's report encoder uses the same plain exports
+// (bindings_privacy.cpp). Internal like bindings.cpp: src/server.mjs is the
+// public API.
 #include <emscripten/bind.h>
 
 #include <cstdint>
@@ -68,6 +71,12 @@ class AggregatorCore {
 EMSCRIPTEN_BINDINGS(localrank_server) {
   using namespace emscripten;
   using namespace localrank::wasm;
+  value_object<PrivacyResult>("PrivacyResult")
+      .field("code", &PrivacyResult::code)
+      .field("field", &PrivacyResult::field)
+      .field("index", &PrivacyResult::index)
+      .field("message", &PrivacyResult::message)
+      .field("value", &PrivacyResult::value);
   class_<AggregatorCore>("AggregatorCore")
       .constructor<>()
       .function("configure", &AggregatorCore::configure)

@@ -1,16 +1,4 @@
 // SPDX-License-Identifier: MIT
-// Buffer ids of EngineCore.view(); mirrors the enum in bindings.cpp.
-export const B = Object.freeze({
-  C_KEY: 0, C_SERVER: 1, C_PUBLISHED: 2, C_CREATOR: 3, C_FLAGS: 4,
-  C_TOPIC_OFFSETS: 5, C_TOPIC_IDS: 6, C_TOPIC_WEIGHTS: 7, C_EMBEDDINGS: 8,
-  E_TYPE: 10, E_AT: 11, E_KEY: 12, E_CREATOR: 13, E_DWELL: 14, E_EXPECTED: 15,
-  E_TOPIC_OFFSETS: 16, E_TOPIC_IDS: 17, E_TOPIC_WEIGHTS: 18,
-  E_CONTEXT_OFFSETS: 19, E_CONTEXT_IDS: 20, E_EMBEDDINGS: 21,
-  O_CONTEXT: 22,
-  R_ORDER: 30, R_SCORE: 31, R_PROPENSITY: 32, R_REASON_OFFSETS: 33,
-  R_REASON_KIND: 34, R_REASON_LABEL: 35, R_REASON_VALUE: 36,
-});
-
 /** Name tables (NameKind in types.h). */
 export const KIND = Object.freeze({ TOPIC: 0, CREATOR: 1, CONTEXT: 2 });
 

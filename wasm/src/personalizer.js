@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
-// The public Personalizer. It owns the one Embind EngineCore; everything it
+// The public Personalizer. It owns one engine of the core (core-abi.js); everything it
 // returns is plain data that the caller owns.
 import { LocalrankError, throwIfFailed } from './errors.js';
-import { B, KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS, LIMITS, DEFAULT_TOP_K } from './core-buffers.js';
+import { KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS, LIMITS, DEFAULT_TOP_K } from './core-buffers.js';
 import { explainReasons } from './explain.js';
 import { normalizeEvents, readItems, ItemScratch, FRESH, contextKeys, checkName, checkConfig, utf8LengthExceeds } from './validate.js';
 import { checkPacked, checkPackedItems, packedEmbeddingError, PackedScratch } from './packed.js';
 import { resolveStorage } from './storage.js';
 import { Persistence, copyData } from './persistence.js';
 import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.js';
+import { EngineCore, AccountantCore } from './core-abi.js';
 import { ReportEncoder, privacyOptions, randomWords, utcDay, MS_PER_DAY } from './report.js';
 
 const LEDGER_KEY = 'privacy-ledger';
@@ -192,7 +193,7 @@ export async function createPersonalizerWith(loadCore, options, defaultStorage =
   checkConfig(o.config);
   const storage = resolveStorage(o.storage, defaultStorage);
   const Module = await loadCore(o);
-  const engine = new Module.EngineCore();
+  const engine = new EngineCore(Module);
   try {
     const config = { ...(o.config ?? {}), seed: o.seed ?? 0, dim: o.dim ?? 0 };
     throwIfFailed(engine.configure(JSON.stringify(config)));
@@ -337,7 +338,7 @@ export class Personalizer {
   constructor(engine, storage, options, module) {
     this.#engine = engine;
     this.#core = module;
-    this.#handle = engine.handle();
+    this.#handle = engine.handle;
     this.#storage = storage;
     this.#now = options.now ?? Date.now;
     this.#dim = options.dim ?? 0;
@@ -584,7 +585,7 @@ export class Personalizer {
   #compactNames() {
     if (this.#idsHandedOut) return null;
     // The mirror holds as many names as the core's tables (#intern and #syncNames keep them equal):
-    // no Embind call (microseconds) on every record and rerank.
+    // no call into the core on every record and rerank.
     const names = this.#names;
     if (names[0].length + names[1].length + names[2].length <= this.#compactAt) return null;
     const before = [...names];
@@ -600,8 +601,8 @@ export class Personalizer {
    * Not part of the public API.
    */
   _memoryStats() {
-    const core = /** @type {any} */ (this.#engine).constructor;
-    return { memoryBytes: core.memoryBytes(), heapUsedBytes: core.heapUsedBytes(), names: this.#disposed ? 0 : this.#engine.nameCount() };
+    const e = this.#engine;
+    return { memoryBytes: e.memoryBytes(), heapUsedBytes: e.heapUsedBytes(), names: this.#disposed ? 0 : e.nameCount() };
   }
 
   #idOf(kind, name) { return name === null ? -1 : /** @type {number} */ (this.#ids[kind].get(name)); }
@@ -1169,7 +1170,7 @@ export class Personalizer {
     if (options.segments !== undefined && options.taxonomy === undefined) {
       throw new LocalrankError('INVALID_ARGUMENT', 'options.segments needs options.taxonomy', { field: 'options.taxonomy' });
     }
-    const accountant = new Module.AccountantCore();
+    const accountant = new AccountantCore(Module);
     /** @type {ReportEncoder|null} */
     let encoder = null;
     try {

@@ -4,6 +4,7 @@
 // The core draws no randomness for a report itself: its Rng is not
 // cryptographic, so the words come from crypto.getRandomValues.
 import { LocalrankError, throwIfFailed } from './errors.js';
+import { ReportEncoderCore } from './core-abi.js';
 
 /** Privacy defaults (docs/privacy.md). */
 export const PRIVACY_DEFAULTS = Object.freeze({
@@ -104,7 +105,7 @@ export class ReportEncoder {
    */
   constructor(Module, config, prefix) {
     const json = reportConfigJson(config, prefix);
-    this.#core = new Module.ReportEncoderCore();
+    this.#core = new ReportEncoderCore(Module);
     const r = this.#core.configure(json);
     if (r.code) {
       this.#core.delete();
