@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
+
 namespace localrank {
 
 namespace {
@@ -89,7 +91,7 @@ std::string PrivacyAccountant::ToJson(double now) const {
 }
 
 Status PrivacyAccountant::FromJson(std::string_view text) {
-  const json j = json::parse(text.begin(), text.end(), nullptr, false);
+  const json j = ParseJson(text);
   auto bad = [](const std::string& field, int index, const std::string& msg) {
     return Status::Error(Code::kCorruptProfile, field, index, msg);
   };

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
+
 namespace localrank {
 
 namespace {
@@ -37,7 +39,7 @@ Status Aggregator::Configure(std::string_view text) {
   ReportConfig c;
   Status s = ReportConfig::FromJson(text, &c);
   if (!s.ok()) return s;
-  const json j = json::parse(text.begin(), text.end(), nullptr, false);
+  const json j = ParseJson(text);
   std::uint64_t k = kDefaultMinReports;
   if (j.contains("minReports")) {
     const json& m = j["minReports"];
@@ -137,7 +139,7 @@ Status Aggregator::RestoreJson(std::string_view text) {
   auto bad = [](const std::string& field, const std::string& msg) {
     return Status::Error(Code::kInvalidArgument, "state." + field, -1, msg);
   };
-  const json j = json::parse(text.begin(), text.end(), nullptr, false);
+  const json j = ParseJson(text);
   if (j.is_discarded() || !j.is_object() || !j.contains("schema") || j["schema"] != "localrank.aggregate") {
     return bad("schema", "not a localrank aggregate state");
   }

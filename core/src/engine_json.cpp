@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_order.h"
+#include "json_text.h"
 
 #include "json_guard.h"
 
@@ -24,12 +24,6 @@ using nlohmann::json;
 namespace {
 
 bool IsFiniteNumber(const json& j) { return j.is_number() && std::isfinite(j.get<double>()); }
-
-struct NameLess {
-  bool operator()(const json& x, const json& y) const {
-    return x["name"].get_ref<const std::string&>() < y["name"].get_ref<const std::string&>();
-  }
-};
 
 // The summary's order of (value, name id) pairs: largest value first, ties by
 // name, so the same profile always summarises alike (one sort for every list).
@@ -42,8 +36,6 @@ void SortByValueThenName(std::vector<std::pair<double, std::uint32_t>>* v, const
 
 }  // namespace
 
-void SortByName(json* array) { std::sort(array->begin(), array->end(), NameLess{}); }
-
 Status Engine::Configure(std::string_view config_json) {
   if (config_json.size() > kMaxConfigBytes) {
     return Status::Error(Code::kLimitExceeded, "config", -1,
@@ -52,7 +44,7 @@ Status Engine::Configure(std::string_view config_json) {
   if (!JsonDepthWithin(config_json, kMaxJsonDepth)) {
     return Status::Error(Code::kInvalidArgument, "config", -1, "config is nested too deeply");
   }
-  json j = json::parse(config_json.begin(), config_json.end(), nullptr, false);
+  json j = ParseJson(config_json);
   if (j.is_discarded()) return Status::Error(Code::kInvalidArgument, "config", -1, "config is not valid JSON");
   Status s = config_.MergeJson(j);
   if (s.ok()) rng_.Seed(config_.seed);
@@ -166,7 +158,7 @@ Status Engine::ImportJson(std::string_view text) {
                          "profile is larger than the limit of " + std::to_string(kMaxProfileBytes) + " bytes");
   }
   if (!JsonDepthWithin(text, kMaxJsonDepth)) return corrupt("profile", "is nested too deeply");
-  json j = json::parse(text.begin(), text.end(), nullptr, false);
+  json j = ParseJson(text);
   if (j.is_discarded() || !j.is_object()) return corrupt("profile", "is not a JSON object");
   auto schema = j.find("schema");
   if (schema == j.end() || !schema->is_string() || *schema != "localrank.profile") {

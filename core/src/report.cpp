@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.h"
+
 #include "localrank/config.h"
 #include "localrank/hash.h"
 
@@ -71,7 +73,7 @@ bool IsIsoDay(std::string_view d) {
 }
 
 Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
-  const json j = json::parse(text.begin(), text.end(), nullptr, false);
+  const json j = ParseJson(text);
   if (j.is_discarded() || !j.is_object()) return Bad("config", -1, "the configuration must be a JSON object");
   ReportConfig c;
   if (!j.contains("taxonomy") || !j["taxonomy"].is_array() || j["taxonomy"].empty() ||
@@ -249,7 +251,7 @@ Status EncodeReport(const ReportConfig& config, const std::vector<double>& inter
 }
 
 Status DecodeReport(const ReportConfig& config, std::string_view text, DecodedReport* out) {
-  const json j = json::parse(text.begin(), text.end(), nullptr, false);
+  const json j = ParseJson(text);
   if (j.is_discarded() || !j.is_object()) return BadReport("", "a report must be a JSON object");
   for (const auto& [key, value] : j.items()) {
     (void)value;
