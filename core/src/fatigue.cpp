@@ -7,6 +7,8 @@
 #include <cmath>
 #include <vector>
 
+#include "order.h"
+
 namespace localrank {
 
 namespace {
@@ -77,15 +79,13 @@ void FatigueTable<K, H>::Prune(double half_life_ms, double forget_below, int cap
       it = it->second.At(now, half_life_ms) < forget_below ? map_.erase(it) : std::next(it);
     }
     if (map_.size() > limit) {
-      std::vector<std::pair<double, K>> v;
+      // Both key types (item keys, 32-bit ids) are integers a double holds exactly.
+      std::vector<std::pair<double, double>> v;
       v.reserve(map_.size());
-      for (const auto& [k, d] : map_) v.emplace_back(d.At(now, half_life_ms), k);
+      for (const auto& [k, d] : map_) v.emplace_back(d.At(now, half_life_ms), static_cast<double>(k));
       // Keep the most fatigued entries; ties by key so pruning is deterministic.
-      std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-        if (a.first != b.first) return a.first > b.first;
-        return a.second < b.second;
-      });
-      for (std::size_t i = limit; i < v.size(); ++i) map_.erase(v[i].second);
+      SortByValueDescThenKey(&v);
+      for (std::size_t i = limit; i < v.size(); ++i) map_.erase(static_cast<K>(v[i].second));
     }
     Rebuild(half_life_ms);
     return;
