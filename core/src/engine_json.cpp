@@ -25,15 +25,6 @@ namespace {
 
 bool IsFiniteNumber(const json& j) { return j.is_number() && std::isfinite(j.get<double>()); }
 
-// The summary's order of (value, name id) pairs: largest value first, ties by
-// name, so the same profile always summarises alike (one sort for every list).
-void SortByValueThenName(std::vector<std::pair<double, std::uint32_t>>* v, const Interner& names) {
-  std::sort(v->begin(), v->end(), [&names](const auto& x, const auto& y) {
-    if (x.first != y.first) return x.first > y.first;
-    return names.Name(x.second) < names.Name(y.second);
-  });
-}
-
 }  // namespace
 
 Status Engine::Configure(std::string_view config_json) {
@@ -86,21 +77,20 @@ bool ParseAffinity(const json& j, std::string* name, Affinity* a) {
 
 namespace {
 
+// Lists are sorted by name so the same profile always serializes to the same bytes.
 json AffinityList(const std::unordered_map<std::uint32_t, Affinity>& m, const Interner& names) {
   json arr = json::array();
-  for (const auto& [id, a] : m) arr.push_back(AffinityJson(names.Name(id), a));
-  // Sorted by name so the same profile always serializes to the same bytes.
-  SortByName(&arr);
+  for (const std::uint32_t id : IdsByName(m, names)) arr.push_back(AffinityJson(names.Name(id), m.at(id)));
   return arr;
 }
 
 json RateList(const std::unordered_map<std::uint32_t, TopicRate>& m, const Interner& names) {
   json arr = json::array();
-  for (const auto& [id, r] : m) {
+  for (const std::uint32_t id : IdsByName(m, names)) {
+    const TopicRate& r = m.at(id);
     arr.push_back(json{{"name", names.Name(id)},      {"shown", r.shown.value},     {"shownAt", r.shown.t},
                        {"engaged", r.engaged.value}, {"engagedAt", r.engaged.t}, {"lastAt", r.last_at}});
   }
-  SortByName(&arr);
   return arr;
 }
 
@@ -119,14 +109,14 @@ std::string Engine::ExportJson(double now) const {
     events.push_back(json{{"type", EventTypeName(ev.type)}, {"at", ev.at}, {"weight", ev.weight}});
   }
   json contexts = json::array();
-  for (const auto& [id, ctx] : profile_.contexts) {
+  for (const std::uint32_t id : IdsByName(profile_.contexts, names(NameKind::kContext))) {
+    const ContextStats& ctx = profile_.contexts.at(id);
     contexts.push_back(json{{"name", names(NameKind::kContext).Name(id)},
                             {"weight", ctx.weight.value},
                             {"weightAt", ctx.weight.t},
                             {"topics", AffinityList(ctx.topics, names(NameKind::kTopic))},
                             {"rates", RateList(ctx.rates, names(NameKind::kTopic))}});
   }
-  SortByName(&contexts);
   json user_vector = nullptr;
   if (!profile_.user_vector.empty()) {
     user_vector = json{{"dim", profile_.user_vector.size()}, {"at", profile_.user_vector_at}, {"values", profile_.user_vector}};
@@ -161,7 +151,7 @@ Status Engine::ImportJson(std::string_view text) {
   json j = ParseJson(text);
   if (j.is_discarded() || !j.is_object()) return corrupt("profile", "is not a JSON object");
   auto schema = j.find("schema");
-  if (schema == j.end() || !schema->is_string() || *schema != "localrank.profile") {
+  if (schema == j.end() || !schema->is_string() || schema->get_ref<const std::string&>() != "localrank.profile") {
     return corrupt("profile.schema", "must be \"localrank.profile\"");
   }
   auto version = j.find("version");
@@ -372,12 +362,12 @@ std::string Engine::SummaryJson(double now, int top) const {
     return arr;
   };
   json contexts = json::array();
-  for (const auto& [id, ctx] : profile_.contexts) {
+  for (const std::uint32_t id : IdsByName(profile_.contexts, names(NameKind::kContext))) {
+    const ContextStats& ctx = profile_.contexts.at(id);
     json c{{"name", names(NameKind::kContext).Name(id)}, {"events", ctx.weight.At(now, config_.long_half_life_ms)},
            {"topics", list(ctx.topics, NameKind::kTopic, std::min(top, 5))}};
     contexts.push_back(std::move(c));
   }
-  SortByName(&contexts);
   // Engagement rate (what the `rate` reasons use): the topics with the most
   // evidence first, each with its lift outside any context.
   std::vector<std::pair<double, std::uint32_t>> rated;

@@ -39,12 +39,11 @@ json FatigueState::ToJson(const Interner& topic_names, const Interner& creator_n
   };
   auto named = [](const FatigueTable<std::uint32_t>& m, const Interner& names) {
     json arr = json::array();
-    for (const auto& [id, c] : m) {
-      json e = CounterJson(c);
+    for (const std::uint32_t id : IdsByName(m.entries(), names)) {
+      json e = CounterJson(m.entries().at(id));
       e["name"] = names.Name(id);
       arr.push_back(std::move(e));
     }
-    SortByName(&arr);
     return arr;
   };
   return json{{"items", keyed(items)},

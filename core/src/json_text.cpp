@@ -2,7 +2,6 @@
 #include "json_text.h"
 
 #include <algorithm>
-#include <string>
 
 namespace localrank {
 
@@ -17,16 +16,11 @@ json ParseJson(std::string_view text) {
   return result;
 }
 
-namespace {
-
-struct NameLess {
-  bool operator()(const json& x, const json& y) const {
-    return x["name"].get_ref<const std::string&>() < y["name"].get_ref<const std::string&>();
-  }
-};
-
-}  // namespace
-
-void SortByName(json* array) { std::sort(array->begin(), array->end(), NameLess{}); }
+void SortByValueThenName(std::vector<std::pair<double, std::uint32_t>>* v, const Interner& names) {
+  std::sort(v->begin(), v->end(), [&names](const auto& x, const auto& y) {
+    if (x.first != y.first) return x.first > y.first;
+    return names.Name(x.second) < names.Name(y.second);
+  });
+}
 
 }  // namespace localrank

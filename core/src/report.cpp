@@ -142,7 +142,7 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
   const int segment_domain = static_cast<int>(c.segments.size()) + 1;
   const int max_domain = std::max(topic_domain, segment_domain);
   c.mechanism = RecommendedMechanism(max_domain);
-  if (j.contains("mechanism") && !(j["mechanism"].is_string() && j["mechanism"] == "auto")) {
+  if (j.contains("mechanism") && !(j["mechanism"].is_string() && j["mechanism"].get_ref<const std::string&>() == "auto")) {
     if (!j["mechanism"].is_string() || !ParseLdpMechanism(j["mechanism"].get<std::string>(), &c.mechanism)) {
       return Bad("mechanism", -1, "mechanism must be 'auto', 'oue' or 'olh'");
     }
