@@ -16,9 +16,10 @@ export const SHIPPED_TARGET_BYTES = 150_000;
  * History: 172 KB at the merge of the size work (169.8 KB measured); 178 KB
  * with the engagement-rate ranking (issue 4: 175.4 KB measured, +5.6 KB);
  * 168.5 KB with the device module's Embind replaced by plain exports (166.1 KB measured);
- * 164 KB with the hot sources built without loop unrolling and auto-vectorization (161.4 KB).
+ * 164 KB with the hot sources built without loop unrolling and auto-vectorization (161.4 KB);
+ * 156 KB with one JSON parser and sort, emmalloc and the cold sources at -Oz (153.6 KB).
  */
-export const SHIPPED_BUDGET_BYTES = 164_000;
+export const SHIPPED_BUDGET_BYTES = 156_000;
 
 /**
  * The files a browser loads through `entry`: the entry, every module it
