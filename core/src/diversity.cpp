@@ -7,6 +7,7 @@
 
 #include "localrank/stages.h"
 
+#include "int_pow.h"
 #include "kernels.h"
 
 namespace localrank {
@@ -248,10 +249,10 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
     return memory;
   };
   // pow(creator_factor, k - 1) by k.
-  Extend(&r.creator_power, &r.creator_base, t.creator_factor, std::pow(t.creator_factor, -1), n + 1,
-         [&](double, std::size_t k) { return std::pow(t.creator_factor, static_cast<int>(k) - 1); });
-  Extend(&r.topic_power, &r.topic_base, t.topic_factor, std::pow(t.topic_factor, -1), n + 1,
-         [&](double, std::size_t k) { return std::pow(t.topic_factor, static_cast<int>(k) - 1); });
+  Extend(&r.creator_power, &r.creator_base, t.creator_factor, IntPow(t.creator_factor, -1), n + 1,
+         [&](double, std::size_t k) { return IntPow(t.creator_factor, static_cast<int>(k) - 1); });
+  Extend(&r.topic_power, &r.topic_base, t.topic_factor, IntPow(t.topic_factor, -1), n + 1,
+         [&](double, std::size_t k) { return IntPow(t.topic_factor, static_cast<int>(k) - 1); });
   r.creator_count.assign(static_cast<std::size_t>(shape.max_creator + 1), 0);
   r.topic_placed.assign(static_cast<std::size_t>(max_topic + 1), 0);
   r.topic_count.assign(static_cast<std::size_t>(max_topic + 1), 0);
@@ -456,7 +457,7 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
       r.group_weight.resize(groups);
       double weight_sum = 0.0;
       for (std::size_t g = 0; g < groups; ++g) {
-        r.group_weight[g] = t.explore_power > 0.0 ? std::pow(std::max(0.0, r.group_best[g].adjusted), t.explore_power) : 1.0;
+        r.group_weight[g] = t.explore_power > 0 ? IntPow(std::max(0.0, r.group_best[g].adjusted), t.explore_power) : 1.0;
         weight_sum += r.group_weight[g];
       }
       if (!(weight_sum > 0.0) || !std::isfinite(weight_sum)) {

@@ -10,6 +10,7 @@
 
 #include "localrank/stages.h"
 
+#include "int_pow.h"
 #include "kernels.h"
 
 namespace localrank {
@@ -307,7 +308,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     tt.fatigue = std::min(ft.topic_max, ft.topic_step * tt.shown);
     tt.preference = profile.TopicPreference(u);
     tt.preference_sign = PreferenceSign(tt.preference);
-    tt.lift = use_rate ? std::pow(profile.TopicLift(c, rate_lens, u, now), t.rate_power) : 1.0;
+    tt.lift = use_rate ? IntPow(profile.TopicLift(c, rate_lens, u, now), t.rate_power) : 1.0;
   }
   CreatorTerms* creator_terms = sc.creators.data();
   for (const std::int32_t id : b.creator) {

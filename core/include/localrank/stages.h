@@ -64,12 +64,13 @@ struct RankTuning {
   /// Exploration draws one main topic among the candidates outside known
   /// interests with probability proportional to its best item's positive
   /// adjusted score to this power (0 = uniformly): promising unexplored
-  /// items are tried far more often than weak ones, none is excluded.
-  double explore_power = 4.0;
+  /// items are tried far more often than weak ones, none is excluded. An
+  /// integer, as every power the ranking takes (core/src/int_pow.h).
+  int explore_power = 4;
   /// The score uses the engagement-rate lift to this power (Profile::TopicLift):
   /// the server part times lift^2 is closer to the person's own engagement
-  /// rate than times the lift, whose estimate is shrunk towards 1.
-  double rate_power = 2.0;
+  /// rate than times the lift, whose estimate is shrunk towards 1. An integer.
+  int rate_power = 2;
   FatigueTuning fatigue;
 };
 
