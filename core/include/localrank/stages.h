@@ -81,7 +81,7 @@ const RankTuning& DefaultRankTuning();
 enum class Tier : std::uint8_t { kEligible = 0, kSeen = 1, kDuplicate = 2, kNever = 3 };
 
 /// Per-call facts about a validated batch that both stages read, computed
-/// once per rerank by PrepareBatch.
+/// once per rerank by ValidateBatch (ranker.h) while it checks the batch.
 struct BatchShape {
   std::vector<double> wsum;                ///< topic weight sum per item
   std::vector<double> share;               ///< topic_weights[k] / wsum of its item (0 when wsum <= 0)
@@ -95,9 +95,6 @@ struct BatchShape {
   std::vector<std::uint32_t> seen_stamp;   ///< scratch of the unique-topic check
   std::uint32_t seen_generation = 0;
 };
-
-/// Fills `out` for `b` (embeddings are used when `dim` > 0 and present).
-void PrepareBatch(const CandidateBatch& b, int dim, BatchShape* out);
 
 /// One reason of the score stage.
 struct ScoredReason {
