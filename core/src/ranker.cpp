@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -150,7 +151,27 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
   std::uint64_t* mask_out = out->topic_mask.data();
   std::uint8_t* unique_out = out->unique_topics.data();
   double* sq_norm_out = out->sq_norm.data();
-  std::int32_t max_topic = -1, max_creator = -1, odd_flags = 0;
+  // Every topic entry at once, in a loop the compiler vectorizes: once the
+  // item loop has checked the offsets, each entry belongs to exactly one
+  // item, so when all entries are valid no item's topics can be bad. Only
+  // when some entry is bad does the item loop check its items' topics, in
+  // order, to report the first.
+  // Integer tests of the weights' bits, which vectorize: a weight is valid
+  // (finite and >= 0, -0 included) when its bits are those of +0 .. FLT_MAX,
+  // or of -0.
+  std::int32_t max_topic = -1;
+  std::uint32_t topics_bad = 0;
+  const auto topic_limit = static_cast<std::uint32_t>(std::min<std::size_t>(topic_names, UINT32_MAX));
+  for (std::size_t k = 0; k < topic_total; ++k) {
+    topics_bad |= static_cast<std::uint32_t>(static_cast<std::uint32_t>(ids[k]) >= topic_limit);
+    max_topic = std::max(max_topic, ids[k]);
+  }
+  for (std::size_t k = 0; k < topic_total; ++k) {
+    std::uint32_t bits;
+    std::memcpy(&bits, weights + k, sizeof bits);
+    topics_bad |= static_cast<std::uint32_t>(bits > 0x7f7fffffu) & static_cast<std::uint32_t>(bits != 0x80000000u);
+  }
+  std::int32_t max_creator = -1, odd_flags = 0;
   std::ptrdiff_t bad_float = -1;  // flat index of the first non-finite embedding float
   bool all_unique = true;
   for (std::size_t u = 0; u < n; ++u) {
@@ -163,16 +184,16 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
     bad |= static_cast<std::uint64_t>(static_cast<std::int64_t>(cr) + 1) >= creator_limit;
     bad |= hi < lo || lo < 0 || static_cast<std::size_t>(hi) > topic_total || hi - lo > kMaxTopicsPerItem;
     if (bad) return ItemError(b, u, name_counts);
-    double wsum = 0.0;
-    for (int k = lo; k < hi; ++k) {
-      const auto t = static_cast<std::uint32_t>(ids[k]);
-      const float w = weights[k];
-      bad |= static_cast<std::size_t>(t) >= topic_names;
-      bad |= !(w >= 0.0f && w <= std::numeric_limits<float>::max());
-      wsum += w;
-      max_topic = std::max(max_topic, ids[k]);
+    if (topics_bad) {
+      for (int k = lo; k < hi; ++k) {
+        const float w = weights[k];
+        bad |= static_cast<std::size_t>(static_cast<std::uint32_t>(ids[k])) >= topic_names;
+        bad |= !(w >= 0.0f && w <= std::numeric_limits<float>::max());
+      }
+      if (bad) return ItemError(b, u, name_counts);
     }
-    if (bad) return ItemError(b, u, name_counts);
+    double wsum = 0.0;
+    for (int k = lo; k < hi; ++k) wsum += weights[k];
     max_creator = std::max(max_creator, cr);
     odd_flags |= b.flags[u] & ~kFlagPinned;
     wsum_out[u] = wsum;
