@@ -4,6 +4,8 @@
 // becomes a reason, so reasons keep adding up to the final score.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "localrank/stages.h"
 
@@ -124,6 +126,60 @@ void Extend(std::vector<double>* table, double* built_for, double base, double f
   while (table->size() <= upto) table->push_back(step(table->back(), table->size()));
 }
 
+// Writes `items` (ascending input indexes) into `order` by score descending,
+// equal scores in input order: the order of a comparison sort by (score
+// desc, index asc), produced by a stable LSD radix sort of keys made from the
+// scores' bits. Unlike the comparison sort it has no data-dependent branches
+// to mispredict (in wasm, the sort of 1,000 was 5% of a packed rerank).
+// Scores are never NaN; -0 gets the key of +0 (the two compare equal).
+void SortByScore(const double* total, const std::vector<std::int32_t>& items, RerankScratch* r,
+                 std::vector<std::int32_t>* order) {
+  const std::size_t n = items.size();
+  order->assign(items.begin(), items.end());
+  if (n < 2) return;
+  r->radix_keys.resize(n);
+  r->radix_keys_swap.resize(n);
+  r->radix_items_swap.resize(n);
+  std::uint64_t* keys = r->radix_keys.data();
+  std::uint64_t* keys_swap = r->radix_keys_swap.data();
+  std::int32_t* idx = order->data();
+  std::int32_t* idx_swap = r->radix_items_swap.data();
+  std::uint32_t count[8][256] = {};
+  for (std::size_t j = 0; j < n; ++j) {
+    const double v = total[static_cast<std::size_t>(idx[j])];
+    const double x = v == 0.0 ? 0.0 : v;
+    std::uint64_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    // Ascending as unsigned: negatives with every bit flipped, the others
+    // with the sign bit set; then all flipped, for descending.
+    const std::uint64_t negative = 0 - (bits >> 63);
+    const std::uint64_t key = ~(bits ^ (negative | (std::uint64_t{1} << 63)));
+    keys[j] = key;
+    for (int d = 0; d < 8; ++d) ++count[d][(key >> (8 * d)) & 0xffu];
+  }
+  for (int d = 0; d < 8; ++d) {
+    const int shift = 8 * d;
+    std::uint32_t* c = count[d];
+    // A digit that every key shares leaves the order as it is.
+    if (c[(keys[0] >> shift) & 0xffu] == n) continue;
+    std::uint32_t sum = 0;
+    for (int b = 0; b < 256; ++b) {
+      const std::uint32_t here = c[b];
+      c[b] = sum;
+      sum += here;
+    }
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint32_t at = c[(keys[j] >> shift) & 0xffu]++;
+      keys_swap[at] = keys[j];
+      idx_swap[at] = idx[j];
+    }
+    std::swap(keys, keys_swap);
+    std::swap(idx, idx_swap);
+  }
+  // After an odd number of passes the result is in the scratch array.
+  if (idx != order->data()) std::copy_n(idx, n, order->data());
+}
+
 }  // namespace
 
 void RerankStage(const Config& /*c: no setting of it is used here yet*/, const RankTuning& t, const CandidateBatch& b,
@@ -178,13 +234,7 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
 
   // Eligible items by score (input order on ties), as a doubly linked list
   // of those not placed yet: a slot scans it from the best score down.
-  r.by_total.resize(r.eligible.size());
-  for (std::size_t e = 0; e < r.eligible.size(); ++e) {
-    r.by_total[e] = {total[static_cast<std::size_t>(r.eligible[e])], r.eligible[e]};
-  }
-  std::sort(r.by_total.begin(), r.by_total.end(), [](const auto& x, const auto& z) {
-    return x.first > z.first || (x.first == z.first && x.second < z.second);
-  });
+  SortByScore(total, r.eligible, &r, &r.by_total);
   const auto e_n = static_cast<std::int32_t>(r.by_total.size());
   r.next.resize(static_cast<std::size_t>(e_n));
   r.prev.resize(static_cast<std::size_t>(e_n));
@@ -192,7 +242,7 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
   for (std::int32_t p = 0; p < e_n; ++p) {
     r.next[static_cast<std::size_t>(p)] = p + 1 < e_n ? p + 1 : -1;
     r.prev[static_cast<std::size_t>(p)] = p - 1;
-    r.node[static_cast<std::size_t>(r.by_total[static_cast<std::size_t>(p)].second)] = p;
+    r.node[static_cast<std::size_t>(r.by_total[static_cast<std::size_t>(p)])] = p;
   }
   std::int32_t head = e_n > 0 ? 0 : -1;
 
@@ -387,7 +437,7 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
     if (used_eligible >= depth) {
       // Beyond the greedy part the rest follows by score: the list no longer changes.
       if (used_eligible == depth) rest = head;
-      record(r.by_total[static_cast<std::size_t>(rest)].second, Choice{}, 0.0, 1.0, false);
+      record(r.by_total[static_cast<std::size_t>(rest)], Choice{}, 0.0, 1.0, false);
       rest = r.next[static_cast<std::size_t>(rest)];
       ++used_eligible;
       continue;
@@ -418,7 +468,7 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
       }
     } else {
       for (std::int32_t p = head; p >= 0; p = r.next[static_cast<std::size_t>(p)]) {
-        const auto idx = r.by_total[static_cast<std::size_t>(p)].second;
+        const auto idx = r.by_total[static_cast<std::size_t>(p)];
         const auto i = static_cast<std::size_t>(idx);
         if (best_ok.index >= 0) {
           if (total[i] < best_ok.adjusted) break;

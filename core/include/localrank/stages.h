@@ -184,7 +184,10 @@ struct PlacedSlot {
 struct RerankScratch {
   /// Eligible items by (score desc, input index asc), and a doubly linked
   /// list over it of those not placed yet.
-  std::vector<std::pair<double, std::int32_t>> by_total;
+  std::vector<std::int32_t> by_total;
+  /// Scratch of the radix sort that orders by_total.
+  std::vector<std::uint64_t> radix_keys, radix_keys_swap;
+  std::vector<std::int32_t> radix_items_swap;
   std::vector<std::int32_t> next, prev, node;  ///< node: item -> list position, -1 once placed or when not eligible
   std::vector<std::int32_t> eligible, tail, free_positions, explore_positions, explore_slots, pool;
   std::vector<std::uint8_t> explore_at;
