@@ -568,12 +568,13 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
     out->order[rank] = p.index;
     out->propensity[rank] = p.propensity;
     if (b.flags[i] & kFlagPinned) put(ReasonKind::kPinned, -1, 0.0);
-    for (int k = sc.offsets[i]; k < sc.offsets[i + 1]; ++k) {
-      const ScoredReason& e = sc.reasons[static_cast<std::size_t>(k)];
-      kind[w] = e.kind;
-      label[w] = e.label;
-      value[w] = e.value;
-      ++w;
+    // Bounds read once: the int32 stores below could alias sc.offsets.
+    const ScoredReason* e = sc.reasons.data() + sc.offsets[i];
+    const ScoredReason* const e_end = sc.reasons.data() + sc.offsets[i + 1];
+    for (; e != e_end; ++e, ++w) {
+      kind[w] = e->kind;
+      label[w] = e->label;
+      value[w] = e->value;
     }
     double score = sc.reason_sum[i];
     const std::pair<std::int32_t, double> extra[] = {{kDiversityLabelSimilar, -p.similar},
