@@ -398,7 +398,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     tt.fatigue = std::min(ft.topic_max, ft.topic_step * tt.shown);
     tt.preference = profile.TopicPreference(u);
     tt.preference_sign = PreferenceSign(tt.preference);
-    tt.lift = use_rate ? std::pow(profile.TopicLift(c, rate_lens, u, now), t.rate_power) : 1.0;
+    tt.lift_excess = use_rate ? std::pow(profile.TopicLift(c, rate_lens, u, now), t.rate_power) - 1.0 : 0.0;
   }
   CreatorTerms* creator_terms = sc.creators.data();
   for (const std::int32_t id : b.creator) {
@@ -523,29 +523,34 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
           main_w = wk;
           main_topic = id;
         }
-        const TopicTerms tt = topic_terms[static_cast<std::uint32_t>(id)];
-        if (tt.preference == Preference::kNever) never_label = id;
+        // The fields this loop reads, before the reasons' stores (which the
+        // compiler must assume may write them).
+        const TopicTerms& terms = topic_terms[static_cast<std::uint32_t>(id)];
+        const double global_tanh = terms.global_tanh, lift_excess = terms.lift_excess;
+        const double context_diff = terms.context_diff, preference_sign = terms.preference_sign;
+        const double fatigue_term = terms.fatigue;
+        if (terms.preference == Preference::kNever) never_label = id;
         const double share = share_of[k];
-        const double v = s_topic * share * tt.global_tanh;
+        const double v = s_topic * share * global_tanh;
         if (v != 0.0) add(ReasonKind::kTopic, id, v);
         known |= std::fabs(v) > known_interest;
         total += v;
-        if (tt.lift != 1.0) {
+        if (lift_excess != 0.0) {
           // Engagement rate: the server part scaled by how much more (or
           // less) often than average the person engages with the topic when
           // shown (the lift to RankTuning::rate_power).
-          const double r = s_rate_server * share * (tt.lift - 1.0);
+          const double r = s_rate_server * share * lift_excess;
           if (r != 0.0) add(ReasonKind::kRate, id, r);
           total += r;
         }
-        if (ctx_label >= 0) context_part += s_context * share * tt.context_diff;
-        if (tt.preference_sign != 0.0) {
-          const double a = s_adjust * share * tt.preference_sign;
+        if (ctx_label >= 0) context_part += s_context * share * context_diff;
+        if (preference_sign != 0.0) {
+          const double a = s_adjust * share * preference_sign;
           add(ReasonKind::kAdjustment, id, a);
           adjust_part += a;
           known = true;
         }
-        const double tf = share * tt.fatigue;
+        const double tf = share * fatigue_term;
         topic_fatigue += tf;
         if (tf > worst_topic_fatigue) {
           worst_topic_fatigue = tf;

@@ -128,7 +128,7 @@ struct TopicTerms {
   double fatigue = 0.0;       ///< min(topic_max, topic_step * shown)
   double preference_sign = 0.0;  ///< +1 more, -1 less, else 0
   Preference preference = Preference::kNone;
-  double lift = 1.0;          ///< engagement-rate lift (Profile::TopicLift)
+  double lift_excess = 0.0;   ///< engagement-rate lift (Profile::TopicLift, to rate_power) - 1
 };
 
 /// What the score stage needs per creator id, computed once per call.
