@@ -8,7 +8,6 @@
 #include <emscripten/emscripten.h>
 #include <malloc.h>
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -95,29 +94,21 @@ class EngineCore {
   std::uint32_t rerankRaw(double now, double strength, double diversity, double exploration, bool calibration,
                           int top_k) {
     SetOptions(strength, diversity, exploration, calibration, top_k);
-    last_ = Rank(now);
-    const RankResult& r = Shown();
-    directory_ = {last_.ok() ? 1u : 0u, static_cast<std::uint32_t>(r.order.size()),
-                  static_cast<std::uint32_t>(r.reason_kind.size()), Address(r.order), Address(r.score),
-                  Address(r.propensity), Address(r.reason_offsets), Address(r.reason_kind),
-                  Address(r.reason_label), Address(r.reason_value)};
-    return DirectoryAddress();
+    last_ = Rank(now, false);
+    return ResultDirectory();
   }
 
   // rerankRaw for the facade's packed API, whose batches must also name no
   // topic twice in an item and have pinned flags 0 or 1 (the object API
-  // guarantees both by construction). A batch breaking these rules is
-  // refused before anything is ranked, like one Engine::Rerank refuses; the
-  // facade then names the bad entry itself.
+  // guarantees both by construction). The engine checks these rules in the
+  // same pass as everything else (Engine::RerankPacked): a batch breaking
+  // them is refused before anything is ranked, and the facade then names
+  // the bad entry itself.
   std::uint32_t rerankPackedRaw(double now, double strength, double diversity, double exploration, bool calibration,
                                 int top_k) {
-    if (!PackedRulesHold()) {
-      last_ = Status::Error(Code::kInvalidItem, "items", -1, "items: a topic repeats within an item, or pinned is not 0 or 1");
-      ranked_ = false;
-      directory_ = {0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u};
-      return DirectoryAddress();
-    }
-    return rerankRaw(now, strength, diversity, exploration, calibration, top_k);
+    SetOptions(strength, diversity, exploration, calibration, top_k);
+    last_ = Rank(now, true);
+    return ResultDirectory();
   }
 
   // Index of the first non-finite float written into the candidate
@@ -172,40 +163,13 @@ class EngineCore {
   static double heapUsedBytes() { return static_cast<double>(mallinfo().uordblks); }
 
  private:
-  bool PackedRulesHold() {
-    const CandidateBatch& c = engine_.candidates();
-    const std::size_t n = c.size(), topics = engine_.names(NameKind::kTopic).size();
-    if (c.topic_offsets.size() != n + 1 || c.flags.size() != n) return false;
-    if (topic_seen_.size() < topics) {
-      topic_seen_.assign(topics, 0u);
-      seen_generation_ = 0;
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      if (c.flags[i] != 0 && c.flags[i] != kFlagPinned) return false;
-      const std::int32_t lo = c.topic_offsets[i], hi = c.topic_offsets[i + 1];
-      // Offsets and ids out of range are Engine::Rerank's to refuse; only the rule is checked here.
-      if (lo < 0 || hi < lo || static_cast<std::size_t>(hi) > c.topic_ids.size()) continue;
-      if (++seen_generation_ == 0) {
-        std::fill(topic_seen_.begin(), topic_seen_.end(), 0u);
-        seen_generation_ = 1;
-      }
-      for (std::int32_t k = lo; k < hi; ++k) {
-        const auto t = static_cast<std::uint32_t>(c.topic_ids[static_cast<std::size_t>(k)]);
-        if (t >= topics) continue;
-        if (topic_seen_[t] == seen_generation_) return false;
-        topic_seen_[t] = seen_generation_;
-      }
-    }
-    return true;
-  }
-
   // The engine ranks into a spare buffer; a successful result is kept in
   // held_[shown_] and the buffer held before it goes back to the engine, so
   // a result stays readable, unchanged, until the next successful rerank has
   // replaced it (failed ones touch neither). Swaps exchange buffers: nothing
   // is copied or allocated.
-  Status Rank(double now) {
-    Status s = engine_.Rerank(now);
+  Status Rank(double now, bool packed) {
+    Status s = packed ? engine_.RerankPacked(now) : engine_.Rerank(now);
     ranked_ = s.ok();
     if (ranked_) {
       shown_ ^= 1;
@@ -213,6 +177,16 @@ class EngineCore {
     }
     return s;
   }
+  // The directory of the last rerank (see rerankRaw).
+  std::uint32_t ResultDirectory() {
+    const RankResult& r = Shown();
+    directory_ = {last_.ok() ? 1u : 0u, static_cast<std::uint32_t>(r.order.size()),
+                  static_cast<std::uint32_t>(r.reason_kind.size()), Address(r.order), Address(r.score),
+                  Address(r.propensity), Address(r.reason_offsets), Address(r.reason_kind),
+                  Address(r.reason_label), Address(r.reason_value)};
+    return DirectoryAddress();
+  }
+
   // The last rerank's result; empty when it failed.
   const RankResult& Shown() const { return ranked_ ? held_[shown_] : empty_; }
 
@@ -230,8 +204,6 @@ class EngineCore {
   }
 
   Engine engine_;
-  std::vector<std::uint32_t> topic_seen_;  // PackedRulesHold scratch
-  std::uint32_t seen_generation_ = 0;
   RankResult held_[2];
   RankResult empty_;  // stays empty
   int shown_ = 0;

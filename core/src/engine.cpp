@@ -24,7 +24,7 @@ std::string EventField(int i, const char* field) {
 }  // namespace
 
 Status Engine::Rerank(double now) {
-  Status s = ValidateRerank(now);
+  Status s = ValidateRerank(now, false);
   if (!s.ok()) {
     result_.Clear();
     return s;
@@ -35,10 +35,27 @@ Status Engine::Rerank(double now) {
   return Status::Ok();
 }
 
-Status Engine::ValidateRerank(double now) const {
+Status Engine::RerankPacked(double now) {
+  Status s = ValidateRerank(now, true);
+  // The packed rules used to be checked before anything else: a batch that
+  // breaks them gets their error whatever else is wrong with the call. Only
+  // a refused call walks the whole batch again for them.
+  if (!s.ok() && !PackedRulesHold(candidates_, names_[static_cast<int>(NameKind::kTopic)].size())) {
+    s = PackedRulesError();
+  }
+  if (!s.ok()) {
+    result_.Clear();
+    return s;
+  }
+  Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, &scratch_, &result_);
+  return Status::Ok();
+}
+
+Status Engine::ValidateRerank(double now, bool packed_rules) {
   if (!std::isfinite(now)) return Status::Error(Code::kInvalidArgument, "now", -1, "now() must return a finite time in ms");
   const std::size_t counts[kNameKindCount] = {names_[0].size(), names_[1].size(), names_[2].size()};
-  Status s = ValidateBatch(config_, candidates_, counts);
+  // Fills scratch_.shape for Rank while it checks the batch (one pass).
+  Status s = ValidateBatch(config_, candidates_, counts, packed_rules, &scratch_.shape);
   if (!s.ok()) return s;
   if (!std::isfinite(options_.strength) || options_.strength < 0 || options_.strength > 1) {
     return Status::Error(Code::kInvalidArgument, "options.strength", -1, "options.strength must be in [0, 1]");

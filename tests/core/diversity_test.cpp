@@ -209,6 +209,30 @@ TEST(Diversity, TopKArrangesOnlyTheFirstKSlotsAndTheRestFollowsByScore) {
   }
 }
 
+// Both ways the stage orders items by score (a comparison sort for small
+// batches, a radix sort of the scores' bits for large ones) give score
+// descending with ties in input order, zero scores included.
+TEST(Diversity, ItemsBeyondTopKFollowByScoreWithTiesInInputOrderAtAnyBatchSize) {
+  for (const int n : {40, 600}) {
+    Engine e;
+    json items = MakeFeed(n, {"a", "b", "c"}, 7);
+    // Five distinct server scores, each shared by many items, in no particular order.
+    for (int i = 0; i < n; ++i) items[static_cast<std::size_t>(i)]["serverScore"] = static_cast<double>((i * 7) % 5);
+    FillCandidates(e, items);
+    e.options().diversity = 0.0;
+    e.options().top_k = 1;
+    ASSERT_TRUE(e.Rerank(kNow).ok());
+    const RankResult& r = e.result();
+    ASSERT_EQ(r.order.size(), static_cast<std::size_t>(n));
+    for (std::size_t rank = 1; rank < r.order.size(); ++rank) {
+      const double before = r.score[rank - 1], here = r.score[rank];
+      EXPECT_TRUE(before > here || (before == here && r.order[rank - 1] < r.order[rank]))
+          << "n " << n << ", rank " << rank;
+    }
+    EXPECT_EQ(r.score.back(), 0.0) << "n " << n;  // the lowest server score normalises to 0
+  }
+}
+
 TEST(Diversity, RejectsTopKBelowOneNamingTheField) {
   Engine e;
   FillCandidates(e, MakeFeed(5, {"a", "b"}, 5));

@@ -69,6 +69,84 @@ TEST(Hardening, ServerScoresAtTheEdgesOfDoubleGiveFiniteScoresInServerOrder) {
   for (double score : e.result().score) EXPECT_TRUE(std::isfinite(score)) << score;
 }
 
+// Four items with 2-dimension embeddings, each with one topic (the packed
+// rules' tests add a second).
+Engine WithEmbeddedFeed() {
+  Engine e;
+  EXPECT_TRUE(e.Configure(R"({"dim":2})").ok());
+  FillCandidates(e, json::parse(R"([{"id":"a","topics":["x"],"creatorId":"c1","embedding":[1,0]},
+                                    {"id":"b","topics":["y"],"creatorId":"c1","embedding":[0,1]},
+                                    {"id":"c","topics":["x"],"creatorId":"c2","embedding":[1,1]},
+                                    {"id":"d","topics":["y"],"creatorId":"c2","embedding":[0.5,0.5]}])"));
+  return e;
+}
+
+TEST(Hardening, EmbeddingErrorsNameTheFirstBadItemAfterEveryOtherItemCheck) {
+  Engine e = WithEmbeddedFeed();
+  e.candidates().embeddings[5] = NAN;  // items[2]
+  e.candidates().embeddings[7] = INFINITY;  // items[3]
+  Status s = e.Rerank(kNow);
+  EXPECT_EQ(s.code(), Code::kInvalidItem);
+  EXPECT_EQ(s.field(), "items[2].embedding");
+  EXPECT_EQ(s.index(), 2);
+  // Any other bad value of any item is reported first, even of a later item.
+  e.candidates().creator[3] = 99;
+  s = e.Rerank(kNow);
+  EXPECT_EQ(s.field(), "items[3].creatorId");
+  EXPECT_TRUE(e.result().order.empty());
+}
+
+TEST(Hardening, FiniteEmbeddingsWhoseSquaresOverflowAreAccepted) {
+  Engine e = WithEmbeddedFeed();
+  e.candidates().embeddings[0] = 3e38f;  // its squared norm is infinite, every value finite
+  EXPECT_TRUE(e.Rerank(kNow).ok());
+  e.candidates().embeddings[1] = -INFINITY;
+  EXPECT_EQ(e.Rerank(kNow).field(), "items[0].embedding");
+}
+
+TEST(Hardening, PackedRulesAreCheckedBeforeAnythingElseAndOnlyForPackedBatches) {
+  Engine e = WithEmbeddedFeed();
+  ASSERT_TRUE(e.Rerank(kNow).ok());
+  const std::vector<std::int32_t> order = e.result().order;
+  ASSERT_TRUE(e.RerankPacked(kNow).ok());
+  EXPECT_EQ(e.result().order, order);
+  auto packed_rules_error = [](const Status& s) {
+    return s.code() == Code::kInvalidItem && s.field() == "items" && s.index() == -1 &&
+           s.message() == "items: a topic repeats within an item, or pinned is not 0 or 1";
+  };
+  // A topic twice in items[3]: the object path ranks it, the packed path refuses it.
+  CandidateBatch& b = e.candidates();
+  b.topic_ids.push_back(b.topic_ids.back());
+  b.topic_weights.push_back(1.0f);
+  b.topic_offsets.back() += 1;
+  EXPECT_TRUE(e.Rerank(kNow).ok());
+  EXPECT_TRUE(packed_rules_error(e.RerankPacked(kNow)));
+  EXPECT_TRUE(e.result().order.empty());
+  // ... whatever else is wrong: an earlier bad item, a bad embedding, a bad time, bad options.
+  b.creator[1] = -5;
+  EXPECT_EQ(e.Rerank(kNow).field(), "items[1].creatorId");
+  EXPECT_TRUE(packed_rules_error(e.RerankPacked(kNow)));
+  b.creator[1] = -1;
+  b.embeddings[0] = NAN;
+  EXPECT_TRUE(packed_rules_error(e.RerankPacked(kNow)));
+  b.embeddings[0] = 1.0f;
+  EXPECT_TRUE(packed_rules_error(e.RerankPacked(NAN)));
+  e.options().strength = 2.0;
+  EXPECT_TRUE(packed_rules_error(e.RerankPacked(kNow)));
+  e.options().strength = 1.0;
+  // Pinned flags other than 0 or 1 break them too; with the rules kept, the other errors are as before.
+  b.topic_ids.pop_back();
+  b.topic_weights.pop_back();
+  b.topic_offsets.back() -= 1;
+  b.flags[2] = 2;
+  EXPECT_TRUE(e.Rerank(kNow).ok());
+  EXPECT_TRUE(packed_rules_error(e.RerankPacked(kNow)));
+  b.flags[2] = kFlagPinned;
+  b.creator[1] = -5;
+  EXPECT_EQ(e.RerankPacked(kNow).field(), "items[1].creatorId");
+  EXPECT_EQ(e.RerankPacked(NAN).field(), "now");
+}
+
 TEST(Hardening, ProfileLargerThanTheLimitIsRefusedWithoutParsing) {
   Engine e = WithOneLike();
   const std::string before = e.ExportJson(kNow);

@@ -52,6 +52,11 @@ class Engine {
 
   /// Ranks candidates() with options(). On error, result() is empty.
   Status Rerank(double now);
+  /// Rerank for the packed API's batches, which must also name no topic twice
+  /// within an item and have flags 0 or kFlagPinned only (PackedRulesHold in
+  /// ranker.h); a batch breaking these rules is refused with
+  /// PackedRulesError(), whatever else is wrong with the call.
+  Status RerankPacked(double now);
   /// Validates every event in events(), then applies them all (or none), and
   /// enforces caps and retention at `now`.
   Status Record(double now);
@@ -96,7 +101,8 @@ class Engine {
   bool CompactNames();
 
  private:
-  Status ValidateRerank(double now) const;
+  // Also fills scratch_.shape (ValidateBatch).
+  Status ValidateRerank(double now, bool packed_rules);
   Status ValidateEvents(double now) const;
   // The `fatigue` section of the profile JSON (engine_fatigue.cpp).
   void ApplyFatigue(const EventView& v, double key);

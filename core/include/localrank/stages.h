@@ -82,7 +82,7 @@ const RankTuning& DefaultRankTuning();
 enum class Tier : std::uint8_t { kEligible = 0, kSeen = 1, kDuplicate = 2, kNever = 3 };
 
 /// Per-call facts about a validated batch that both stages read, computed
-/// once per rerank by PrepareBatch.
+/// once per rerank by ValidateBatch (ranker.h) while it checks the batch.
 struct BatchShape {
   std::vector<double> wsum;                ///< topic weight sum per item
   std::vector<double> share;               ///< topic_weights[k] / wsum of its item (0 when wsum <= 0)
@@ -96,9 +96,6 @@ struct BatchShape {
   std::vector<std::uint32_t> seen_stamp;   ///< scratch of the unique-topic check
   std::uint32_t seen_generation = 0;
 };
-
-/// Fills `out` for `b` (embeddings are used when `dim` > 0 and present).
-void PrepareBatch(const CandidateBatch& b, int dim, BatchShape* out);
 
 /// One reason of the score stage.
 struct ScoredReason {
@@ -132,7 +129,7 @@ struct TopicTerms {
   double fatigue = 0.0;       ///< min(topic_max, topic_step * shown)
   double preference_sign = 0.0;  ///< +1 more, -1 less, else 0
   Preference preference = Preference::kNone;
-  double lift = 1.0;          ///< engagement-rate lift (Profile::TopicLift)
+  double lift_excess = 0.0;   ///< engagement-rate lift (Profile::TopicLift, to rate_power) - 1
 };
 
 /// What the score stage needs per creator id, computed once per call.
@@ -188,7 +185,10 @@ struct PlacedSlot {
 struct RerankScratch {
   /// Eligible items by (score desc, input index asc), and a doubly linked
   /// list over it of those not placed yet.
-  std::vector<std::pair<double, std::int32_t>> by_total;
+  std::vector<std::int32_t> by_total;
+  /// Scratch of the radix sort that orders by_total.
+  std::vector<std::uint64_t> radix_keys, radix_keys_swap;
+  std::vector<std::int32_t> radix_items_swap;
   std::vector<std::int32_t> next, prev, node;  ///< node: item -> list position, -1 once placed or when not eligible
   std::vector<std::int32_t> eligible, tail, free_positions, explore_positions, explore_slots, pool;
   std::vector<std::uint8_t> explore_at;
