@@ -152,14 +152,13 @@ Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t
   std::uint64_t* mask_out = out->topic_mask.data();
   std::uint8_t* unique_out = out->unique_topics.data();
   double* sq_norm_out = out->sq_norm.data();
-  // Every topic entry at once, in a loop the compiler vectorizes: once the
+  // Every topic entry at once, in loops the compiler vectorizes: once the
   // item loop has checked the offsets, each entry belongs to exactly one
   // item, so when all entries are valid no item's topics can be bad. Only
   // when some entry is bad does the item loop check its items' topics, in
-  // order, to report the first.
-  // Integer tests of the weights' bits, which vectorize: a weight is valid
-  // (finite and >= 0, -0 included) when its bits are those of +0 .. FLT_MAX,
-  // or of -0.
+  // order, to report the first. Weights are tested by their bits (integer
+  // compares vectorize): a weight is valid (finite and >= 0, -0 included)
+  // when its bits are those of +0 .. FLT_MAX, or of -0.
   std::int32_t max_topic = -1;
   std::uint32_t topics_bad = 0;
   const auto topic_limit = static_cast<std::uint32_t>(std::min<std::size_t>(topic_names, UINT32_MAX));
