@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The plain C ABI of the device module (and of the privacy calls the server
 // module shares), read by src/core-abi.js. Embind is not used here: its
-// JavaScript runtime was about a third of the glue a browser downloads
-// (BENCHMARKS.md, "Build choices"), and every call crosses as numbers
-// anyway. Text crosses as UTF-8 through one input and one output buffer; a
+// JavaScript runtime was about two thirds of the Emscripten glue a browser
+// downloads (28 KB of minified glue then, 10 KB now; BENCHMARKS.md, "Build
+// choices"), and every call crosses as numbers anyway. Text crosses as UTF-8 through one input and one output buffer; a
 // failed call's Status through a directory of (address, length) pairs.
 #ifndef LOCALRANK_WASM_ABI_H_
 #define LOCALRANK_WASM_ABI_H_
