@@ -63,9 +63,15 @@ inline double Round(double v, long long e) {
 }  // namespace int_pow_detail
 
 /// x^n. n = 0 is 1 (also for x = 0, as pow); n < 0 is the rounded 1 / x^-n.
+/// n = 1, 2 and -1 (the engagement-rate lift's square, the decay tables'
+/// start) are one IEEE operation, rounded once like every other power, and
+/// cost no double-double work.
 inline double IntPow(double x, int n) {
   using int_pow_detail::Wide;
   if (n == 0) return 1.0;
+  if (n == 1) return x;
+  if (n == 2) return x * x;
+  if (n == -1) return 1.0 / x;
   if (!std::isfinite(x) || x == 0.0) {
     double r = 1.0;
     for (int k = n < 0 ? -n : n; k > 0; --k) r *= x;

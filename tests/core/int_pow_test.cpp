@@ -29,6 +29,18 @@ TEST(IntPow, SquaresAreOneCorrectlyRoundedProduct) {
   }
 }
 
+TEST(IntPow, FirstAndSecondPowersAndTheReciprocalAreOneOperation) {
+  // Including squares and reciprocals that are subnormal or overflow.
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> mantissa(0.5, 1.0), exponent(-1030.0, 1030.0);
+  for (int i = 0; i < 100000; ++i) {
+    const double x = (i % 2 ? -1.0 : 1.0) * mantissa(rng) * std::exp2(std::round(exponent(rng)));
+    ASSERT_EQ(IntPow(x, 1), x) << std::hexfloat << x;
+    ASSERT_EQ(IntPow(x, 2), x * x) << std::hexfloat << x;
+    ASSERT_EQ(IntPow(x, -1), 1.0 / x) << std::hexfloat << x;
+  }
+}
+
 TEST(IntPow, WithinOneUnitOfPowEverywhereInTheNormalRange) {
   std::mt19937_64 rng(11);
   std::uniform_real_distribution<double> unit(0.0, 1.0), exponent(-60.0, 60.0);
