@@ -73,9 +73,12 @@ p(`| wasm memory flat (±1%) over 100,000 reranks | ${mem.startBytes} → ${mem.
 p();
 p('### Growth with the number of candidates, median ms');
 p();
+p(`Interleaved rounds (${node.scaling[0].rounds ?? '?'}): every round times every size once. µs per candidate in brackets.`);
+p();
 p('| candidates | plain objects | packed API | native core |');
 p('|---:|---:|---:|---:|');
-for (const s of node.scaling) p(`| ${s.n} | ${ms(s.objects)} | ${ms(s.packed)} | ${ms(nat(`BM_Rerank/${s.n}`))} |`);
+const per = (t, n) => `${ms(t)} (${((t * 1000) / n).toFixed(2)})`;
+for (const s of node.scaling) p(`| ${s.n} | ${per(s.objects, s.n)} | ${per(s.packed, s.n)} | ${per(nat(`BM_Rerank/${s.n}`), s.n)} |`);
 p();
 p('### Size (bytes)');
 p();
