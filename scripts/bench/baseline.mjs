@@ -97,16 +97,19 @@ export class PlainReranker {
    */
   lifts(now) {
     const c = this.config;
+    // Each topic's decayed evidence, computed once: the base rate sums it, the lifts reuse it.
+    const evidence = [];
     let shown = 0, engaged = 0;
-    for (const r of this.rates.values()) {
-      shown += decayed(r.shown, r.shownAt, now, c.longHalfLifeMs);
-      engaged += decayed(r.engaged, r.engagedAt, now, c.longHalfLifeMs);
+    for (const [name, r] of this.rates) {
+      const s = decayed(r.shown, r.shownAt, now, c.longHalfLifeMs), e = decayed(r.engaged, r.engagedAt, now, c.longHalfLifeMs);
+      evidence.push([name, s, e]);
+      shown += s;
+      engaged += e;
     }
     const base = Math.max(0, engaged + c.rateBasePriorShown * c.rateBasePrior) / (shown + c.rateBasePriorShown);
     const out = new Map();
-    for (const [name, r] of this.rates) {
-      const expected = base * decayed(r.shown, r.shownAt, now, c.longHalfLifeMs);
-      const lift = Math.max(0, c.ratePrior + decayed(r.engaged, r.engagedAt, now, c.longHalfLifeMs)) / (c.ratePrior + expected);
+    for (const [name, s, e] of evidence) {
+      const lift = Math.max(0, c.ratePrior + e) / (c.ratePrior + base * s);
       out.set(name, Math.pow(lift, c.ratePower));
     }
     return out;
