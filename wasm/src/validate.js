@@ -13,7 +13,13 @@ const LIMITS_CODE = 'LIMIT_EXCEEDED';
 
 /** @param {unknown} v */
 const isFiniteNumber = (v) => typeof v === 'number' && Number.isFinite(v);
-/** Largest float32: embeddings and topic weights cross the boundary as Float32Array. */
+/**
+ * Largest float32: embeddings and topic weights cross the boundary as
+ * Float32Array. The hot loops of readItems write the literal instead: the
+ * package's bundler (esbuild) turns top-level `const` into `var`, and V8 then
+ * loads and checks the variable at every comparison instead of folding a
+ * constant (readItems took 16% longer in the bundle; BENCHMARKS.md).
+ */
 const FLOAT32_MAX = 3.4028234663852886e38;
 /** @param {unknown} v */
 const isFloat32 = (v) => isFiniteNumber(v) && Math.abs(/** @type {number} */ (v)) <= FLOAT32_MAX;
@@ -259,7 +265,7 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
           let id = topicIds[name];
           if (id === undefined) { if (name.includes('\0') || !wellFormed(name)) failTopic(o, `items[${i}]`, i, name, true); id = FRESH; }
           const w = o[name];
-          if (typeof w !== 'number' || !(w >= 0 && w <= FLOAT32_MAX)) failTopic(o, `items[${i}]`, i, name, false);
+          if (typeof w !== 'number' || !(w >= 0 && w <= 3.4028234663852886e38)) failTopic(o, `items[${i}]`, i, name, false);
           if (id === FRESH) { freshT.push(name); freshTAt.push(t); }
           tIds[t] = id; tW[t] = w; t++;
         }
@@ -296,11 +302,11 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
     }
     const at = item.publishedAt;
     if (at === undefined || at === null) published[i] = NaN;
-    else if (isFiniteNumber(at)) published[i] = /** @type {number} */ (at);
+    else if (typeof at === 'number' && Number.isFinite(at)) published[i] = /** @type {number} */ (at);
     else fail('INVALID_ITEM', `items[${i}].publishedAt`, i, 'must be a finite time in ms');
     const score = item.serverScore;
     if (score === undefined || score === null) server[i] = NaN;
-    else if (isFiniteNumber(score)) server[i] = /** @type {number} */ (score);
+    else if (typeof score === 'number' && Number.isFinite(score)) server[i] = /** @type {number} */ (score);
     else fail('INVALID_ITEM', `items[${i}].serverScore`, i, 'must be a finite number');
     const pinned = item.pinned;
     if (pinned !== undefined && typeof pinned !== 'boolean') fail('INVALID_ITEM', `items[${i}].pinned`, i, 'must be a boolean');
@@ -319,7 +325,7 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
       const base = i * dim;
       for (let k = 0; k < dim; k++) {
         const x = arr[k];
-        if (typeof x !== 'number' || !(x >= -FLOAT32_MAX && x <= FLOAT32_MAX)) fail('INVALID_ITEM', `items[${i}].embedding[${k}]`, i, 'must be a finite number in float32 range');
+        if (typeof x !== 'number' || !(x >= -3.4028234663852886e38 && x <= 3.4028234663852886e38)) fail('INVALID_ITEM', `items[${i}].embedding[${k}]`, i, 'must be a finite number in float32 range');
         emb[base + k] = x;
       }
     } else if (withEmbedding) {
