@@ -15,10 +15,11 @@ const LIMITS_CODE = 'LIMIT_EXCEEDED';
 const isFiniteNumber = (v) => typeof v === 'number' && Number.isFinite(v);
 /**
  * Largest float32: embeddings and topic weights cross the boundary as
- * Float32Array. The hot loops of readItems write the literal instead: the
- * package's bundler (esbuild) turns top-level `const` into `var`, and V8 then
- * loads and checks the variable at every comparison instead of folding a
- * constant (readItems took 16% longer in the bundle; BENCHMARKS.md).
+ * Float32Array. The loops of readItems and normalizeEvent write the literal
+ * instead: the package's bundler (esbuild) turns top-level `const` into
+ * `var`, and V8 then loads and checks the variable at every comparison
+ * instead of folding a constant (readItems took 16% longer in the bundle;
+ * BENCHMARKS.md).
  */
 const FLOAT32_MAX = 3.4028234663852886e38;
 /** @param {unknown} v */
@@ -479,7 +480,7 @@ function normalizeEvent(ev, many, i, now, dim) {
         const name = keys[k], w = topicWeights[k];
         if (!isName(name)) checkName(name, `${prefix(many, i)}.topics`, i, 'INVALID_EVENT');
         // NaN fails both comparisons.
-        if (typeof w !== 'number' || !(w >= 0 && w <= FLOAT32_MAX)) fail('INVALID_EVENT', `${prefix(many, i)}.topics.${name}`, i, 'must be a finite number >= 0 (float32 range)');
+        if (typeof w !== 'number' || !(w >= 0 && w <= 3.4028234663852886e38)) fail('INVALID_EVENT', `${prefix(many, i)}.topics.${name}`, i, 'must be a finite number >= 0 (float32 range)');
       }
       topicNames = keys;
     } else {
@@ -493,7 +494,7 @@ function normalizeEvent(ev, many, i, now, dim) {
     let ok = dim > 0 && (Array.isArray(e) || e instanceof Float32Array || e instanceof Float64Array) && e.length === dim;
     for (let k = 0; ok && k < dim; k++) {
       const v = e[k];
-      ok = typeof v === 'number' && v >= -FLOAT32_MAX && v <= FLOAT32_MAX;
+      ok = typeof v === 'number' && v >= -3.4028234663852886e38 && v <= 3.4028234663852886e38;
     }
     // checkEmbedding names what is wrong.
     embedding = ok ? e : checkEmbedding(e, `${prefix(many, i)}.embedding`, i, dim, 'INVALID_EVENT');
