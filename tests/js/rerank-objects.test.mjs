@@ -85,6 +85,48 @@ test('reasons read like a data property: the same array each time, assignable, a
   p.dispose();
 });
 
+test('reading reasons keeps every key where it was, whatever else the app did to the result', async () => {
+  const p = await trained();
+  const items = feed(12);
+  const expected = plain(p.rerank(items));
+  const unknown = Array.from({ length: 20 }, (_, i) => ({ id: `new${i}`, topics: { [`unheard-of-${i}`]: 1 } }));
+  const ranked = p.rerank([...feed(20), ...unknown], { exploration: 0.5 });
+  const explored = ranked.find((r) => 'propensity' in r);
+  assert.ok(explored, 'an explored item (propensity comes after reasons)');
+  const before = Object.keys(explored);
+  assert.ok(Array.isArray(explored.reasons));
+  assert.deepEqual(Object.keys(explored), before);
+  const again = p.rerank(items);
+  // A key the app added after reasons (enumerable, or not) stays after it.
+  again[0].seen = true;
+  Object.defineProperty(again[1], 'hidden', { value: 1, enumerable: false });
+  assert.deepStrictEqual(again[0].reasons, expected[0].reasons);
+  assert.deepStrictEqual(again[1].reasons, expected[1].reasons);
+  assert.deepEqual(Object.keys(again[0]), ['id', 'score', 'originalIndex', 'reasons', 'seen']);
+  assert.deepEqual(Object.getOwnPropertyNames(again[1]), ['id', 'score', 'originalIndex', 'reasons', 'hidden']);
+  // A prototype that claims the name (a setter, a read-only property) does not intercept the result's own property.
+  let intercepted = 0;
+  Object.setPrototypeOf(again[2], { set reasons(v) { intercepted++; } });
+  Object.setPrototypeOf(again[3], Object.freeze({ reasons: 'inherited' }));
+  Object.setPrototypeOf(again[4], null);
+  for (const k of [2, 3, 4]) {
+    assert.deepStrictEqual(again[k].reasons, expected[k].reasons);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(again[k], 'reasons'),
+      { value: again[k].reasons, writable: true, enumerable: true, configurable: true });
+    assert.deepEqual(Object.keys(again[k]), ['id', 'score', 'originalIndex', 'reasons']);
+  }
+  assert.equal(intercepted, 0);
+  // Sealed, or only made non-extensible: readable, and the object is not changed.
+  Object.seal(again[5]);
+  Object.preventExtensions(again[6]);
+  for (const k of [5, 6]) {
+    assert.deepStrictEqual(again[k].reasons, expected[k].reasons);
+    assert.ok(Object.hasOwn(again[k], 'reasons'));
+    assert.deepEqual(Object.keys(again[k]), ['id', 'score', 'originalIndex', 'reasons']);
+  }
+  p.dispose();
+});
+
 test('reasons read after later reranks, a compaction, a reset and dispose are those of their own ranking', async () => {
   const p = await trained();
   const twin = await trained();
