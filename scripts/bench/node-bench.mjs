@@ -170,7 +170,7 @@ for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
 // alternating), so that a change of the machine's speed during the
 // measurement reaches all sizes alike instead of bending the line. Each timed
 // call follows an untimed one of the same size and kind, so that it finds
-// the caches as a repeated call of that size would (as in section 1).
+// the caches as a repeated call of that size would.
 {
   const p = await trainedPersonalizer(events);
   const sizes = quick ? [100, 1000] : [100, 250, 500, 1000, 2500, 5000, 7500, 10000];
@@ -195,7 +195,8 @@ for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
       }
     }
   }
-  results.scaling = inputs.map(({ n }, j) => ({ n, objects: median(times[j].objects), packed: median(times[j].packed), rounds }));
+  results.scalingRounds = rounds;
+  results.scaling = inputs.map(({ n }, j) => ({ n, objects: median(times[j].objects), packed: median(times[j].packed) }));
   const fit = (key) => {
     const xs = results.scaling.map((s) => s.n), ys = results.scaling.map((s) => s[key]);
     const mx = xs.reduce((a, b) => a + b) / xs.length, my = ys.reduce((a, b) => a + b) / ys.length;

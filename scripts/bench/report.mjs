@@ -73,7 +73,7 @@ p(`| wasm memory flat (±1%) over 100,000 reranks | ${mem.startBytes} → ${mem.
 p();
 p('### Growth with the number of candidates, median ms');
 p();
-p(`Interleaved rounds (${node.scaling[0].rounds ?? '?'}): every round times every size once. µs per candidate in brackets.`);
+p(`Interleaved rounds (${node.scalingRounds ?? '?'}): every round times every size once. µs per candidate in brackets.`);
 p();
 p('| candidates | plain objects | packed API | native core |');
 p('|---:|---:|---:|---:|');

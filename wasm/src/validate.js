@@ -11,7 +11,7 @@ const FOLLOW = EVENT_TYPES.indexOf('follow'), DWELL = EVENT_TYPES.indexOf('dwell
 const NO_KEYS = Object.freeze([]);
 const LIMITS_CODE = 'LIMIT_EXCEEDED';
 
-/** @param {unknown} v */
+/** readItems writes this test out: a call through a bundled `var` costs it about 5% (see FLOAT32_MAX). @param {unknown} v */
 const isFiniteNumber = (v) => typeof v === 'number' && Number.isFinite(v);
 /**
  * Largest float32: embeddings and topic weights cross the boundary as
