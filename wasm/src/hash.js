@@ -11,20 +11,22 @@ const encoder = new TextEncoder();
 export function hashId(str) {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
-  let ascii = true;
-  for (let i = 0; i < str.length; i++) {
-    if (str.charCodeAt(i) > 0x7f) { ascii = false; break; }
+  // One pass while the string is ASCII (its UTF-16 units are its UTF-8 bytes).
+  const n = str.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const ch = str.charCodeAt(i);
+    if (ch > 0x7f) break;
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
   }
-  if (ascii) {
-    for (let i = 0; i < str.length; i++) {
-      const ch = str.charCodeAt(i);
-      h1 = Math.imul(h1 ^ ch, 2654435761);
-      h2 = Math.imul(h2 ^ ch, 1597334677);
-    }
-  } else {
+  if (i < n) {
+    // Not ASCII: start again over the UTF-8 bytes.
+    h1 = 0xdeadbeef;
+    h2 = 0x41c6ce57;
     const bytes = encoder.encode(str);
-    for (let i = 0; i < bytes.length; i++) {
-      const ch = bytes[i];
+    for (let k = 0; k < bytes.length; k++) {
+      const ch = bytes[k];
       h1 = Math.imul(h1 ^ ch, 2654435761);
       h2 = Math.imul(h2 ^ ch, 1597334677);
     }

@@ -264,10 +264,14 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
           if (t - first === maxTopics) fail(LIMITS_CODE, `items[${i}].topics`, i, `has more than ${maxTopics} topics`);
           if (name.length === 0 || name.length > maxName) failTopic(o, `items[${i}]`, i, name, true);
           let id = topicIds[name];
-          if (id === undefined) { if (name.includes('\0') || !wellFormed(name)) failTopic(o, `items[${i}]`, i, name, true); id = FRESH; }
+          if (id === undefined) {
+            if (name.includes('\0') || !wellFormed(name)) failTopic(o, `items[${i}]`, i, name, true);
+            // (A rejected batch leaves its fresh lists unused: the next call clears them.)
+            freshT.push(name); freshTAt.push(t);
+            id = FRESH;
+          }
           const w = o[name];
           if (typeof w !== 'number' || !(w >= 0 && w <= 3.4028234663852886e38)) failTopic(o, `items[${i}]`, i, name, false);
-          if (id === FRESH) { freshT.push(name); freshTAt.push(t); }
           tIds[t] = id; tW[t] = w; t++;
         }
       } else {
