@@ -33,7 +33,7 @@ const y = (v) => H - B - (v / maxY) * (H - T - B);
 const step = [0.5, 1, 2, 5, 10, 20, 50, 100, 200].find((s) => maxY / s <= 8) ?? 500;
 let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`;
 svg += `<rect width="${W}" height="${H}" fill="white"/>`;
-svg += `<text x="${L}" y="22" font-size="15" font-weight="bold">Full rerank (score, MMR over 100 slots, reasons): median ms vs candidates</text>`;
+svg += `<text x="${L}" y="22" font-size="15" font-weight="bold">Full rerank (score, MMR over ${node.settings.rerank.topK} slots, reasons): median ms vs candidates</text>`;
 for (let v = 0; v <= maxY; v += step) {
   svg += `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${L - 8}" y="${y(v) + 4}" text-anchor="end">${v}</text>`;
 }
