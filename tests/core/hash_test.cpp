@@ -12,6 +12,8 @@ TEST(HashId, MatchesJavaScriptFacade) {
   EXPECT_EQ(HashId("p1"), 231592308308667ull);
   EXPECT_EQ(HashId(""), 3338908027751811ull);
   EXPECT_EQ(HashId("h\xc3\xa9llo-\xe6\x97\xa5\xe6\x9c\xac"), 5802679966786666ull);
+  // The facade hashes a lone surrogate of a JavaScript id as its WTF-8 bytes: "ab\uD800".
+  EXPECT_EQ(HashId("ab\xed\xa0\x80"), 3549463945119368ull);
 }
 
 TEST(HashId, FitsInAJavaScriptNumber) {

@@ -11,15 +11,27 @@ test('hashId gives the values the core test pins', () => {
   assert.equal(hashId('héllo-日本'), 5802679966786666);
 });
 
-// Computed by the core's HashId over the UTF-8 bytes of each string (a lone
-// surrogate as U+FFFD, as it reaches the core), for each place the first
-// non-ASCII character can be.
+// Computed by the core's HashId over the UTF-8 bytes of each string, for
+// each place the first non-ASCII character can be, and for every length of
+// UTF-8 sequence; NUL after a non-ASCII character.
 const PINNED = [
   ['a', 7929297801672961], ['item-12345', 6878208310591584], ['\x7f', 7806563198393042], ['\x80', 1176873813076247],
   ['é', 4622794299147134], ['abcé', 1212958296697508], ['éabc', 1510962985628420], ['post-1-日本', 1736825499289181],
-  ['x\u{1F600}', 8261949517956787], ['\u{1F600}', 6400225040015233], ['ab\uD800', 1167347874488785], ['\uDC00z', 4558134975448631],
+  ['x\u{1F600}', 8261949517956787], ['\u{1F600}', 6400225040015233], ['a\0bé\0', 3426329572440652],
+];
+// A lone surrogate has no UTF-8: hashed as its generalized UTF-8 (WTF-8)
+// bytes, e.g. U+D800 as ED A0 80 (the core's HashId over those bytes gives these).
+const LONE = [
+  ['ab\uD800', 3549463945119368], ['\uDC00z', 7653395003540926], ['x\uD83Dy', 6600861753654618],
+  ['\uDC00\uD800', 5780460314345247],
 ];
 
 test('hashId hashes the UTF-8 bytes wherever the first non-ASCII character is', () => {
   for (const [s, h] of PINNED) assert.equal(hashId(s), h, JSON.stringify(s));
+});
+
+test('ids that differ only in a lone surrogate keep different keys (none is hashed as U+FFFD)', () => {
+  for (const [s, h] of LONE) assert.equal(hashId(s), h, JSON.stringify(s));
+  const keys = ['ab\uD800', 'ab\uD801', 'ab\uDFFF', 'ab\uFFFD'].map(hashId);
+  assert.equal(new Set(keys).size, keys.length);
 });

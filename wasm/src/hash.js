@@ -1,36 +1,73 @@
 // SPDX-License-Identifier: MIT
 
-const encoder = new TextEncoder();
-
 /**
  * 53-bit cyrb53 hash of the UTF-8 bytes of `str`; the core's HashId computes
- * the same, so item keys agree between the facade and native builds.
+ * the same, so item keys agree between the facade and native builds. A lone
+ * surrogate (which UTF-8 cannot hold) is hashed as its generalized UTF-8
+ * (WTF-8) bytes, not as U+FFFD: ids that differ only there keep different
+ * keys.
  * @param {string} str
  * @returns {number}
  */
 export function hashId(str) {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
-  // One pass while the string is ASCII (its UTF-16 units are its UTF-8 bytes).
   const n = str.length;
-  let i = 0;
-  for (; i < n; i++) {
+  // ASCII, the usual id: its UTF-16 units are its UTF-8 bytes.
+  for (let i = 0; i < n; i++) {
     const ch = str.charCodeAt(i);
-    if (ch > 0x7f) break;
+    if (ch > 0x7f) return hashRest(str, i, h1, h2);
     h1 = Math.imul(h1 ^ ch, 2654435761);
     h2 = Math.imul(h2 ^ ch, 1597334677);
   }
-  if (i < n) {
-    // Not ASCII: start again over the UTF-8 bytes.
-    h1 = 0xdeadbeef;
-    h2 = 0x41c6ce57;
-    const bytes = encoder.encode(str);
-    for (let k = 0; k < bytes.length; k++) {
-      const ch = bytes[k];
-      h1 = Math.imul(h1 ^ ch, 2654435761);
-      h2 = Math.imul(h2 ^ ch, 1597334677);
+  return finish(h1, h2);
+}
+
+/**
+ * hashId from the first non-ASCII character `str[i]` on, with the state of
+ * the bytes before it: encodes each code point here. (Apart, so that the
+ * ASCII loop stays small enough for V8 to inline.)
+ * @param {string} str @param {number} i @param {number} h1 @param {number} h2
+ */
+function hashRest(str, i, h1, h2) {
+  const n = str.length;
+  for (; i < n; i++) {
+    let c = str.charCodeAt(i);
+    let bytes;
+    if (c < 0x80) {
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+      continue;
+    }
+    if (c < 0x800) {
+      bytes = (0xc0 | (c >>> 6)) | ((0x80 | (c & 0x3f)) << 8);
+    } else {
+      const next = i + 1 < n ? str.charCodeAt(i + 1) : 0;
+      if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+        // Four bytes: the first one here, the other three below.
+        const b0 = 0xf0 | (c >>> 18);
+        h1 = Math.imul(h1 ^ b0, 2654435761);
+        h2 = Math.imul(h2 ^ b0, 1597334677);
+        bytes = (0x80 | ((c >>> 12) & 0x3f)) | ((0x80 | ((c >>> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+      } else {
+        // Three bytes; a lone surrogate too (WTF-8).
+        bytes = (0xe0 | (c >>> 12)) | ((0x80 | ((c >>> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+      }
+    }
+    // The bytes of `bytes`, lowest first (none of them is 0: each is a lead or continuation byte).
+    for (; bytes !== 0; bytes >>>= 8) {
+      const b = bytes & 0xff;
+      h1 = Math.imul(h1 ^ b, 2654435761);
+      h2 = Math.imul(h2 ^ b, 1597334677);
     }
   }
+  return finish(h1, h2);
+}
+
+/** @param {number} h1 @param {number} h2 */
+function finish(h1, h2) {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
