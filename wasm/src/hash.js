@@ -33,35 +33,31 @@ function hashRest(str, i, h1, h2) {
   const n = str.length;
   for (; i < n; i++) {
     let c = str.charCodeAt(i);
+    // The code point's UTF-8 bytes, the first in the lowest 8 bits.
     let bytes;
     if (c < 0x80) {
-      h1 = Math.imul(h1 ^ c, 2654435761);
-      h2 = Math.imul(h2 ^ c, 1597334677);
-      continue;
-    }
-    if (c < 0x800) {
+      bytes = c;
+    } else if (c < 0x800) {
       bytes = (0xc0 | (c >>> 6)) | ((0x80 | (c & 0x3f)) << 8);
     } else {
       const next = i + 1 < n ? str.charCodeAt(i + 1) : 0;
       if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
         c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
         i++;
-        // Four bytes: the first one here, the other three below.
-        const b0 = 0xf0 | (c >>> 18);
-        h1 = Math.imul(h1 ^ b0, 2654435761);
-        h2 = Math.imul(h2 ^ b0, 1597334677);
-        bytes = (0x80 | ((c >>> 12) & 0x3f)) | ((0x80 | ((c >>> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+        bytes = (0xf0 | (c >>> 18)) | ((0x80 | ((c >>> 12) & 0x3f)) << 8) | ((0x80 | ((c >>> 6) & 0x3f)) << 16) |
+          ((0x80 | (c & 0x3f)) << 24);
       } else {
-        // Three bytes; a lone surrogate too (WTF-8).
+        // A lone surrogate too: its WTF-8 bytes.
         bytes = (0xe0 | (c >>> 12)) | ((0x80 | ((c >>> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
       }
     }
-    // The bytes of `bytes`, lowest first (none of them is 0: each is a lead or continuation byte).
-    for (; bytes !== 0; bytes >>>= 8) {
+    // At least the first byte (it may be NUL); no later byte of a sequence is 0.
+    do {
       const b = bytes & 0xff;
       h1 = Math.imul(h1 ^ b, 2654435761);
       h2 = Math.imul(h2 ^ b, 1597334677);
-    }
+      bytes >>>= 8;
+    } while (bytes !== 0);
   }
   return finish(h1, h2);
 }
