@@ -74,10 +74,10 @@ test('a two-second bounce counts against a long item, a full read for it', async
   p.dispose();
 });
 
-test('cold start: empty profile keeps the server order, one click moves the next rerank', async () => {
+test('cold start: empty profile keeps the server order, one like moves the next rerank', async () => {
   const p = await make();
   assert.deepEqual(ids(p.rerank(FEED)), ids(FEED));
-  p.record({ type: 'click', topics: ['travel'] });
+  p.record({ type: 'like', topics: ['travel'] });
   assert.notDeepEqual(ids(p.rerank(FEED)), ids(FEED));
   p.dispose();
 });
@@ -191,7 +191,7 @@ test('a version 1 profile is migrated on import', async () => {
   const p = await make();
   p.importProfile(v1);
   const out = p.exportProfile();
-  assert.equal(out.version, 3);
+  assert.equal(out.version, 4);
   assert.deepEqual(out.topics.map((t) => t.name), v1.topics.map((t) => t.name));
   assert.deepEqual(out.contexts, []);
   assert.equal(ids(p.rerank(FEED))[0], 'c');

@@ -22,6 +22,7 @@
 #include "localrank/config.h"
 #include "localrank/fatigue.h"
 #include "localrank/hash.h"
+#include "localrank/model.h"
 #include "localrank/profile.h"
 #include "localrank/types.h"
 
@@ -116,6 +117,11 @@ struct ScoredBatch {
   std::vector<std::int32_t> main_topic;    ///< heaviest topic, -1 when none
   std::vector<std::int32_t> offsets;       ///< size n + 1
   std::vector<ScoredReason> reasons;
+  /// The signal values of item i (model.h), signals[i * kSignalCount + k],
+  /// and the part of its score no learnt weight multiplies (more/less,
+  /// fatigue): what the learner needs of the ranking.
+  std::vector<float> signals;
+  std::vector<float> fixed;
   /// The person's interest mix (topic id, share), for calibration; filled
   /// only when the call asks for calibration.
   std::vector<std::pair<std::int32_t, double>> interest_mix;
