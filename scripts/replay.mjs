@@ -5,7 +5,7 @@
 // (MovieLens)". Run through scripts/evaluate (or node scripts/evaluate.mjs):
 //
 //   scripts/evaluate --replay movielens [DIR] [--seed K] [--users N] [--out DIR]
-//                    [--no-chart] [--smoke] [--policy-module FILE]...
+//                    [--no-chart] [--smoke] [--policy-module FILE]... [--train-cap N]
 //
 // DIR defaults to ../shared/data/ml-latest-small (relative to the repository
 // root): ratings.csv + movies.csv, or ratings.dat + movies.dat (ml-1m format).
@@ -13,7 +13,9 @@
 // `async (ctx) => policy | policy[]`, ctx = { replay, seed, protocol,
 // createPersonalizer }; a policy is { name, startUser(task), rank(step) -> ids
 // best first, record(event), dispose?() } (scripts/lib/replay-movielens.mjs).
-// Its rows follow the built-in ones.
+// Its rows follow the built-in ones. --train-cap N: the cold-start variant
+// (each device sees only the last N training events; buildReplay), written to
+// replay-movielens-capN.*.
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { join, resolve, basename } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -58,15 +60,20 @@ export async function main(args) {
   if (!existsSync(dataDir)) { console.error(`no data at ${positional ?? DEFAULT_DATA} (see EVALUATION.md: the MovieLens log is never copied into the repository)`); return 2; }
   const seed = Number(opt('seed', 1));
   const users = Number(opt('users', smoke ? SMOKE_USERS : Infinity));
-  if (!Number.isInteger(seed) || !(users > 0)) { console.error('--seed must be an integer and --users a positive number'); return 2; }
+  const trainCap = opt('train-cap', null) === null ? null : Number(opt('train-cap'));
+  if (!Number.isInteger(seed) || !(users > 0) || (trainCap !== null && !(Number.isInteger(trainCap) && trainCap >= 0))) {
+    console.error('--seed must be an integer, --users a positive number and --train-cap an integer >= 0');
+    return 2;
+  }
+  const base = trainCap === null ? 'replay-movielens' : `replay-movielens-cap${trainCap}`;
   const out = opt('out', null) ?? (smoke ? mkdtempSync(join(tmpdir(), 'localrank-replay-')) : join(ROOT, 'docs/evaluation'));
   const policyModules = args.flatMap((a, i) => (a === '--policy-module' ? [args[i + 1]] : []));
 
   const started = Date.now();
   const data = loadMovieLens(dataDir);
-  const replay = buildReplay(data, { seed, users });
+  const replay = buildReplay(data, { seed, users, trainCap: trainCap ?? Infinity });
   const prepared = Date.now();
-  const policies = await defaultPolicies(replay, { seed, createPersonalizer });
+  const policies = defaultPolicies(replay, { seed, createPersonalizer });
   for (const m of policyModules) {
     const mod = await import(pathToFileURL(resolve(m)).href);
     if (typeof mod.default !== 'function') throw new Error(`--policy-module ${m}: the default export must be a function (ctx) => policy | policy[]`);
@@ -101,20 +108,20 @@ export async function main(args) {
     people: replay.people, movies: data.movies.size, ratings: data.ratings.length,
     trainRatings: replay.trainRatings, testRatings: replay.testRatings, catalog: replay.catalogSize,
   };
-  const config = { seed, users: replay.tasks.length, protocol: PROTOCOL, policyModules: policyModules.map((m) => basename(m)) };
+  const config = { seed, users: replay.tasks.length, trainCap, protocol: PROTOCOL, policyModules: policyModules.map((m) => basename(m)) };
   const md = report({ rows, checks, dataset, config, replay, seconds, prepSeconds: (prepared - started) / 1000 });
   console.log(md);
 
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'replay-movielens.md'), `${md}\n`);
-  writeFileSync(join(out, 'replay-movielens.json'), `${JSON.stringify({
+  writeFileSync(join(out, `${base}.md`), `${md}\n`);
+  writeFileSync(join(out, `${base}.json`), `${JSON.stringify({
     config, dataset, heldOutOutsideCatalog: replay.heldOutOutsideCatalog, singularValues: replay.singularValues,
     seconds, targets: TARGETS, checks, rows,
   }, null, 2)}\n`);
   if (!args.includes('--no-chart') && !smoke) {
     const { svg, width, height } = chartSvg(rows, config, dataset);
-    writeFileSync(join(out, 'replay-movielens.svg'), svg);
-    if (await renderPng(svg, join(out, 'replay-movielens.png'), width, height)) console.log(`chart: ${join(out, 'replay-movielens.png')}`);
+    writeFileSync(join(out, `${base}.svg`), svg);
+    if (await renderPng(svg, join(out, `${base}.png`), width, height)) console.log(`chart: ${join(out, `${base}.png`)}`);
   }
   if (!smoke) return 0;
 
@@ -137,7 +144,7 @@ export function smokeProblems(rows) {
   const inUnit = (x) => typeof x === 'number' && x >= 0 && x <= 1;
   for (const r of rows) {
     if (!(r.cases > 0)) problems.push(`${r.policy}: no ranked lists`);
-    for (const [where, c] of [['overall', r], ...Object.entries(r.buckets)]) {
+    for (const [where, c] of [['overall', r], ...Object.entries(r.buckets), ...Object.entries(r.atRank).map(([b, x]) => [`${b} at ranking`, x])]) {
       if (!c.cases) continue;
       for (const m of ['ndcg10', 'hr10', 'ild10']) if (!inUnit(c[m])) problems.push(`${r.policy} ${where}: ${m} = ${c[m]} is not in [0, 1]`);
     }
@@ -170,13 +177,20 @@ function report({ rows, checks, dataset, config, replay, seconds, prepSeconds })
     `|---|${buckets.map(() => '---|---').join('|')}|`,
     ...rows.map((r) => `| ${r.policy} | ${buckets.map((b) => `${f(r.buckets[b].hr10)} | ${f(r.buckets[b].ild10)}`).join(' | ')} |`),
     '',
+    `NDCG@10 by the device's history when ranking (training events + test events recorded before the list):`,
+    '',
+    `| policy | ${buckets.map((b) => `${b} events (${rows[0].atRank[b].cases} lists)`).join(' | ')} |`,
+    `|---|${buckets.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.policy} | ${buckets.map((b) => f(r.atRank[b].ndcg10)).join(' | ')} |`),
+    '',
     '| check (issue 17, "Done when") | measured | target | |',
     '|---|---|---|---|',
     ...checks.map((c) => `| ${c.name} | ${c.value == null ? 'n/a (no cases)' : `${f(c.value)}×`} | ≥ ${c.target}× | ${c.met == null ? 'not measurable' : c.met ? 'met' : 'missed'} |`),
     '',
     `Data: ${dataset.name} (${dataset.format}; ${dataset.people} people, ${dataset.ratings} ratings, ${dataset.movies} movies; ` +
       `${dataset.trainRatings} training / ${dataset.testRatings} test ratings; ${dataset.catalog} movies in the training part). ` +
-      `Seed ${config.seed}, ${config.users} people replayed, ${rows[0].cases} ranked lists of ${PROTOCOL.negatives + 1} ` +
+      `Seed ${config.seed}, ${config.users} people replayed${config.trainCap === null ? '' : ` (cold-start variant: each device saw only the last ${config.trainCap} training events)`}, ` +
+      `${rows[0].cases} ranked lists of ${PROTOCOL.negatives + 1} ` +
       `(${replay.heldOutOutsideCatalog} held-out movies were never rated in any training part: no popularity, no embedding). ` +
       `Random order expects NDCG@10 ${randomNdcg(PROTOCOL.negatives + 1).toFixed(4)}, HR@10 0.100. ` +
       `${seconds.toFixed(1)} s (data, split and SVD ${prepSeconds.toFixed(1)} s).`,
@@ -186,25 +200,28 @@ function report({ rows, checks, dataset, config, replay, seconds, prepSeconds })
 function chartSvg(rows, config, dataset) {
   const colors = ['#2e7d32', '#1b5e20', '#c0c0c0', '#7f8c8d', '#b08d57', '#4f81bd', '#8e44ad', '#e67e22', '#16a085', '#c0392b'];
   const groups = [['overall', (r) => r], ...PROTOCOL.buckets.map((b) => [`${b} training events`, (r) => r.buckets[b]])];
-  const W = 1100, H = 560, x0 = 60, y0 = 70, plotW = W - 90, plotH = 330;
-  const max = Math.max(0.1, ...rows.flatMap((r) => groups.map(([, g]) => g(r).ndcg10 ?? 0))) * 1.15;
+  const legendRows = Math.ceil(rows.length / 2);
+  const W = 1100, x0 = 60, y0 = 70, plotW = W - 90, plotH = 330, H = y0 + plotH + 70 + legendRows * 22;
+  const top = Math.max(0.1, ...rows.flatMap((r) => groups.map(([, g]) => g(r).ndcg10 ?? 0)));
+  const step = top > 0.8 ? 0.2 : 0.1, max = Math.ceil((top * 1.08) / step) * step;
   const gw = plotW / groups.length, bw = (gw - 30) / rows.length;
+  const cap = config.trainCap === null ? '' : `, cold-start variant: devices saw the last ${config.trainCap} training events`;
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, sans-serif" font-size="12">`,
     '<rect width="100%" height="100%" fill="#fff"/>',
-    `<text x="20" y="28" font-size="18" font-weight="bold">NDCG@10 replaying ${esc(dataset.name)}: ${config.users} people, ${rows[0].cases} ranked lists (seed ${config.seed})</text>`,
-    `<text x="20" y="48" font-size="12" fill="#444">held-out liked movie among ${PROTOCOL.negatives} the person never rated; localrank at default options; per history bucket = the person's training events</text>`];
-  for (let t = 0; t <= 4; t++) {
-    const v = (max / 4) * t, y = y0 + plotH - (v / max) * plotH;
+    `<text x="20" y="28" font-size="18" font-weight="bold">NDCG@10 replaying ${esc(dataset.name)}: ${config.users} people, ${rows[0].cases} ranked lists (seed ${config.seed}${esc(cap)})</text>`,
+    `<text x="20" y="48" font-size="12" fill="#444">a held-out liked movie among ${PROTOCOL.negatives} the person never rated; localrank at default options; buckets by the person's training events</text>`];
+  for (let v = 0; v <= max + 1e-9; v += step) {
+    const y = y0 + plotH - (v / max) * plotH;
     parts.push(`<line x1="${x0}" y1="${y.toFixed(1)}" x2="${x0 + plotW}" y2="${y.toFixed(1)}" stroke="#eee"/>`);
-    parts.push(`<text x="${x0 - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="10">${v.toFixed(2)}</text>`);
+    parts.push(`<text x="${x0 - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="10">${v.toFixed(1)}</text>`);
   }
   groups.forEach(([label, g], gi) => {
-    const gx = x0 + gi * gw + 15;
+    const gx = x0 + gi * gw + 15, mid = (gx + (gw - 30) / 2).toFixed(1);
     const first = g(rows[0]);
-    parts.push(`<text x="${(gx + (gw - 30) / 2).toFixed(1)}" y="${y0 + plotH + 20}" text-anchor="middle" font-weight="bold">${esc(label)}</text>`);
-    parts.push(`<text x="${(gx + (gw - 30) / 2).toFixed(1)}" y="${y0 + plotH + 36}" text-anchor="middle" font-size="11" fill="#444">${first.users} people, ${first.cases} lists</text>`);
+    parts.push(`<text x="${mid}" y="${y0 + plotH + 20}" text-anchor="middle" font-weight="bold">${esc(label)}</text>`);
+    parts.push(`<text x="${mid}" y="${y0 + plotH + 36}" text-anchor="middle" font-size="11" fill="#444">${first.users} people, ${first.cases} lists</text>`);
     if (!first.cases) {
-      parts.push(`<text x="${(gx + (gw - 30) / 2).toFixed(1)}" y="${y0 + plotH / 2}" text-anchor="middle" fill="#888">no people in this bucket</text>`);
+      parts.push(`<text x="${mid}" y="${y0 + plotH / 2}" text-anchor="middle" fill="#888">no people in this bucket</text>`);
       return;
     }
     rows.forEach((r, k) => {
@@ -216,8 +233,8 @@ function chartSvg(rows, config, dataset) {
   });
   parts.push(`<line x1="${x0}" y1="${y0 + plotH}" x2="${x0 + plotW}" y2="${y0 + plotH}" stroke="#333"/>`);
   rows.forEach((r, k) => {
-    const x = 30 + (k % 3) * 350, y = H - 90 + Math.floor(k / 3) * 22;
-    parts.push(`<rect x="${x}" y="${y}" width="14" height="14" fill="${colors[k % colors.length]}"/><text x="${x + 20}" y="${y + 12}">${esc(r.policy)} (ILD@10 ${r.ild10.toFixed(3)})</text>`);
+    const x = 30 + (k % 2) * 530, y = y0 + plotH + 56 + Math.floor(k / 2) * 22;
+    parts.push(`<rect x="${x}" y="${y}" width="14" height="14" fill="${colors[k % colors.length]}"/><text x="${x + 20}" y="${y + 12}">${esc(r.policy)} — ILD@10 ${r.ild10.toFixed(3)}</text>`);
   });
   parts.push('</svg>');
   return { svg: parts.join('\n'), width: W, height: H };

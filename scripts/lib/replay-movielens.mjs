@@ -320,11 +320,16 @@ export const mixSeed = (a, b) => {
  * `record` step of its `like`.
  *
  * @param {ReturnType<typeof loadMovieLens>} data
- * @param {{ seed: number, users?: number }} o  users: only the first N people by id
- *   (the server-side signals still come from everyone's training part, so a
- *   person's task is the same in a short run as in the full one)
+ * @param {{ seed: number, users?: number, trainCap?: number }} o
+ *   users: only the first N people by id (the server-side signals still come
+ *   from everyone's training part, so a person's task is the same in a short
+ *   run as in the full one). trainCap: a cold-start variant, not the issue's
+ *   protocol: the device sees only the last N events of each person's training
+ *   part (as if installed just before the test period); the split, the
+ *   server-side signals, the candidates and the test steps stay the same, and
+ *   the history bucket is that of the N events.
  */
-export function buildReplay(data, { seed, users = Infinity }) {
+export function buildReplay(data, { seed, users = Infinity, trainCap = Infinity }) {
   const people = splitByUser(data.ratings);
   // The server's catalog: every movie rated in anyone's training part, in id order.
   const trainCount = new Map();
@@ -396,7 +401,8 @@ export function buildReplay(data, { seed, users = Infinity }) {
       }
       steps.push({ kind: 'record', event: ev });
     }
-    tasks.push({ user: p.user, bucket: bucketOf(p.train.length), train: p.train.map(toEvent), steps });
+    const train = p.train.slice(Math.max(0, p.train.length - trainCap)).map(toEvent);
+    tasks.push({ user: p.user, bucket: bucketOf(train.length), train, steps });
   }
   const byId = new Map([...items.values()].map((it) => [it.id, it]));
   return {
@@ -446,7 +452,10 @@ export const randomNdcg = (n, k = PROTOCOL.k) => {
  * dispose?() }`. `rank` and `record` may return promises.
  *
  * Runs every task through every policy; returns per-policy aggregates
- * overall and per history bucket.
+ * overall (means over ranked lists), per history bucket of the person
+ * (`buckets`: training events), and per bucket of the device's history when
+ * the list was ranked (`atRank`: training events plus the test events
+ * recorded before it; `users` there counts the people with a list in it).
  * @param {ReturnType<typeof buildReplay>} replay
  * @param {object[]} policies
  * @param {{ onUser?: (done: number, total: number) => void }} [o]
@@ -454,7 +463,8 @@ export const randomNdcg = (n, k = PROTOCOL.k) => {
 export async function runReplay(replay, policies, { onUser } = {}) {
   const k = PROTOCOL.k;
   const blank = () => ({ users: 0, cases: 0, ndcg: 0, ndcgSq: 0, hr: 0, ild: 0 });
-  const acc = policies.map(() => ({ all: blank(), buckets: Object.fromEntries(PROTOCOL.buckets.map((b) => [b, blank()])) }));
+  const perBucket = () => Object.fromEntries(PROTOCOL.buckets.map((b) => [b, blank()]));
+  const acc = policies.map(() => ({ all: blank(), buckets: perBucket(), atRank: perBucket() }));
   const genresOf = (id) => replay.items.get(id).genres;
   let done = 0;
   for (const task of replay.tasks) {
@@ -463,8 +473,10 @@ export async function runReplay(replay, policies, { onUser } = {}) {
       await policy.startUser(task);
       const cells = [acc[p].all, acc[p].buckets[task.bucket]];
       for (const c of cells) c.users++;
+      let history = task.train.length;
+      const counted = new Set();
       for (const step of task.steps) {
-        if (step.kind === 'record') { await policy.record(step.event); continue; }
+        if (step.kind === 'record') { await policy.record(step.event); history++; continue; }
         const order = await policy.rank(step);
         if (!Array.isArray(order) || order.length !== step.candidates.length) {
           throw new Error(`policy "${policy.name}" returned ${Array.isArray(order) ? order.length : typeof order} ids for ${step.candidates.length} candidates`);
@@ -473,7 +485,9 @@ export async function runReplay(replay, policies, { onUser } = {}) {
         if (rank < 0) throw new Error(`policy "${policy.name}" dropped the held-out item ${step.heldOut}`);
         const nd = ndcgAt(rank), hr = hitAt(rank);
         const ild = intraListDiversity(order.slice(0, k).map(genresOf));
-        for (const c of cells) { c.cases++; c.ndcg += nd; c.ndcgSq += nd * nd; c.hr += hr; c.ild += ild; }
+        const at = acc[p].atRank[bucketOf(history)];
+        if (!counted.has(at)) { counted.add(at); at.users++; }
+        for (const c of [...cells, at]) { c.cases++; c.ndcg += nd; c.ndcgSq += nd * nd; c.hr += hr; c.ild += ild; }
       }
     }
     onUser?.(++done, replay.tasks.length);
@@ -488,5 +502,6 @@ export async function runReplay(replay, policies, { onUser } = {}) {
     policy: pol.name,
     ...summary(acc[p].all),
     buckets: Object.fromEntries(PROTOCOL.buckets.map((b) => [b, summary(acc[p].buckets[b])])),
+    atRank: Object.fromEntries(PROTOCOL.buckets.map((b) => [b, summary(acc[p].atRank[b])])),
   }));
 }

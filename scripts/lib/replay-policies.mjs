@@ -12,10 +12,12 @@ const byScore = (ids, score) => ids.map((id, i) => ({ id, i, s: score(id) }))
   .sort((a, b) => b.s - a.s || a.i - b.i).map((x) => x.id);
 
 /**
- * localrank at its defaults: `rerank(items)` with no options. One
- * personalizer per policy, reset to an empty profile (an imported export of a
- * fresh one) before each person; its injected clock is set to each event's
- * time while replaying and to the test rating's time while ranking.
+ * localrank at its defaults: `rerank(items)` with no options. Each person gets
+ * a fresh personalizer, as on a new device (`createPersonalizer` with the
+ * injected clock, seed, `dim`, consent, in-memory storage, no autosave); its
+ * clock is set to each event's time while replaying and to the test rating's
+ * time while ranking. (A fresh one costs about as much as importing an empty
+ * profile, and no state can leak from one person to the next.)
  * @param {object} o
  * @param {string} o.name
  * @param {(options: object) => Promise<any>} o.createPersonalizer  from the built package
@@ -23,11 +25,10 @@ const byScore = (ids, score) => ids.map((id, i) => ({ id, i, s: score(id) }))
  * @param {Map<string, any>} o.items  the replay's item table
  * @param {boolean} o.embeddings  send the SVD embeddings (dim 32) with items and events
  */
-export async function localrankPolicy({ name, createPersonalizer, seed, items, embeddings }) {
+export function localrankPolicy({ name, createPersonalizer, seed, items, embeddings }) {
   let clock = 0;
+  let p = null;
   const dim = embeddings ? PROTOCOL.dim : 0;
-  const p = await createPersonalizer({ seed, now: () => clock, dim, consent: { personalization: true }, storage: 'memory', autosaveMs: 0 });
-  const empty = p.exportProfile();
   // The candidates as a site would send them, built once per item.
   const objects = new Map();
   for (const it of items.values()) {
@@ -42,8 +43,10 @@ export async function localrankPolicy({ name, createPersonalizer, seed, items, e
   };
   return {
     name,
-    startUser(task) {
-      p.importProfile(empty);
+    async startUser(task) {
+      p?.dispose();
+      clock = task.train.length ? task.train[0].at : 0;
+      p = await createPersonalizer({ seed, now: () => clock, dim, consent: { personalization: true }, storage: 'memory', autosaveMs: 0 });
       for (const e of task.train) { clock = e.at; p.record(event(e)); }
     },
     rank(step) {
@@ -51,7 +54,7 @@ export async function localrankPolicy({ name, createPersonalizer, seed, items, e
       return p.rerank(step.candidates.map((id) => objects.get(id))).map((r) => r.id);
     },
     record(e) { clock = e.at; p.record(event(e)); },
-    dispose() { p.dispose(); },
+    dispose() { p?.dispose(); p = null; },
   };
 }
 
@@ -155,11 +158,11 @@ export function plainJsPolicy({ items }) {
  * @param {ReturnType<import('./replay-movielens.mjs').buildReplay>} replay
  * @param {{ seed: number, createPersonalizer: Function }} o
  */
-export async function defaultPolicies(replay, { seed, createPersonalizer }) {
+export function defaultPolicies(replay, { seed, createPersonalizer }) {
   const { items, people } = replay;
   return [
-    await localrankPolicy({ name: 'localrank defaults, genres only', createPersonalizer, seed, items, embeddings: false }),
-    await localrankPolicy({ name: 'localrank defaults, genres + embeddings', createPersonalizer, seed, items, embeddings: true }),
+    localrankPolicy({ name: 'localrank defaults, genres only', createPersonalizer, seed, items, embeddings: false }),
+    localrankPolicy({ name: 'localrank defaults, genres + embeddings', createPersonalizer, seed, items, embeddings: true }),
     randomPolicy({ seed }),
     serverOrderPolicy({ items }),
     itemKnnPolicy({ items, people }),
