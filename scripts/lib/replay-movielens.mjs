@@ -483,6 +483,8 @@ export async function runReplay(replay, policies, { onUser } = {}) {
         }
         const rank = order.indexOf(step.heldOut);
         if (rank < 0) throw new Error(`policy "${policy.name}" dropped the held-out item ${step.heldOut}`);
+        const given = new Set(step.candidates);
+        for (const id of order) if (!given.delete(id)) throw new Error(`policy "${policy.name}" returned ${id}, not a candidate (or twice)`);
         const nd = ndcgAt(rank), hr = hitAt(rank);
         const ild = intraListDiversity(order.slice(0, k).map(genresOf));
         const at = acc[p].atRank[bucketOf(history)];

@@ -221,6 +221,10 @@ test('the replay loop scores what each policy ranks, and rejects a policy that d
     assert.equal(Object.values(rows[1].atRank).reduce((s, b) => s + b.cases, 0), rows[1].cases);
     const drop = { name: 'drop', startUser() {}, record() {}, rank: (s) => s.candidates.map((c) => (c === s.heldOut ? 'x' : c)) };
     await assert.rejects(runReplay(replay, [drop]), /dropped the held-out item/);
+    const swap = { name: 'swap', startUser() {}, record() {}, rank: (s) => s.candidates.map((c, i) => (i === (s.candidates[0] === s.heldOut ? 1 : 0) ? 'other' : c)) };
+    await assert.rejects(runReplay(replay, [swap]), /returned other, not a candidate/);
+    const twice = { name: 'twice', startUser() {}, record() {}, rank: (s) => s.candidates.map((c) => (c === s.heldOut ? c : s.candidates.find((x) => x !== s.heldOut))) };
+    await assert.rejects(runReplay(replay, [twice]), /not a candidate \(or twice\)/);
     const short = { name: 'short', startUser() {}, record() {}, rank: (s) => s.candidates.slice(1) };
     await assert.rejects(runReplay(replay, [short]), /returned 99 ids for 100 candidates/);
   } finally {
