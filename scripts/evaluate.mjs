@@ -4,10 +4,16 @@
 // real wasm ranker. Writes results.{md,json} and chart.{svg,png}.
 // Usage: node scripts/evaluate.mjs [--users N] [--sessions S] [--seed K] [--out DIR] [--smoke] [--no-chart]
 // LOCALRANK_EVAL_CONFIG='{"contextWeight":2}' evaluates localrank with a non-default config (for tuning studies).
+// node scripts/evaluate.mjs --replay movielens [DIR] [...] replays a real rating log instead (scripts/replay.mjs).
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { simulate, FULL_OPTIONS } from './lib/evaluate-sim.mjs';
+
+if (process.argv.includes('--replay')) {
+  const { main } = await import('./replay.mjs');
+  process.exit(await main(process.argv.slice(2)));
+}
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
