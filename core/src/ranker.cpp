@@ -502,6 +502,8 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
   const double* share_of = shape.share.data();
   const double known_interest = t.known_interest;
   std::int32_t* const main_topic_out = out->main_topic.data();
+  out->main_tied.resize(n);
+  std::uint8_t* const main_tied_out = out->main_tied.data();
   Tier* const tier_out = out->tier.data();
   std::uint8_t* const known_out = out->known.data();
   double* const total_out = out->total.data();
@@ -523,6 +525,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     const double wsum = shape.wsum[i];
     double main_w = -1.0;
     std::int32_t main_topic = -1;
+    bool tied = false;  // the heaviest weight is shared: no one topic is the item's own
     double context_part = 0.0, adjust_part = 0.0, topic_fatigue = 0.0, worst_topic_fatigue = 0.0;
     std::int32_t never_label = -1, fatigue_topic = -1;
     bool known = false;
@@ -533,6 +536,9 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
         if (wk > main_w) {
           main_w = wk;
           main_topic = id;
+          tied = false;
+        } else if (wk == main_w) {
+          tied = true;
         }
         // The fields this loop reads, before the reasons' stores (which the
         // compiler must assume may write them).
@@ -584,6 +590,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       }
     }
     main_topic_out[i] = main_topic;
+    main_tied_out[i] = tied ? 1 : 0;
     if (context_part != 0.0) add(ReasonKind::kContext, ctx_label, context_part);
     total += context_part + adjust_part;
     const std::int32_t cr = b.creator[i];
