@@ -129,7 +129,7 @@ test('profile() shows what the feed learnt from what it showed: the engagement-r
   p.dispose();
 });
 
-test('embeddings: engaged items pull similar items up, negative feedback pushes them away', async () => {
+test('embeddings: engaged items pull similar items up, "not interested" pushes them away, a hide leaves the vector', async () => {
   const p = await make({ dim: 4 });
   // Ten items in server order (no scores: position decides); only z is close to what the person likes.
   const items = Array.from({ length: 10 }, (_, i) => ({ id: `o${i}`, embedding: i % 2 ? [0, 0, 1, 0] : [0, 1, 0, 0] }));
@@ -138,7 +138,11 @@ test('embeddings: engaged items pull similar items up, negative feedback pushes 
   const liked = p.rerank(items);
   assert.equal(liked[0].id, 'z');
   assert.ok(liked[0].reasons.some((r) => r.kind === 'embedding' && r.contribution > 0));
-  p.record([{ type: 'hide', embedding: [1, 0, 0, 0] }, { type: 'hide', embedding: [1, 0, 0, 0] }]);
+  const vector = () => p.exportProfile().userVector.values;
+  const before = vector();
+  p.record({ type: 'hide', embedding: [1, 0, 0, 0] });
+  assert.deepEqual(vector(), before, 'a hide is about the post, not the kind');
+  p.record([{ type: 'notInterested', embedding: [1, 0, 0, 0] }, { type: 'notInterested', embedding: [1, 0, 0, 0] }]);
   const hidden = p.rerank(items);
   assert.ok(ids(hidden).indexOf('z') > 2, `z at ${ids(hidden).indexOf('z')}`);
   assert.ok(hidden.find((r) => r.id === 'z').reasons.some((r) => r.kind === 'embedding' && r.contribution < 0));
