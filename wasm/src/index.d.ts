@@ -222,13 +222,13 @@ export interface ModelView {
   /** The weights scores use now, by signal. */
   weights: Record<Signal, number>;
   /** The prior's weights. */
-  prior: Record<Signal | 'position', number>;
-  /** Precision each weight gained from choices. */
-  evidence: Record<Signal | 'position', number>;
+  prior: Record<Signal, number>;
+  /** Precision each weight gained from choices (0: no choice was ever about this signal). */
+  evidence: Record<Signal, number>;
   /** Choices learnt from. */
   choices: number;
   learning: boolean;
-  /** In plain words, e.g. "For you (learnt from 12 choices), similar items counts most, then the site's order; topics little." */
+  /** In plain words, e.g. "For you (learnt from 12 choices), similar items counts most, then the site's order; topics little." (or that nothing was learnt yet). */
   summary: string;
 }
 

@@ -100,24 +100,27 @@ const SIGNAL_WORDS = Object.freeze({
 
 /**
  * The model part of profile(): the core's summary plus one sentence in
- * plain words, e.g. "For you, the site's order counts most, then similar
- * items; topics little." Signals the person has no evidence on (no choice
- * was ever about them) are left out of the sentence, except the site's order.
+ * plain words, e.g. "For you (learnt from 12 choices), similar items counts
+ * most, then the site's order; topics little." Signals no choice was ever
+ * about (no evidence) are left out, except the site's order.
  * @param {{ weights: Record<string, number>, prior: Record<string, number>, evidence: Record<string, number>, choices: number, learning: boolean }} m
  */
 export function describeModel(m) {
-  const names = Object.keys(SIGNAL_WORDS).filter((k) => k === 'server' || (m.evidence[k] ?? 0) > 0 || m.choices === 0);
-  const shown = names.filter((k) => m.choices > 0 || (m.weights[k] ?? 0) !== 0);
-  const sorted = shown.sort((a, b) => m.weights[b] - m.weights[a] || a.localeCompare(b));
-  const top = Math.max(1e-9, ...sorted.map((k) => Math.abs(m.weights[k])));
+  if (m.choices === 0) return { ...m, summary: 'Nothing learnt from your choices yet: your feed uses the starting blend for everyone.' };
   const word = (/** @type {string} */ k) => /** @type {Record<string, string>} */ (SIGNAL_WORDS)[k];
+  const sorted = Object.keys(SIGNAL_WORDS).filter((k) => k === 'server' || (m.evidence[k] ?? 0) > 0)
+    .sort((a, b) => m.weights[b] - m.weights[a] || a.localeCompare(b));
+  const top = Math.max(1e-9, ...sorted.map((k) => Math.abs(m.weights[k])));
   const strong = sorted.filter((k) => m.weights[k] >= 0.25 * top);
-  const weak = sorted.filter((k) => m.weights[k] > 0 && m.weights[k] < 0.25 * top);
+  const weak = sorted.filter((k) => m.weights[k] >= 0 && m.weights[k] < 0.25 * top);
   const against = sorted.filter((k) => m.weights[k] < 0);
+  const list = (/** @type {string[]} */ ks) => {
+    const w = ks.map(word);
+    return `${w.length > 1 ? `${w.slice(0, -1).join(', ')} and ${w[w.length - 1]}` : w[0]} count${w.length > 1 ? '' : 's'}`;
+  };
   const parts = [];
   if (strong.length) parts.push(`${word(strong[0])} counts most${strong.length > 1 ? `, then ${strong.slice(1).map(word).join(', ')}` : ''}`);
-  if (weak.length) parts.push(`${weak.map(word).join(', ')} little`);
-  if (against.length) parts.push(`${against.map(word).join(', ')} count against`);
-  const who = m.choices > 0 ? `For you (learnt from ${m.choices} choice${m.choices === 1 ? '' : 's'})` : 'Until you have chosen among ranked items';
-  return { ...m, summary: `${who}, ${parts.join('; ')}.` };
+  if (weak.length) parts.push(`${list(weak)} little`);
+  if (against.length) parts.push(`${list(against)} against`);
+  return { ...m, summary: `For you (learnt from ${m.choices} choice${m.choices === 1 ? '' : 's'}), ${parts.join('; ')}.` };
 }
