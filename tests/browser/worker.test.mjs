@@ -22,7 +22,7 @@ test('worker: liking cooking raises the cooking item, computed in a module Worke
   const result = await page.evaluate(async () => {
     const { createWorkerPersonalizer } = /** @type {any} */ (window).lr;
     const p = await createWorkerPersonalizer({ consent: { personalization: true }, seed: 1, autosaveMs: 0 });
-    const items = [{ id: 'a', topics: ['sports'], serverScore: 0.9 }, { id: 'b', topics: ['politics'], serverScore: 0.8 }, { id: 'c', topics: ['cooking'], serverScore: 0.5 }];
+    const items = [{ id: 'a', topics: ['sports'], serverScore: 0.9 }, { id: 'b', topics: ['politics'], serverScore: 0.6 }, { id: 'c', topics: ['cooking'], serverScore: 0.5 }];
     const before = (await p.rerank(items)).map((r) => r.id);
     const stored = await p.record([{ type: 'like', topics: { cooking: 1 } }, { type: 'click', topics: ['cooking'] }]);
     const ranked = await p.rerank(items);

@@ -81,6 +81,8 @@ TEST(Model, APersonWhoChoosesByOneSignalGetsItsWeightRaisedAndTheOthersLowered) 
   EXPECT_GT(Weight(e, Signal::kFreshness), Prior(e, Signal::kFreshness) + 0.5);
   EXPECT_LT(Weight(e, Signal::kServer), Prior(e, Signal::kServer));
   EXPECT_LT(Weight(e, Signal::kTopic), Prior(e, Signal::kTopic));
+  // Interests may come to count for little, never against the person.
+  for (const Signal s : {Signal::kTopic, Signal::kCreator, Signal::kRate, Signal::kEmbedding}) EXPECT_GE(Weight(e, s), 0.0);
   // And it shows: the newest post now leads the ranking more often than the server's favourite.
   std::mt19937 rng(99);
   int newest_first = 0;

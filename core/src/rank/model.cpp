@@ -13,6 +13,23 @@ namespace localrank {
 namespace {
 constexpr const char* kSignalNames[kModelParams] = {"server", "topic",   "creator",   "embedding",
                                                    "rate",   "context", "freshness", "position"};
+// The lowest weight a parameter may take. What stands for the person's own
+// interests (topics, creators, how often they engage with a topic, similarity
+// to what they engaged with) may come to count for little, never against them:
+// showing less of what someone engaged with is what "less" and "never" are
+// for, and a model that learnt from a few choices elsewhere must not bury it.
+double LowestWeight(int k) {
+  switch (static_cast<Signal>(k)) {
+    case Signal::kTopic:
+    case Signal::kCreator:
+    case Signal::kRate:
+    case Signal::kEmbedding:
+      return 0.0;
+    default:
+      return -kMaxModelWeight;
+  }
+}
+
 }  // namespace
 
 const char* SignalName(int param) {
@@ -49,7 +66,7 @@ std::array<double, kSignalCount> ModelWeights(const Config& c, const PersonModel
   if (m.empty()) return w;
   for (int k = 0; k < kSignalCount; ++k) {
     w[static_cast<std::size_t>(k)] =
-        std::clamp(w[static_cast<std::size_t>(k)] + m.shift[static_cast<std::size_t>(k)], -kMaxModelWeight, kMaxModelWeight);
+        std::clamp(w[static_cast<std::size_t>(k)] + m.shift[static_cast<std::size_t>(k)], LowestWeight(k), kMaxModelWeight);
   }
   return w;
 }
@@ -63,7 +80,7 @@ bool LearnChoice(const Config& c, LearnMemo* memo, int rank, bool positive, Pers
   std::array<double, kModelParams> w;
   for (int k = 0; k < kModelParams; ++k) {
     const auto ku = static_cast<std::size_t>(k);
-    w[ku] = std::clamp(prior_mean[ku] + m->shift[ku], -kMaxModelWeight, kMaxModelWeight);
+    w[ku] = std::clamp(prior_mean[ku] + m->shift[ku], LowestWeight(k), kMaxModelWeight);
   }
   // The choice set's probabilities under the current parameters: a softmax
   // of choice_scale * score + position term for a choice; for a rejection,
@@ -109,7 +126,7 @@ bool LearnChoice(const Config& c, LearnMemo* memo, int rank, bool positive, Pers
     if (g == 0.0 && h == 0.0) continue;
     const double step = g / (c.model_precision + m->evidence[ku] + h);
     if (!std::isfinite(step)) continue;
-    m->shift[ku] = std::clamp(w[ku] + step, -kMaxModelWeight, kMaxModelWeight) - prior_mean[ku];
+    m->shift[ku] = std::clamp(w[ku] + step, LowestWeight(k), kMaxModelWeight) - prior_mean[ku];
     m->evidence[ku] = std::min(kMaxModelEvidence, m->evidence[ku] + h);
   }
   if (m->choices < UINT32_MAX) ++m->choices;

@@ -10,7 +10,7 @@ const WASM_URL = /** @type {string | undefined} */ (globalThis.LOCALRANK_WASM_UR
 
 const items = [
   { id: 'sports-1', topics: ['sports'], serverScore: 0.52 },
-  { id: 'politics-1', topics: ['politics'], serverScore: 0.51 },
+  { id: 'politics-1', topics: ['politics'], serverScore: 0.505 },
   { id: 'cooking-1', topics: ['cooking'], serverScore: 0.5 },
 ];
 const likes = [{ type: 'like', topics: { cooking: 1 } }, { type: 'click', topics: ['cooking'] }];
