@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
-// The demo's small Node server: static files under a strict CSP.
-// Usage: node web-demo/server.mjs [--db FILE]   (PORT, HOST override; default 8080, 127.0.0.1)
-// The aggregate-report collector (collector.mjs) answers /v1/*; its SQLite file
-// is --db, else COLLECTOR_DB, else a file under the OS temp dir.
-import { createServer } from 'node:http';
+// The demo's small Node server: static files under a strict CSP, and the
+// aggregate-report collector (localrank-collector, the same code a site
+// deploys) on /v1/*. Its store is --db, else COLLECTOR_DB, else a SQLite file
+// under the OS temp dir (a postgres://... URL works too).
+// Usage: node web-demo/server.mjs [--db FILE|URL]   (PORT, HOST override; default 8080, 127.0.0.1)
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCollector, DEFAULT_DB_PATH } from './collector.mjs';
+import { createCollector } from 'localrank-collector';
+import { DEMO_REPORT_CONFIG, DEFAULT_DB_PATH } from './demo-config.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOTS = [join(here, 'public'), join(here, 'dist')];
@@ -26,46 +27,41 @@ const SECURITY_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
 
-async function serveStatic(req, res, url) {
-  let path = decodeURIComponent(url.pathname);
-  if (path.endsWith('/')) path += 'index.html';
+/**
+ * A file under one of the roots, or null.
+ * @param {string} path decoded URL path
+ */
+async function findStatic(path) {
+  if (path.includes('\0')) return null;
+  if (path === '' || path.endsWith('/')) path += 'index.html';
   for (const root of ROOTS) {
     const file = normalize(join(root, path));
-    if (!file.startsWith(root + sep)) break;
+    if (!file.startsWith(root + sep)) return null;
     try {
-      const s = await stat(file);
-      if (!s.isFile()) continue;
-      const body = await readFile(file);
-      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
+      if ((await stat(file)).isFile()) return file;
     } catch { /* try the next root */ }
   }
-  res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end('not found');
+  return null;
 }
 
 /**
- * Starts the demo server. Resolves with the listening server.
+ * Starts the demo server: a Fastify instance, listening. `app.server` is the
+ * HTTP server; `await app.close()` stops it (and closes the store).
  * @param {{port?: number, host?: string, db?: string, collector?: object}} [opts]
  */
 export async function startServer(opts = {}) {
-  const collector = await createCollector({ ...opts.collector, db: opts.db ?? process.env.COLLECTOR_DB ?? DEFAULT_DB_PATH });
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (collector.handle(req, res, url)) return;
-    if (req.method === 'GET' || req.method === 'HEAD') {
-      serveStatic(req, res, url).catch(() => { res.writeHead(500); res.end(); });
-      return;
-    }
-    res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'GET, HEAD' });
-    res.end();
+  const app = await createCollector({
+    config: DEMO_REPORT_CONFIG, store: opts.db ?? process.env.COLLECTOR_DB ?? DEFAULT_DB_PATH, minReports: 50, ...opts.collector,
   });
-  server.on('close', () => collector.close());
-  return new Promise((resolve, reject) => {
-    server.once('error', (e) => { collector.close(); reject(e); });
-    server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', () => resolve(server));
+  app.get('/*', async (req, reply) => {
+    const file = await findStatic(`/${/** @type {Record<string, string>} */ (req.params)['*'] ?? ''}`);
+    if (!file) return reply.callNotFound();
+    const body = await readFile(file);
+    reply.headers({ ...SECURITY_HEADERS, 'Cache-Control': 'no-cache' }).type(TYPES[/** @type {keyof TYPES} */ (extname(file))] ?? 'application/octet-stream');
+    return body;
   });
+  await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
+  return app;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
@@ -73,7 +69,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const host = process.env.HOST ?? '127.0.0.1';
   const dbFlag = process.argv.indexOf('--db');
   const db = dbFlag > 0 ? process.argv[dbFlag + 1] : undefined;
-  const server = await startServer({ port, host, db });
-  const addr = /** @type {import('node:net').AddressInfo} */ (server.address());
+  const app = await startServer({ port, host, db });
+  const stop = () => { app.close().then(() => process.exit(0), () => process.exit(1)); };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  const addr = /** @type {import('node:net').AddressInfo} */ (app.server.address());
   console.log(`localrank demo: http://localhost:${addr.port}/`);
 }

@@ -232,7 +232,7 @@ export interface ConsentState {
   gpc: boolean;
 }
 
-/** A locally differentially private aggregate report: no identifier, no item ids, a day-granular date, constant size. */
+/** A locally differentially private aggregate report: no identifier of the person, no item ids, a day-granular date, constant size. */
 export interface AggregateReport {
   schema: 'localrank.report';
   version: 1;
@@ -246,6 +246,11 @@ export interface AggregateReport {
   kind: 0 | 1;
   /** Perturbed payload, lowercase hex. */
   data: string;
+  /**
+   * 128 random bits, 32 lowercase hex digits, fresh for every report (crypto.getRandomValues): links nothing; lets a
+   * collector count a re-send of this report once and refuse another report under the same id.
+   */
+  id: string;
 }
 
 /** The privacy budget of this device. */

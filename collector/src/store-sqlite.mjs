@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+// The embedded store: one SQLite file (better-sqlite3), WAL, synchronous=FULL,
+// so a report is on disk before its 202 leaves. Several processes may share
+// the file (one writer at a time); each reads the totals from it.
+import Database from 'better-sqlite3';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS lr_sums (
+  config TEXT    NOT NULL,  -- fingerprint of taxonomy, segments, epsilon, mechanism
+  day    TEXT    NOT NULL,  -- the reports' UTC day, YYYY-MM-DD
+  kind   INTEGER NOT NULL,  -- 0 = topic reports, 1 = segment reports
+  value  INTEGER NOT NULL,  -- supported value, or -1 for the number of reports
+  count  INTEGER NOT NULL,
+  PRIMARY KEY (config, day, kind, value)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lr_report_ids (
+  id     BLOB NOT NULL PRIMARY KEY,  -- the report's random 128-bit id
+  digest BLOB NOT NULL,              -- 128 bits of SHA-256 of the report without its id
+  day    TEXT NOT NULL               -- to forget ids once their day can no longer be accepted
+) WITHOUT ROWID;
+`;
+
+/**
+ * Opens (creating if needed) a SQLite store.
+ * @param {string} path a file, or ':memory:'
+ */
+export function openSqliteStore(path) {
+  const db = new Database(path, { timeout: 10000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(SCHEMA);
+  const insertId = db.prepare('INSERT INTO lr_report_ids (id, digest, day) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING');
+  const digestOf = db.prepare('SELECT digest FROM lr_report_ids WHERE id = ?');
+  const bump = db.prepare(`INSERT INTO lr_sums (config, day, kind, value, count) VALUES (?, ?, ?, ?, 1)
+    ON CONFLICT (config, day, kind, value) DO UPDATE SET count = count + 1`);
+  const add = db.transaction((/** @type {import('./store.mjs').StoredReport} */ r) => {
+    if (insertId.run(r.id, r.digest, r.day).changes === 0) {
+      const row = /** @type {{digest: Buffer}|undefined} */ (digestOf.get(r.id));
+      return row && Buffer.compare(row.digest, r.digest) === 0 ? 'duplicate' : 'conflict';
+    }
+    bump.run(r.config, r.day, r.kind, -1);
+    for (const v of r.supported) bump.run(r.config, r.day, r.kind, v);
+    return 'added';
+  });
+  const window = db.prepare(`SELECT kind, value, SUM(count) AS count FROM lr_sums
+    WHERE config = ? AND day >= ? AND day <= ? GROUP BY kind, value`);
+  const prune = db.prepare('DELETE FROM lr_report_ids WHERE day < ?');
+  const ping = db.prepare('SELECT 1');
+  return {
+    kind: 'sqlite',
+    /** @param {import('./store.mjs').StoredReport} r */
+    async add(r) {
+      return add.immediate(r);
+    },
+    /** @param {{config: string, from: string, to: string}} w */
+    async sums(w) {
+      return /** @type {{kind: number, value: number, count: number}[]} */ (window.all(w.config, w.from, w.to));
+    },
+    /** @param {string} beforeDay */
+    async prune(beforeDay) {
+      return prune.run(beforeDay).changes;
+    },
+    async ping() {
+      ping.get();
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
