@@ -32,7 +32,7 @@ export function openSqliteStore(path) {
   const digestOf = db.prepare('SELECT digest FROM lr_report_ids WHERE id = ?');
   const bump = db.prepare(`INSERT INTO lr_sums (config, day, kind, value, count) VALUES (?, ?, ?, ?, 1)
     ON CONFLICT (config, day, kind, value) DO UPDATE SET count = count + 1`);
-  const add = db.transaction((/** @type {import('./store.mjs').StoredReport} */ r) => {
+  const addOne = (/** @type {import('./store.mjs').StoredReport} */ r) => {
     if (insertId.run(r.id, r.digest, r.day).changes === 0) {
       const row = /** @type {{digest: Buffer}|undefined} */ (digestOf.get(r.id));
       return row && Buffer.compare(row.digest, r.digest) === 0 ? 'duplicate' : 'conflict';
@@ -40,7 +40,26 @@ export function openSqliteStore(path) {
     bump.run(r.config, r.day, r.kind, -1);
     for (const v of r.supported) bump.run(r.config, r.day, r.kind, v);
     return 'added';
-  });
+  };
+  const addMany = db.transaction((/** @type {import('./store.mjs').StoredReport[]} */ rs) => rs.map(addOne));
+  // Group commit: the reports that arrive in one turn of the event loop share
+  // one transaction, so one fsync (synchronous=FULL) acknowledges them all;
+  // each is answered only after that commit. A failed commit fails them all
+  // and stores none.
+  /** @type {{r: import('./store.mjs').StoredReport, resolve: (x: any) => void, reject: (e: unknown) => void}[]} */
+  let queue = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    let results;
+    try {
+      results = addMany.immediate(batch.map((b) => b.r));
+    } catch (e) {
+      for (const b of batch) b.reject(e);
+      return;
+    }
+    batch.forEach((b, i) => b.resolve(results[i]));
+  };
   const window = db.prepare(`SELECT kind, value, SUM(count) AS count FROM lr_sums
     WHERE config = ? AND day >= ? AND day <= ? GROUP BY kind, value`);
   const prune = db.prepare('DELETE FROM lr_report_ids WHERE day < ?');
@@ -48,8 +67,11 @@ export function openSqliteStore(path) {
   return {
     kind: 'sqlite',
     /** @param {import('./store.mjs').StoredReport} r */
-    async add(r) {
-      return add.immediate(r);
+    add(r) {
+      return new Promise((resolve, reject) => {
+        queue.push({ r, resolve, reject });
+        if (queue.length === 1) setImmediate(flush);
+      });
     },
     /** @param {{config: string, from: string, to: string}} w */
     async sums(w) {
@@ -63,6 +85,7 @@ export function openSqliteStore(path) {
       ping.get();
     },
     async close() {
+      if (queue.length) flush();
       if (db.open) db.close();
     },
   };
