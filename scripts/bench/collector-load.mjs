@@ -37,7 +37,7 @@ const { values: args } = parseArgs({ options: { seconds: { type: 'string' }, con
 const SECONDS = Number(args.seconds ?? (args.quick ? 2 : 10));
 const CONCURRENCY = Number(args.concurrency ?? 32);
 const KILLS = args.quick ? 2 : 5;
-const FAULT_REPORTS = args.quick ? 2000 : 12000;
+const FAULT_REPORTS = args.quick ? 5000 : 30000;
 const HARD_DEADLINE = Date.now() + (args.quick ? 5 : 25) * 60 * 1000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -206,23 +206,33 @@ async function underFaults(targets, source, faults) {
   return { generated: reports.length, acked, duplicates, retries, elapsed: (performance.now() - start) / 1000, injected };
 }
 
-/** Kills one of the targets with SIGKILL `times` times, spread over the run, restarting it on the same port. */
-async function killCollectors(targets, db, progress, times, pgCluster) {
+/**
+ * Fault schedule, by the clock: a SIGKILL of one collector every `gapMs`
+ * (`times` in all, each restarted on its port 200 ms later) and, with a
+ * cluster, one PostgreSQL restart (immediate stop, 500 ms down) half-way.
+ * Each event records how far the load was; a fault after the last report
+ * would test nothing, so `midLoad` says whether all came before.
+ */
+async function injectFaults(targets, db, progress, times, pgCluster) {
+  const gapMs = args.quick ? 700 : 1500;
   const events = [];
-  for (let i = 0; i < times; i++) {
-    while (progress() < (i + 1) / (times + 2)) await sleep(20);
-    const t = targets[i % targets.length];
-    await stopCollector(t, 'SIGKILL');
-    events.push(`kill -9 #${i + 1} at ${(progress() * 100).toFixed(0)}%`);
-    await sleep(200);
-    const again = await startCollector(db, t.port);
-    Object.assign(t, again);
-    if (pgCluster && i === Math.floor(times / 2)) {
-      while (progress() < (i + 1.5) / (times + 2)) await sleep(20);
-      events.push(`PostgreSQL restart (immediate stop, 500 ms down) at ${(progress() * 100).toFixed(0)}%`);
-      await pgCluster.restart('immediate', 500);
+  const at = () => `${(progress() * 100).toFixed(0)}%`;
+  const kills = (async () => {
+    for (let i = 0; i < times; i++) {
+      await sleep(gapMs);
+      const t = targets[i % targets.length];
+      await stopCollector(t, 'SIGKILL');
+      events.push({ what: `kill -9 #${i + 1}`, at: at(), mid: progress() < 1 });
+      await sleep(200);
+      Object.assign(t, await startCollector(db, t.port));
     }
-  }
+  })();
+  const restart = pgCluster && (async () => {
+    await sleep(gapMs * (times / 2) + gapMs / 2);
+    events.push({ what: 'PostgreSQL restart (immediate stop, 500 ms down)', at: at(), mid: progress() < 1 });
+    await pgCluster.restart('immediate', 500);
+  })();
+  await Promise.all([kills, restart]);
   return events;
 }
 
@@ -258,21 +268,21 @@ try {
   {
     const db = await createDb(cluster.url, 'faults');
     running = await Promise.all([0, 1].map(() => startCollector(db)));
-    const r = await underFaults(running, source, (progress) => killCollectors(running, db, progress, KILLS, cluster));
+    const r = await underFaults(running, source, (progress) => injectFaults(running, db, progress, KILLS, cluster));
     await sleep(200);
     const served = await servedCounts(running);
     const stored = await dbCount(db);
-    results.faults.push({ store: 'PostgreSQL', processes: 2, ...r, stored, served, lost: r.generated - stored, doubled: Math.max(0, stored - r.generated), exact: stored === r.generated && served.every((x) => x === stored) });
+    results.faults.push({ store: 'PostgreSQL', processes: 2, ...r, stored, served, lost: r.generated - stored, doubled: Math.max(0, stored - r.generated), exact: stored === r.generated && served.every((x) => x === stored), midLoad: r.injected.every((e) => e.mid) });
     await Promise.all(running.map((c) => stopCollector(c)));
   }
   // 3. Faults on SQLite: 1 process, SIGKILLs.
   {
     const db = `sqlite:${join(dir, 'faults.sqlite')}`;
     running = [await startCollector(db)];
-    const r = await underFaults(running, source, (progress) => killCollectors(running, db, progress, KILLS, null));
+    const r = await underFaults(running, source, (progress) => injectFaults(running, db, progress, KILLS, null));
     const served = await servedCounts(running);
     const stored = await dbCount(db);
-    results.faults.push({ store: 'SQLite', processes: 1, ...r, stored, served, lost: r.generated - stored, doubled: Math.max(0, stored - r.generated), exact: stored === r.generated && served.every((x) => x === stored) });
+    results.faults.push({ store: 'SQLite', processes: 1, ...r, stored, served, lost: r.generated - stored, doubled: Math.max(0, stored - r.generated), exact: stored === r.generated && served.every((x) => x === stored), midLoad: r.injected.every((e) => e.mid) });
     await Promise.all(running.map((c) => stopCollector(c)));
   }
 } finally {
@@ -293,13 +303,14 @@ const lines = [
   '',
   '| faults | reports | acknowledged (after re-sends) | re-sends | answered "duplicate" | in the database | lost | counted twice | every /v1/estimates = database |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...results.faults.map((r) => `| ${r.store}, ${r.processes} process${r.processes > 1 ? 'es' : ''}: ${r.injected.join('; ')} | ${r.generated} | ${r.acked} | ${r.retries} | ${r.duplicates} | ${r.stored} | ${r.lost} | ${r.doubled} | ${r.served.every((x) => x === r.stored) ? 'yes' : `NO (${r.served})`} |`),
+  ...results.faults.map((r) => `| ${r.store}, ${r.processes} process${r.processes > 1 ? 'es' : ''}: ${r.injected.map((e) => `${e.what} at ${e.at}`).join('; ')} | ${r.generated} | ${r.acked} | ${r.retries} | ${r.duplicates} | ${r.stored} | ${r.lost} | ${r.doubled} | ${r.served.every((x) => x === r.stored) ? 'yes' : `NO (${r.served})`} |`),
 ];
 console.log(lines.join('\n'));
 const out = args.out ?? join(ROOT, 'build', 'collector-load.json');
 mkdirSync(join(out, '..'), { recursive: true });
 writeFileSync(out, JSON.stringify(results, null, 2));
 const ok = results.throughput.every((r) => r.exact) && results.faults.every((r) => r.exact);
+if (!results.faults.every((r) => r.midLoad)) console.error('collector load: a fault came after the last report (the load ended too soon): re-run');
 if (!ok) {
   console.error('collector load: a count did not match');
   process.exit(1);

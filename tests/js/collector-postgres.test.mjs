@@ -83,6 +83,14 @@ test('a report re-sent to another collector is counted once; a reused id is refu
     assert.equal(reused.statusCode, 409);
     assert.equal(await dbTotals(url), 1);
     assert.equal((await estimatesOf(a)).reports, 1);
+    // Within one batch of one collector: the same report twice, and another body under its id.
+    const r2 = enc.encode({ interest: { film: 1 } });
+    const twin = { ...r2, data: r2.data.replace(/^./, (ch) => (ch === '0' ? '1' : '0')) };
+    const answers = await Promise.all([postTo(a, r2), postTo(a, r2), postTo(a, twin)]);
+    const outcomes = answers.map((x) => (x.statusCode === 202 ? (JSON.parse(x.body).duplicate ? 'duplicate' : 'added') : x.statusCode)).sort();
+    // Whichever body came first is counted; the same body again is a duplicate, the other a conflict.
+    assert.ok(['409,added,duplicate', '409,409,added'].includes(outcomes.join()), String(outcomes));
+    assert.equal(await dbTotals(url), 2);
   } finally {
     enc.dispose();
     await Promise.all([a.close(), b.close()]);
