@@ -3,7 +3,8 @@
 // Li, Škorić, Li, "Locally Differentially Private Frequency Estimation with
 // Consistency", NDSS 2020) makes every share >= 0 and their sum 1, at the price
 // of a bias; the intervals come from a parametric bootstrap that applies the
-// same post-processing to every resample, so they are honest about it.
+// same post-processing to every resample, widened to the unbiased interval
+// (clipped to [0, 1]) where that reaches further, so the bias cannot hide the truth.
 
 /**
  * Norm-Sub: negative estimates become 0 and one common amount is subtracted
@@ -74,8 +75,9 @@ function quantile(sorted, x) {
  * The model: each of the n reports supports value v independently with
  * probability r_v = pi_v p + (1 - pi_v) q, where pi = Norm-Sub of the
  * unbiased shares; each resample draws the support counts (normal
- * approximation of the binomial), estimates without bias, applies Norm-Sub,
- * and the interval is the 2.5 and 97.5 percentiles.
+ * approximation of the binomial), estimates without bias, applies Norm-Sub;
+ * the interval spans the 2.5 and 97.5 percentiles and the unbiased share's
+ * 95% interval clipped to [0, 1].
  * @param {{shares: number[], n: number, p: number, q: number, resamples?: number, seed?: number}} o
  * @returns {{shares: number[], ci95: [number, number][]}}
  */
@@ -98,9 +100,19 @@ export function consistentShares(o) {
   }
   return {
     shares: pi,
-    ci95: draws.map((d) => {
+    ci95: draws.map((d, v) => {
       d.sort();
-      return /** @type {[number, number]} */ ([quantile(Array.from(d), 0.025), quantile(Array.from(d), 0.975)]);
+      const sorted = Array.from(d);
+      // Norm-Sub shifts mid-sized shares down (it subtracts what the noise of
+      // the many small ones adds), so the percentiles alone can miss the truth
+      // (78% coverage at a true 12% of 25 values, n = 1,000). Widened to hold the
+      // unbiased estimate's 95% interval clipped to [0, 1] as well: the coverage
+      // is then at least that one's, and the interval still holds the share.
+      const r = Math.min(1, Math.max(0, o.shares[v] * (o.p - o.q) + o.q));
+      const half = (1.96 * Math.sqrt((r * (1 - r)) / o.n)) / (o.p - o.q);
+      const lo = Math.max(0, Math.min(quantile(sorted, 0.025), o.shares[v] - half, pi[v]));
+      const hi = Math.min(1, Math.max(quantile(sorted, 0.975), o.shares[v] + half, pi[v]));
+      return /** @type {[number, number]} */ ([lo, hi]);
     }),
   };
 }

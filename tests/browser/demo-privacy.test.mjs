@@ -294,6 +294,11 @@ test('population insights chart the collector\'s estimates with 95% intervals; t
   }
   assert.equal(order.length, DATA.topics.length, 'every topic of the taxonomy');
   assert.equal(await topicsChart.locator('path.whisker').count(), DATA.topics.length, 'an interval per topic');
+  // The chart shows the consistent shares: none negative, and the same as the collector's.
+  assert.equal(await page.locator('#insights-chart rect.bar-neg').count(), 0, 'no negative bar');
+  assert.ok(est.topics.some((/** @type {any} */ t) => t.share < 0), 'some unbiased share is negative, so the chart is not drawing those');
+  const cooking = est.consistent.topics.find((/** @type {any} */ t) => t.topic === 'cooking');
+  assert.match(label, new RegExp(`cooking ${(cooking.share * 100).toFixed(1)}%`));
   await screenshot(page, 'demo-insights.png', { fullPage: true });
   assert.deepEqual(problems, []);
   await close();

@@ -64,34 +64,36 @@ test('Norm-Sub gives non-negative shares summing to 1 and keeps the order of the
   }), { numRuns: RUNS });
 });
 
-test('bootstrap intervals of the consistent shares cover the truth about 95% of the time', () => {
-  // Simulated OUE support counts of n reports at epsilon 1 for a known distribution.
-  const truth = [0.5, 0.3, 0.15, 0.05, 0, 0];
+test('the consistent shares\' intervals hold the truth about 95% of the time (at least 90 of 100 runs), also where Norm-Sub is biased', () => {
+  // Simulated OUE support counts of n reports at epsilon 1: 24 topics + none, as the demo; Norm-Sub pulls the
+  // mid-sized shares (20%, 12%) down by 2-3 points here, and percentile intervals alone held 12% in 78% of runs.
+  const d = 25;
+  const truth = Array.from({ length: d }, (_, i) => [0.35, 0.2, 0.12][i] ?? 0.33 / 22);
   const p = 0.5;
   const q = 1 / (Math.E + 1);
-  const n = 2000;
+  const n = 1000;
   const rand = seededWords(3);
   const word = new Uint32Array(1);
   const u = () => { rand(word); return word[0] / 4294967296; };
-  let covered = 0;
-  let total = 0;
-  for (let trial = 0; trial < 60; trial++) {
+  const trials = 100;
+  const covered = truth.map(() => 0);
+  for (let trial = 0; trial < trials; trial++) {
     const support = truth.map(() => 0);
     for (let i = 0; i < n; i++) {
       let x = u();
       let v = 0;
-      while (v < truth.length - 1 && x >= truth[v]) { x -= truth[v]; v++; }
-      for (let k = 0; k < truth.length; k++) if (u() < (k === v ? p : q)) support[k]++;
+      while (v < d - 1 && x >= truth[v]) { x -= truth[v]; v++; }
+      for (let k = 0; k < d; k++) if (u() < (k === v ? p : q)) support[k]++;
     }
     const shares = support.map((c) => (c / n - q) / (p - q));
     const cs = consistentShares({ shares, n, p, q, resamples: 300, seed: trial + 1 });
     assert.ok(Math.abs(cs.shares.reduce((a, b) => a + b, 0) - 1) < 1e-9);
-    // Values with a positive share: the interval holds the truth.
-    for (let k = 0; k < 4; k++) {
-      total++;
-      if (cs.ci95[k][0] <= truth[k] && truth[k] <= cs.ci95[k][1]) covered++;
-    }
+    cs.ci95.forEach(([lo, hi], k) => {
+      assert.ok(lo <= cs.shares[k] && cs.shares[k] <= hi, 'the interval holds the share it is drawn around');
+      if (lo <= truth[k] && truth[k] <= hi) covered[k]++;
+    });
   }
-  const rate = covered / total;
-  assert.ok(rate > 0.85, `coverage ${rate}`);
+  for (const k of [0, 1, 2]) assert.ok(covered[k] / trials >= 0.9, `value ${k} (true ${truth[k]}): held in ${covered[k]} of ${trials}`);
+  const small = covered.slice(3).reduce((a, b) => a + b, 0) / (trials * (d - 3));
+  assert.ok(small >= 0.9, `small values: ${small}`);
 });
