@@ -253,6 +253,16 @@ export interface AggregateReport {
   id: string;
 }
 
+/** Delivery options of `sendAggregateReport`. */
+export interface SendOptions {
+  /** Re-sends within this call after a network error, 429 or 5xx (default 2, at most 10). */
+  retries?: number;
+  /** First wait between re-sends without `Retry-After`, doubling (default 1000 ms). */
+  baseDelayMs?: number;
+  /** Longest wait between re-sends, also for `Retry-After` (default 30000 ms). */
+  maxDelayMs?: number;
+}
+
 /** The privacy budget of this device. */
 export interface PrivacyBudget {
   epsilonPerReport: number;
@@ -506,8 +516,13 @@ export declare class Personalizer {
   forget(): Promise<void>;
   /** A report, or null without aggregateMeasurement consent or budget. Throws `INVALID_ARGUMENT` without `taxonomy`. */
   buildAggregateReport(): AggregateReport | null;
-  /** POSTs a report as JSON without credentials; null when none may be sent; throws `SEND_FAILED`. */
-  sendAggregateReport(url: string | URL): Promise<{ report: AggregateReport; status: number } | null>;
+  /**
+   * POSTs a report as JSON without credentials: the one kept from a failed delivery (no new epsilon), else a new
+   * one. After a network error, 429 or 5xx it is re-sent (`retries`, default 2; `Retry-After` or a doubling delay
+   * from `baseDelayMs`, default 1000, at most `maxDelayMs`, default 30000) and, if still undelivered, kept for the
+   * next call until its day is too old for a collector. null when none may be sent; throws `SEND_FAILED`.
+   */
+  sendAggregateReport(url: string | URL, options?: SendOptions): Promise<{ report: AggregateReport; status: number } | null>;
   privacyBudget(): PrivacyBudget;
   /** Releases the core; later calls throw `DISPOSED`. Unsaved changes are dropped: `await flush()` first. */
   dispose(): void;

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+// Delivery of aggregate reports: a report that could not be delivered (network
+// error, 429, 5xx) is kept, on the device's storage, and re-sent unchanged
+// (same id: a collector counts it once) instead of building a new one, so a
+// failed delivery spends no new epsilon. A report is dropped once delivered,
+// once refused for good (another 4xx), once its day is too old for a collector
+// to accept (docs/collector.md: [today - 2, today + 1]), on consent withdrawal
+// and on forget().
+import { LocalrankError } from './errors.js';
+import { utcDay, MS_PER_DAY } from './report.js';
+
+export const OUTBOX_KEY = 'report-outbox';
+
+/** Days a collector still accepts after a report's day. */
+const ACCEPTED_DAYS_BEFORE = 2;
+
+const DEFAULTS = Object.freeze({ retries: 2, baseDelayMs: 1000, maxDelayMs: 30000 });
+
+/**
+ * The delay a `Retry-After` header asks for, in ms, or null.
+ * @param {string|null} value seconds or an HTTP date
+ * @param {number} now
+ */
+function retryAfterMs(value, now) {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/**
+ * Checks the `options` of sendAggregateReport.
+ * @param {unknown} options
+ */
+export function deliveryOptions(options) {
+  if (options === undefined) return DEFAULTS;
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object {retries?, maxDelayMs?}');
+  const o = /** @type {Record<string, unknown>} */ (options);
+  const num = (/** @type {string} */ name, /** @type {number} */ max) => {
+    const v = o[name] ?? /** @type {any} */ (DEFAULTS)[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) {
+      throw new LocalrankError('INVALID_ARGUMENT', `options.${name} must be an integer in [0, ${max}]`, { field: `options.${name}` });
+    }
+    return v;
+  };
+  return { retries: num('retries', 10), baseDelayMs: num('baseDelayMs', 600000), maxDelayMs: num('maxDelayMs', 600000) };
+}
+
+/** The report waiting for delivery, kept in memory and on storage. */
+export class ReportOutbox {
+  #storage;
+  #key;
+  #now;
+  /** @type {Record<string, any>|null|undefined} undefined: not read from storage yet */
+  #report = undefined;
+
+  /**
+   * @param {{get(k: string): Promise<any>, set(k: string, v: string): Promise<void>, delete(k: string): Promise<void>}} storage
+   * @param {string} key
+   * @param {() => number} now
+   */
+  constructor(storage, key, now) {
+    this.#storage = storage;
+    this.#key = key;
+    this.#now = now;
+  }
+
+  /** The kept report if a collector would still accept its day; an older one is dropped. */
+  async pending() {
+    if (this.#report === undefined) {
+      this.#report = null;
+      try {
+        const o = JSON.parse(String(await this.#storage.get(this.#key)));
+        if (o?.schema === 'localrank.report-outbox' && o.version === 1 && o.report && typeof o.report === 'object') this.#report = o.report;
+      } catch { /* nothing kept, or unreadable: nothing to re-send */ }
+    }
+    const r = this.#report;
+    if (r && !(typeof r.day === 'string' && r.day >= utcDay(this.#now() - ACCEPTED_DAYS_BEFORE * MS_PER_DAY))) {
+      await this.drop();
+      return null;
+    }
+    return r;
+  }
+
+  /**
+   * Keeps a report before it is sent, so a page closed mid-send re-sends it later.
+   * @param {Record<string, any>} report
+   */
+  async keep(report) {
+    this.#report = report;
+    // Best effort: if storage fails, the report is still kept in memory.
+    await Promise.resolve(this.#storage.set(this.#key, JSON.stringify({ schema: 'localrank.report-outbox', version: 1, report }))).catch(() => {});
+  }
+
+  async drop() {
+    this.#report = null;
+    await Promise.resolve(this.#storage.delete(this.#key)).catch(() => {});
+  }
+
+  /** Forgets the report in memory only (forget() deletes the key with the rest). */
+  clear() { this.#report = null; }
+
+  /**
+   * POSTs the report, re-sending it after a network error, 429 or 5xx up to
+   * `retries` times (waiting `Retry-After`, else baseDelayMs, doubling, at most
+   * maxDelayMs). Resolves with the status of a 2xx, or null when the report
+   * stopped being wanted while waiting (it is dropped); throws `SEND_FAILED`
+   * otherwise, with `retryAfterMs` when the report is kept for a later call.
+   * @param {string|URL} url
+   * @param {Record<string, any>} report
+   * @param {{retries: number, baseDelayMs: number, maxDelayMs: number}} o
+   * @param {() => boolean} stillWanted false once consent is withdrawn or the personalizer disposed
+   */
+  async deliver(url, report, o, stillWanted) {
+    let delay = o.baseDelayMs;
+    for (let attempt = 0; ; attempt++) {
+      /** @type {Response|null} */
+      let res = null;
+      /** @type {unknown} */
+      let cause = null;
+      try {
+        res = await fetch(url, {
+          method: 'POST', credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
+          headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report),
+        });
+      } catch (e) {
+        cause = e;
+      }
+      if (res?.ok) {
+        if (this.#report === report) await this.drop();
+        return res.status;
+      }
+      if (res && res.status !== 429 && res.status < 500) {
+        if (this.#report === report) await this.drop();
+        throw new LocalrankError('SEND_FAILED', `the collector refused the report: HTTP ${res.status}`, { field: 'url' });
+      }
+      const wait = Math.min(o.maxDelayMs, retryAfterMs(res?.headers.get('retry-after') ?? null, Date.now()) ?? delay);
+      const why = res ? `the collector answered HTTP ${res.status}` : `sending the aggregate report failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+      if (attempt >= o.retries) {
+        const err = new LocalrankError('SEND_FAILED', `${why}; the report is kept and re-sent by the next sendAggregateReport()`, { field: 'url', cause: cause ?? undefined });
+        /** @type {any} */ (err).retryAfterMs = wait;
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, wait));
+      if (!stillWanted()) {
+        if (this.#report === report) await this.drop();
+        return null;
+      }
+      delay = Math.min(o.maxDelayMs, delay * 2);
+    }
+  }
+}
