@@ -14,10 +14,14 @@ import { createAggregator, LocalrankError, MAX_REPORT_BYTES } from 'localrank/se
 import { duplicateKey, acceptedDays, plausibleOueWeights, utcDay } from './checks.mjs';
 import { consistentShares, seedOf } from './consistent.mjs';
 import { openStore } from './store.mjs';
+import { CollectorError } from './errors.mjs';
+import { createTokenVerifier } from './tokens.mjs';
 
 export { openStore } from './store.mjs';
 export { normSub, consistentShares } from './consistent.mjs';
 export { duplicateKey, plausibleOueWeights, acceptedDays, MIN_WEIGHT_PROBABILITY } from './checks.mjs';
+export { CollectorError } from './errors.mjs';
+export { generateIssuerKeys, createTokenVerifier, registerTokenIssuer, fetchToken } from './tokens.mjs';
 
 /** Defaults of the HTTP limits (ms, bytes, connections). */
 export const DEFAULT_LIMITS = Object.freeze({
@@ -29,23 +33,6 @@ export const DEFAULT_LIMITS = Object.freeze({
   maxConnections: 1024,
   maxHeaderBytes: 8192,
 });
-
-/** An error answered as `{error: {code, message, field}}` with an HTTP status. */
-export class CollectorError extends Error {
-  /**
-   * @param {number} status
-   * @param {string} code
-   * @param {string} message
-   * @param {{field?: string, headers?: Record<string, string>}} [o]
-   */
-  constructor(status, code, message, o = {}) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.field = o.field ?? '';
-    this.headers = o.headers ?? {};
-  }
-}
 
 const HEX32 = '^[0-9a-f]{32}$';
 const DAY = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
@@ -139,6 +126,7 @@ function clientErrorAnswer(err) {
  *   now?: () => number,
  *   resamples?: number,
  *   logger?: boolean | object,
+ *   tokens?: {issuerName: string, publicKey: Uint8Array, originInfo?: string[]},
  * }} options
  */
 export async function createCollector(options) {
@@ -170,7 +158,15 @@ export async function createCollector(options) {
   const g = Math.max(2, Math.round(e + 1));
   const pq = mechanism === 'oue' ? { p: 0.5, q: 1 / (e + 1) } : { p: e / (e + g - 1), q: 1 / g };
   const bucket = options.rateLimit ? tokenBucket(options.rateLimit, now) : null;
-  const publicConfig = { ...config, fingerprint: fp, mechanism, reportUrl: '/v1/reports' };
+  let tokens = null;
+  try {
+    tokens = options.tokens ? await createTokenVerifier(options.tokens) : null;
+  } catch (err) {
+    agg.dispose();
+    if (ownsStore) await store.close();
+    throw err;
+  }
+  const publicConfig = { ...config, fingerprint: fp, mechanism, reportUrl: '/v1/reports', ...(tokens ? { tokens: tokens.published } : {}) };
   const template = agg.exportState();
 
   const app = Fastify({
@@ -277,7 +273,7 @@ export async function createCollector(options) {
   await app.register(cors, {
     origin: options.origins?.length ? options.origins : false,
     methods: ['GET', 'POST'],
-    allowedHeaders: ['Content-Type'],
+    allowedHeaders: tokens ? ['Content-Type', 'Authorization'] : ['Content-Type'],
     credentials: false,
     maxAge: 86400,
     strictPreflight: true,
@@ -322,6 +318,20 @@ export async function createCollector(options) {
 
   app.post('/v1/reports', { schema: { body: REPORT_SCHEMA } }, async (req, reply) => {
     const stored = check(/** @type {Record<string, any>} */ (req.body));
+    if (tokens) {
+      // One token per report: bound to the first report id it came with, so
+      // a re-send of that report (same token) passes and any other is refused.
+      const nonce = await tokens.verify(req.headers.authorization);
+      let spent;
+      try {
+        spent = await store.spendToken(nonce, stored.id, stored.day);
+      } catch {
+        throw unavailable();
+      }
+      if (spent === 'spent') {
+        throw new CollectorError(401, 'TOKEN_SPENT', 'this token was already spent on another report', { field: 'authorization', headers: { 'WWW-Authenticate': tokens.wwwAuthenticate } });
+      }
+    }
     if (bucket && !bucket.take()) {
       throw new CollectorError(429, 'RATE_LIMITED', 'too many reports right now; retry later', { headers: { 'Retry-After': String(bucket.retryAfter()) } });
     }

@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS lr_report_ids (
   digest bytea NOT NULL,
   day    date  NOT NULL);
 CREATE INDEX IF NOT EXISTS lr_report_ids_day ON lr_report_ids (day);
+CREATE TABLE IF NOT EXISTS lr_spent_tokens (
+  nonce bytea NOT NULL PRIMARY KEY,
+  id    bytea NOT NULL,
+  day   date  NOT NULL);
 `;
 
 // One statement for a batch of reports: their id rows, and for the reports
@@ -200,9 +204,21 @@ export async function openPostgresStore(url, o = {}) {
         WHERE config = $1 AND day >= $2::date AND day <= $3::date GROUP BY kind, value`, [w.config, w.from, w.to]);
       return res.rows.map((/** @type {any} */ row) => ({ kind: row.kind, value: row.value, count: Number(row.count) }));
     },
+    /**
+     * Spends a token on a report: 'new', 'same' (already spent on this report: a re-send) or 'spent'.
+     * @param {Buffer} nonce @param {Buffer} id @param {string} day
+     */
+    async spendToken(nonce, id, day) {
+      const res = await query('INSERT INTO lr_spent_tokens (nonce, id, day) VALUES ($1, $2, $3::date) ON CONFLICT (nonce) DO NOTHING', [nonce, id, day]);
+      if (res.rowCount === 1) return 'new';
+      // A statement of its own: it sees a row another process committed while the insert waited.
+      const owner = (await query('SELECT id FROM lr_spent_tokens WHERE nonce = $1', [nonce])).rows[0]?.id;
+      return owner && Buffer.compare(owner, id) === 0 ? 'same' : 'spent';
+    },
     /** @param {string} beforeDay */
     async prune(beforeDay) {
-      return (await query('DELETE FROM lr_report_ids WHERE day < $1::date', [beforeDay])).rowCount ?? 0;
+      const ids = (await query('DELETE FROM lr_report_ids WHERE day < $1::date', [beforeDay])).rowCount ?? 0;
+      return ids + ((await query('DELETE FROM lr_spent_tokens WHERE day < $1::date', [beforeDay])).rowCount ?? 0);
     },
     async ping() {
       await pool.query('SELECT 1');

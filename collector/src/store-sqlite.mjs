@@ -17,6 +17,11 @@ CREATE TABLE IF NOT EXISTS lr_report_ids (
   digest BLOB NOT NULL,              -- 128 bits of SHA-256 of the report without its id
   day    TEXT NOT NULL               -- to forget ids once their day can no longer be accepted
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lr_spent_tokens (
+  nonce BLOB NOT NULL PRIMARY KEY,  -- a Privacy Pass token's nonce (tokens on)
+  id    BLOB NOT NULL,              -- the report it was spent on
+  day   TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 /**
@@ -63,6 +68,9 @@ export function openSqliteStore(path) {
   const window = db.prepare(`SELECT kind, value, SUM(count) AS count FROM lr_sums
     WHERE config = ? AND day >= ? AND day <= ? GROUP BY kind, value`);
   const prune = db.prepare('DELETE FROM lr_report_ids WHERE day < ?');
+  const pruneTokens = db.prepare('DELETE FROM lr_spent_tokens WHERE day < ?');
+  const insertToken = db.prepare('INSERT INTO lr_spent_tokens (nonce, id, day) VALUES (?, ?, ?) ON CONFLICT (nonce) DO NOTHING');
+  const tokenOwner = db.prepare('SELECT id FROM lr_spent_tokens WHERE nonce = ?');
   const ping = db.prepare('SELECT 1');
   return {
     kind: 'sqlite',
@@ -77,9 +85,18 @@ export function openSqliteStore(path) {
     async sums(w) {
       return /** @type {{kind: number, value: number, count: number}[]} */ (window.all(w.config, w.from, w.to));
     },
+    /**
+     * Spends a token on a report: 'new', 'same' (already spent on this report: a re-send) or 'spent'.
+     * @param {Buffer} nonce @param {Buffer} id @param {string} day
+     */
+    async spendToken(nonce, id, day) {
+      if (insertToken.run(nonce, id, day).changes === 1) return 'new';
+      const row = /** @type {{id: Buffer}|undefined} */ (tokenOwner.get(nonce));
+      return row && Buffer.compare(row.id, id) === 0 ? 'same' : 'spent';
+    },
     /** @param {string} beforeDay */
     async prune(beforeDay) {
-      return prune.run(beforeDay).changes;
+      return prune.run(beforeDay).changes + pruneTokens.run(beforeDay).changes;
     },
     async ping() {
       ping.get();

@@ -14,6 +14,7 @@
  *   kind: string,
  *   add(r: StoredReport): Promise<'added'|'duplicate'|'conflict'>,
  *   sums(w: {config: string, from: string, to: string}): Promise<{kind: number, value: number, count: number}[]>,
+ *   spendToken(nonce: Buffer, id: Buffer, day: string): Promise<'new'|'same'|'spent'>,
  *   prune(beforeDay: string): Promise<number>,
  *   ping(): Promise<void>,
  *   close(): Promise<void>,

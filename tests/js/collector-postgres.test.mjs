@@ -7,7 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createReportEncoder } from 'localrank/server';
-import { createCollector } from 'localrank-collector';
+import Fastify from 'fastify';
+import { createCollector, generateIssuerKeys, registerTokenIssuer, fetchToken } from 'localrank-collector';
 import { startCluster } from '../../scripts/lib/pg-cluster.mjs';
 import { DEMO_REPORT_CONFIG } from '../../web-demo/demo-config.mjs';
 import { seededWords } from './privacy-helpers.mjs';
@@ -137,5 +138,33 @@ test('a PostgreSQL restart mid-stream: 503 while it is down, and after retries e
   } finally {
     enc.dispose();
     await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test('with tokens on, a token spent through one collector is spent for all of them', async () => {
+  const url = await database('tokens');
+  const keys = await generateIssuerKeys();
+  const issuer = Fastify();
+  await registerTokenIssuer(issuer, { name: 'issuer.example', privateKey: keys.privateKey, publicKey: keys.publicKey, authorize: () => 'device' });
+  await issuer.listen({ port: 0, host: '127.0.0.1' });
+  const tokens = { issuerName: 'issuer.example', publicKey: keys.publicKeyBytes };
+  const [a, b] = await collectors(url, 2, { tokens });
+  const enc = await createReportEncoder({ ...DEMO_REPORT_CONFIG, random: seededWords(24) });
+  try {
+    const published = JSON.parse((await a.inject({ url: '/v1/config' })).body).tokens;
+    const token = await fetchToken({ issuerUrl: `http://127.0.0.1:${issuer.server.address().port}/v1/token-request`, tokens: published });
+    const send = (app, r) => app.inject({ method: 'POST', url: '/v1/reports', payload: r, headers: { authorization: token } });
+    const r = enc.encode({ interest: { gaming: 1 } });
+    assert.equal((await send(a, r)).statusCode, 202);
+    const resent = await send(b, r);
+    assert.equal(resent.statusCode, 202, 'the same report with its token, through the other collector');
+    assert.equal(JSON.parse(resent.body).duplicate, true);
+    const reused = await send(b, enc.encode({ interest: { gaming: 1 } }));
+    assert.equal(reused.statusCode, 401);
+    assert.equal(JSON.parse(reused.body).error.code, 'TOKEN_SPENT');
+    assert.equal(await dbTotals(url), 1);
+  } finally {
+    enc.dispose();
+    await Promise.all([a.close(), b.close(), issuer.close()]);
   }
 });

@@ -179,7 +179,8 @@ test('the rate limit is spent only by valid reports, answers 429, and stores not
     assert.equal((await s.estimates()).reports, 3);
     await s.stop();
     const db = new Database(s.db.path, { readonly: true });
-    assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name), ['lr_report_ids', 'lr_sums']);
+    assert.deepEqual(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name), ['lr_report_ids', 'lr_spent_tokens', 'lr_sums']);
+    assert.deepEqual(db.prepare('PRAGMA table_info(lr_spent_tokens)').all().map((c) => c.name), ['nonce', 'id', 'day']);
     assert.deepEqual(db.prepare('PRAGMA table_info(lr_sums)').all().map((c) => c.name), ['config', 'day', 'kind', 'value', 'count']);
     assert.deepEqual(db.prepare('PRAGMA table_info(lr_report_ids)').all().map((c) => c.name), ['id', 'digest', 'day']);
     db.close();

@@ -261,6 +261,12 @@ export interface SendOptions {
   baseDelayMs?: number;
   /** Longest wait between re-sends, also for `Retry-After` (default 30000 ms). */
   maxDelayMs?: number;
+  /**
+   * A Privacy Pass token for a collector that counts only reports carrying one: the `Authorization` header value
+   * (`PrivateToken token=...`), or a function returning it, called only when a new report is built (before it is, so
+   * failing to get a token spends no epsilon). A kept report is re-sent with its own token.
+   */
+  token?: string | (() => string | Promise<string>);
 }
 
 /** The privacy budget of this device. */

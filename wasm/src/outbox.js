@@ -33,9 +33,13 @@ function retryAfterMs(value, now) {
  * @param {unknown} options
  */
 export function deliveryOptions(options) {
-  if (options === undefined) return DEFAULTS;
-  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object {retries?, maxDelayMs?}');
+  if (options === undefined) return { ...DEFAULTS, token: undefined };
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object {retries?, maxDelayMs?, token?}');
   const o = /** @type {Record<string, unknown>} */ (options);
+  const token = o.token;
+  if (token !== undefined && typeof token !== 'function' && !isTokenHeader(token)) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.token must be an Authorization header value (PrivateToken token=...) or a function returning one', { field: 'options.token' });
+  }
   const num = (/** @type {string} */ name, /** @type {number} */ max) => {
     const v = o[name] ?? /** @type {any} */ (DEFAULTS)[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) {
@@ -43,7 +47,36 @@ export function deliveryOptions(options) {
     }
     return v;
   };
-  return { retries: num('retries', 10), baseDelayMs: num('baseDelayMs', 600000), maxDelayMs: num('maxDelayMs', 600000) };
+  return {
+    retries: num('retries', 10), baseDelayMs: num('baseDelayMs', 600000), maxDelayMs: num('maxDelayMs', 600000),
+    /** @type {string|(() => string|Promise<string>)|undefined} */
+    token: /** @type {any} */ (token),
+  };
+}
+
+/**
+ * An Authorization header value a report may carry: a Privacy Pass token.
+ * @param {unknown} v
+ */
+export function isTokenHeader(v) {
+  return typeof v === 'string' && v.length <= 4096 && /^PrivateToken [\x20-\x7e]+$/.test(v);
+}
+
+/**
+ * The token a new report is sent with: the value, or what the function returns.
+ * @param {string|(() => string|Promise<string>)|undefined} token
+ * @returns {Promise<string|undefined>}
+ */
+export async function tokenFor(token) {
+  if (token === undefined) return undefined;
+  let value;
+  try {
+    value = typeof token === 'function' ? await token() : token;
+  } catch (cause) {
+    throw new LocalrankError('SEND_FAILED', `no token for the report: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'options.token', cause });
+  }
+  if (!isTokenHeader(value)) throw new LocalrankError('SEND_FAILED', 'options.token gave no PrivateToken header value', { field: 'options.token' });
+  return value;
 }
 
 /** The report waiting for delivery, kept in memory and on storage. */
@@ -53,6 +86,8 @@ export class ReportOutbox {
   #now;
   /** @type {Record<string, any>|null|undefined} undefined: not read from storage yet */
   #report = undefined;
+  /** @type {string|undefined} the token the kept report is sent with */
+  #token = undefined;
 
   /**
    * @param {{get(k: string): Promise<any>, set(k: string, v: string): Promise<void>, delete(k: string): Promise<void>}} storage
@@ -71,7 +106,10 @@ export class ReportOutbox {
       this.#report = null;
       try {
         const o = JSON.parse(String(await this.#storage.get(this.#key)));
-        if (o?.schema === 'localrank.report-outbox' && o.version === 1 && o.report && typeof o.report === 'object') this.#report = o.report;
+        if (o?.schema === 'localrank.report-outbox' && o.version === 1 && o.report && typeof o.report === 'object') {
+          this.#report = o.report;
+          this.#token = isTokenHeader(o.token) ? o.token : undefined;
+        }
       } catch { /* nothing kept, or unreadable: nothing to re-send */ }
     }
     const r = this.#report;
@@ -82,23 +120,32 @@ export class ReportOutbox {
     return r;
   }
 
+  /** The token the kept report goes with (a re-send spends no other). */
+  get token() { return this.#token; }
+
   /**
-   * Keeps a report before it is sent, so a page closed mid-send re-sends it later.
+   * Keeps a report (and its token) before it is sent, so a page closed mid-send re-sends it later.
    * @param {Record<string, any>} report
+   * @param {string} [token]
    */
-  async keep(report) {
+  async keep(report, token) {
     this.#report = report;
+    this.#token = token;
     // Best effort: if storage fails, the report is still kept in memory.
-    await Promise.resolve(this.#storage.set(this.#key, JSON.stringify({ schema: 'localrank.report-outbox', version: 1, report }))).catch(() => {});
+    await Promise.resolve(this.#storage.set(this.#key, JSON.stringify({ schema: 'localrank.report-outbox', version: 1, report, token }))).catch(() => {});
   }
 
   async drop() {
     this.#report = null;
+    this.#token = undefined;
     await Promise.resolve(this.#storage.delete(this.#key)).catch(() => {});
   }
 
   /** Forgets the report in memory only (forget() deletes the key with the rest). */
-  clear() { this.#report = null; }
+  clear() {
+    this.#report = null;
+    this.#token = undefined;
+  }
 
   /**
    * POSTs the report, re-sending it after a network error, 429 or 5xx up to
@@ -112,6 +159,7 @@ export class ReportOutbox {
    * @param {() => boolean} stillWanted false once consent is withdrawn or the personalizer disposed
    */
   async deliver(url, report, o, stillWanted) {
+    const token = this.#report === report ? this.#token : undefined;
     let delay = o.baseDelayMs;
     for (let attempt = 0; ; attempt++) {
       /** @type {Response|null} */
@@ -121,7 +169,8 @@ export class ReportOutbox {
       try {
         res = await fetch(url, {
           method: 'POST', credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
-          headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report),
+          headers: token ? { 'Content-Type': 'application/json', Authorization: token } : { 'Content-Type': 'application/json' },
+          body: JSON.stringify(report),
         });
       } catch (e) {
         cause = e;

@@ -11,7 +11,7 @@ import { Persistence, copyData } from './persistence.js';
 import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.js';
 import { EngineCore, AccountantCore } from './core-abi.js';
 import { ReportEncoder, privacyOptions, randomWords, utcDay, MS_PER_DAY } from './report.js';
-import { ReportOutbox, OUTBOX_KEY, deliveryOptions } from './outbox.js';
+import { ReportOutbox, OUTBOX_KEY, deliveryOptions, tokenFor } from './outbox.js';
 
 const LEDGER_KEY = 'privacy-ledger';
 
@@ -1372,7 +1372,9 @@ export class Personalizer {
    * Throws `SEND_FAILED` when it was not delivered (or was refused with
    * another 4xx: then it is dropped).
    * @param {string|URL} url
-   * @param {{retries?: number, baseDelayMs?: number, maxDelayMs?: number}} [options]
+   * `options.token`: a Privacy Pass token (`PrivateToken token=...`, or a
+   * function returning one) for collectors that count only reports with one.
+   * @param {{retries?: number, baseDelayMs?: number, maxDelayMs?: number, token?: string|(() => string|Promise<string>)}} [options]
    */
   async sendAggregateReport(url, options) {
     this.#alive();
@@ -1383,10 +1385,12 @@ export class Personalizer {
     let report = wanted() ? await this.#outbox.pending() : null;
     if (report === null) {
       if (!wanted()) await this.#outbox.drop();
+      // A token is fetched before the report is built: failing to get one spends no epsilon.
+      const token = await tokenFor(o.token);
       report = this.buildAggregateReport();
       if (report === null) return null;
       await pv.ledgerWrite;
-      await this.#outbox.keep(report);
+      await this.#outbox.keep(report, token);
     }
     const status = await this.#outbox.deliver(url, report, o, wanted);
     return status === null ? null : { report, status };
