@@ -14,7 +14,9 @@ const USAGE = `usage: localrank-collector --taxonomy FILE --db sqlite:PATH|postg
   --host ADDR         default 127.0.0.1
   --origin URL        a device origin allowed by CORS (repeatable)
   --min-reports K     no estimate from fewer reports (default 50)
-  --rate N            global limit: N valid reports per second (bursts of 4N); default none`;
+  --rate N            global limit: N valid reports per second (bursts of 4N); default none
+  --token-issuer NAME with --token-key FILE: count only reports carrying a Privacy Pass token (blind RSA)
+  --token-key FILE    the issuer's public key: SPKI, DER or base64url text (GET /v1/token-key of the issuer)`;
 
 let args;
 try {
@@ -22,6 +24,7 @@ try {
     options: {
       taxonomy: { type: 'string' }, db: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
       origin: { type: 'string', multiple: true }, 'min-reports': { type: 'string' }, rate: { type: 'string' },
+      'token-issuer': { type: 'string' }, 'token-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
@@ -55,10 +58,27 @@ const int = (/** @type {string|undefined} */ v, /** @type {number} */ d, /** @ty
   return n;
 };
 const rate = int(args.rate, 0, 'rate');
+let tokens;
+if (args['token-issuer'] || args['token-key']) {
+  if (!args['token-issuer'] || !args['token-key']) {
+    console.error('--token-issuer and --token-key go together');
+    process.exit(2);
+  }
+  let key;
+  try {
+    const raw = readFileSync(args['token-key']);
+    const text = raw.toString('utf8').trim();
+    key = /^[A-Za-z0-9_-]+=*$/.test(text) ? Buffer.from(text, 'base64url') : raw;
+  } catch (e) {
+    console.error(`cannot read ${args['token-key']}: ${/** @type {Error} */ (e).message}`);
+    process.exit(2);
+  }
+  tokens = { issuerName: args['token-issuer'], publicKey: new Uint8Array(key) };
+}
 const db = args.db ?? 'sqlite:./localrank-reports.db';
 const app = await createCollector({
   config, store: db, origins: args.origin ?? [], minReports: int(args['min-reports'], 50, 'min-reports'),
-  rateLimit: rate > 0 ? { perSecond: rate, burst: 4 * rate } : undefined,
+  rateLimit: rate > 0 ? { perSecond: rate, burst: 4 * rate } : undefined, tokens,
 });
 let closing = false;
 const stop = () => {

@@ -6,7 +6,7 @@
 // request gets a 5xx, and a collector killed mid-load (SIGKILL) and restarted
 // still holds every report it acknowledged.
 // Short by default; LOCALRANK_LOAD_SECONDS=30 for the full run (RELIABILITY.md).
-import { test } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -113,7 +113,7 @@ async function load(base, r, until) {
 
 test(`under ${SECONDS} s of mixed load every acknowledged report is counted exactly once`, { timeout: (SECONDS + 60) * 1000 }, async () => {
   const db = tempDb();
-  const server = await startServer({ port: 0, db: db.path });
+  const server = await startServer({ port: 0, db: db.path, tokens: false });
   const base = `http://127.0.0.1:${server.server.address().port}`;
   let c;
   const r = await requests();
@@ -136,9 +136,17 @@ test(`under ${SECONDS} s of mixed load every acknowledged report is counted exac
   db.cleanup();
 });
 
+/** Children still running: killed after each test, so a failed assertion leaves no server behind. */
+const children = new Set();
+afterEach(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.clear();
+});
+
 /** Starts the collector as a child process on `dbPath`. */
 function spawnCollector(dbPath) {
   const child = spawn(process.execPath, [CHILD, dbPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {

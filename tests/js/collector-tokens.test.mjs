@@ -179,3 +179,37 @@ test('a device sends its report with a token; a kept report is re-sent with the 
     await app.close();
   }
 });
+
+test('the command takes the issuer\'s name and public key and then counts only reports with tokens', async () => {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const dir = mkdtempSync(join(tmpdir(), 'localrank-cli-tokens-'));
+  const keyFile = join(dir, 'issuer.key');
+  writeFileSync(keyFile, Buffer.from(keys.publicKeyBytes).toString('base64url'));
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../../collector/bin/localrank-collector.mjs', import.meta.url)),
+    '--taxonomy', fileURLToPath(new URL('../../web-demo/report-config.json', import.meta.url)), '--db', 'sqlite::memory:', '--port', '0',
+    '--token-issuer', 'issuer.example', '--token-key', keyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const base = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; const m = out.match(/:(\d+)\//); if (m) resolve(`http://127.0.0.1:${m[1]}`); });
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const config = await (await fetch(`${base}/v1/config`)).json();
+    assert.equal(config.tokens.issuer, 'issuer.example');
+    const enc = await createReportEncoder(DEMO_REPORT_CONFIG);
+    const r = enc.encode({ interest: { books: 1 } });
+    const res = await fetch(`${base}/v1/reports`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(r) });
+    assert.equal(res.status, 401);
+    const t = await fetchToken({ issuerUrl, tokens: config.tokens, fetchOptions: { headers: { 'x-account': 'cli-device' } } });
+    const ok = await fetch(`${base}/v1/reports`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: t }, body: JSON.stringify(r) });
+    assert.equal(ok.status, 202);
+    enc.dispose();
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // localrank-collector (collector/) on SQLite, and the demo server that mounts it.
-import { test } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
@@ -23,7 +23,7 @@ const DAY = 86400000;
 /** The demo server on a temp SQLite file. */
 async function start(options = {}) {
   const db = tempDb();
-  const app = await startServer({ port: 0, db: db.path, ...options });
+  const app = await startServer({ port: 0, db: db.path, tokens: false, ...options });
   const port = app.server.address().port;
   const base = `http://127.0.0.1:${port}`;
   return {
@@ -357,9 +357,17 @@ test('closing answers the requests already accepted and then closes the store', 
   }
 });
 
+/** Children still running: killed after each test, so a failed assertion leaves no server behind. */
+const children = new Set();
+afterEach(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.clear();
+});
+
 /** Runs a command printing a listening URL; resolves with its base URL. */
 function spawnListening(args, pattern) {
   const child = spawn(process.execPath, args, { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -375,7 +383,7 @@ test('a crash and restart of the demo server loses no acknowledged report', asyn
   const db = tempDb();
   const enc = await encoder(8);
   try {
-    const first = await spawnListening([SERVER, '--db', db.path], /http:\/\/localhost:(\d+)\//);
+    const first = await spawnListening([SERVER, '--db', db.path, '--no-tokens'], /http:\/\/localhost:(\d+)\//);
     let accepted = 0;
     for (let i = 0; i < 150; i++) {
       const res = await post(first.base, enc.encode({ interest: i % 3 ? { cooking: 2, baking: 1 } : { running: 1 } }));
@@ -387,7 +395,7 @@ test('a crash and restart of the demo server loses no acknowledged report', asyn
     const exited = new Promise((r) => first.child.once('exit', r));
     first.child.kill('SIGKILL');
     await exited;
-    const second = await spawnListening([SERVER, '--db', db.path], /http:\/\/localhost:(\d+)\//);
+    const second = await spawnListening([SERVER, '--db', db.path, '--no-tokens'], /http:\/\/localhost:(\d+)\//);
     const after = await (await fetch(`${second.base}/v1/estimates`)).json();
     const stopped = new Promise((r) => second.child.once('exit', r));
     second.child.kill('SIGTERM');
