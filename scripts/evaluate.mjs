@@ -4,10 +4,16 @@
 // real wasm ranker. Writes results.{md,json} and chart.{svg,png}.
 // Usage: node scripts/evaluate.mjs [--users N] [--sessions S] [--seed K] [--out DIR] [--smoke] [--no-chart]
 // LOCALRANK_EVAL_CONFIG='{"contextWeight":2}' evaluates localrank with a non-default config (for tuning studies).
+// node scripts/evaluate.mjs --replay movielens [DIR] [...] replays a real rating log instead (scripts/replay.mjs).
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { simulate, FULL_OPTIONS } from './lib/evaluate-sim.mjs';
+import { simulate, OPT_IN_OPTIONS, DEFAULTS } from './lib/evaluate-sim.mjs';
+
+if (process.argv.includes('--replay')) {
+  const { main } = await import('./replay.mjs');
+  process.exit(await main(process.argv.slice(2)));
+}
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
@@ -28,7 +34,7 @@ const started = Date.now();
 const rows = await simulate(config);
 const seconds = (Date.now() - started) / 1000;
 const server = rows.find((r) => r.policy === 'server order');
-const full = rows.find((r) => r.policy === 'localrank full');
+const full = rows.find((r) => r.policy === DEFAULTS);
 const checks = {
   ndcgGain: full.ndcg10 / server.ndcg10 - 1,
   ildShare: full.ild / server.ild,
@@ -41,17 +47,17 @@ const md = [
   `|---|---|---|---|---|---|---|---|`,
   ...rows.map((r) => `| ${r.policy} | ${f(r.ctr)} | ${f(r.ndcg10)} | ${f(r.ild)} | ${f(r.coverage, 2)} | ${f(r.calibrationKl)} | ${f(r.creatorGini)} | ${f(r.entropyEarly, 2)} → ${f(r.entropyLate, 2)} (${r.entropyDrift >= 0 ? '+' : ''}${f(100 * r.entropyDrift, 1)}%) |`),
   '',
-  `localrank full vs server order: NDCG@10 ${checks.ndcgGain >= 0 ? '+' : ''}${f(100 * checks.ndcgGain, 1)}% (target ≥ +${100 * TARGETS.ndcgGain}%), ` +
+  `localrank defaults vs server order: NDCG@10 ${checks.ndcgGain >= 0 ? '+' : ''}${f(100 * checks.ndcgGain, 1)}% (target ≥ +${100 * TARGETS.ndcgGain}%), ` +
     `intra-list diversity ${f(100 * checks.ildShare, 1)}% of the server's (target ≥ ${100 * TARGETS.ildShare}%), ` +
     `consumed-topic entropy ${checks.entropyDrift >= 0 ? '+' : ''}${f(100 * checks.entropyDrift, 1)}% (target: no fall beyond −${100 * TARGETS.entropyDrop}%).`,
   '',
   `Seed ${config.seed}, ${config.users} users × ${config.sessions} sessions, ${config.candidates} candidates, top ${config.page} shown; ` +
-    `localrank full = ${JSON.stringify(FULL_OPTIONS)}; ${f(seconds, 1)} s.`,
+    `localrank defaults = rerank(items) with no options; opt-in row = ${JSON.stringify(OPT_IN_OPTIONS)}; ${f(seconds, 1)} s.`,
 ].join('\n');
 
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'results.md'), `${md}\n`);
-writeFileSync(join(out, 'results.json'), `${JSON.stringify({ config, fullOptions: FULL_OPTIONS, seconds, checks, targets: TARGETS, rows }, null, 2)}\n`);
+writeFileSync(join(out, 'results.json'), `${JSON.stringify({ config, optInOptions: OPT_IN_OPTIONS, seconds, checks, targets: TARGETS, rows }, null, 2)}\n`);
 console.log(md);
 
 if (!args.includes('--no-chart') && !smoke) {
@@ -87,7 +93,7 @@ function chartSvg(data) {
     ['ctr', 'CTR'], ['ndcg10', 'NDCG@10'], ['ild', 'intra-list diversity'], ['coverage', 'topic coverage'],
     ['calibrationKl', 'calibration KL (lower = better)'], ['creatorGini', 'creator Gini (lower = fairer)'],
   ];
-  const colors = ['#7f8c8d', '#b08d57', '#c0c0c0', '#4f81bd', '#2e7d32'];
+  const colors = ['#2e7d32', '#7f8c8d', '#b08d57', '#c0c0c0', '#4f81bd', '#8e44ad'];
   const W = 1100, H = 1000, panelW = 340, panelH = 200;
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
@@ -120,8 +126,8 @@ function chartSvg(data) {
     });
   });
   data.forEach((r, k) => {
-    const x = 30 + k * 210;
-    parts.push(`<rect x="${x}" y="${H - 40}" width="14" height="14" fill="${colors[k]}"/><text x="${x + 20}" y="${H - 28}">${r.policy}</text>`);
+    const x = 30 + (k % 3) * 360, y = H - 52 + Math.floor(k / 3) * 22;
+    parts.push(`<rect x="${x}" y="${y}" width="14" height="14" fill="${colors[k]}"/><text x="${x + 20}" y="${y + 12}">${r.policy}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

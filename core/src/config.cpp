@@ -46,6 +46,9 @@ Status Config::MergeJson(const nlohmann::json& j) {
             ReadNumber(j, "contextWeight", 0, 100, &c.w_context, &err) &&
             ReadNumber(j, "embeddingWeight", 0, 100, &c.w_embedding, &err) &&
             ReadNumber(j, "rateWeight", 0, 100, &c.w_rate, &err) &&
+            ReadNumber(j, "modelPrecision", 1e-3, 1e6, &c.model_precision, &err) &&
+            ReadNumber(j, "positionWeight", 0, 8, &c.w_position, &err) &&
+            ReadNumber(j, "choiceScale", 1e-3, 1e3, &c.choice_scale, &err) &&
             ReadNumber(j, "ratePrior", 1e-3, 1e6, &c.rate_prior, &err) &&
             ReadNumber(j, "rateContextPrior", 1e-3, 1e6, &c.rate_context_prior, &err) &&
             ReadNumber(j, "affinityScale", 1e-3, 1e6, &c.affinity_scale, &err) &&
@@ -77,6 +80,13 @@ Status Config::MergeJson(const nlohmann::json& j) {
       }
       c.event_weights[static_cast<int>(t)] = it->get<double>();
     }
+  }
+  auto learning = j.find("learning");
+  if (learning != j.end() && !learning->is_null()) {
+    if (!learning->is_boolean()) {
+      return Status::Error(Code::kInvalidArgument, "config.learning", -1, "config.learning must be true or false");
+    }
+    c.learning = learning->get<bool>();
   }
   if (dim != std::floor(dim) || max_topics != std::floor(max_topics) || max_creators != std::floor(max_creators) ||
       max_events != std::floor(max_events) || seed != std::floor(seed) || max_contexts != std::floor(max_contexts) ||

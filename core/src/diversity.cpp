@@ -374,7 +374,7 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
     if (cr >= 0) ++r.creator_count[static_cast<std::size_t>(cr)];
     last_creator[0] = last_creator[1];
     last_creator[1] = cr;
-    if (sc.main_topic[i] >= 0) {
+    if (sc.main_topic[i] >= 0 && !sc.main_tied[i]) {
       ++r.topic_placed[static_cast<std::size_t>(sc.main_topic[i])];
       if (pos < static_cast<std::size_t>(t.topic_cap_top_n)) ++r.topic_count[static_cast<std::size_t>(sc.main_topic[i])];
     }
@@ -397,7 +397,7 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
   };
   // Topic decay, on what the creator decay left of the positive score.
   auto topic_penalty = [&](std::size_t i, double creator) {
-    if (!diverse || sc.main_topic[i] < 0) return 0.0;
+    if (!diverse || sc.main_topic[i] < 0 || sc.main_tied[i]) return 0.0;
     const int k = r.topic_placed[static_cast<std::size_t>(sc.main_topic[i])] + 1;
     if (k < 2) return 0.0;
     const double factor = std::max(t.topic_floor, r.topic_power[static_cast<std::size_t>(k)]);
@@ -431,7 +431,7 @@ void RerankStage(const Config& /*c: no setting of it is used here yet*/, const R
     const std::int32_t cr = b.creator[i];
     if (cr >= 0 && last_creator[0] == cr && last_creator[1] == cr) return false;
     const std::int32_t mt = sc.main_topic[i];
-    if (pos < static_cast<std::size_t>(t.topic_cap_top_n) && mt >= 0 &&
+    if (pos < static_cast<std::size_t>(t.topic_cap_top_n) && mt >= 0 && !sc.main_tied[i] &&
         r.topic_count[static_cast<std::size_t>(mt)] >= cap) {
       return false;
     }

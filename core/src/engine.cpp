@@ -32,6 +32,7 @@ Status Engine::Rerank(double now) {
   // Rank rewrites every array of result_; keeping their sizes from the last
   // call means a rerank of the same size neither allocates nor clears.
   Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, &scratch_, &result_);
+  Remember(now);
   return Status::Ok();
 }
 
@@ -48,7 +49,43 @@ Status Engine::RerankPacked(double now) {
     return s;
   }
   Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, &scratch_, &result_);
+  Remember(now);
   return Status::Ok();
+}
+
+// The learner's view of the ranking just made: the eligible items of the
+// first kMemoRanks ranks with their signals. Nothing in the non-profiling
+// mode (strength 0): it learns nothing.
+void Engine::Remember(double now) {
+  memo_.Clear();
+  memo_.at = now;
+  if (!config_.learning || options_.strength <= 0.0) return;
+  const ScoredBatch& sb = scratch_.scored;
+  const std::size_t n = std::min(result_.order.size(), static_cast<std::size_t>(kMemoRanks));
+  for (std::size_t r = 0; r < n; ++r) {
+    const auto i = static_cast<std::size_t>(result_.order[r]);
+    if (sb.tier[i] != Tier::kEligible) break;  // the sunk items follow the ranked ones
+    LearnItem item;
+    item.key = candidates_.key[i];
+    std::copy_n(sb.signals.data() + i * kSignalCount, kSignalCount, item.signals.data());
+    item.fixed = sb.fixed[i];
+    memo_.items.push_back(item);
+  }
+}
+
+// An engagement with an item of the last ranking is a choice among it and
+// the items ranked above it; a hide, not interested or report a rejection
+// among it and the items below (model.h). One choice per item and ranking.
+void Engine::Learn(const EventView& v, double key) {
+  if (memo_.items.empty() || std::isnan(key)) return;
+  const bool negative = v.type == EventType::kHide || v.type == EventType::kNotInterested || v.type == EventType::kReport;
+  const bool positive = !negative && IsEngagement(v.type, EventDelta(config_, v.type, v.dwell_ms, v.expected_ms));
+  if (!positive && !negative) return;
+  for (std::size_t r = 0; r < memo_.items.size(); ++r) {
+    if (memo_.items[r].key != key) continue;
+    if (!memo_.items[r].used) LearnChoice(config_, &memo_, static_cast<int>(r), positive, &profile_.model);
+    return;
+  }
 }
 
 Status Engine::ValidateRerank(double now, bool packed_rules) {
@@ -192,6 +229,7 @@ Status Engine::Record(double now) {
       v.implied_impression = std::isnan(key) ? v.type != EventType::kDwell
                                              : fatigue_.items.entries().count(key) == 0 && fatigue_.opened.entries().count(key) == 0;
     }
+    Learn(v, e.key[u]);
     profile_.Apply(config_, v);
     ApplyFatigue(v, e.key[u]);
   }

@@ -100,6 +100,51 @@ json PreferenceMap(const std::unordered_map<std::uint32_t, Preference>& m, const
   return obj;
 }
 
+// v4: the learnt model, null until a choice was learnt from.
+json ModelJson(const PersonModel& m) {
+  if (m.empty()) return nullptr;
+  json shift = json::object(), evidence = json::object();
+  for (int k = 0; k < kModelParams; ++k) {
+    shift[SignalName(k)] = m.shift[static_cast<std::size_t>(k)];
+    evidence[SignalName(k)] = m.evidence[static_cast<std::size_t>(k)];
+  }
+  return json{{"choices", m.choices}, {"shift", std::move(shift)}, {"evidence", std::move(evidence)}};
+}
+
+// Reads ModelJson's output; unknown signal names are refused (a typo would
+// silently drop what was learnt), missing ones are 0.
+Status ParseModel(const json& j, PersonModel* out) {
+  auto corrupt = [](const std::string& field, const std::string& why) {
+    return Status::Error(Code::kCorruptProfile, field, -1, field + " " + why);
+  };
+  PersonModel m;
+  if (!j.is_object()) return corrupt("profile.model", "must be an object or null");
+  auto choices = j.find("choices");
+  if (choices == j.end() || !IsFiniteNumber(*choices) || choices->get<double>() < 1 ||
+      choices->get<double>() > 4294967295.0 || choices->get<double>() != std::floor(choices->get<double>())) {
+    return corrupt("profile.model.choices", "must be an integer >= 1");
+  }
+  m.choices = static_cast<std::uint32_t>(choices->get<double>());
+  for (const char* key : {"shift", "evidence"}) {
+    const std::string f = std::string("profile.model.") + key;
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_object()) return corrupt(f, "must be an object of {signal: number}");
+    const bool is_shift = key[0] == 's';
+    for (auto e = it->begin(); e != it->end(); ++e) {
+      int k;
+      if (!ParseSignal(e.key().c_str(), &k)) return corrupt(f + "." + e.key(), "is not a signal");
+      if (!IsFiniteNumber(*e)) return corrupt(f + "." + e.key(), "must be a finite number");
+      const double v = e->get<double>();
+      if (is_shift ? std::fabs(v) > 2 * kMaxModelWeight : v < 0 || v > kMaxModelEvidence) {
+        return corrupt(f + "." + e.key(), is_shift ? "must be in [-16, 16]" : "must be in [0, 10000]");
+      }
+      (is_shift ? m.shift : m.evidence)[static_cast<std::size_t>(k)] = v;
+    }
+  }
+  *out = m;
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string Engine::ExportJson(double now) const {
@@ -133,6 +178,7 @@ std::string Engine::ExportJson(double now) const {
          {"preferences", json{{"topics", PreferenceMap(profile_.topic_prefs, names(NameKind::kTopic))},
                               {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
          {"userVector", std::move(user_vector)},
+         {"model", ModelJson(profile_.model)},
          // Moved, not copied: the events are most of a large profile.
          {"events", std::move(events)}};
   ExportFatigue(&j);
@@ -298,6 +344,11 @@ Status Engine::ImportJson(std::string_view text) {
   Status fs = ParseFatigue(j, &fatigue);
   if (!fs.ok()) return fs;
   Profile next;
+  auto mj = j.find("model");
+  if (ver >= 4 && mj != j.end() && !mj->is_null()) {
+    Status ms = ParseModel(*mj, &next.model);
+    if (!ms.ok()) return ms;
+  }
   auto evs = j.find("events");
   if (evs != j.end()) {
     if (!evs->is_array()) return corrupt("profile.events", "must be an array");
@@ -341,6 +392,7 @@ Status Engine::ImportJson(std::string_view text) {
   next.user_vector_at = user_vector_at;
   profile_ = std::move(next);
   fatigue_ = fatigue.Commit(DefaultRankTuning().fatigue, tn, cn);
+  memo_.Clear();
   return Status::Ok();
 }
 
@@ -388,15 +440,32 @@ std::string Engine::SummaryJson(double now, int top) const {
          {"engagement", std::move(engagement)},
          {"preferences", json{{"topics", PreferenceMap(profile_.topic_prefs, names(NameKind::kTopic))},
                               {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
+         {"model", SummaryModel()},
          {"totalEvents", profile_.total_events},
          {"storedEvents", profile_.events.size()},
          {"lastEventAt", profile_.last_event_at}};
   return j.dump();
 }
 
+// The weights the person's scores use now and the prior's, by signal.
+nlohmann::json Engine::SummaryModel() const {
+  const auto weights = ModelWeights(config_, profile_.model);
+  const auto prior = PriorMean(config_);
+  json w = json::object(), p = json::object(), e = json::object();
+  for (int k = 0; k < kSignalCount; ++k) {
+    const auto ku = static_cast<std::size_t>(k);
+    w[SignalName(k)] = weights[ku];
+    p[SignalName(k)] = prior[ku];
+    e[SignalName(k)] = profile_.model.evidence[ku];
+  }
+  return json{{"weights", std::move(w)}, {"prior", std::move(p)}, {"evidence", std::move(e)},
+              {"choices", profile_.model.choices}, {"learning", config_.learning}};
+}
+
 void Engine::ResetProfile() {
   profile_.Clear();
   fatigue_.Clear();
+  memo_.Clear();
 }
 
 }  // namespace localrank

@@ -39,15 +39,19 @@ constexpr double kMaxSafeInteger = 9007199254740992.0;  // 2^53, exact in a doub
 // read (absent = empty) except names and scalars, so a section added later
 // still reads snapshots written before it existed.
 enum Section : int {
-  kNames = 0, kScalars, kTopics, kCreators, kContexts, kPrefs, kUserVector, kEvents, kFatigue, kRates, kSectionCount
+  kNames = 0, kScalars, kTopics, kCreators, kContexts, kPrefs, kUserVector, kEvents, kFatigue, kRates, kModel,
+  kSectionCount
 };
-// Engagement-rate evidence ("rate", lower case): a build that predates it
-// skips the section and ranks without it.
+// Engagement-rate evidence ("rate", lower case) and the learnt model ("modl",
+// lower case): a build that predates them skips the section and ranks
+// without it (the model: with the prior).
 constexpr std::uint32_t kTags[kSectionCount] = {Tag("NAME"), Tag("PROF"), Tag("TOPC"), Tag("CRTR"), Tag("CTXS"),
-                                                Tag("PREF"), Tag("UVEC"), Tag("EVTS"), Tag("FATG"), Tag("rate")};
+                                                Tag("PREF"), Tag("UVEC"), Tag("EVTS"), Tag("FATG"), Tag("rate"),
+                                                Tag("modl")};
 constexpr const char* kSectionField[kSectionCount] = {
     "snapshot.names",       "snapshot.profile",    "snapshot.topics", "snapshot.creators", "snapshot.contexts",
-    "snapshot.preferences", "snapshot.userVector", "snapshot.events", "snapshot.fatigue",  "snapshot.rates"};
+    "snapshot.preferences", "snapshot.userVector", "snapshot.events", "snapshot.fatigue",  "snapshot.rates",
+    "snapshot.model"};
 
 // Record sizes in bytes.
 constexpr std::size_t kAffinityBytes = 48;  // u32 name, u32 events, f64 long, longAt, short, shortAt, lastAt
@@ -57,6 +61,11 @@ constexpr std::size_t kKeyedBytes = 24;     // f64 item key, count, at
 constexpr std::size_t kNamedCounterBytes = 20;  // u32 name, f64 count, at
 constexpr std::size_t kRateBytes = 44;          // u32 topic name, f64 shown, shownAt, engaged, engagedAt, lastAt
 constexpr std::size_t kRateBlockBytes = 8;      // u32 context name, u32 rate count (+ its rates)
+// The model: u32 signal count, u32 choices, then per signal f64 shift, f64
+// evidence (signals in model.h's order; a newer build's extra ones are skipped).
+constexpr std::size_t kModelHeadBytes = 8;
+constexpr std::size_t kModelSignalBytes = 16;
+constexpr std::uint32_t kMaxModelSignals = 64;
 
 std::string TagName(std::uint32_t tag) {
   std::string s(4, '?');
@@ -487,6 +496,17 @@ void Engine::ExportSnapshot(std::vector<std::uint8_t>* out) const {
     w.End(b);
   }
 
+  if (!profile_.model.empty()) {
+    b = w.Begin(kModel);
+    w.Put(static_cast<std::uint32_t>(kModelParams));
+    w.Put(profile_.model.choices);
+    for (int k = 0; k < kModelParams; ++k) {
+      w.Put(profile_.model.shift[static_cast<std::size_t>(k)]);
+      w.Put(profile_.model.evidence[static_cast<std::size_t>(k)]);
+    }
+    w.End(b);
+  }
+
   const auto total = static_cast<std::uint32_t>(bytes.size());
   const std::uint32_t sections = w.sections();
   std::memcpy(bytes.data() + 8, &total, 4);
@@ -760,6 +780,26 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
     if (p != sec.n) return Bad(f, "has bytes after its last entry");
   }
 
+  if (s.sections[kModel].present) {
+    const Span& sec = s.sections[kModel];
+    const char* f = kSectionField[kModel];
+    if (sec.n < kModelHeadBytes) return Bad(f, "is cut short");
+    const std::uint32_t signals = Load<std::uint32_t>(sec.p), choices = Load<std::uint32_t>(sec.p + 4);
+    if (signals > kMaxModelSignals) return Bad("snapshot.model.signals", "has more entries than the cap of ", kMaxModelSignals);
+    if (choices == 0) return Bad("snapshot.model.choices", "must be >= 1");
+    if (sec.n != kModelHeadBytes + kModelSignalBytes * signals) return Bad(f, "does not hold its signals exactly");
+    for (std::uint32_t k = 0; k < signals; ++k) {
+      const double shift = Load<double>(sec.p + kModelHeadBytes + kModelSignalBytes * k);
+      const double evidence = Load<double>(sec.p + kModelHeadBytes + kModelSignalBytes * k + 8);
+      if (!Finite(shift) || std::fabs(shift) > 2 * kMaxModelWeight) {
+        return BadAt("snapshot.model.signals", k, "", -1, ".shift", "must be a finite number in [-16, 16]");
+      }
+      if (!Finite(evidence) || evidence < 0 || evidence > kMaxModelEvidence) {
+        return BadAt("snapshot.model.signals", k, "", -1, ".evidence", "must be a finite number in [0, 10000]");
+      }
+    }
+  }
+
   for (int k = 0; k < kNameKindCount; ++k) {
     for (std::size_t i = 0; i < s.used[k].size(); ++i) {
       if (!s.used[k][i]) return BadAt(kNameFields[k], static_cast<std::int64_t>(i), "", -1, "", "is not used by any entry");
@@ -882,8 +922,18 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
       (t == 2 ? fatigue.creators : fatigue.topics).Assign(entries, t == 2 ? ft.creator_half_life_ms : ft.topic_half_life_ms);
     }
   }
+  if (s.sections[kModel].present) {
+    const Span& sec = s.sections[kModel];
+    const std::uint32_t signals = std::min<std::uint32_t>(Load<std::uint32_t>(sec.p), kModelParams);
+    next.model.choices = Load<std::uint32_t>(sec.p + 4);
+    for (std::uint32_t k = 0; k < signals; ++k) {
+      next.model.shift[k] = Load<double>(sec.p + kModelHeadBytes + kModelSignalBytes * k);
+      next.model.evidence[k] = Load<double>(sec.p + kModelHeadBytes + kModelSignalBytes * k + 8);
+    }
+  }
   profile_ = std::move(next);
   fatigue_ = std::move(fatigue);
+  memo_.Clear();
   return Status::Ok();
 }
 

@@ -340,7 +340,10 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
   const std::size_t n = b.size();
   ServerPart(b, &out->server);
   const double* server = out->server.data();
-  const double server_w = (1.0 - s) + s * c.w_server;
+  // The person's weights (model.h): the prior's until choices moved them.
+  const std::array<double, kSignalCount> weight = ModelWeights(c, profile.model);
+  const auto W = [&](Signal k) { return weight[static_cast<std::size_t>(k)]; };
+  const double server_w = (1.0 - s) + s * W(Signal::kServer);
   const auto* ctx = o.context_ids.data();
   const int ctx_n = static_cast<int>(o.context_ids.size());
   const Profile::ContextLens lens = profile.MakeContextLens(c, ctx, ctx_n, now);
@@ -381,7 +384,8 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
   if (!o.calibration) out->interest_mix.clear();
   const double creator_scale = AffinityPass(c, profile.creators, now, creator_n, gen, sc.creator_affinity.data(),
                                             sc.creator_affinity_stamp.data(), nullptr);
-  const bool use_rate = c.w_rate > 0.0;
+  // Learning needs every signal's value, weighted or not.
+  const bool use_rate = W(Signal::kRate) != 0.0 || c.learning;
   const Profile::RateLens rate_lens = use_rate ? profile.MakeRateLens(c, ctx, ctx_n, now) : Profile::RateLens{};
   TopicTerms* topic_terms = sc.topics.data();
   for (const std::int32_t id : b.topic_ids) {
@@ -473,8 +477,13 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
   // Profile::EmbeddingSimilarity, with the user vector's norm taken once.
   const bool user_fits = use_embeddings && shape.dim > 0 && profile.user_vector.size() == static_cast<std::size_t>(c.dim);
   const double user_sq = user_fits ? static_cast<double>(kernels::SquaredNorm(profile.user_vector.data(), c.dim)) : 0.0;
-  const double s_topic = s * c.w_topic, s_context = s * c.w_context, s_adjust = s * kAdjustStep;
-  const double s_creator = s * c.w_creator, s_fresh = s * c.w_freshness, s_embedding = s * c.w_embedding;
+  const double s_topic = s * W(Signal::kTopic), s_context = s * W(Signal::kContext), s_adjust = s * kAdjustStep;
+  const double s_creator = s * W(Signal::kCreator), s_fresh = s * W(Signal::kFreshness);
+  const double s_embedding = s * W(Signal::kEmbedding), s_rate = s * W(Signal::kRate);
+  out->signals.resize(n * kSignalCount);
+  out->fixed.resize(n);
+  float* const signals_out = out->signals.data();
+  float* const fixed_out = out->fixed.data();
 
   out->total.resize(n);
   out->reason_sum.resize(n);
@@ -493,6 +502,8 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
   const double* share_of = shape.share.data();
   const double known_interest = t.known_interest;
   std::int32_t* const main_topic_out = out->main_topic.data();
+  out->main_tied.resize(n);
+  std::uint8_t* const main_tied_out = out->main_tied.data();
   Tier* const tier_out = out->tier.data();
   std::uint8_t* const known_out = out->known.data();
   double* const total_out = out->total.data();
@@ -505,13 +516,16 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       rsum += v;
     };
     const double server_part = server_w * server[i];
-    const double s_rate_server = s * c.w_rate * server_part;
+    const double s_rate_server = s_rate * server[i];
     double total = server_part;
+    // Signal values (model.h), unweighted.
+    double f_topic = 0.0, f_rate = 0.0, f_context = 0.0, f_creator = 0.0, f_fresh = 0.0, f_embedding = 0.0;
     add(ReasonKind::kServer, -1, total);
     const int t0 = b.topic_offsets[i], t1 = b.topic_offsets[i + 1];
     const double wsum = shape.wsum[i];
     double main_w = -1.0;
     std::int32_t main_topic = -1;
+    bool tied = false;  // the heaviest weight is shared: no one topic is the item's own
     double context_part = 0.0, adjust_part = 0.0, topic_fatigue = 0.0, worst_topic_fatigue = 0.0;
     std::int32_t never_label = -1, fatigue_topic = -1;
     bool known = false;
@@ -522,6 +536,9 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
         if (wk > main_w) {
           main_w = wk;
           main_topic = id;
+          tied = false;
+        } else if (wk == main_w) {
+          tied = true;
         }
         // The fields this loop reads, before the reasons' stores (which the
         // compiler must assume may write them).
@@ -531,6 +548,9 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
         const double fatigue_term = terms.fatigue;
         if (terms.preference == Preference::kNever) never_label = id;
         const double share = share_of[k];
+        f_topic += share * global_tanh;
+        f_rate += share * lift_excess;
+        f_context += share * context_diff;
         const double v = s_topic * share * global_tanh;
         if (v != 0.0) add(ReasonKind::kTopic, id, v);
         known |= std::fabs(v) > known_interest;
@@ -570,11 +590,13 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       }
     }
     main_topic_out[i] = main_topic;
+    main_tied_out[i] = tied ? 1 : 0;
     if (context_part != 0.0) add(ReasonKind::kContext, ctx_label, context_part);
     total += context_part + adjust_part;
     const std::int32_t cr = b.creator[i];
     const CreatorTerms* ct = cr >= 0 ? &creator_terms[static_cast<std::uint32_t>(cr)] : nullptr;
     if (ct) {
+      f_creator = ct->affinity_tanh;
       const double v = s_creator * ct->affinity_tanh;
       if (v != 0.0) add(ReasonKind::kCreator, cr, v);
       known |= std::fabs(v) > known_interest;
@@ -590,7 +612,8 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     }
     if (!std::isnan(b.published_at[i])) {
       const double age = std::max(0.0, now - b.published_at[i]);
-      const double v = s_fresh * std::exp2(-age / c.freshness_half_life_ms);
+      f_fresh = std::exp2(-age / c.freshness_half_life_ms);
+      const double v = s_fresh * f_fresh;
       if (v != 0.0) add(ReasonKind::kFreshness, -1, v);
       total += v;
     }
@@ -601,11 +624,23 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
         const double ne = shape.sq_norm[i];
         if (user_sq > 0.0 && ne > 0.0) similarity = dot / std::sqrt(user_sq * ne);
       }
+      f_embedding = similarity;
       const double v = s_embedding * similarity;
       if (v != 0.0) add(ReasonKind::kEmbedding, -1, v);
       known |= std::fabs(v) > known_interest;
       total += v;
     }
+    float* const f = signals_out + i * kSignalCount;
+    f[static_cast<int>(Signal::kServer)] = static_cast<float>(server[i]);
+    f[static_cast<int>(Signal::kTopic)] = static_cast<float>(f_topic);
+    f[static_cast<int>(Signal::kCreator)] = static_cast<float>(f_creator);
+    f[static_cast<int>(Signal::kEmbedding)] = static_cast<float>(f_embedding);
+    f[static_cast<int>(Signal::kRate)] = static_cast<float>(f_rate * server[i]);
+    f[static_cast<int>(Signal::kContext)] = static_cast<float>(ctx_label >= 0 ? f_context : 0.0);
+    f[static_cast<int>(Signal::kFreshness)] = static_cast<float>(f_fresh);
+    // What follows (fatigue) and the more/less adjustments are the part of
+    // the score no learnt weight multiplies: total - (weighted signals).
+    const double learnt = total - adjust_part - (ct != nullptr ? s_adjust * ct->preference_sign : 0.0);
     // Fatigue: what was shown without engagement counts against it for a while.
     const auto slot = static_cast<std::size_t>(sc.item_slot[i]);
     const double seen = sc.key_shown[slot];
@@ -642,6 +677,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       add(ReasonKind::kSeen, -1, 0.0);
     }
     tier_out[i] = tier;
+    fixed_out[i] = static_cast<float>((total - learnt) / s);
     known_out[i] = known ? 1 : 0;
     total_out[i] = total;
     reason_sum_out[i] = rsum;

@@ -217,6 +217,26 @@ for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
   const one = makeEvents(1000, 9);
   results.recordOne = perCall((i) => p.record(one[i % one.length]));
   log(`record one event: ${(results.recordOne.median * 1000).toFixed(2)} µs`);
+  // record() of a click on a ranked item, which also updates the person's
+  // model (a choice among the ranks down to it, core/src/rank/model.cpp):
+  // after each (untimed) rerank of 1,000 at defaults, clicks on the items at
+  // ranks 0..99 in turn, each learnt from once.
+  {
+    const items = makeItems(1000, 5);
+    const samples = [];
+    const blocks = quick ? 5 : 50;
+    for (let b = 0; b < blocks + 2; b++) {
+      const clicks = p.rerank(items, RERANK_DEFAULT).slice(0, 100).map((r) => {
+        const it = items[r.originalIndex];
+        return { type: 'click', itemId: it.id, topics: it.topics, creatorId: it.creatorId, embedding: it.embedding, at: NOW };
+      });
+      const t0 = performance.now();
+      for (const e of clicks) p.record(e);
+      if (b >= 2) samples.push((performance.now() - t0) / clicks.length);
+    }
+    results.recordLearn = { median: median(samples), blocks, perBlock: 100 };
+    log(`record one click on a ranked item (with the model update): ${(results.recordLearn.median * 1000).toFixed(2)} µs`);
+  }
   p.dispose();
 
   // Save = flush() of a changed profile through the persistence layer (binary

@@ -164,8 +164,10 @@ export function entropy(counts) {
 
 // ---- policies --------------------------------------------------------------
 
-/** localrank at its defaults plus the opt-in features: calibration and 10% exploration. */
-export const FULL_OPTIONS = Object.freeze({ diversity: 0.3, calibration: true, exploration: 0.1 });
+/** The opt-in features on top of the defaults: calibration and 10% exploration. */
+export const OPT_IN_OPTIONS = Object.freeze({ calibration: true, exploration: 0.1 });
+/** The policy the targets are checked on: `rerank(items)` at its defaults. */
+export const DEFAULTS = 'localrank defaults';
 
 /** Shared localrank personalizer per policy; reset between users by importing an empty profile. */
 async function localrankPolicy(name, rerankOptions, seed) {
@@ -204,6 +206,7 @@ export async function makePolicies(seed) {
   const clicks = new Map(), impressions = new Map();
   const shuffleRng = rng(seed ^ 0x5bd1e995);
   return [
+    await localrankPolicy(DEFAULTS, {}, seed),
     { name: 'server order', startUser() {}, rank: (items) => [...items].sort((a, b) => b.server - a.server), observe() {}, dispose() {} },
     {
       name: 'popularity',
@@ -230,7 +233,7 @@ export async function makePolicies(seed) {
       },
     },
     await localrankPolicy('localrank, no diversity', { diversity: 0 }, seed),
-    await localrankPolicy('localrank full', FULL_OPTIONS, seed),
+    await localrankPolicy('localrank + calibration + 10% exploration', OPT_IN_OPTIONS, seed),
   ];
 }
 

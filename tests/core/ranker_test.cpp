@@ -96,6 +96,8 @@ TEST(Ranker, ReasonsAddUpToTheScore) {
 
 TEST(Ranker, PinnedItemKeepsItsPosition) {
   Engine e;
+  // A strong topic weight, so that one share moves travel to the top.
+  ASSERT_TRUE(e.Configure(R"({"topicWeight":2})").ok());
   FillEvents(e, json::parse(R"([{"type":"share","topics":{"travel":1},"at":1699999990000}])"));
   ASSERT_TRUE(e.Record(kNow).ok());
   json items = Feed();

@@ -234,7 +234,7 @@ test('hand-edited profiles with bad values fail with CORRUPT_PROFILE naming the 
     [(j) => { j.creators = {}; }, 'profile.creators'],
     [(j) => { j.totalEvents = 1e300; }, 'profile.totalEvents'],
     [(j) => { j.lastEventAt = -1; }, 'profile.lastEventAt'],
-    [(j) => { j.version = 4; }, 'profile.version'],
+    [(j) => { j.version = 5; }, 'profile.version'],
     [(j) => { j.version = 1.5; }, 'profile.version'],
     [(j) => { j.events[0].type = 'wink'; }, 'profile.events[0]'],
     [(j) => { j.preferences.topics.travel = 'always'; }, 'profile.preferences.topics.travel'],

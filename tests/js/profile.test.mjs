@@ -74,10 +74,10 @@ test('a two-second bounce counts against a long item, a full read for it', async
   p.dispose();
 });
 
-test('cold start: empty profile keeps the server order, one click moves the next rerank', async () => {
+test('cold start: empty profile keeps the server order, one like moves the next rerank', async () => {
   const p = await make();
   assert.deepEqual(ids(p.rerank(FEED)), ids(FEED));
-  p.record({ type: 'click', topics: ['travel'] });
+  p.record({ type: 'like', topics: ['travel'] });
   assert.notDeepEqual(ids(p.rerank(FEED)), ids(FEED));
   p.dispose();
 });
@@ -129,7 +129,7 @@ test('profile() shows what the feed learnt from what it showed: the engagement-r
   p.dispose();
 });
 
-test('embeddings: engaged items pull similar items up, negative feedback pushes them away', async () => {
+test('embeddings: engaged items pull similar items up, "not interested" pushes them away, a hide leaves the vector', async () => {
   const p = await make({ dim: 4 });
   // Ten items in server order (no scores: position decides); only z is close to what the person likes.
   const items = Array.from({ length: 10 }, (_, i) => ({ id: `o${i}`, embedding: i % 2 ? [0, 0, 1, 0] : [0, 1, 0, 0] }));
@@ -138,7 +138,11 @@ test('embeddings: engaged items pull similar items up, negative feedback pushes 
   const liked = p.rerank(items);
   assert.equal(liked[0].id, 'z');
   assert.ok(liked[0].reasons.some((r) => r.kind === 'embedding' && r.contribution > 0));
-  p.record([{ type: 'hide', embedding: [1, 0, 0, 0] }, { type: 'hide', embedding: [1, 0, 0, 0] }]);
+  const vector = () => p.exportProfile().userVector.values;
+  const before = vector();
+  p.record({ type: 'hide', embedding: [1, 0, 0, 0] });
+  assert.deepEqual(vector(), before, 'a hide is about the post, not the kind');
+  p.record([{ type: 'notInterested', embedding: [1, 0, 0, 0] }, { type: 'notInterested', embedding: [1, 0, 0, 0] }]);
   const hidden = p.rerank(items);
   assert.ok(ids(hidden).indexOf('z') > 2, `z at ${ids(hidden).indexOf('z')}`);
   assert.ok(hidden.find((r) => r.id === 'z').reasons.some((r) => r.kind === 'embedding' && r.contribution < 0));
@@ -191,7 +195,7 @@ test('a version 1 profile is migrated on import', async () => {
   const p = await make();
   p.importProfile(v1);
   const out = p.exportProfile();
-  assert.equal(out.version, 3);
+  assert.equal(out.version, 4);
   assert.deepEqual(out.topics.map((t) => t.name), v1.topics.map((t) => t.name));
   assert.deepEqual(out.contexts, []);
   assert.equal(ids(p.rerank(FEED))[0], 'c');

@@ -64,11 +64,27 @@ const options = fc.record({
   context,
 }, { requiredKeys: [] });
 
-/** A personalizer that has lived through `events` and `adjustments`. */
+/** A fixed feed the lived-through choices are made in (so the learnt model is part of every property). */
+const CHOICE_FEED = Array.from({ length: 12 }, (_, i) => ({
+  id: `choice-${i}`, topics: { [`t${i % 3}`]: 1 }, creatorId: `c${i % 4}`, serverScore: (i * 7) % 12,
+  publishedAt: T0 - i * 3600e3, embedding: Array.from({ length: DIM }, (_, k) => Math.sin(i + k)),
+}));
+
+/**
+ * A personalizer that has lived through `events` and `adjustments`, and then
+ * through a choice in CHOICE_FEED for each engagement or hide among the
+ * events (at a rank the event's position picks), which the model learns from.
+ */
 async function lived(events, adjustments = [], extra = {}) {
   const p = await make({ dim: DIM, ...extra });
   if (events.length) p.record(events);
   for (const a of adjustments) p.adjust(a);
+  events.forEach((e, k) => {
+    if (!['click', 'like', 'share', 'hide', 'notInterested'].includes(e.type)) return;
+    const ranked = p.rerank(CHOICE_FEED);
+    const chosen = CHOICE_FEED[ranked[(k * 7) % ranked.length].originalIndex];
+    p.record({ type: e.type, itemId: chosen.id, topics: chosen.topics, creatorId: chosen.creatorId, embedding: chosen.embedding, at: T0 });
+  });
   return p;
 }
 

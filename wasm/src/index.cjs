@@ -13,6 +13,7 @@ module.exports = {
   LIMITS: shared.LIMITS,
   EVENT_TYPES: shared.EVENT_TYPES,
   memoryStorage: shared.memoryStorage,
+  DEFAULT_MODEL: shared.DEFAULT_MODEL,
   /** Creates a personalizer (async, like the ESM entry). */
   createPersonalizer: (options) => load().then((m) => m.createPersonalizer(options)),
   /** The ESM module itself (Personalizer class, everything else). */

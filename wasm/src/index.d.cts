@@ -24,6 +24,10 @@ declare namespace localrank {
   /** Documented input limits. */
   const LIMITS: typeof L.LIMITS;
   const EVENT_TYPES: typeof L.EVENT_TYPES;
+  /** The package's own model prior. */
+  const DEFAULT_MODEL: typeof L.DEFAULT_MODEL;
+  type ModelPrior = L.ModelPrior;
+  type ModelView = L.ModelView;
   /** An in-memory storage adapter. */
   function memoryStorage(): L.StorageAdapter;
   /** Creates a personalizer (loads the ESM package and the WebAssembly core on first use). */

@@ -175,6 +175,11 @@ export interface PersonalizerOptions {
    */
   autosaveMs?: number;
   config?: PersonalizerConfig;
+  /**
+   * The prior of the person's model (docs/model.md): how much each signal counts before the person's own
+   * choices move it, e.g. one fitted offline on your own logs. Any part left out keeps {@link DEFAULT_MODEL}'s.
+   */
+  model?: ModelPrior;
   /** Event handlers registered before the stored profile is loaded (they see resets during creation). */
   on?: { [K in PersonalizerEventName]?: (detail: PersonalizerEventDetail[K]) => void };
   /**
@@ -189,6 +194,42 @@ export interface PersonalizerOptions {
   /** Server-published motivation segments (weighted topic sets). */
   segments?: readonly Segment[];
   privacy?: PrivacyOptions;
+}
+
+/** The signals a score blends; `position` is the model's position term (never moves a score). */
+export type Signal = 'server' | 'topic' | 'creator' | 'embedding' | 'rate' | 'context' | 'freshness';
+
+/**
+ * A model prior (`createPersonalizer({ model })`, docs/model.md): the weight of each signal before any
+ * evidence, how firmly the prior holds, how sharply a choice follows score differences, and whether
+ * the device learns from choices at all.
+ */
+export interface ModelPrior {
+  schema?: 'localrank.model';
+  version?: 1;
+  /** Prior weight per signal, each in [0, 100] (`position`: [0, 8], log-odds per halving of the rank). */
+  weights?: Partial<Record<Signal | 'position', number>>;
+  /** Prior precision per weight (1 / variance), default 3: larger = more choices needed to move a weight. */
+  precision?: number;
+  /** How sharply a choice follows score differences (default 1). */
+  choiceScale?: number;
+  /** Learn from choices (default true); false keeps every person at the prior. */
+  learning?: boolean;
+}
+
+/** What the person's model holds, in {@link ProfileView.model}. */
+export interface ModelView {
+  /** The weights scores use now, by signal. */
+  weights: Record<Signal, number>;
+  /** The prior's weights. */
+  prior: Record<Signal, number>;
+  /** Precision each weight gained from choices (0: no choice was ever about this signal). */
+  evidence: Record<Signal, number>;
+  /** Choices learnt from. */
+  choices: number;
+  learning: boolean;
+  /** In plain words, e.g. "For you (learnt from 12 choices), similar items counts most, then the site's order; topics little." (or that nothing was learnt yet). */
+  summary: string;
 }
 
 /** A server-published motivation segment, e.g. `{ id: 'home-cooks', topics: { cooking: 1, baking: 0.5 } }`. */
@@ -463,6 +504,8 @@ export interface ProfileView {
   /** Topics shown, most shown first, with their engagement-rate lift (at most `top`). */
   engagement: EngagementEntry[];
   preferences: { topics: Record<string, Preference>; creators: Record<string, Preference> };
+  /** The person's learnt blend of the signals. */
+  model: ModelView;
   totalEvents: number;
   storedEvents: number;
   lastEventAt: number;
@@ -569,6 +612,9 @@ export declare const LIMITS: Readonly<{
 }>;
 
 export declare const EVENT_TYPES: readonly EventType[];
+
+/** The package's own model prior: the weights every person starts from. */
+export declare const DEFAULT_MODEL: Readonly<Required<ModelPrior> & { weights: Readonly<Record<Signal | 'position', number>> }>;
 
 /** An in-memory storage adapter; pass the same one to several personalizers to share it. */
 export declare function memoryStorage(): StorageAdapter;

@@ -5,6 +5,7 @@ import { createPersonalizerWith } from './personalizer.js';
 
 export { LocalrankError, ErrorCode } from './errors.js';
 export { LIMITS, EVENT_TYPES } from './core-buffers.js';
+export { DEFAULT_MODEL } from './model.js';
 export { Personalizer } from './personalizer.js';
 export { memoryStorage, webStorage, indexedDBStorage } from './storage.js';
 

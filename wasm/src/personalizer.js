@@ -10,6 +10,7 @@ import { resolveStorage } from './storage.js';
 import { Persistence, copyData } from './persistence.js';
 import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.js';
 import { EngineCore, AccountantCore } from './core-abi.js';
+import { modelConfig, describeModel } from './model.js';
 import { ReportEncoder, privacyOptions, randomWords, utcDay, MS_PER_DAY } from './report.js';
 import { ReportOutbox, OUTBOX_KEY, deliveryOptions, tokenFor } from './outbox.js';
 
@@ -218,11 +219,12 @@ function checkOptions(options) {
 export async function createPersonalizerWith(loadCore, options, defaultStorage = 'memory') {
   const o = checkOptions(options);
   checkConfig(o.config);
+  const prior = modelConfig(o.model);
   const storage = resolveStorage(o.storage, defaultStorage);
   const Module = await loadCore(o);
   const engine = new EngineCore(Module);
   try {
-    const config = { ...(o.config ?? {}), seed: o.seed ?? 0, dim: o.dim ?? 0 };
+    const config = { ...(o.config ?? {}), ...prior, seed: o.seed ?? 0, dim: o.dim ?? 0 };
     throwIfFailed(engine.configure(JSON.stringify(config)));
     const p = new Personalizer(engine, storage, o, Module);
     let loadFailed = false;
@@ -1109,7 +1111,7 @@ export class Personalizer {
     if (!Number.isInteger(top) || top < 0) throw new TypeError('options.top must be a non-negative integer');
     if (top > 2 ** 31 - 1) throw new RangeError('options.top must be at most 2^31 - 1');
     const summary = JSON.parse(this.#engine.summary(this.#clock(), top));
-    return { ...summary, consent: { ...this.#consent } };
+    return { ...summary, model: describeModel(summary.model), consent: { ...this.#consent } };
   }
 
   /** Portable JSON (schema + version) of everything the profile holds. */

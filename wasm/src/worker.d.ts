@@ -3,10 +3,10 @@
 // Checked by tests/types (tsc --strict, nodenext and bundler resolution).
 import type { Personalizer, PersonalizerOptions, PersonalizerEventName } from './index.js';
 
-export { LocalrankError, ErrorCode, LIMITS, EVENT_TYPES } from './index.js';
+export { LocalrankError, ErrorCode, LIMITS, EVENT_TYPES, DEFAULT_MODEL } from './index.js';
 export type {
   ErrorCodeName, Item, InteractionEvent, RankedItem, Reason, ReasonKind, RerankOptions, ProfileView,
-  ExportedProfile, Context, Consent, Topics, StorageAdapter, PersonalizerEventName,
+  ExportedProfile, Context, Consent, Topics, StorageAdapter, PersonalizerEventName, ModelPrior, ModelView, Signal,
 } from './index.js';
 
 /** Names of the Personalizer methods that a {@link WorkerPersonalizer} forwards to its worker. */

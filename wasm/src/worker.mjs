@@ -8,6 +8,7 @@ import { WORKER_METHODS, errorFromWire, errorToWire } from './worker-protocol.js
 
 export { LocalrankError, ErrorCode } from './errors.js';
 export { LIMITS, EVENT_TYPES } from './core-buffers.js';
+export { DEFAULT_MODEL } from './model.js';
 export { WORKER_METHODS } from './worker-protocol.js';
 
 /**

@@ -74,11 +74,11 @@ struct Config {
 
   // Scoring weights (the personal part of a score).
   double w_server = 1.0;
-  double w_topic = 1.0;
+  double w_topic = 0.5;
   double w_creator = 0.6;
-  double w_freshness = 0.2;
+  double w_freshness = 0.0;
   double w_context = 1.0;
-  double w_embedding = 0.5;
+  double w_embedding = 1.5;
   /// Engagement rate: weight of the lift on the server part (0 = off), the
   /// lift's prior strength in engagement units (larger = more evidence needed
   /// before it moves away from 1) and the prior that shrinks a context's own
@@ -86,6 +86,16 @@ struct Config {
   double w_rate = 1.0;
   double rate_prior = 6.0;
   double rate_context_prior = 4.0;
+  /// The person's model (model.h): the weights above are its prior mean;
+  /// `model_precision` is the prior's precision per weight (1 / variance:
+  /// larger = more evidence needed to move a weight), `choice_scale` how
+  /// sharply a choice follows score differences, and `learning` turns the
+  /// learning from choices on or off.
+  double model_precision = 3.0;
+  /// Prior of the model's position term (model.h), in log-odds per halving of the rank.
+  double w_position = 0.5;
+  double choice_scale = 1.0;
+  bool learning = true;
   /// Affinity that maps to tanh(1): how much evidence makes a strong interest.
   double affinity_scale = 3.0;
 

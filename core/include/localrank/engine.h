@@ -22,7 +22,8 @@ namespace localrank {
 /// v1: topics, creators, events. v2 adds contexts, preferences and the user
 /// vector (v1 data is migrated on import). v3 adds the engagement-rate
 /// evidence (`rates`, globally and per context; older profiles import with none).
-constexpr int kProfileSchemaVersion = 3;
+/// v4 adds the learnt model (`model`, model.h; older profiles import with the prior).
+constexpr int kProfileSchemaVersion = 4;
 /// Current binary snapshot version written by ExportSnapshot (docs/storage.md).
 constexpr int kSnapshotVersion = 1;
 
@@ -118,6 +119,12 @@ class Engine {
   RerankOptions options_;
   RankResult result_;
   RankScratch scratch_;  // reused by every Rerank
+  // The last ranking's items, for learning from the choices made among them
+  // (model.h); filled by Rerank, cleared with the profile.
+  LearnMemo memo_;
+  void Remember(double now);
+  nlohmann::json SummaryModel() const;
+  void Learn(const EventView& v, double key);
   Rng rng_;
 };
 

@@ -10,6 +10,7 @@
 
 #include "localrank/config.h"
 #include "localrank/decayed.h"
+#include "localrank/model.h"
 #include "localrank/types.h"
 
 namespace localrank {
@@ -113,6 +114,8 @@ class Profile {
   /// Decayed user embedding (empty when dim = 0); `user_vector_at` is its time.
   std::vector<float> user_vector;
   double user_vector_at = 0.0;
+  /// The person's learnt blend of the ranking signals (model.h).
+  PersonModel model;
   std::deque<StoredEvent> events;
   double last_event_at = 0.0;
   std::uint64_t total_events = 0;

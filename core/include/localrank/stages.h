@@ -22,6 +22,7 @@
 #include "localrank/config.h"
 #include "localrank/fatigue.h"
 #include "localrank/hash.h"
+#include "localrank/model.h"
 #include "localrank/profile.h"
 #include "localrank/types.h"
 
@@ -113,9 +114,19 @@ struct ScoredBatch {
   std::vector<Tier> tier;
   std::vector<std::uint8_t> known;         ///< 1 when within known interests
   std::vector<double> server;              ///< normalised server part 0..1 (exploration prior)
-  std::vector<std::int32_t> main_topic;    ///< heaviest topic, -1 when none
+  std::vector<std::int32_t> main_topic;    ///< heaviest topic (the first of equals), -1 when none
+  /// 1 when several topics share the heaviest weight (e.g. a film tagged with
+  /// three genres alike): the item belongs to none of them more than to the
+  /// others, so the main-topic decay and cap leave it alone (MMR's topic
+  /// overlap still spreads such items).
+  std::vector<std::uint8_t> main_tied;
   std::vector<std::int32_t> offsets;       ///< size n + 1
   std::vector<ScoredReason> reasons;
+  /// The signal values of item i (model.h), signals[i * kSignalCount + k],
+  /// and the part of its score no learnt weight multiplies (more/less,
+  /// fatigue): what the learner needs of the ranking.
+  std::vector<float> signals;
+  std::vector<float> fixed;
   /// The person's interest mix (topic id, share), for calibration; filled
   /// only when the call asks for calibration.
   std::vector<std::pair<std::int32_t, double>> interest_mix;
