@@ -1,96 +1,75 @@
 // SPDX-License-Identifier: MIT
 // Delivery of aggregate reports: a report that could not be delivered (network
 // error, 429, 5xx) is kept, on the device's storage, and re-sent unchanged
-// (same id: a collector counts it once) instead of building a new one, so a
-// failed delivery spends no new epsilon. A report is dropped once delivered,
-// once refused for good (another 4xx), once its day is too old for a collector
-// to accept (docs/collector.md: [today - 2, today + 1]), on consent withdrawal
-// and on forget().
+// (same id: a collector counts it once; same token) instead of building a new
+// one, so a failed delivery spends no new epsilon. It is dropped once
+// delivered, once refused for good (another 4xx), once its day is too old for a
+// collector to accept ([today - 2, today + 1], docs/collector.md), at the next
+// send after consent is withdrawn, and by forget(). Kept small: every byte here
+// is in what a browser loads.
 import { LocalrankError } from './errors.js';
 import { utcDay, MS_PER_DAY } from './report.js';
 
 export const OUTBOX_KEY = 'report-outbox';
 
-/** Days a collector still accepts after a report's day. */
-const ACCEPTED_DAYS_BEFORE = 2;
+const SCHEMA = 'localrank.report-outbox';
 
-const DEFAULTS = Object.freeze({ retries: 2, baseDelayMs: 1000, maxDelayMs: 30000 });
-
-/**
- * The delay a `Retry-After` header asks for, in ms, or null.
- * @param {string|null} value seconds or an HTTP date
- * @param {number} now
- */
-function retryAfterMs(value, now) {
-  if (!value) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
-
-/**
- * Checks the `options` of sendAggregateReport.
- * @param {unknown} options
- */
-export function deliveryOptions(options) {
-  if (options === undefined) return { ...DEFAULTS, token: undefined };
-  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object {retries?, maxDelayMs?, token?}');
-  const o = /** @type {Record<string, unknown>} */ (options);
-  const token = o.token;
-  if (token !== undefined && typeof token !== 'function' && !isTokenHeader(token)) {
-    throw new LocalrankError('INVALID_ARGUMENT', 'options.token must be an Authorization header value (PrivateToken token=...) or a function returning one', { field: 'options.token' });
-  }
-  const num = (/** @type {string} */ name, /** @type {number} */ max) => {
-    const v = o[name] ?? /** @type {any} */ (DEFAULTS)[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) {
-      throw new LocalrankError('INVALID_ARGUMENT', `options.${name} must be an integer in [0, ${max}]`, { field: `options.${name}` });
-    }
-    return v;
-  };
-  return {
-    retries: num('retries', 10), baseDelayMs: num('baseDelayMs', 600000), maxDelayMs: num('maxDelayMs', 600000),
-    /** @type {string|(() => string|Promise<string>)|undefined} */
-    token: /** @type {any} */ (token),
-  };
-}
+/** @param {string} message @param {string} field @param {unknown} [cause] */
+const failed = (message, field = 'url', cause = undefined) => new LocalrankError('SEND_FAILED', message, { field, cause });
 
 /**
  * An Authorization header value a report may carry: a Privacy Pass token.
  * @param {unknown} v
  */
-export function isTokenHeader(v) {
-  return typeof v === 'string' && v.length <= 4096 && /^PrivateToken [\x20-\x7e]+$/.test(v);
+export const isTokenHeader = (v) => typeof v === 'string' && v.length < 4097 && /^PrivateToken [ -~]+$/.test(v);
+
+/**
+ * Checks the `options` of sendAggregateReport.
+ * @param {any} o
+ * @returns {{retries: number, baseDelayMs: number, maxDelayMs: number, token?: string|(() => string|Promise<string>)}}
+ */
+export function deliveryOptions(o = {}) {
+  if (o === null || typeof o !== 'object') throw new TypeError('options must be an object');
+  const r = { retries: 2, baseDelayMs: 1000, maxDelayMs: 30000, token: o.token };
+  for (const k of /** @type {const} */ (['retries', 'baseDelayMs', 'maxDelayMs'])) {
+    const v = o[k] ?? r[k];
+    if (!Number.isInteger(v) || v < 0 || v > (k === 'retries' ? 10 : 6e5)) {
+      throw new LocalrankError('INVALID_ARGUMENT', `options.${k} is out of range`, { field: `options.${k}` });
+    }
+    r[k] = v;
+  }
+  if (r.token !== undefined && typeof r.token !== 'function' && !isTokenHeader(r.token)) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.token must be a PrivateToken header value or a function', { field: 'options.token' });
+  }
+  return r;
 }
 
 /**
  * The token a new report is sent with: the value, or what the function returns.
  * @param {string|(() => string|Promise<string>)|undefined} token
- * @returns {Promise<string|undefined>}
  */
 export async function tokenFor(token) {
   if (token === undefined) return undefined;
-  let value;
+  let v;
   try {
-    value = typeof token === 'function' ? await token() : token;
+    v = typeof token === 'function' ? await token() : token;
   } catch (cause) {
-    throw new LocalrankError('SEND_FAILED', `no token for the report: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'options.token', cause });
+    throw failed(`no token: ${cause instanceof Error ? cause.message : cause}`, 'options.token', cause);
   }
-  if (!isTokenHeader(value)) throw new LocalrankError('SEND_FAILED', 'options.token gave no PrivateToken header value', { field: 'options.token' });
-  return value;
+  if (!isTokenHeader(v)) throw failed('no token', 'options.token');
+  return /** @type {string} */ (v);
 }
 
-/** The report waiting for delivery, kept in memory and on storage. */
+/** The report waiting for delivery (and its token), in memory and on storage. */
 export class ReportOutbox {
   #storage;
   #key;
   #now;
-  /** @type {Record<string, any>|null|undefined} undefined: not read from storage yet */
-  #report = undefined;
-  /** @type {string|undefined} the token the kept report is sent with */
-  #token = undefined;
+  /** @type {{report: Record<string, any>, token?: string}|null|undefined} undefined: not read yet */
+  #kept = undefined;
 
   /**
-   * @param {{get(k: string): Promise<any>, set(k: string, v: string): Promise<void>, delete(k: string): Promise<void>}} storage
+   * @param {{get(k: string): any, set(k: string, v: string): any, delete(k: string): any}} storage
    * @param {string} key
    * @param {() => number} now
    */
@@ -100,102 +79,83 @@ export class ReportOutbox {
     this.#now = now;
   }
 
-  /** The kept report if a collector would still accept its day; an older one is dropped. */
+  /** The kept report, if a collector would still accept its day; an older one is dropped. */
   async pending() {
-    if (this.#report === undefined) {
-      this.#report = null;
+    if (this.#kept === undefined) {
+      this.#kept = null;
       try {
-        const o = JSON.parse(String(await this.#storage.get(this.#key)));
-        if (o?.schema === 'localrank.report-outbox' && o.version === 1 && o.report && typeof o.report === 'object') {
-          this.#report = o.report;
-          this.#token = isTokenHeader(o.token) ? o.token : undefined;
-        }
-      } catch { /* nothing kept, or unreadable: nothing to re-send */ }
+        const o = JSON.parse(await this.#storage.get(this.#key));
+        if (o.schema === SCHEMA && o.report?.day) this.#kept = { report: o.report, token: isTokenHeader(o.token) ? o.token : undefined };
+      } catch { /* nothing kept, or unreadable */ }
     }
-    const r = this.#report;
-    if (r && !(typeof r.day === 'string' && r.day >= utcDay(this.#now() - ACCEPTED_DAYS_BEFORE * MS_PER_DAY))) {
-      await this.drop();
-      return null;
-    }
-    return r;
+    if (this.#kept && !(this.#kept.report.day >= utcDay(this.#now() - 2 * MS_PER_DAY))) await this.drop();
+    return this.#kept?.report ?? null;
   }
 
-  /** The token the kept report goes with (a re-send spends no other). */
-  get token() { return this.#token; }
-
   /**
-   * Keeps a report (and its token) before it is sent, so a page closed mid-send re-sends it later.
+   * Keeps a report and its token before they are sent (best effort on storage).
    * @param {Record<string, any>} report
    * @param {string} [token]
    */
   async keep(report, token) {
-    this.#report = report;
-    this.#token = token;
-    // Best effort: if storage fails, the report is still kept in memory.
-    await Promise.resolve(this.#storage.set(this.#key, JSON.stringify({ schema: 'localrank.report-outbox', version: 1, report, token }))).catch(() => {});
+    this.#kept = { report, token };
+    try {
+      await this.#storage.set(this.#key, JSON.stringify({ schema: SCHEMA, version: 1, report, token }));
+    } catch { /* kept in memory */ }
   }
 
   async drop() {
-    this.#report = null;
-    this.#token = undefined;
-    await Promise.resolve(this.#storage.delete(this.#key)).catch(() => {});
+    this.#kept = null;
+    try {
+      await this.#storage.delete(this.#key);
+    } catch { /* gone with the page */ }
   }
 
   /** Forgets the report in memory only (forget() deletes the key with the rest). */
-  clear() {
-    this.#report = null;
-    this.#token = undefined;
-  }
+  clear() { this.#kept = null; }
 
   /**
-   * POSTs the report, re-sending it after a network error, 429 or 5xx up to
-   * `retries` times (waiting `Retry-After`, else baseDelayMs, doubling, at most
-   * maxDelayMs). Resolves with the status of a 2xx, or null when the report
-   * stopped being wanted while waiting (it is dropped); throws `SEND_FAILED`
-   * otherwise, with `retryAfterMs` when the report is kept for a later call.
+   * POSTs the kept report, re-sending it after a network error, 429 or 5xx up
+   * to `retries` times (waiting `Retry-After` seconds, else baseDelayMs,
+   * doubling, at most maxDelayMs). Resolves with the status of a 2xx, or null
+   * when it stopped being wanted while waiting (then it is dropped); throws
+   * `SEND_FAILED`, with `retryAfterMs` when the report is kept for a later call.
    * @param {string|URL} url
-   * @param {Record<string, any>} report
    * @param {{retries: number, baseDelayMs: number, maxDelayMs: number}} o
-   * @param {() => boolean} stillWanted false once consent is withdrawn or the personalizer disposed
+   * @param {() => boolean} wanted false once consent is withdrawn or the personalizer disposed
    */
-  async deliver(url, report, o, stillWanted) {
-    const token = this.#report === report ? this.#token : undefined;
-    let delay = o.baseDelayMs;
-    for (let attempt = 0; ; attempt++) {
+  async deliver(url, o, wanted) {
+    const kept = /** @type {{report: Record<string, any>, token?: string}} */ (this.#kept);
+    /** @type {Record<string, string>} */
+    const headers = { 'Content-Type': 'application/json' };
+    if (kept.token) headers.Authorization = kept.token;
+    for (let attempt = 0, delay = o.baseDelayMs; ; attempt++, delay = Math.min(o.maxDelayMs, delay * 2)) {
       /** @type {Response|null} */
       let res = null;
-      /** @type {unknown} */
-      let cause = null;
+      let cause;
       try {
-        res = await fetch(url, {
-          method: 'POST', credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
-          headers: token ? { 'Content-Type': 'application/json', Authorization: token } : { 'Content-Type': 'application/json' },
-          body: JSON.stringify(report),
-        });
+        res = await fetch(url, { method: 'POST', credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer', headers, body: JSON.stringify(kept.report) });
       } catch (e) {
         cause = e;
       }
-      if (res?.ok) {
-        if (this.#report === report) await this.drop();
-        return res.status;
+      const status = res?.status ?? 0;
+      if (res && (res.ok || (status < 500 && status !== 429))) {
+        if (this.#kept === kept) await this.drop();
+        if (res.ok) return status;
+        throw failed(`the collector refused the report: HTTP ${status}`);
       }
-      if (res && res.status !== 429 && res.status < 500) {
-        if (this.#report === report) await this.drop();
-        throw new LocalrankError('SEND_FAILED', `the collector refused the report: HTTP ${res.status}`, { field: 'url' });
-      }
-      const wait = Math.min(o.maxDelayMs, retryAfterMs(res?.headers.get('retry-after') ?? null, Date.now()) ?? delay);
-      const why = res ? `the collector answered HTTP ${res.status}` : `sending the aggregate report failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+      const after = Number(res?.headers.get('retry-after'));
+      const wait = Math.min(o.maxDelayMs, Number.isFinite(after) && after >= 0 && res?.headers.has('retry-after') ? after * 1000 : delay);
       if (attempt >= o.retries) {
-        const err = new LocalrankError('SEND_FAILED', `${why}; the report is kept and re-sent by the next sendAggregateReport()`, { field: 'url', cause: cause ?? undefined });
+        const err = failed(`${res ? `the collector answered HTTP ${status}` : `sending failed: ${cause instanceof Error ? cause.message : cause}`}; the report is kept for the next send`, 'url', cause);
         /** @type {any} */ (err).retryAfterMs = wait;
         throw err;
       }
       await new Promise((r) => setTimeout(r, wait));
-      if (!stillWanted()) {
-        if (this.#report === report) await this.drop();
+      if (!wanted()) {
+        if (this.#kept === kept) await this.drop();
         return null;
       }
-      delay = Math.min(o.maxDelayMs, delay * 2);
     }
   }
 }

@@ -1394,7 +1394,7 @@ export class Personalizer {
       await pv.ledgerWrite;
       await this.#outbox.keep(report, token);
     }
-    const status = await this.#outbox.deliver(url, report, o, wanted);
+    const status = await this.#outbox.deliver(url, o, wanted);
     return status === null ? null : { report, status };
   }
 
