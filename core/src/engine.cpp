@@ -62,15 +62,18 @@ void Engine::Remember(double now) {
   if (!config_.learning || options_.strength <= 0.0) return;
   const ScoredBatch& sb = scratch_.scored;
   const std::size_t n = std::min(result_.order.size(), static_cast<std::size_t>(kMemoRanks));
-  for (std::size_t r = 0; r < n; ++r) {
-    const auto i = static_cast<std::size_t>(result_.order[r]);
+  memo_.items.resize(n);
+  std::size_t kept = 0;
+  for (; kept < n; ++kept) {
+    const auto i = static_cast<std::size_t>(result_.order[kept]);
     if (sb.tier[i] != Tier::kEligible) break;  // the sunk items follow the ranked ones
-    LearnItem item;
+    LearnItem& item = memo_.items[kept];
     item.key = candidates_.key[i];
     std::copy_n(sb.signals.data() + i * kSignalCount, kSignalCount, item.signals.data());
     item.fixed = sb.fixed[i];
-    memo_.items.push_back(item);
+    item.used = false;
   }
+  memo_.items.resize(kept);
 }
 
 // An engagement with an item of the last ranking is a choice among it and

@@ -100,43 +100,46 @@ json PreferenceMap(const std::unordered_map<std::uint32_t, Preference>& m, const
   return obj;
 }
 
+// {signal: value} of the model's first n parameters (model.h's order).
+json SignalObject(const double* v, int n) {
+  json o = json::object();
+  for (int k = 0; k < n; ++k) o[SignalName(k)] = v[k];
+  return o;
+}
+
 // v4: the learnt model, null until a choice was learnt from.
 json ModelJson(const PersonModel& m) {
   if (m.empty()) return nullptr;
-  json shift = json::object(), evidence = json::object();
-  for (int k = 0; k < kModelParams; ++k) {
-    shift[SignalName(k)] = m.shift[static_cast<std::size_t>(k)];
-    evidence[SignalName(k)] = m.evidence[static_cast<std::size_t>(k)];
-  }
-  return json{{"choices", m.choices}, {"shift", std::move(shift)}, {"evidence", std::move(evidence)}};
+  return json{{"choices", m.choices},
+              {"shift", SignalObject(m.shift.data(), kModelParams)},
+              {"evidence", SignalObject(m.evidence.data(), kModelParams)}};
 }
 
 // Reads ModelJson's output; unknown signal names are refused (a typo would
 // silently drop what was learnt), missing ones are 0.
 Status ParseModel(const json& j, PersonModel* out) {
-  auto corrupt = [](const std::string& field, const std::string& why) {
+  auto corrupt = [](const std::string& field, const char* why) {
     return Status::Error(Code::kCorruptProfile, field, -1, field + " " + why);
   };
   PersonModel m;
   if (!j.is_object()) return corrupt("profile.model", "must be an object or null");
   auto choices = j.find("choices");
-  if (choices == j.end() || !IsFiniteNumber(*choices) || choices->get<double>() < 1 ||
-      choices->get<double>() > 4294967295.0 || choices->get<double>() != std::floor(choices->get<double>())) {
-    return corrupt("profile.model.choices", "must be an integer >= 1");
-  }
-  m.choices = static_cast<std::uint32_t>(choices->get<double>());
+  const double n = choices != j.end() && IsFiniteNumber(*choices) ? choices->get<double>() : 0.0;
+  if (n < 1 || n > 4294967295.0 || n != std::floor(n)) return corrupt("profile.model.choices", "must be an integer >= 1");
+  m.choices = static_cast<std::uint32_t>(n);
   for (const char* key : {"shift", "evidence"}) {
     const std::string f = std::string("profile.model.") + key;
     auto it = j.find(key);
     if (it == j.end() || !it->is_object()) return corrupt(f, "must be an object of {signal: number}");
     const bool is_shift = key[0] == 's';
     for (auto e = it->begin(); e != it->end(); ++e) {
+      const std::string at = f + "." + e.key();
       int k;
-      if (!ParseSignal(e.key().c_str(), &k)) return corrupt(f + "." + e.key(), "is not a signal");
-      if (!IsFiniteNumber(*e)) return corrupt(f + "." + e.key(), "must be a finite number");
+      if (!ParseSignal(e.key().c_str(), &k)) return corrupt(at, "is not a signal");
+      if (!IsFiniteNumber(*e)) return corrupt(at, "must be a finite number");
       const double v = e->get<double>();
       if (is_shift ? std::fabs(v) > 2 * kMaxModelWeight : v < 0 || v > kMaxModelEvidence) {
-        return corrupt(f + "." + e.key(), is_shift ? "must be in [-16, 16]" : "must be in [0, 10000]");
+        return corrupt(at, is_shift ? "must be in [-16, 16]" : "must be in [0, 10000]");
       }
       (is_shift ? m.shift : m.evidence)[static_cast<std::size_t>(k)] = v;
     }
@@ -451,15 +454,11 @@ std::string Engine::SummaryJson(double now, int top) const {
 nlohmann::json Engine::SummaryModel() const {
   const auto weights = ModelWeights(config_, profile_.model);
   const auto prior = PriorMean(config_);
-  json w = json::object(), p = json::object(), e = json::object();
-  for (int k = 0; k < kSignalCount; ++k) {
-    const auto ku = static_cast<std::size_t>(k);
-    w[SignalName(k)] = weights[ku];
-    p[SignalName(k)] = prior[ku];
-    e[SignalName(k)] = profile_.model.evidence[ku];
-  }
-  return json{{"weights", std::move(w)}, {"prior", std::move(p)}, {"evidence", std::move(e)},
-              {"choices", profile_.model.choices}, {"learning", config_.learning}};
+  return json{{"weights", SignalObject(weights.data(), kSignalCount)},
+              {"prior", SignalObject(prior.data(), kSignalCount)},
+              {"evidence", SignalObject(profile_.model.evidence.data(), kSignalCount)},
+              {"choices", profile_.model.choices},
+              {"learning", config_.learning}};
 }
 
 void Engine::ResetProfile() {

@@ -31,10 +31,10 @@ export const DEFAULTS = {
   shortTermShare: 0.4,
   freshnessHalfLifeMs: 2 * DAY,
   serverWeight: 1.0,
-  topicWeight: 1.0,
+  topicWeight: 0.5,
   creatorWeight: 0.6,
-  freshnessWeight: 0.2,
-  embeddingWeight: 0.5,
+  freshnessWeight: 0,
+  embeddingWeight: 1.5,
   affinityScale: 3.0,
   mmrWeight: 0.5,
   mmrMemory: 0.7,
@@ -69,6 +69,12 @@ export class PlainReranker {
    */
   constructor(exported, config = {}) {
     this.config = { ...DEFAULTS, ...config };
+    // The person's learnt model moves the prior weights (docs/model.md).
+    const shift = exported.model?.shift ?? {};
+    for (const [signal, key] of [['server', 'serverWeight'], ['topic', 'topicWeight'], ['creator', 'creatorWeight'],
+      ['embedding', 'embeddingWeight'], ['rate', 'rateWeight'], ['freshness', 'freshnessWeight']]) {
+      this.config[key] = Math.min(8, Math.max(-8, this.config[key] + (shift[signal] ?? 0)));
+    }
     this.topics = new Map(exported.topics.map((t) => [t.name, t]));
     this.creators = new Map(exported.creators.map((c) => [c.name, c]));
     this.rates = new Map((exported.rates ?? []).map((r) => [r.name, r]));
@@ -169,8 +175,12 @@ export class PlainReranker {
       const weights = names.map((name) => Math.fround(item.topics[name]));
       const wsum = weights.reduce((s, w) => s + w, 0);
       const shares = new Map();
-      let mainTopic = null, mainWeight = -1;
-      names.forEach((name, k) => { if (weights[k] > mainWeight) { mainWeight = weights[k]; mainTopic = name; } });
+      // The heaviest topic; none when several share the heaviest weight.
+      let mainTopic = null, mainWeight = -1, tied = false;
+      names.forEach((name, k) => {
+        if (weights[k] > mainWeight) { mainWeight = weights[k]; mainTopic = name; tied = false; } else if (weights[k] === mainWeight) tied = true;
+      });
+      if (tied) mainTopic = null;
       let topicFatigue = 0, worstFatigue = 0, fatigueTopic = null;
       names.forEach((name, k) => {
         if (wsum <= 0) return;
@@ -181,7 +191,7 @@ export class PlainReranker {
         total += v;
         const lift = lifts.get(name) ?? 1;
         if (lift !== 1) {
-          const r = c.rateWeight * serverPart * share * (lift - 1);
+          const r = c.rateWeight * server * share * (lift - 1);
           if (r !== 0) add('rate', name, r);
           total += r;
         }

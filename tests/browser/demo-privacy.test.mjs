@@ -138,6 +138,8 @@ test('the dashboard charts the profile; export, erase and import round-trip it; 
     assert.ok(e.text.startsWith(`${e.name}:`));
   }
   assert.ok(engagement.some((e) => e.lift > 1), `after six likes some topic is opened more often than average: ${JSON.stringify(engagement)}`);
+  // The learnt blend in words: the likes were choices among ranked posts.
+  assert.match(await page.textContent('#profile-model'), /^For you \(learnt from \d+ choices?\), .+ counts most/);
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export my profile (JSON)' }).click()]);
   assert.equal(download.suggestedFilename(), 'localrank-profile.json');
@@ -152,6 +154,7 @@ test('the dashboard charts the profile; export, erase and import round-trip it; 
   await page.getByRole('dialog', { name: 'Erase everything?' }).getByRole('button', { name: 'Erase' }).click();
   await answerConsent(page, { personalization: true });
   assert.match(await page.textContent('#profile-summary'), /Nothing yet/);
+  assert.match(await page.textContent('#profile-model'), /^Nothing learnt from your choices yet/);
 
   const bad = join(tmpdir(), `localrank-bad-${process.pid}.json`);
   await writeFile(bad, '{"schema":"localrank.profile","version":999}');

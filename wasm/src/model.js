@@ -4,20 +4,8 @@
 // plain-words view of what was learnt in profile().model.
 import { LocalrankError } from './errors.js';
 
-/** The model's parameters and the config keys that hold their prior means. */
-const WEIGHT_KEYS = Object.freeze({
-  server: 'serverWeight',
-  topic: 'topicWeight',
-  creator: 'creatorWeight',
-  embedding: 'embeddingWeight',
-  rate: 'rateWeight',
-  context: 'contextWeight',
-  freshness: 'freshnessWeight',
-  position: 'positionWeight',
-});
-
-/** Largest prior weight the core accepts (the position term: 8). */
-const MAX_WEIGHT = { position: 8 };
+/** The model's parameters: each one's prior mean is the config key `<name>Weight`. */
+const PARAMS = ['server', 'topic', 'creator', 'embedding', 'rate', 'context', 'freshness', 'position'];
 
 /** The package's own prior (the core's Config defaults); `createPersonalizer({ model })` replaces any part of it. */
 export const DEFAULT_MODEL = Object.freeze({
@@ -30,59 +18,37 @@ export const DEFAULT_MODEL = Object.freeze({
 });
 
 /**
- * @param {string} field @param {string} message
- * @returns {never}
- */
-function bad(field, message) {
-  throw new LocalrankError('INVALID_ARGUMENT', `${field} ${message}`, { field });
-}
-
-/**
  * Checks a site's model prior and returns the config keys it sets.
  * @param {unknown} model  `options.model`
  * @returns {Record<string, number|boolean>}
  */
 export function modelConfig(model) {
-  if (model === undefined) return {};
-  if (model === null || typeof model !== 'object' || Array.isArray(model)) {
-    bad('options.model', 'must be an object { weights?, precision?, choiceScale?, learning? } (docs/model.md)');
-  }
-  const m = /** @type {Record<string, unknown>} */ (model);
   /** @type {Record<string, number|boolean>} */
   const out = {};
-  for (const key of Object.keys(m)) {
-    if (!['schema', 'version', 'weights', 'precision', 'choiceScale', 'learning'].includes(key)) {
-      bad(`options.model.${key}`, 'is not a model field: use weights, precision, choiceScale or learning');
-    }
-  }
-  if (m.schema !== undefined && m.schema !== 'localrank.model') bad('options.model.schema', 'must be "localrank.model"');
-  if (m.version !== undefined && m.version !== 1) bad('options.model.version', 'must be 1 (this build reads version 1)');
-  if (m.weights !== undefined) {
-    if (m.weights === null || typeof m.weights !== 'object' || Array.isArray(m.weights)) {
-      bad('options.model.weights', 'must be an object of { signal: number }');
-    }
-    for (const [name, value] of Object.entries(/** @type {Record<string, unknown>} */ (m.weights))) {
-      if (!Object.hasOwn(WEIGHT_KEYS, name)) {
-        bad(`options.model.weights.${name}`, `is not a signal: use ${Object.keys(WEIGHT_KEYS).join(', ')}`);
-      }
-      const max = /** @type {Record<string, number>} */ (MAX_WEIGHT)[name] ?? 100;
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-        bad(`options.model.weights.${name}`, `must be a number in [0, ${max}]`);
-      }
-      out[/** @type {Record<string, string>} */ (WEIGHT_KEYS)[name]] = value;
-    }
-  }
-  const number = (/** @type {string} */ key, /** @type {string} */ configKey, /** @type {number} */ lo, /** @type {number} */ hi) => {
-    const v = m[key];
-    if (v === undefined) return;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) bad(`options.model.${key}`, `must be a number in [${lo}, ${hi}]`);
-    out[configKey] = v;
+  if (model === undefined) return out;
+  /** @param {string} field @param {string} message @returns {never} */
+  const bad = (field, message) => { throw new LocalrankError('INVALID_ARGUMENT', `options.${field} ${message}`, { field: `options.${field}` }); };
+  const isObject = (/** @type {unknown} */ v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  /** @param {string} field @param {unknown} v @param {number} lo @param {number} hi */
+  const number = (field, v, lo, hi) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) bad(field, `must be a number in [${lo}, ${hi}]`);
+    return /** @type {number} */ (v);
   };
-  number('precision', 'modelPrecision', 1e-3, 1e6);
-  number('choiceScale', 'choiceScale', 1e-3, 1e3);
-  if (m.learning !== undefined) {
-    if (typeof m.learning !== 'boolean') bad('options.model.learning', 'must be true or false');
-    out.learning = m.learning;
+  if (!isObject(model)) bad('model', 'must be an object { weights?, precision?, choiceScale?, learning? } (docs/model.md)');
+  const m = /** @type {Record<string, unknown>} */ (model);
+  for (const [key, v] of Object.entries(m)) {
+    if (key === 'schema') { if (v !== 'localrank.model') bad('model.schema', 'must be "localrank.model"'); }
+    else if (key === 'version') { if (v !== 1) bad('model.version', 'must be 1 (this build reads version 1)'); }
+    else if (key === 'precision') out.modelPrecision = number('model.precision', v, 1e-3, 1e6);
+    else if (key === 'choiceScale') out.choiceScale = number('model.choiceScale', v, 1e-3, 1e3);
+    else if (key === 'learning') { if (typeof v !== 'boolean') bad('model.learning', 'must be true or false'); out.learning = /** @type {boolean} */ (v); }
+    else if (key === 'weights') {
+      if (!isObject(v)) bad('model.weights', 'must be an object of { signal: number }');
+      for (const [name, w] of Object.entries(/** @type {Record<string, unknown>} */ (v))) {
+        if (!PARAMS.includes(name)) bad(`model.weights.${name}`, `is not a signal: use ${PARAMS.join(', ')}`);
+        out[`${name}Weight`] = number(`model.weights.${name}`, w, 0, name === 'position' ? 8 : 100);
+      }
+    } else bad(`model.${key}`, 'is not a model field: use weights, precision, choiceScale or learning');
   }
   return out;
 }

@@ -74,6 +74,8 @@ export class Dashboard {
     $('#profile-topics').replaceChildren(chart(profile.topics, 'Topics', (n) => n));
     $('#profile-creators').replaceChildren(chart(profile.creators, 'Creators', this.#creatorName));
     this.#renderEngagement(profile.engagement.slice(0, 5), consent.personalization);
+    // The person's learnt blend of signals, in words (docs/model.md).
+    $('#profile-model').textContent = profile.model.summary;
     this.#renderPreferences(profile.preferences);
     this.#showSaved();
     this.#renderReport();
