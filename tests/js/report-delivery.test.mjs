@@ -43,7 +43,7 @@ test('a 503 or 429 is re-sent within the call, honouring Retry-After, as the sam
   const c = await scripted([[503, { 'Retry-After': '0' }], [429, { 'Retry-After': '0' }]]);
   const p = await device();
   try {
-    const sent = await p.sendAggregateReport(c.url, { retries: 2, baseDelayMs: 10 });
+    const sent = await p.sendAggregateReport(c.url, { retries: 2 });
     assert.equal(sent.status, 202);
     assert.equal(c.received.length, 3);
     assert.deepEqual(c.received[1], c.received[0]);
@@ -124,7 +124,7 @@ test('1,000 devices sending at once to a rate-limited collector: every report is
   };
   try {
     for (const [i, p] of devices.entries()) p.record({ type: 'like', topics: { [DEMO_REPORT_CONFIG.taxonomy[i % 24]]: 1 } });
-    const results = await Promise.all(devices.map((p) => p.sendAggregateReport(url, { retries: 10, baseDelayMs: 200, maxDelayMs: 5000 })));
+    const results = await Promise.all(devices.map((p) => p.sendAggregateReport(url, { retries: 10 })));
     assert.ok(results.every((r) => r?.status === 202), 'every device delivered');
     assert.ok(devices.every((p) => p.privacyBudget().spent === 1), 'no device spent epsilon twice');
     const est = await (await fetch(url.replace('/reports', '/estimates'))).json();

@@ -296,12 +296,8 @@ export interface AggregateReport {
 
 /** Delivery options of `sendAggregateReport`. */
 export interface SendOptions {
-  /** Re-sends within this call after a network error, 429 or 5xx (default 2, at most 10). */
+  /** Re-sends within this call after a network error, 429 or 5xx (default 2, at most 10; then kept for the next call). */
   retries?: number;
-  /** First wait between re-sends without `Retry-After`, doubling (default 1000 ms). */
-  baseDelayMs?: number;
-  /** Longest wait between re-sends, also for `Retry-After` (default 30000 ms). */
-  maxDelayMs?: number;
   /**
    * A Privacy Pass token for a collector that counts only reports carrying one: the `Authorization` header value
    * (`PrivateToken token=...`), or a function returning it, called only when a new report is built (before it is, so
@@ -567,9 +563,9 @@ export declare class Personalizer {
   buildAggregateReport(): AggregateReport | null;
   /**
    * POSTs a report as JSON without credentials: the one kept from a failed delivery (no new epsilon), else a new
-   * one. After a network error, 429 or 5xx it is re-sent (`retries`, default 2; `Retry-After` or a doubling delay
-   * from `baseDelayMs`, default 1000, at most `maxDelayMs`, default 30000) and, if still undelivered, kept for the
-   * next call until its day is too old for a collector. null when none may be sent; throws `SEND_FAILED`.
+   * one. After a network error, 429 or 5xx it is re-sent (`retries`, default 2; waiting `Retry-After`, else 1 s,
+   * doubling, at most 30 s) and, if still undelivered, kept for the next call until its day is too old for a
+   * collector. null when none may be sent; throws `SEND_FAILED`.
    */
   sendAggregateReport(url: string | URL, options?: SendOptions): Promise<{ report: AggregateReport; status: number } | null>;
   privacyBudget(): PrivacyBudget;

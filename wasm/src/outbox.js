@@ -6,58 +6,31 @@
 // delivered, once refused for good (another 4xx), once its day is too old for a
 // collector to accept ([today - 2, today + 1], docs/collector.md), at the next
 // send after consent is withdrawn, and by forget(). Kept small: every byte here
-// is in what a browser loads.
+// is in what a browser loads (tests/js/size.test.mjs).
 import { LocalrankError } from './errors.js';
 import { utcDay, MS_PER_DAY } from './report.js';
 
 export const OUTBOX_KEY = 'report-outbox';
 
-const SCHEMA = 'localrank.report-outbox';
-
-/** @param {string} message @param {string} field @param {unknown} [cause] */
-const failed = (message, field = 'url', cause = undefined) => new LocalrankError('SEND_FAILED', message, { field, cause });
+/** @param {string} message @param {unknown} [cause] */
+const failed = (message, cause) => new LocalrankError('SEND_FAILED', message, { field: 'url', cause });
 
 /**
- * An Authorization header value a report may carry: a Privacy Pass token.
- * @param {unknown} v
- */
-export const isTokenHeader = (v) => typeof v === 'string' && v.length < 4097 && /^PrivateToken [ -~]+$/.test(v);
-
-/**
- * Checks the `options` of sendAggregateReport.
+ * Checks the `options` of sendAggregateReport: `retries` (0..10, default 2)
+ * and `token` (a `PrivateToken ...` Authorization value, or a function
+ * returning one).
  * @param {any} o
- * @returns {{retries: number, baseDelayMs: number, maxDelayMs: number, token?: string|(() => string|Promise<string>)}}
+ * @returns {{retries: number, token?: string|(() => string|Promise<string>)}}
  */
 export function deliveryOptions(o = {}) {
-  if (o === null || typeof o !== 'object') throw new TypeError('options must be an object');
-  const r = { retries: 2, baseDelayMs: 1000, maxDelayMs: 30000, token: o.token };
-  for (const k of /** @type {const} */ (['retries', 'baseDelayMs', 'maxDelayMs'])) {
-    const v = o[k] ?? r[k];
-    if (!Number.isInteger(v) || v < 0 || v > (k === 'retries' ? 10 : 6e5)) {
-      throw new LocalrankError('INVALID_ARGUMENT', `options.${k} is out of range`, { field: `options.${k}` });
-    }
-    r[k] = v;
+  const { retries = 2, token } = o ?? {};
+  if (!(retries >= 0 && retries <= 10 && retries % 1 === 0)) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.retries must be an integer in [0, 10]', { field: 'options.retries' });
   }
-  if (r.token !== undefined && typeof r.token !== 'function' && !isTokenHeader(r.token)) {
+  if (token !== undefined && typeof token !== 'function' && !/^PrivateToken [ -~]+$/.test(token)) {
     throw new LocalrankError('INVALID_ARGUMENT', 'options.token must be a PrivateToken header value or a function', { field: 'options.token' });
   }
-  return r;
-}
-
-/**
- * The token a new report is sent with: the value, or what the function returns.
- * @param {string|(() => string|Promise<string>)|undefined} token
- */
-export async function tokenFor(token) {
-  if (token === undefined) return undefined;
-  let v;
-  try {
-    v = typeof token === 'function' ? await token() : token;
-  } catch (cause) {
-    throw failed(`no token: ${cause instanceof Error ? cause.message : cause}`, 'options.token', cause);
-  }
-  if (!isTokenHeader(v)) throw failed('no token', 'options.token');
-  return /** @type {string} */ (v);
+  return { retries, token };
 }
 
 /** The report waiting for delivery (and its token), in memory and on storage. */
@@ -85,7 +58,7 @@ export class ReportOutbox {
       this.#kept = null;
       try {
         const o = JSON.parse(await this.#storage.get(this.#key));
-        if (o.schema === SCHEMA && o.report?.day) this.#kept = { report: o.report, token: isTokenHeader(o.token) ? o.token : undefined };
+        if (o.report.day) this.#kept = o;
       } catch { /* nothing kept, or unreadable */ }
     }
     if (this.#kept && !(this.#kept.report.day >= utcDay(this.#now() - 2 * MS_PER_DAY))) await this.drop();
@@ -93,15 +66,24 @@ export class ReportOutbox {
   }
 
   /**
-   * Keeps a report and its token before they are sent (best effort on storage).
-   * @param {Record<string, any>} report
-   * @param {string} [token]
+   * Keeps a report with its token (fetched first, so failing to get one spends
+   * no epsilon) before they are sent; best effort on storage.
+   * @param {() => Record<string, any>|null} build
+   * @param {string|(() => string|Promise<string>)} [token]
    */
-  async keep(report, token) {
+  async keep(build, token) {
+    try {
+      token = typeof token === 'function' ? await token() : token;
+    } catch (cause) {
+      throw failed(`no token: ${cause}`, cause);
+    }
+    const report = build();
+    if (!report) return null;
     this.#kept = { report, token };
     try {
-      await this.#storage.set(this.#key, JSON.stringify({ schema: SCHEMA, version: 1, report, token }));
+      await this.#storage.set(this.#key, JSON.stringify(this.#kept));
     } catch { /* kept in memory */ }
+    return report;
   }
 
   async drop() {
@@ -116,22 +98,22 @@ export class ReportOutbox {
 
   /**
    * POSTs the kept report, re-sending it after a network error, 429 or 5xx up
-   * to `retries` times (waiting `Retry-After` seconds, else baseDelayMs,
-   * doubling, at most maxDelayMs). Resolves with the status of a 2xx, or null
-   * when it stopped being wanted while waiting (then it is dropped); throws
-   * `SEND_FAILED`, with `retryAfterMs` when the report is kept for a later call.
+   * to `retries` times (waiting `Retry-After` seconds, else 1 s, doubling, at
+   * most 30 s). Resolves with the status of a 2xx, or null when it stopped
+   * being wanted while waiting (then it is dropped); throws `SEND_FAILED`,
+   * with `retryAfterMs` when the report is kept for a later call.
    * @param {string|URL} url
-   * @param {{retries: number, baseDelayMs: number, maxDelayMs: number}} o
+   * @param {number} retries
    * @param {() => boolean} wanted false once consent is withdrawn or the personalizer disposed
    */
-  async deliver(url, o, wanted) {
+  async deliver(url, retries, wanted) {
     const kept = /** @type {{report: Record<string, any>, token?: string}} */ (this.#kept);
     /** @type {Record<string, string>} */
     const headers = { 'Content-Type': 'application/json' };
     if (kept.token) headers.Authorization = kept.token;
-    for (let attempt = 0, delay = o.baseDelayMs; ; attempt++, delay = Math.min(o.maxDelayMs, delay * 2)) {
-      /** @type {Response|null} */
-      let res = null;
+    for (let attempt = 0, delay = 1000; ; attempt++, delay *= 2) {
+      /** @type {Response|undefined} */
+      let res;
       let cause;
       try {
         res = await fetch(url, { method: 'POST', credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer', headers, body: JSON.stringify(kept.report) });
@@ -144,10 +126,9 @@ export class ReportOutbox {
         if (res.ok) return status;
         throw failed(`the collector refused the report: HTTP ${status}`);
       }
-      const after = Number(res?.headers.get('retry-after'));
-      const wait = Math.min(o.maxDelayMs, Number.isFinite(after) && after >= 0 && res?.headers.has('retry-after') ? after * 1000 : delay);
-      if (attempt >= o.retries) {
-        const err = failed(`${res ? `the collector answered HTTP ${status}` : `sending failed: ${cause instanceof Error ? cause.message : cause}`}; the report is kept for the next send`, 'url', cause);
+      const wait = Math.min(30000, (Number(res?.headers.get('retry-after') || NaN) * 1000) || delay);
+      if (attempt >= retries) {
+        const err = failed(`${res ? `HTTP ${status}` : cause}: the report is kept for the next send`, cause);
         /** @type {any} */ (err).retryAfterMs = wait;
         throw err;
       }

@@ -12,7 +12,7 @@ import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.j
 import { EngineCore, AccountantCore } from './core-abi.js';
 import { modelConfig, describeModel } from './model.js';
 import { ReportEncoder, privacyOptions, randomWords, utcDay, MS_PER_DAY } from './report.js';
-import { ReportOutbox, OUTBOX_KEY, deliveryOptions, tokenFor } from './outbox.js';
+import { ReportOutbox, OUTBOX_KEY, deliveryOptions } from './outbox.js';
 
 const LEDGER_KEY = 'privacy-ledger';
 
@@ -1368,7 +1368,7 @@ export class Personalizer {
    * POSTs an aggregate report as JSON to `url` without credentials: the
    * report kept from a failed delivery if there is one (no new epsilon),
    * else a new one. After a network error, 429 or 5xx it is re-sent
-   * (`options.retries`, default 2, waiting `Retry-After` or a doubling delay)
+   * (`options.retries`, default 2, waiting `Retry-After` or 1 s, doubling)
    * and, if still undelivered, kept for the next call (wasm/src/outbox.js).
    * Resolves to `{report, status}`, or `null` when no report may be sent.
    * Throws `SEND_FAILED` when it was not delivered (or was refused with
@@ -1376,7 +1376,7 @@ export class Personalizer {
    * @param {string|URL} url
    * `options.token`: a Privacy Pass token (`PrivateToken token=...`, or a
    * function returning one) for collectors that count only reports with one.
-   * @param {{retries?: number, baseDelayMs?: number, maxDelayMs?: number, token?: string|(() => string|Promise<string>)}} [options]
+   * @param {{retries?: number, token?: string|(() => string|Promise<string>)}} [options]
    */
   async sendAggregateReport(url, options) {
     this.#alive();
@@ -1387,14 +1387,11 @@ export class Personalizer {
     let report = wanted() ? await this.#outbox.pending() : null;
     if (report === null) {
       if (!wanted()) await this.#outbox.drop();
-      // A token is fetched before the report is built: failing to get one spends no epsilon.
-      const token = await tokenFor(o.token);
-      report = this.buildAggregateReport();
+      report = await this.#outbox.keep(() => this.buildAggregateReport(), o.token);
       if (report === null) return null;
       await pv.ledgerWrite;
-      await this.#outbox.keep(report, token);
     }
-    const status = await this.#outbox.deliver(url, o, wanted);
+    const status = await this.#outbox.deliver(url, o.retries, wanted);
     return status === null ? null : { report, status };
   }
 
