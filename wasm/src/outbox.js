@@ -11,6 +11,7 @@ import { LocalrankError } from './errors.js';
 import { utcDay, MS_PER_DAY } from './report.js';
 
 export const OUTBOX_KEY = 'report-outbox';
+const OUTBOX_SCHEMA = 'localrank.report-outbox';
 
 /** @param {string} message @param {unknown} [cause] */
 const failed = (message, cause) => new LocalrankError('SEND_FAILED', message, { field: 'url', cause });
@@ -58,7 +59,7 @@ export class ReportOutbox {
       this.#kept = null;
       try {
         const o = JSON.parse(await this.#storage.get(this.#key));
-        if (o.report.day) this.#kept = o;
+        if (o.schema === OUTBOX_SCHEMA && o.report.day) this.#kept = { report: o.report, token: o.token };
       } catch { /* nothing kept, or unreadable */ }
     }
     if (this.#kept && !(this.#kept.report.day >= utcDay(this.#now() - 2 * MS_PER_DAY))) await this.drop();
@@ -81,7 +82,7 @@ export class ReportOutbox {
     if (!report) return null;
     this.#kept = { report, token };
     try {
-      await this.#storage.set(this.#key, JSON.stringify(this.#kept));
+      await this.#storage.set(this.#key, JSON.stringify({ schema: OUTBOX_SCHEMA, ...this.#kept }));
     } catch { /* kept in memory */ }
     return report;
   }
