@@ -166,19 +166,27 @@ async function createDb(clusterUrl, name) {
 }
 
 /**
- * Faults: FAULT_REPORTS reports, each kept by its client until acknowledged
+ * Faults: FAULT_REPORTS reports (more while faults are still to come), each kept by its client until acknowledged
  * (re-sent unchanged to the next live process on a network error, 5xx or 429).
  * `faults` runs alongside and injects the failures.
  */
 async function underFaults(targets, source, faults) {
   const reports = source.take(FAULT_REPORTS);
+  // A fault after the last report tests nothing: until every fault is in, the load goes on, in chunks of
+  // 5,000 reports, up to 5x FAULT_REPORTS.
+  let faultsDone = false;
+  const more = () => {
+    if (faultsDone || reports.length >= 5 * FAULT_REPORTS) return false;
+    reports.push(...source.take(5000));
+    return true;
+  };
   let next = 0;
   let acked = 0;
   let duplicates = 0;
   let retries = 0;
   let k = 0;
   const client = async () => {
-    while (next < reports.length && Date.now() < HARD_DEADLINE) {
+    while ((next < reports.length || more()) && Date.now() < HARD_DEADLINE) {
       const body = reports[next++];
       for (;;) {
         if (Date.now() > HARD_DEADLINE) throw new Error('hard deadline passed');
@@ -201,7 +209,9 @@ async function underFaults(targets, source, faults) {
   };
   const start = performance.now();
   const clients = Promise.all(Array.from({ length: CONCURRENCY }, client));
+  // How far the load was: of the reports made so far (more are made while faults are still to come).
   const injected = await faults(() => acked / reports.length);
+  faultsDone = true;
   await clients;
   return { generated: reports.length, acked, duplicates, retries, elapsed: (performance.now() - start) / 1000, injected };
 }
