@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Installs what is missing, quietly and idempotently: Debian packages, then
 # the npm dev dependencies (npm ci only when the lock file changed).
-APT_PACKAGES=(emscripten nlohmann-json3-dev libgtest-dev cmake g++ clang chromium make python3 libbenchmark-dev wabt)  # make + python3: node-gyp builds better-sqlite3; libbenchmark-dev + wabt: scripts/bench
+APT_PACKAGES=(emscripten nlohmann-json3-dev libgtest-dev cmake g++ clang chromium make python3 libbenchmark-dev wabt postgresql)  # make + python3: node-gyp builds better-sqlite3; libbenchmark-dev + wabt: scripts/bench; postgresql: the collector's tests (scripts/lib/pg-cluster.mjs)
 
 ensure_apt() {
   local missing=()

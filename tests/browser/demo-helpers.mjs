@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, copyFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { createReportEncoder } from 'localrank/server';
 import { startServer } from '../../web-demo/server.mjs';
-import { DEMO_REPORT_CONFIG } from '../../web-demo/collector.mjs';
+import { DEMO_REPORT_CONFIG } from '../../web-demo/demo-config.mjs';
 import { CHROMIUM, watchProblems } from './browser.mjs';
 
 export const ARTIFACTS = new URL('../../artifacts/', import.meta.url);
@@ -16,12 +16,16 @@ export const DATA = JSON.parse(readFileSync(new URL('../../web-demo/public/data/
 export const SERVER_ORDER = DATA.posts.map((/** @type {any} */ p) => p.id);
 export const POSTS = new Map(DATA.posts.map((/** @type {any} */ p) => [p.id, p]));
 
-/** Starts the server and the browser; returns what the tests use. */
-export async function openDemo() {
+/**
+ * Starts the server and the browser; returns what the tests use. Privacy Pass
+ * tokens are off unless asked for: the population these tests send would need
+ * a blind signature per report.
+ */
+export async function openDemo({ tokens = false } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
   // A fresh collector per run (SQLite in memory); a generous rate limit for the simulated population.
-  const server = await startServer({ port: 0, db: ':memory:', collector: { rateLimit: { perSecond: 5000, burst: 5000 } } });
-  const base = `http://127.0.0.1:${/** @type {any} */ (server.address()).port}/`;
+  const server = await startServer({ port: 0, db: ':memory:', tokens, collector: { rateLimit: { perSecond: 5000, burst: 5000 } } });
+  const base = `http://127.0.0.1:${/** @type {any} */ (server.server.address()).port}/`;
   if (!CHROMIUM) throw new Error('Chromium not found: scripts/test installs Debian\'s chromium package');
   // A plain (not persistent) browser: every test gets its own context, so storage starts empty.
   const browser = await chromium.launch({
@@ -35,7 +39,7 @@ export async function openDemo() {
     browser,
     async close() {
       await browser.close();
-      await new Promise((r) => server.close(r));
+      await server.close();
     },
   };
 }

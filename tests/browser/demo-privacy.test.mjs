@@ -27,16 +27,20 @@ after(async () => { await demo?.close(); });
 const STATIC_GETS = new Set(['/', '/style.css', '/app.js', '/favicon.svg', '/data/posts.json', '/localrank_core.wasm', '/v1/config', '/v1/estimates']);
 
 /** The only body allowed to leave: an aggregate report, exactly these fields. */
-const REPORT_FIELDS = ['config', 'data', 'day', 'epsilon', 'kind', 'mechanism', 'schema', 'version'];
+const REPORT_FIELDS = ['config', 'data', 'day', 'epsilon', 'id', 'kind', 'mechanism', 'schema', 'version'];
 
 /**
  * Checks one request body against the report schema: nothing but the fixed
  * fields, a day-granular date, hex noise; no item id, topic name, event or time.
  * @param {string} body @param {string[]} secrets
  */
-function checkReportBody(body, secrets) {
-  const r = JSON.parse(body);
-  assert.deepEqual(Object.keys(r).sort(), REPORT_FIELDS, `only the report fields: ${body}`);
+function checkReportBody(text, secrets) {
+  const r = JSON.parse(text);
+  assert.deepEqual(Object.keys(r).sort(), REPORT_FIELDS, `only the report fields: ${text}`);
+  // The id is 128 random bits (it may hold any run of digits): the other fields are checked without it.
+  const { id, ...rest } = r;
+  assert.match(id, /^[0-9a-f]{32}$/);
+  const body = JSON.stringify(rest);
   assert.equal(r.schema, 'localrank.report');
   assert.match(r.day, /^\d{4}-\d{2}-\d{2}$/, 'a date, no finer than a day');
   assert.match(r.data, /^[0-9a-f]+$/, 'the payload is the perturbed bits, hex');
@@ -297,6 +301,11 @@ test('population insights chart the collector\'s estimates with 95% intervals; t
   }
   assert.equal(order.length, DATA.topics.length, 'every topic of the taxonomy');
   assert.equal(await topicsChart.locator('path.whisker').count(), DATA.topics.length, 'an interval per topic');
+  // The chart shows the consistent shares: none negative, and the same as the collector's.
+  assert.equal(await page.locator('#insights-chart rect.bar-neg').count(), 0, 'no negative bar');
+  assert.ok(est.topics.some((/** @type {any} */ t) => t.share < 0), 'some unbiased share is negative, so the chart is not drawing those');
+  const cooking = est.consistent.topics.find((/** @type {any} */ t) => t.topic === 'cooking');
+  assert.match(label, new RegExp(`cooking ${(cooking.share * 100).toFixed(1)}%`));
   await screenshot(page, 'demo-insights.png', { fullPage: true });
   assert.deepEqual(problems, []);
   await close();

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The reference collector under load on loopback: many concurrent clients send
-// valid, malformed, oversized and mistyped reports. Every acknowledged (202)
+// The collector (localrank-collector, mounted by the demo server) under load on
+// loopback: many concurrent clients send valid, malformed, oversized and
+// mistyped reports, and re-send some valid ones. Every acknowledged (202)
 // report is counted exactly once in SQLite, nothing else is counted, no
 // request gets a 5xx, and a collector killed mid-load (SIGKILL) and restarted
 // still holds every report it acknowledged.
 // Short by default; LOCALRANK_LOAD_SECONDS=30 for the full run (RELIABILITY.md).
-import { test } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createReportEncoder } from 'localrank/server';
 import { startServer } from '../../web-demo/server.mjs';
-import { DEMO_REPORT_CONFIG, DEMO_TAXONOMY } from '../../web-demo/collector.mjs';
+import { DEMO_REPORT_CONFIG, DEMO_TAXONOMY } from '../../web-demo/demo-config.mjs';
 import { seededWords } from './privacy-helpers.mjs';
 
 const SECONDS = Number(process.env.LOCALRANK_LOAD_SECONDS ?? 3);
@@ -31,19 +32,23 @@ function tempDb() {
 function countedInDb(path) {
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM sums WHERE value = -1').get().n;
+    return db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM lr_sums WHERE value = -1').get().n;
   } finally {
     db.close();
   }
 }
 
-/** A pool of valid reports and a mix of bad requests built from them. */
+/**
+ * Fresh valid reports (each with its own id, as devices send them) and a mix
+ * of bad requests. `fresh(k)` is a new report; `valid` a pool of reports
+ * already sent once, to re-send.
+ */
 async function requests() {
   const enc = await createReportEncoder({ ...DEMO_REPORT_CONFIG, random: seededWords(7) });
-  const valid = Array.from({ length: 500 }, (_, i) => JSON.stringify(enc.encode({
+  const fresh = (/** @type {number} */ i) => JSON.stringify(enc.encode({
     interest: { [DEMO_TAXONOMY[i % DEMO_TAXONOMY.length]]: 1 + (i % 3), [DEMO_TAXONOMY[(i * 7) % DEMO_TAXONOMY.length]]: 1 },
-  })));
-  enc.dispose();
+  }));
+  const valid = Array.from({ length: 50 }, (_, i) => fresh(i));
   const good = JSON.parse(valid[0]);
   const json = { 'Content-Type': 'application/json' };
   const bad = [
@@ -61,7 +66,7 @@ async function requests() {
     { body: 'x'.repeat(1024 * 1024), headers: json },
   ];
   const mistyped = { body: valid[0], headers: { 'Content-Type': 'text/plain' } };
-  return { valid, bad, oversized, mistyped };
+  return { fresh, valid, bad, oversized, mistyped, dispose: () => enc.dispose() };
 }
 
 /**
@@ -69,27 +74,31 @@ async function requests() {
  * Returns counts; `unknown` are requests that got no response (connection lost).
  */
 async function load(base, r, until) {
-  const counts = { sent: 0, accepted: 0, rejected: 0, limited: 0, unknown: 0, serverErrors: 0, validRejected: 0, badAccepted: 0 };
+  const counts = { sent: 0, accepted: 0, duplicates: 0, rejected: 0, limited: 0, unknown: 0, serverErrors: 0, validRejected: 0, badAccepted: 0 };
   let i = 0;
   const client = async () => {
     while (!until()) {
       const k = i++;
       const pick = k % 20;
+      // 13 in 20 fresh reports, 1 a re-send of one already sent, 6 bad.
       const isValid = pick < 14;
-      const req = isValid ? { body: r.valid[k % r.valid.length], headers: { 'Content-Type': 'application/json' } }
+      const body = pick < 13 ? r.fresh(k) : r.valid[k % r.valid.length];
+      const req = isValid ? { body, headers: { 'Content-Type': 'application/json' } }
         : pick < 18 ? r.bad[k % r.bad.length] : pick < 19 ? r.oversized[k % r.oversized.length] : r.mistyped;
       counts.sent++;
       let res;
+      let answer;
       try {
         res = await fetch(`${base}/v1/reports`, { method: 'POST', headers: req.headers, body: req.body });
-        await res.arrayBuffer();
+        answer = await res.text();
       } catch {
         counts.unknown++;
         continue;
       }
       if (res.status === 202) {
-        counts.accepted++;
         if (!isValid) counts.badAccepted++;
+        else if (JSON.parse(answer).duplicate) counts.duplicates++;
+        else counts.accepted++;
       } else if (res.status === 429) counts.limited++;
       else if (res.status >= 500) counts.serverErrors++;
       else {
@@ -104,12 +113,13 @@ async function load(base, r, until) {
 
 test(`under ${SECONDS} s of mixed load every acknowledged report is counted exactly once`, { timeout: (SECONDS + 60) * 1000 }, async () => {
   const db = tempDb();
-  const server = await startServer({ port: 0, db: db.path, collector: { rateLimit: { perSecond: 1e9, burst: 1e9 } } });
-  const base = `http://127.0.0.1:${server.address().port}`;
+  const server = await startServer({ port: 0, db: db.path, tokens: false });
+  const base = `http://127.0.0.1:${server.server.address().port}`;
   let c;
+  const r = await requests();
   try {
     const deadline = Date.now() + SECONDS * 1000;
-    c = await load(base, await requests(), () => Date.now() >= deadline);
+    c = await load(base, r, () => Date.now() >= deadline);
     console.log(`collector load: ${JSON.stringify(c)} in ${SECONDS} s (${Math.round(c.sent / SECONDS)} req/s)`);
     assert.ok(c.accepted > 0 && c.rejected > 0, 'both kinds were exercised');
     assert.equal(c.serverErrors, 0, 'no 5xx');
@@ -119,15 +129,24 @@ test(`under ${SECONDS} s of mixed load every acknowledged report is counted exac
     const estimates = await (await fetch(`${base}/v1/estimates`)).json();
     assert.equal(estimates.reports, c.accepted, 'the estimates count each acknowledged report once');
   } finally {
-    await new Promise((r) => server.close(r));
+    r.dispose();
+    await server.close();
   }
   assert.equal(countedInDb(db.path), c.accepted, 'SQLite holds each acknowledged report once');
   db.cleanup();
 });
 
+/** Children still running: killed after each test, so a failed assertion leaves no server behind. */
+const children = new Set();
+afterEach(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.clear();
+});
+
 /** Starts the collector as a child process on `dbPath`. */
 function spawnCollector(dbPath) {
   const child = spawn(process.execPath, [CHILD, dbPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -167,6 +186,7 @@ test('a collector killed mid-load and restarted keeps every report it acknowledg
     assert.equal(estimates.reports, stored + c2.accepted);
     assert.equal(countedInDb(db.path), stored + c2.accepted);
   } finally {
+    r.dispose();
     db.cleanup();
   }
 });

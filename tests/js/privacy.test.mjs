@@ -210,8 +210,9 @@ test('an unreadable ledger blocks reports for a window and reports an error', as
   p.dispose();
 });
 
-test('a report has no identifier, no item id, a day-granular date and a constant size', async () => {
+test('a report has no identifier of its sender (only a fresh random id per report), no item id, a day-granular date and a constant size', async () => {
   const sizes = new Set();
+  const ids = new Set();
   for (const [i, topics] of [{}, { cooking: 1 }, { travel: 2, fitness: 1 }, { sports: 1 }].entries()) {
     const p = await make({ consent: { personalization: true, aggregateMeasurement: true }, segments: SEGMENTS, privacy: { random: seededWords(i) } });
     if (Object.keys(topics).length) p.record({ type: 'like', itemId: 'item-secret-42', creatorId: 'creator-x', topics });
@@ -219,7 +220,9 @@ test('a report has no identifier, no item id, a day-granular date and a constant
       const r = p.buildAggregateReport();
       const text = JSON.stringify(r);
       sizes.add(text.length);
-      assert.deepEqual(Object.keys(r).sort(), ['config', 'data', 'day', 'epsilon', 'kind', 'mechanism', 'schema', 'version']);
+      assert.deepEqual(Object.keys(r).sort(), ['config', 'data', 'day', 'epsilon', 'id', 'kind', 'mechanism', 'schema', 'version']);
+      assert.match(r.id, /^[0-9a-f]{32}$/);
+      ids.add(r.id);
       assert.equal(r.day, '2023-11-14');
       assert.match(r.data, /^[0-9a-f]+$/);
       for (const secret of ['item-secret', 'creator-x', 'cooking', 'travel', String(T0)]) assert.ok(!text.includes(secret), secret);
@@ -227,6 +230,7 @@ test('a report has no identifier, no item id, a day-granular date and a constant
     p.dispose();
   }
   assert.equal(sizes.size, 1, `sizes ${[...sizes]}`);
+  assert.equal(ids.size, 16, 'every report has its own id, even from devices seeded alike');
 });
 
 test('report randomness is reproducible only when a test seeds it', async () => {
@@ -236,7 +240,11 @@ test('report randomness is reproducible only when a test seeds it', async () => 
     p.dispose();
     return out;
   };
-  assert.deepEqual(await build(seededWords(3)), await build(seededWords(3)));
+  // The noise is reproducible; the report id never is (crypto.getRandomValues, not the seeded source).
+  const [a, b] = [await build(seededWords(3)), await build(seededWords(3))];
+  const withoutId = (/** @type {any[]} */ rs) => rs.map(({ id, ...r }) => r);
+  assert.deepEqual(withoutId(a), withoutId(b));
+  assert.equal(new Set([...a, ...b].map((r) => r.id)).size, 6);
   // Default source: crypto.getRandomValues. 3 reports x 7 perturbed bits: equal by chance ~ never.
   const p1 = await createPersonalizer({ taxonomy: TAXONOMY, consent: { aggregateMeasurement: true } });
   const datas = new Set();
@@ -271,7 +279,7 @@ test('sendAggregateReport posts JSON without credentials, and nothing without co
     assert.match(received[0].type, /^application\/json/);
     assert.equal(received[0].cookie, undefined);
     assert.deepEqual(JSON.parse(received[0].body), sent.report);
-    await assert.rejects(p.sendAggregateReport('http://127.0.0.1:1/v1/reports'), (e) => e.code === 'SEND_FAILED');
+    await assert.rejects(p.sendAggregateReport('http://127.0.0.1:1/v1/reports', { retries: 0 }), (e) => e.code === 'SEND_FAILED');
     assert.equal(p.privacyBudget().spent, 2, 'a failed send still spent its epsilon');
     p.dispose();
   } finally {

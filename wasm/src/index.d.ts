@@ -273,7 +273,7 @@ export interface ConsentState {
   gpc: boolean;
 }
 
-/** A locally differentially private aggregate report: no identifier, no item ids, a day-granular date, constant size. */
+/** A locally differentially private aggregate report: no identifier of the person, no item ids, a day-granular date, constant size. */
 export interface AggregateReport {
   schema: 'localrank.report';
   version: 1;
@@ -287,6 +287,23 @@ export interface AggregateReport {
   kind: 0 | 1;
   /** Perturbed payload, lowercase hex. */
   data: string;
+  /**
+   * 128 random bits, 32 lowercase hex digits, fresh for every report (crypto.getRandomValues): links nothing; lets a
+   * collector count a re-send of this report once and refuse another report under the same id.
+   */
+  id: string;
+}
+
+/** Delivery options of `sendAggregateReport`. */
+export interface SendOptions {
+  /** Re-sends within this call after a network error, 429 or 5xx (default 2, at most 10; then kept for the next call). */
+  retries?: number;
+  /**
+   * A Privacy Pass token for a collector that counts only reports carrying one: the `Authorization` header value
+   * (`PrivateToken token=...`), or a function returning it, called only when a new report is built (before it is, so
+   * failing to get a token spends no epsilon). A kept report is re-sent with its own token.
+   */
+  token?: string | (() => string | Promise<string>);
 }
 
 /** The privacy budget of this device. */
@@ -544,8 +561,13 @@ export declare class Personalizer {
   forget(): Promise<void>;
   /** A report, or null without aggregateMeasurement consent or budget. Throws `INVALID_ARGUMENT` without `taxonomy`. */
   buildAggregateReport(): AggregateReport | null;
-  /** POSTs a report as JSON without credentials; null when none may be sent; throws `SEND_FAILED`. */
-  sendAggregateReport(url: string | URL): Promise<{ report: AggregateReport; status: number } | null>;
+  /**
+   * POSTs a report as JSON without credentials: the one kept from a failed delivery (no new epsilon), else a new
+   * one. After a network error, 429 or 5xx it is re-sent (`retries`, default 2; waiting `Retry-After`, else 1 s,
+   * doubling, at most 30 s) and, if still undelivered, kept for the next call until its day is too old for a
+   * collector. null when none may be sent; throws `SEND_FAILED`.
+   */
+  sendAggregateReport(url: string | URL, options?: SendOptions): Promise<{ report: AggregateReport; status: number } | null>;
   privacyBudget(): PrivacyBudget;
   /** Releases the core; later calls throw `DISPOSED`. Unsaved changes are dropped: `await flush()` first. */
   dispose(): void;

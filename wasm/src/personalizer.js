@@ -12,6 +12,7 @@ import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.j
 import { EngineCore, AccountantCore } from './core-abi.js';
 import { modelConfig, describeModel } from './model.js';
 import { ReportEncoder, privacyOptions, randomWords, utcDay, MS_PER_DAY } from './report.js';
+import { ReportOutbox, OUTBOX_KEY, deliveryOptions } from './outbox.js';
 
 const LEDGER_KEY = 'privacy-ledger';
 
@@ -1305,7 +1306,8 @@ export class Personalizer {
     this.#privacy.consent.reset();
     const erased = this.#persist.erase();
     await Promise.all([erased, this.#privacy.ledgerWrite.catch(() => {})]);
-    const keys = new Set([CONSENT_KEY, LEDGER_KEY].map((k) => this.#key(k)));
+    this.#outbox?.clear();
+    const keys = new Set([CONSENT_KEY, LEDGER_KEY, OUTBOX_KEY].map((k) => this.#key(k)));
     const prefix = this.#key('');
     for (const k of (await this.#storage.keys()) ?? []) if (k.startsWith(prefix)) keys.add(k);
     for (const k of keys) await this.#storage.delete(k);
@@ -1359,29 +1361,38 @@ export class Personalizer {
     pv.ledgerWrite.catch(() => {});
   }
 
+  /** @type {ReportOutbox|null} */
+  #outbox = null;
+
   /**
-   * Builds a report and POSTs it as JSON to `url` without credentials.
+   * POSTs an aggregate report as JSON to `url` without credentials: the
+   * report kept from a failed delivery if there is one (no new epsilon),
+   * else a new one. After a network error, 429 or 5xx it is re-sent
+   * (`options.retries`, default 2, waiting `Retry-After` or 1 s, doubling)
+   * and, if still undelivered, kept for the next call (wasm/src/outbox.js).
    * Resolves to `{report, status}`, or `null` when no report may be sent.
-   * Throws `SEND_FAILED` on a network error or a non-2xx answer (the budget
-   * stays spent: a report is never sent twice).
+   * Throws `SEND_FAILED` when it was not delivered (or was refused with
+   * another 4xx: then it is dropped).
    * @param {string|URL} url
+   * `options.token`: a Privacy Pass token (`PrivateToken token=...`, or a
+   * function returning one) for collectors that count only reports with one.
+   * @param {{retries?: number, token?: string|(() => string|Promise<string>)}} [options]
    */
-  async sendAggregateReport(url) {
-    const report = this.buildAggregateReport();
-    if (report === null) return null;
-    await this.#privacy.ledgerWrite;
-    /** @type {Response} */
-    let res;
-    try {
-      res = await fetch(url, {
-        method: 'POST', credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
-        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report),
-      });
-    } catch (cause) {
-      throw new LocalrankError('SEND_FAILED', `sending the aggregate report failed: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'url', cause });
+  async sendAggregateReport(url, options) {
+    this.#alive();
+    const o = deliveryOptions(options);
+    const pv = this.#privacy;
+    this.#outbox ??= new ReportOutbox(this.#storage, this.#key(OUTBOX_KEY), () => this.#clock());
+    const wanted = () => !this.#disposed && this.#privacy?.consent.get().aggregateMeasurement === true;
+    let report = wanted() ? await this.#outbox.pending() : null;
+    if (report === null) {
+      if (!wanted()) await this.#outbox.drop();
+      report = await this.#outbox.keep(() => this.buildAggregateReport(), o.token);
+      if (report === null) return null;
+      await pv.ledgerWrite;
     }
-    if (!res.ok) throw new LocalrankError('SEND_FAILED', `the collector answered HTTP ${res.status}`, { field: 'url' });
-    return { report, status: res.status };
+    const status = await this.#outbox.deliver(url, o.retries, wanted);
+    return status === null ? null : { report, status };
   }
 
   /**

@@ -50,6 +50,21 @@ export function utcDay(ms) {
 }
 
 /**
+ * Adds a fresh random 128-bit `id` (32 hex digits, crypto.getRandomValues) to
+ * an encoded report: new for every report, so it links nothing; a collector
+ * counts a re-send of the same report once. Never drawn from the tests'
+ * seeded source, so two encoders seeded alike still make distinct reports.
+ * @param {string} reportJson the core's report
+ * @returns {string}
+ */
+export function withReportId(reportJson) {
+  const words = randomWords(4, undefined);
+  let id = '';
+  for (const w of words) id += w.toString(16).padStart(8, '0');
+  return `${reportJson.slice(0, -1)},"id":"${id}"}`;
+}
+
+/**
  * Checks the shape of a report configuration (the core checks the rest and
  * names the field) and returns the JSON the core reads.
  * @param {{taxonomy?: unknown, segments?: unknown, epsilonPerReport?: unknown, mechanism?: unknown, segmentThreshold?: unknown}} o
@@ -129,7 +144,7 @@ export class ReportEncoder {
     this.#core.randomView(words.length).set(words);
     const r = this.#core.encode(day);
     throwIfFailed(r);
-    return r.value;
+    return withReportId(r.value);
   }
 
   /**

@@ -48,7 +48,29 @@ function reportText(report) {
   if (text.length > MAX_REPORT_BYTES) {
     throw new LocalrankError('INVALID_REPORT', `report is larger than ${MAX_REPORT_BYTES} bytes`, { field: 'report' });
   }
-  return text;
+  return withoutId(text);
+}
+
+/**
+ * The report without its `id` (the transport's idempotency key, 32 hex
+ * digits; the core knows nothing of it and refuses any field it does not
+ * know). A malformed id is refused here.
+ * @param {string} text
+ */
+function withoutId(text) {
+  if (!text.includes('"id"')) return text;
+  let o;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return text;  // the core names what is wrong
+  }
+  if (o === null || typeof o !== 'object' || Array.isArray(o) || !Object.hasOwn(o, 'id')) return text;
+  if (typeof o.id !== 'string' || !/^[0-9a-f]{32}$/.test(o.id)) {
+    throw new LocalrankError('INVALID_REPORT', 'id must be 32 lowercase hex digits (a random 128-bit report id)', { field: 'report.id' });
+  }
+  delete o.id;
+  return JSON.stringify(o);
 }
 
 const KINDS = /** @type {const} */ (['topic', 'segment']);

@@ -12,6 +12,12 @@ export class Engine {
   /** @type {import('localrank').Personalizer} */
   p;
 
+  /**
+   * The collector's token challenge when it counts only reports with a Privacy Pass token, else null.
+   * @type {{challenge: string, tokenKey: string}|null}
+   */
+  tokens = null;
+
   /** @param {import('localrank').Personalizer} p */
   constructor(p) {
     this.p = p;
@@ -20,10 +26,10 @@ export class Engine {
   /**
    * Opens the personalizer with the collector's shared configuration (the
    * taxonomy and segments that reports are encoded over).
-   * @param {{taxonomy: string[], segments?: {id: string, topics: Record<string, number>}[], epsilonPerReport?: number}} config
+   * @param {{taxonomy: string[], segments?: {id: string, topics: Record<string, number>}[], epsilonPerReport?: number, tokens?: {challenge: string, tokenKey: string}}} config
    */
   static async open(config) {
-    return new Engine(await createPersonalizer({
+    const engine = new Engine(await createPersonalizer({
       storage: 'indexedDB',
       taxonomy: config.taxonomy,
       segments: config.segments,
@@ -34,6 +40,8 @@ export class Engine {
         'profile-reset': (/** @type {{reason: string}} */ d) => announce(`The stored profile could not be read (${d.reason}); starting afresh.`),
       },
     }));
+    engine.tokens = /** @type {any} */ (config).tokens ?? null;
+    return engine;
   }
 
   /** What the person allowed. @returns {Consent} */

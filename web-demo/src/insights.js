@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Population insights: what the collector can estimate from everyone's noisy
-// aggregate reports: topic popularity with 95% confidence intervals.
+// aggregate reports: topic popularity as consistent shares (>= 0, summing to
+// 1) with 95% bootstrap intervals.
 import { h, $ } from './dom.js';
 import { barChart } from './charts.js';
 
@@ -28,21 +29,24 @@ export async function renderInsights() {
   }
   summary.textContent = `Estimated from ${est.reports} report${est.reports === 1 ? '' : 's'}. ` +
     'Each report is randomized on its device, so no single report says what its sender likes; ' +
-    'together they estimate how many people have each topic as their top interest. Whiskers show 95% confidence intervals.';
-  const n = est.reports;
+    'together they estimate how many people have each topic as their top interest. ' +
+    'Shares are adjusted to be at least 0 and to add up to 100% (Norm-Sub); whiskers show 95% intervals (bootstrap).';
   const pct = (/** @type {number} */ x) => `${(x * 100).toFixed(1)}%`;
-  /** @param {{count: number, share: number, stdError: number, ci95: [number, number]}} e @param {string} label */
+  /** @param {{share: number, ci95: [number, number]}} e @param {string} label */
   const bar = (e, label) => ({
-    label, value: e.share, interval: /** @type {[number, number]} */ ([e.ci95[0] / n, e.ci95[1] / n]),
-    note: `${pct(e.share)} ± ${pct((1.96 * e.stdError) / n)}`,
+    label, value: e.share, interval: e.ci95,
+    note: `${pct(e.share)} [${(e.ci95[0] * 100).toFixed(0)}–${(e.ci95[1] * 100).toFixed(0)}]`,
   });
-  const topics = [...est.topics].sort((a, b) => b.share - a.share);
+  // The consistent shares (never negative, summing to 1), not the unbiased counts: a chart of shares should not
+  // show a negative bar or a share above 100%.
+  const c = est.consistent;
+  const topics = [...c.topics].sort((a, b) => b.share - a.share);
   out.replaceChildren(
     barChart(topics.map((t) => bar(t, t.topic)), { title: 'Estimated share of people per top topic', width: 640, labelWidth: 110, format: pct }),
-    h('p', { class: 'hint', text: 'An estimate can be slightly negative or off by its interval: that noise is what protects each person.' }),
+    h('p', { class: 'hint', text: 'Each estimate is off by up to its interval: that noise is what protects each person. The rest, people with no top topic yet, is not drawn.' }),
   );
-  if (!est.suppressed?.segments && est.segments.length > 0) {
-    const segs = [...est.segments].sort((a, b) => b.share - a.share);
+  if (!est.suppressed?.segments && c.segments.length > 0) {
+    const segs = [...c.segments].sort((a, b) => b.share - a.share);
     out.append(
       h('h3', { text: 'Motivation segments' }),
       barChart(segs.map((t) => bar(t, t.segment)), { title: 'Estimated share of people per segment', width: 640, labelWidth: 110, format: pct }),

@@ -3,6 +3,7 @@
 // export / import / erase, and exactly what aggregate measurement sends.
 import { h, $, announce } from './dom.js';
 import { barChart } from './charts.js';
+import { fetchToken } from './tokens.js';
 
 export const REPORTS_URL = '/v1/reports';
 
@@ -149,7 +150,9 @@ export class Dashboard {
    */
   async sendReport(automatic = false) {
     try {
-      const sent = await this.#engine.p.sendAggregateReport(REPORTS_URL);
+      const tokens = this.#engine.tokens;
+      // With tokens on, a token is fetched only when a new report is built (a kept one has its own).
+      const sent = await this.#engine.p.sendAggregateReport(REPORTS_URL, tokens ? { token: () => fetchToken(tokens) } : undefined);
       if (sent === null) {
         if (!automatic) announce('No report sent: aggregate measurement is off or the privacy budget is used up.');
       } else {
