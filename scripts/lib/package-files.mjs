@@ -18,9 +18,12 @@ export const SHIPPED_TARGET_BYTES = 150_000;
  * 168.5 KB with the device module's Embind replaced by plain exports (166.1 KB measured);
  * 164 KB with the hot sources built without loop unrolling and auto-vectorization (161.4 KB);
  * 156 KB with one JSON parser and sort, emmalloc and the cold sources at -Oz (153.6 KB);
- * 149 KB without std::pow and std::log (musl's tables; 146.4 KB): the target is met.
+ * 149 KB without std::pow and std::log (musl's tables; 146.4 KB): the target is met;
+ * 149.5 KB with the learnt model (issue 17: 148.7 KB measured after a size pass,
+ * binaryen's inlining limited) and the devices' report delivery (issue 18:
+ * report ids, keep-and-re-send, tokens, +0.5 KB after trimming; 149.2 KB).
  */
-export const SHIPPED_BUDGET_BYTES = 149_000;
+export const SHIPPED_BUDGET_BYTES = 149_500;
 
 /**
  * The files a browser loads through `entry`: the entry, every module it
