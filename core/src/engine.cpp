@@ -54,40 +54,50 @@ Status Engine::RerankPacked(double now) {
 }
 
 // The learner's view of the ranking just made: the eligible items of the
-// first kMemoRanks ranks with their signals. Nothing in the non-profiling
-// mode (strength 0): it learns nothing.
+// first kMemoRanks ranks with their signals, in place of the oldest ranking
+// remembered. Nothing in the non-profiling mode (strength 0): it learns
+// nothing.
 void Engine::Remember(double now) {
-  memo_.Clear();
-  memo_.at = now;
   if (!config_.learning || options_.strength <= 0.0) return;
+  LearnMemo& memo = memos_[memo_next_];
+  memo_next_ = (memo_next_ + 1) % kMemoRankings;
+  memo.at = now;
   const ScoredBatch& sb = scratch_.scored;
   const std::size_t n = std::min(result_.order.size(), static_cast<std::size_t>(kMemoRanks));
-  memo_.items.resize(n);
+  memo.items.resize(n);
   std::size_t kept = 0;
   for (; kept < n; ++kept) {
     const auto i = static_cast<std::size_t>(result_.order[kept]);
     if (sb.tier[i] != Tier::kEligible) break;  // the sunk items follow the ranked ones
-    LearnItem& item = memo_.items[kept];
+    LearnItem& item = memo.items[kept];
     item.key = candidates_.key[i];
     std::copy_n(sb.signals.data() + i * kSignalCount, kSignalCount, item.signals.data());
     item.fixed = sb.fixed[i];
     item.used = false;
   }
-  memo_.items.resize(kept);
+  memo.items.resize(kept);
 }
 
-// An engagement with an item of the last ranking is a choice among it and
-// the items ranked above it; a hide, not interested or report a rejection
-// among it and the items below (model.h). One choice per item and ranking.
+void Engine::ForgetRankings() {
+  for (LearnMemo& memo : memos_) memo.Clear();
+  memo_next_ = 0;
+}
+
+// An engagement with an item of a remembered ranking (the newest that holds
+// it) is a choice among the head of that ranking; a hide, not interested or
+// report a rejection (model.h). One choice per item and ranking.
 void Engine::Learn(const EventView& v, double key) {
-  if (memo_.items.empty() || std::isnan(key)) return;
+  if (std::isnan(key)) return;
   const bool negative = v.type == EventType::kHide || v.type == EventType::kNotInterested || v.type == EventType::kReport;
   const bool positive = !negative && IsEngagement(v.type, EventDelta(config_, v.type, v.dwell_ms, v.expected_ms));
   if (!positive && !negative) return;
-  for (std::size_t r = 0; r < memo_.items.size(); ++r) {
-    if (memo_.items[r].key != key) continue;
-    if (!memo_.items[r].used) LearnChoice(config_, &memo_, static_cast<int>(r), positive, &profile_.model);
-    return;
+  for (int back = 1; back <= kMemoRankings; ++back) {
+    LearnMemo& memo = memos_[(memo_next_ - back + kMemoRankings) % kMemoRankings];
+    for (std::size_t r = 0; r < memo.items.size(); ++r) {
+      if (memo.items[r].key != key) continue;
+      if (!memo.items[r].used) LearnChoice(config_, &memo, static_cast<int>(r), positive, &profile_.model);
+      return;
+    }
   }
 }
 

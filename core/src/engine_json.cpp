@@ -395,7 +395,7 @@ Status Engine::ImportJson(std::string_view text) {
   next.user_vector_at = user_vector_at;
   profile_ = std::move(next);
   fatigue_ = fatigue.Commit(DefaultRankTuning().fatigue, tn, cn);
-  memo_.Clear();
+  ForgetRankings();
   return Status::Ok();
 }
 
@@ -464,7 +464,7 @@ nlohmann::json Engine::SummaryModel() const {
 void Engine::ResetProfile() {
   profile_.Clear();
   fatigue_.Clear();
-  memo_.Clear();
+  ForgetRankings();
 }
 
 }  // namespace localrank

@@ -933,7 +933,7 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
   }
   profile_ = std::move(next);
   fatigue_ = std::move(fatigue);
-  memo_.Clear();
+  ForgetRankings();
   return Status::Ok();
 }
 

@@ -119,6 +119,29 @@ TEST(Model, AChoiceIsLearntOncePerItemAndRanking) {
   EXPECT_EQ(e.profile().model.choices, 1u);
 }
 
+TEST(Model, AChoiceOnAnEarlierPageIsLearntFromItsOwnRanking) {
+  Engine e;
+  std::mt19937 rng(21);
+  const json first = RandomFeed(rng, 0, 20), second = RandomFeed(rng, 1, 20);
+  FillCandidates(e, first);
+  ASSERT_TRUE(e.Rerank(kNow).ok());
+  const json& chosen = first[static_cast<std::size_t>(e.result().order[3])];
+  FillCandidates(e, second);  // "show more posts": the rest ranked again
+  ASSERT_TRUE(e.Rerank(kNow).ok());
+  FillEvents(e, json::array({json{{"type", "like"}, {"itemId", chosen["id"]}, {"at", kNow}}}));
+  ASSERT_TRUE(e.Record(kNow).ok());
+  EXPECT_EQ(e.profile().model.choices, 1u);
+  // Four rankings later it is forgotten.
+  for (int k = 0; k < kMemoRankings; ++k) {
+    FillCandidates(e, RandomFeed(rng, 10 + k, 20));
+    ASSERT_TRUE(e.Rerank(kNow).ok());
+  }
+  const json& old = second[5];
+  FillEvents(e, json::array({json{{"type", "like"}, {"itemId", old["id"]}, {"at", kNow}}}));
+  ASSERT_TRUE(e.Record(kNow).ok());
+  EXPECT_EQ(e.profile().model.choices, 1u);
+}
+
 TEST(Model, ARejectionLowersTheSignalsThatRankedTheItem) {
   Engine e;
   ASSERT_TRUE(e.Configure(R"({"learning":true})").ok());

@@ -119,9 +119,13 @@ class Engine {
   RerankOptions options_;
   RankResult result_;
   RankScratch scratch_;  // reused by every Rerank
-  // The last ranking's items, for learning from the choices made among them
-  // (model.h); filled by Rerank, cleared with the profile.
-  LearnMemo memo_;
+  // The last rankings' items, for learning from the choices made among them
+  // (model.h): a ring of kMemoRankings, so that a feed that loads more
+  // posts by ranking the rest still learns from choices on earlier pages.
+  // Filled by Rerank, cleared with the profile.
+  LearnMemo memos_[kMemoRankings];
+  int memo_next_ = 0;
+  void ForgetRankings();
   void Remember(double now);
   nlohmann::json SummaryModel() const;
   void Learn(const EventView& v, double key);

@@ -80,8 +80,10 @@ struct LearnMemo {
   void Clear() { items.clear(); }
 };
 
-/// Ranks of the last ranking the learner remembers.
+/// Ranks of a ranking the learner remembers, and how many of the latest
+/// rankings it remembers (a feed that loads more posts ranks the rest again).
 constexpr int kMemoRanks = 100;
+constexpr int kMemoRankings = 4;
 
 /// The items of the last ranking a choice is made among: the first
 /// kChoiceWindow ranks (what a person sees of a feed first), and every rank
