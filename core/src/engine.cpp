@@ -86,10 +86,10 @@ void Engine::ForgetRankings() {
 // An engagement with an item of a remembered ranking (the newest that holds
 // it) is a choice among the head of that ranking; a hide, not interested or
 // report a rejection (model.h). One choice per item and ranking.
-void Engine::Learn(const EventView& v, double key) {
+void Engine::Learn(const EventView& v, double key, double delta) {
   if (std::isnan(key)) return;
   const bool negative = v.type == EventType::kHide || v.type == EventType::kNotInterested || v.type == EventType::kReport;
-  const bool positive = !negative && IsEngagement(v.type, EventDelta(config_, v.type, v.dwell_ms, v.expected_ms));
+  const bool positive = !negative && IsEngagement(v.type, delta);
   if (!positive && !negative) return;
   for (int back = 1; back <= kMemoRankings; ++back) {
     LearnMemo& memo = memos_[(memo_next_ - back + kMemoRankings) % kMemoRankings];
@@ -242,9 +242,10 @@ Status Engine::Record(double now) {
       v.implied_impression = std::isnan(key) ? v.type != EventType::kDwell
                                              : fatigue_.items.entries().count(key) == 0 && fatigue_.opened.entries().count(key) == 0;
     }
-    Learn(v, e.key[u]);
+    const double delta = EventDelta(config_, v.type, v.dwell_ms, v.expected_ms);
+    Learn(v, e.key[u], delta);
     profile_.Apply(config_, v);
-    ApplyFatigue(v, e.key[u]);
+    ApplyFatigue(v, e.key[u], delta);
   }
   profile_.Prune(config_, now);
   fatigue_.Prune(DefaultRankTuning().fatigue, now);
@@ -274,11 +275,11 @@ Status Engine::Adjust(NameKind kind, std::int32_t id, Preference preference) {
   return Status::Ok();
 }
 
-void Engine::ApplyFatigue(const EventView& v, double key) {
+void Engine::ApplyFatigue(const EventView& v, double key, double delta) {
   const FatigueTuning& f = DefaultRankTuning().fatigue;
   if (v.type == EventType::kImpression) {
     fatigue_.Impression(f, key, v.creator, v.topic_ids, v.topic_weights, v.topic_count, v.at);
-  } else if (IsEngagement(v.type, EventDelta(config_, v.type, v.dwell_ms, v.expected_ms))) {
+  } else if (IsEngagement(v.type, delta)) {
     fatigue_.Engaged(f, key, v.creator, v.topic_ids, v.topic_count, v.at);
   }
 }

@@ -593,6 +593,8 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     main_tied_out[i] = tied ? 1 : 0;
     if (context_part != 0.0) add(ReasonKind::kContext, ctx_label, context_part);
     total += context_part + adjust_part;
+    // The part of the score no learnt weight multiplies: more/less and fatigue.
+    double controls = adjust_part;
     const std::int32_t cr = b.creator[i];
     const CreatorTerms* ct = cr >= 0 ? &creator_terms[static_cast<std::uint32_t>(cr)] : nullptr;
     if (ct) {
@@ -607,6 +609,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
         const double a = s_adjust * sign;
         add(ReasonKind::kAdjustment, kCreatorLabelBase - cr, a);
         total += a;
+        controls += a;
         known = true;
       }
     }
@@ -638,9 +641,6 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
     f[static_cast<int>(Signal::kRate)] = static_cast<float>(f_rate * server[i]);
     f[static_cast<int>(Signal::kContext)] = static_cast<float>(ctx_label >= 0 ? f_context : 0.0);
     f[static_cast<int>(Signal::kFreshness)] = static_cast<float>(f_fresh);
-    // What follows (fatigue) and the more/less adjustments are the part of
-    // the score no learnt weight multiplies: total - (weighted signals).
-    const double learnt = total - adjust_part - (ct != nullptr ? s_adjust * ct->preference_sign : 0.0);
     // Fatigue: what was shown without engagement counts against it for a while.
     const auto slot = static_cast<std::size_t>(sc.item_slot[i]);
     const double seen = sc.key_shown[slot];
@@ -648,16 +648,19 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       const double v = -s * std::min(ft.item_max, ft.item_step * seen);
       add(ReasonKind::kFatigue, -1, v);
       total += v;
+      controls += v;
     }
     if (ct && ct->shown > 0.0) {
       const double v = -s * std::min(ft.creator_max, ft.creator_step * ct->shown);
       add(ReasonKind::kFatigue, kCreatorLabelBase - cr, v);
       total += v;
+      controls += v;
     }
     if (topic_fatigue > 0.0) {
       const double v = -s * topic_fatigue;
       add(ReasonKind::kFatigue, fatigue_topic, v);
       total += v;
+      controls += v;
     }
     // Filter tiers (the strongest reason wins).
     const bool repeated = sc.item_repeated[i] != 0;
@@ -677,7 +680,7 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
       add(ReasonKind::kSeen, -1, 0.0);
     }
     tier_out[i] = tier;
-    fixed_out[i] = static_cast<float>((total - learnt) / s);
+    fixed_out[i] = static_cast<float>(controls / s);
     known_out[i] = known ? 1 : 0;
     total_out[i] = total;
     reason_sum_out[i] = rsum;

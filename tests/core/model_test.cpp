@@ -43,6 +43,15 @@ json RandomFeed(std::mt19937& rng, int round, int n) {
   return items;
 }
 
+// A fresh random feed of 20 posts, ranked by `e`.
+json RankedFeed(Engine& e, unsigned seed) {
+  std::mt19937 rng(seed);
+  json items = RandomFeed(rng, 0, 20);
+  FillCandidates(e, items);
+  EXPECT_TRUE(e.Rerank(kNow).ok());
+  return items;
+}
+
 // A person who only ever opens the newest of the first ten posts shown:
 // neither the server's score nor topics predict what they choose.
 void ReplayFreshnessSeeker(Engine& e, int choices) {
@@ -101,10 +110,7 @@ TEST(Model, APersonWhoChoosesByOneSignalGetsItsWeightRaisedAndTheOthersLowered) 
 
 TEST(Model, AChoiceIsLearntOncePerItemAndRanking) {
   Engine e;
-  std::mt19937 rng(3);
-  const json items = RandomFeed(rng, 0, 20);
-  FillCandidates(e, items);
-  ASSERT_TRUE(e.Rerank(kNow).ok());
+  const json items = RankedFeed(e, 3);
   const json& chosen = items[static_cast<std::size_t>(e.result().order[4])];
   const json base{{"itemId", chosen["id"]}, {"topics", chosen["topics"]}, {"at", kNow}};
   json click = base, like = base;
@@ -178,10 +184,7 @@ TEST(Model, NothingIsLearntAtStrengthZeroOrWithLearningOff) {
 
 TEST(Model, AFailingRecordLearnsNothing) {
   Engine e;
-  std::mt19937 rng(13);
-  const json items = RandomFeed(rng, 0, 20);
-  FillCandidates(e, items);
-  ASSERT_TRUE(e.Rerank(kNow).ok());
+  const json items = RankedFeed(e, 13);
   FillEvents(e, json::array({json{{"type", "like"}, {"itemId", items[7]["id"]}, {"at", kNow}},
                              json{{"type", "like"}, {"itemId", items[8]["id"]}, {"at", kNow}}}));
   e.events().at[1] = NAN;  // the batch is refused whole

@@ -106,7 +106,7 @@ class Engine {
   Status ValidateRerank(double now, bool packed_rules);
   Status ValidateEvents(double now) const;
   // The `fatigue` section of the profile JSON (engine_fatigue.cpp).
-  void ApplyFatigue(const EventView& v, double key);
+  void ApplyFatigue(const EventView& v, double key, double delta);
   void ExportFatigue(nlohmann::json* profile) const;
   Status ParseFatigue(const nlohmann::json& profile, FatigueImport* out) const;
 
@@ -128,7 +128,8 @@ class Engine {
   void ForgetRankings();
   void Remember(double now);
   nlohmann::json SummaryModel() const;
-  void Learn(const EventView& v, double key);
+  // `delta`: the event's affinity delta (EventDelta), taken once per event in Record.
+  void Learn(const EventView& v, double key, double delta);
   Rng rng_;
 };
 
