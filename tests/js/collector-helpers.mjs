@@ -5,11 +5,22 @@ import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 
 /** A SQLite file in a fresh temp dir. */
 export function tempDb() {
   const dir = mkdtempSync(join(tmpdir(), 'localrank-collector-'));
   return { path: join(dir, 'reports.sqlite'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Reports counted in a SQLite file (each report adds 1 to its kind's value -1 row). */
+export function countedInDb(path) {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM lr_sums WHERE value = -1').get().n;
+  } finally {
+    db.close();
+  }
 }
 
 /**

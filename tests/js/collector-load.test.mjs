@@ -9,11 +9,8 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import { tempDb, countedInDb } from './collector-helpers.mjs';
 import { createReportEncoder } from 'localrank/server';
 import { startServer } from '../../web-demo/server.mjs';
 import { DEMO_REPORT_CONFIG, DEMO_TAXONOMY } from '../../web-demo/demo-config.mjs';
@@ -22,21 +19,6 @@ import { seededWords } from './privacy-helpers.mjs';
 const SECONDS = Number(process.env.LOCALRANK_LOAD_SECONDS ?? 3);
 const CONCURRENCY = 32;
 const CHILD = fileURLToPath(new URL('../load/collector-child.mjs', import.meta.url));
-
-function tempDb() {
-  const dir = mkdtempSync(join(tmpdir(), 'localrank-load-'));
-  return { path: join(dir, 'sums.sqlite'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** Reports counted in SQLite (each report adds 1 to its kind's value -1 row). */
-function countedInDb(path) {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM lr_sums WHERE value = -1').get().n;
-  } finally {
-    db.close();
-  }
-}
 
 /**
  * Fresh valid reports (each with its own id, as devices send them) and a mix

@@ -13,7 +13,7 @@ import { createCollector } from 'localrank-collector';
 import { startServer } from '../../web-demo/server.mjs';
 import { DEMO_REPORT_CONFIG, DEMO_TAXONOMY } from '../../web-demo/demo-config.mjs';
 import { seededWords } from './privacy-helpers.mjs';
-import { tempDb, rawRequest, jsonError, post } from './collector-helpers.mjs';
+import { tempDb, rawRequest, jsonError, post, countedInDb } from './collector-helpers.mjs';
 
 const SERVER = fileURLToPath(new URL('../../web-demo/server.mjs', import.meta.url));
 const CLI = fileURLToPath(new URL('../../collector/bin/localrank-collector.mjs', import.meta.url));
@@ -35,16 +35,6 @@ async function start(options = {}) {
 }
 
 const encoder = (seed) => createReportEncoder({ ...DEMO_REPORT_CONFIG, random: seededWords(seed) });
-
-/** Reports counted in the SQLite file. */
-function countedInDb(path) {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare('SELECT COALESCE(SUM(count), 0) AS n FROM lr_sums WHERE value = -1').get().n;
-  } finally {
-    db.close();
-  }
-}
 
 test('a device sends a report through the demo server and the estimates count it', async () => {
   const s = await start();
