@@ -335,7 +335,10 @@ Status Engine::ImportJson(std::string_view text) {
       const json& values = (*uv)["values"];
       if (values.size() > static_cast<std::size_t>(kMaxEmbeddingDim)) return corrupt("profile.userVector", "is too long");
       for (const auto& v : values) {
-        if (!IsFiniteNumber(v)) return corrupt("profile.userVector.values", "must be finite numbers");
+        // Stored as float: a finite double beyond its range would become infinite.
+        if (!IsFiniteNumber(v) || !std::isfinite(v.get<float>())) {
+          return corrupt("profile.userVector.values", "must be finite numbers within the float32 range");
+        }
         user_vector.push_back(v.get<float>());
       }
       user_vector_at = (*uv)["at"].get<double>();

@@ -280,6 +280,22 @@ TEST(Model, DamagedModelJsonIsRefusedNamingTheField) {
   EXPECT_TRUE(e.profile().model.empty());
 }
 
+TEST(Model, AUserVectorValueBeyondTheFloatRangeIsRefused) {
+  // Found by fuzz_import: 2.3e72 is a finite double, but it was stored as an
+  // infinite float, so the export of the imported profile did not import.
+  Engine e;
+  ASSERT_TRUE(e.Configure(R"({"dim":3})").ok());
+  const Status s = e.ImportJson(R"({"schema":"localrank.profile","version":4,"topics":[],"creators":[],
+    "userVector":{"dim":3,"at":1700000000000,"values":[2.3e72,1,1]}})");
+  EXPECT_EQ(s.code(), Code::kCorruptProfile);
+  EXPECT_EQ(s.field(), "profile.userVector.values");
+  ASSERT_TRUE(e.ImportJson(R"({"schema":"localrank.profile","version":4,"topics":[],"creators":[],
+    "userVector":{"dim":3,"at":1700000000000,"values":[3.0e38,1,1]}})").ok());
+  Engine copy;
+  ASSERT_TRUE(copy.Configure(R"({"dim":3})").ok());
+  EXPECT_TRUE(copy.ImportJson(e.ExportJson(kNow)).ok());
+}
+
 TEST(Model, ZeroEventsKeepTheServerOrderWithEmbeddingsAndTopics) {
   Engine e;
   ASSERT_TRUE(e.Configure(R"({"dim":4})").ok());
