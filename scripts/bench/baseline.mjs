@@ -2,7 +2,7 @@
 // The baseline: what a web developer would write instead of localrank, in
 // plain, straightforward JavaScript (objects, Maps, number[] embeddings,
 // Array.prototype.sort, one reason object per contribution), implementing the
-// same pipeline as the core (core/src/ranker.cpp score stage, diversity.cpp
+// same pipeline as the core (core/src/rank/ranker.cpp score stage, diversity.cpp
 // rerank stage) so that it returns the same ranking: score with fatigue,
 // the engagement-rate lift per topic, filter tiers, then greedy filling of
 // the first topK slots with MMR (similarity memory updated for every

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// IntPow (core/src/int_pow.h), the ranking's only power: correctly rounded
+// IntPow (core/src/util/int_pow.h), the ranking's only power: correctly rounded
 // where that can be checked exactly, within one unit of std::pow elsewhere.
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-#include "int_pow.h"
+#include "util/int_pow.h"
 
 namespace localrank {
 namespace {

@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "kernels.h"
+#include "rank/kernels.h"
 
 namespace localrank {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The binary profile snapshot (engine_snapshot.cpp): it holds exactly what the
+// The binary profile snapshot (core/src/storage/snapshot_codec.cpp): it holds exactly what the
 // JSON export holds, the same state always gives the same bytes, and every
 // kind of damage is refused with CORRUPT_PROFILE naming the field, leaving
 // the engine as it was.

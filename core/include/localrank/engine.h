@@ -77,7 +77,7 @@ class Engine {
   /// (docs/storage.md): tagged sections, names as strings. Replaces the
   /// contents of `out` (its capacity is reused). The same state always gives
   /// the same bytes. New profile state needs a section here as well as in
-  /// the JSON (engine_snapshot.cpp).
+  /// the JSON (core/src/storage/snapshot_codec.cpp).
   void ExportSnapshot(std::vector<std::uint8_t>* out) const;
   /// Replaces the profile with a snapshot of any supported version. Every
   /// byte is checked first: a cut, corrupted or hostile snapshot fails with
@@ -98,14 +98,14 @@ class Engine {
   /// creators would grow the tables without bound. Returns true when any name
   /// was dropped: callers that mirror the tables must then re-read them.
   /// Any new state keyed by a name id (profile, fatigue, ...) must be
-  /// marked used and remapped here (engine_names.cpp).
+  /// marked used and remapped here (core/src/engine/engine_names.cpp).
   bool CompactNames();
 
  private:
   // Also fills scratch_.shape (ValidateBatch).
   Status ValidateRerank(double now, bool packed_rules);
   Status ValidateEvents(double now) const;
-  // The `fatigue` section of the profile JSON (engine_fatigue.cpp).
+  // The `fatigue` section of the profile JSON (core/src/engine/engine_fatigue.cpp).
   void ApplyFatigue(const EventView& v, double key, double delta);
   void ExportFatigue(nlohmann::json* profile) const;
   Status ParseFatigue(const nlohmann::json& profile, FatigueImport* out) const;

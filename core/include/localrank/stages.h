@@ -66,7 +66,7 @@ struct RankTuning {
   /// interests with probability proportional to its best item's positive
   /// adjusted score to this power (0 = uniformly): promising unexplored
   /// items are tried far more often than weak ones, none is excluded. An
-  /// integer, as every power the ranking takes (core/src/int_pow.h).
+  /// integer, as every power the ranking takes (core/src/util/int_pow.h).
   int explore_power = 4;
   /// The score uses the engagement-rate lift to this power (Profile::TopicLift):
   /// the server part times lift^2 is closer to the person's own engagement

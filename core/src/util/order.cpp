@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "order.h"
+#include "util/order.h"
 
 #include <algorithm>
 

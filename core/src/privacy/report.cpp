@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_text.h"
+#include "storage/json_text.h"
 
 #include "localrank/config.h"
 #include "localrank/hash.h"

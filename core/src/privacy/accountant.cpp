@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_text.h"
+#include "storage/json_text.h"
 
 namespace localrank {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "json_text.h"
+#include "storage/json_text.h"
 
 #include <algorithm>
 

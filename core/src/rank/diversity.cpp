@@ -9,8 +9,8 @@
 
 #include "localrank/stages.h"
 
-#include "int_pow.h"
-#include "kernels.h"
+#include "util/int_pow.h"
+#include "rank/kernels.h"
 
 namespace localrank {
 
@@ -66,7 +66,7 @@ class Similarity {
 
   // The sum runs over i's topics in order whether or not j is focused, so
   // both paths give the same value; the cosine uses the fixed-order kernel
-  // (core/src/kernels.h).
+  // (core/src/rank/kernels.h).
   double operator()(std::size_t i, std::size_t j) const {
     const std::int32_t* ids = b_.topic_ids.data();
     const double* share = shape_.share.data();

@@ -2,12 +2,12 @@
 #include "localrank/fatigue.h"
 
 // The fatigue tables, on the path of every record and rerank; their JSON form
-// is in fatigue_json.cpp.
+// is in storage/fatigue_json.cpp.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "order.h"
+#include "util/order.h"
 
 namespace localrank {
 

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_text.h"
+#include "storage/json_text.h"
 
 #include "localrank/fatigue.h"
 

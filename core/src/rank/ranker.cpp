@@ -11,8 +11,8 @@
 
 #include "localrank/stages.h"
 
-#include "int_pow.h"
-#include "kernels.h"
+#include "util/int_pow.h"
+#include "rank/kernels.h"
 
 namespace localrank {
 

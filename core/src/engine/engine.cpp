@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The Engine's per-call work: rerank, record (with its fatigue bookkeeping)
 // and preference adjustments. Configuration and the profile JSON are in
-// engine_json.cpp, so the wasm build can optimise the two for speed and for
+// storage/profile_json.cpp, so the wasm build can optimise the two for speed and for
 // size (wasm/CMakeLists.txt).
 #include "localrank/engine.h"
 

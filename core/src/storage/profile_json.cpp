@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_text.h"
+#include "storage/json_text.h"
 
-#include "json_guard.h"
+#include "storage/json_guard.h"
 
 namespace localrank {
 

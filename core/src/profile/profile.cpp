@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "kernels.h"
+#include "rank/kernels.h"
 
 namespace localrank {
 
