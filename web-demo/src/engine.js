@@ -10,7 +10,7 @@ import { announce } from './dom.js';
 
 export class Engine {
   /** @type {import('localrank').Personalizer} */
-  p;
+  #p;
 
   /**
    * The collector's token challenge when it counts only reports with a Privacy Pass token, else null.
@@ -20,7 +20,7 @@ export class Engine {
 
   /** @param {import('localrank').Personalizer} p */
   constructor(p) {
-    this.p = p;
+    this.#p = p;
   }
 
   /**
@@ -46,13 +46,13 @@ export class Engine {
 
   /** What the person allowed. @returns {Consent} */
   get consent() {
-    const c = this.p.consent.get();
+    const c = this.#p.consent.get();
     return { personalization: c.personalization, aggregateMeasurement: c.aggregateMeasurement };
   }
 
   /** False until the person answered the consent question (localrank stores when). */
   get answered() {
-    return this.p.consent.get().updatedAt !== null;
+    return this.#p.consent.get().updatedAt !== null;
   }
 
   /**
@@ -62,12 +62,64 @@ export class Engine {
    */
   async setConsent(consent) {
     try {
-      await this.p.consent.set(consent);
+      await this.#p.consent.set(consent);
     } catch (e) {
       if (/** @type {any} */ (e).code !== 'NOT_CONSENTED') throw e;
-      await this.p.consent.set({ ...consent, aggregateMeasurement: false });
+      await this.#p.consent.set({ ...consent, aggregateMeasurement: false });
       announce('Your browser asks sites not to share data (Global Privacy Control): aggregate measurement stays off.');
     }
+  }
+
+  /**
+   * Ranks the candidates for this person (the site's own order when
+   * personalization is not allowed).
+   * @param {import('localrank').Item[]} items @param {import('localrank').RerankOptions} [options]
+   * @returns {import('localrank').RankedItem[]}
+   */
+  rerank(items, options) {
+    return this.#p.rerank(items, options);
+  }
+
+  /**
+   * Records one interaction. Returns how many events were kept (0 when
+   * personalization is not allowed: the package drops them).
+   * @param {import('localrank').InteractionEvent} event
+   */
+  record(event) {
+    return this.#p.record(event);
+  }
+
+  /** What the profile learnt, for the dashboard. @param {{top?: number}} [options] */
+  profile(options) {
+    return this.#p.profile(options);
+  }
+
+  /** The full consent record (with when it was given and Global Privacy Control). */
+  consentRecord() {
+    return this.#p.consent.get();
+  }
+
+  /** The privacy budget of aggregate reports. */
+  privacyBudget() {
+    return this.#p.privacyBudget();
+  }
+
+  /**
+   * Sends one aggregate report to `url` when consent and budget allow; null otherwise.
+   * @param {string} url @param {import('localrank').SendOptions} [options]
+   */
+  sendAggregateReport(url, options) {
+    return this.#p.sendAggregateReport(url, options);
+  }
+
+  /** The portable profile (JSON) the person can download. */
+  exportProfile() {
+    return this.#p.exportProfile();
+  }
+
+  /** Replaces the profile with a downloaded one; throws (changing nothing) when it is not valid. @param {string} text */
+  importProfile(text) {
+    this.#p.importProfile(text);
   }
 
   /**
@@ -76,7 +128,7 @@ export class Engine {
    * @param {{topic: string, preference: 'more'|'less'|'never'|'none'} | {creatorId: string, preference: 'more'|'less'|'never'|'none'}} adjustment
    */
   adjust(adjustment) {
-    return this.p.adjust(/** @type {any} */ (adjustment));
+    return this.#p.adjust(/** @type {any} */ (adjustment));
   }
 
   /**
@@ -85,12 +137,12 @@ export class Engine {
    */
   async save() {
     if (!this.consent.personalization) return null;
-    await this.p.flush();
+    await this.#p.flush();
     return new Date();
   }
 
   /** Erases everything localrank stored here; the next visit is a first visit. */
   async erase() {
-    await this.p.forget();
+    await this.#p.forget();
   }
 }

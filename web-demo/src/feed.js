@@ -93,7 +93,7 @@ export class Feed {
   /** @param {any[]} items @returns {RankedItem[]} */
   #rank(items) {
     this.#dwell.flush(); // what was read so far counts in this rerank
-    const ranked = this.#engine.p.rerank(items, this.#controls.options())
+    const ranked = this.#engine.rerank(items, this.#controls.options())
       .filter((r) => !r.reasons.some((x) => x.kind === 'never'));
     this.reranks++;
     document.body.dataset.reranks = String(this.reranks);
@@ -141,7 +141,7 @@ export class Feed {
    * @param {import('localrank').EventType} type @param {any} post @param {Record<string, any>} [extra]
    */
   #record(type, post, extra = {}) {
-    return this.#engine.p.record({
+    return this.#engine.record({
       type, itemId: post.id, topics: post.topics, creatorId: post.creatorId, context: this.#controls.context(), ...extra,
     });
   }
@@ -319,7 +319,7 @@ export class Feed {
       h('h2', { id: 'post-menu-title', text: 'Tune your feed' }),
       h('ul', { class: 'menu' },
         item(`Not interested in ${topic}`, () => {
-          const kept = this.#engine.p.record({ type: 'notInterested', itemId: post.id, topics: { [topic]: 1 }, context: this.#controls.context() });
+          const kept = this.#engine.record({ type: 'notInterested', itemId: post.id, topics: { [topic]: 1 }, context: this.#controls.context() });
           this.#remove(post, `Noted: not interested in ${topic}.`);
           if (kept === 0) this.#confirm(0, '');
         }, 'not-interested'),

@@ -64,7 +64,7 @@ export class Dashboard {
     const { consent } = this.#engine;
     /** @type {HTMLInputElement} */ ($('#c-personalization')).checked = consent.personalization;
     /** @type {HTMLInputElement} */ ($('#c-aggregate')).checked = consent.aggregateMeasurement;
-    const profile = this.#engine.p.profile({ top: 10 });
+    const profile = this.#engine.profile({ top: 10 });
     $('#profile-summary').textContent = profile.totalEvents === 0
       ? (consent.personalization ? 'Nothing yet: like, save or read a few posts.' : 'Nothing: personalization is off, so nothing is learned.')
       : `Learned from ${profile.totalEvents} interaction${profile.totalEvents === 1 ? '' : 's'} on this device, the last ${new Date(profile.lastEventAt).toLocaleString()}. Longer bars mean more interest; recent activity counts more.`;
@@ -128,8 +128,8 @@ export class Dashboard {
   }
 
   #renderReport() {
-    const b = this.#engine.p.privacyBudget();
-    const consent = this.#engine.p.consent.get();
+    const b = this.#engine.privacyBudget();
+    const consent = this.#engine.consentRecord();
     const next = b.reportsLeft > 0 || b.nextReportAt === null ? '' : ` The next report fits on ${new Date(b.nextReportAt).toLocaleDateString()}.`;
     $('#budget').textContent = `Privacy budget left: ε = ${fmt(b.remaining)} of ${fmt(b.epsilonCap)} per ${b.windowDays} days ` +
       `(${b.reportsLeft} report${b.reportsLeft === 1 ? '' : 's'} of ε = ${fmt(b.epsilonPerReport)}).${next}`;
@@ -152,7 +152,7 @@ export class Dashboard {
     try {
       const tokens = this.#engine.tokens;
       // With tokens on, a token is fetched only when a new report is built (a kept one has its own).
-      const sent = await this.#engine.p.sendAggregateReport(REPORTS_URL, tokens ? { token: () => fetchToken(tokens) } : undefined);
+      const sent = await this.#engine.sendAggregateReport(REPORTS_URL, tokens ? { token: () => fetchToken(tokens) } : undefined);
       if (sent === null) {
         if (!automatic) announce('No report sent: aggregate measurement is off or the privacy budget is used up.');
       } else {
@@ -168,12 +168,12 @@ export class Dashboard {
 
   /** Sends the window's first report by itself, if the person allowed it and none was sent yet. */
   async sendIfDue() {
-    const b = this.#engine.p.privacyBudget();
+    const b = this.#engine.privacyBudget();
     if (this.#engine.consent.aggregateMeasurement && b.spent === 0) await this.sendReport(true);
   }
 
   #export() {
-    const data = this.#engine.p.exportProfile();
+    const data = this.#engine.exportProfile();
     const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
     const a = h('a', { href: url, download: 'localrank-profile.json', class: 'visually-hidden', text: 'download' });
     document.body.append(a);
@@ -190,7 +190,7 @@ export class Dashboard {
     if (!file) return;
     const result = $('#import-result');
     try {
-      this.#engine.p.importProfile(await file.text());
+      this.#engine.importProfile(await file.text());
       result.textContent = `Imported ${file.name}.`;
       this.render();
       this.#onChanged();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,7 +33,10 @@ constexpr int kSnapshotVersion = 1;
 /// that either succeed completely or change nothing.
 class Engine {
  public:
-  Engine() = default;
+  Engine();
+  ~Engine();
+  Engine(Engine&&) noexcept;
+  Engine& operator=(Engine&&) noexcept;
 
   /// Applies a JSON configuration (see Config::MergeJson). Call before use.
   Status Configure(std::string_view config_json);
@@ -118,7 +122,8 @@ class Engine {
   EventBatch events_;
   RerankOptions options_;
   RankResult result_;
-  RankScratch scratch_;  // reused by every Rerank
+  // Reused by every Rerank (core/src/rank/scratch.h, private to the core).
+  std::unique_ptr<RankScratch> scratch_;
   // The last rankings' items, for learning from the choices made among them
   // (model.h): a ring of kMemoRankings, so that a feed that loads more
   // posts by ranking the rest still learns from choices on earlier pages.

@@ -15,36 +15,10 @@
 #include "localrank/hash.h"
 #include "localrank/interner.h"
 #include "localrank/status.h"
+#include "localrank/tuning.h"
 #include "localrank/types.h"
 
 namespace localrank {
-
-/// Fatigue tuning. Impressions without engagement accumulate as decayed
-/// counts; the penalty saturates, and half-lives let it recover over time.
-struct FatigueTuning {
-  double item_half_life_ms = 24 * kMsPerHour;
-  double creator_half_life_ms = 24 * kMsPerHour;
-  double topic_half_life_ms = 24 * kMsPerHour;
-  /// Score penalty per unengaged impression, and its ceiling.
-  double item_step = 0.15;
-  double item_max = 0.6;
-  double creator_step = 0.04;
-  double creator_max = 0.25;
-  double topic_step = 0.03;
-  double topic_max = 0.3;
-  /// An item shown this many times (decayed) without engagement is filtered
-  /// out of the ranked part of the feed (it sinks to the end, marked `seen`).
-  double item_seen_limit = 5.0;
-  /// An item the person engaged with (opened, liked, ...) is not served again
-  /// at the top: it sinks (marked `seen`, "already opened") while its decayed
-  /// mark is >= 0.5, i.e. for one half-life.
-  double opened_half_life_ms = 3 * 24 * kMsPerHour;
-  /// Bounded memory: entries kept per table, and a count below this is forgotten.
-  int max_items = 2000;
-  int max_creators = 500;
-  int max_topics = 500;
-  double forget_below = 0.05;
-};
 
 /// Decayed counters of one kind (items, opened items, creators or topics),
 /// all with one half-life. Because they share it, the order of their decayed

@@ -11,6 +11,7 @@
 #include "localrank/config.h"
 #include "localrank/decayed.h"
 #include "localrank/model.h"
+#include "localrank/tuning.h"
 #include "localrank/types.h"
 
 namespace localrank {
@@ -51,13 +52,6 @@ struct TopicRate {
   }
 };
 
-/// The person's base engagement rate (engagement per impression over all
-/// topics) is shrunk towards kRateBasePrior with the weight of
-/// kRateBasePriorShown impressions, so the first click does not make every
-/// other topic look bad.
-constexpr double kRateBasePrior = 0.2;
-constexpr double kRateBasePriorShown = 10.0;
-
 /// A stored interaction, kept (bounded, within the retention period) so the
 /// person can see what the profile learnt from.
 struct StoredEvent {
@@ -70,10 +64,6 @@ struct StoredEvent {
 enum class Preference : std::int32_t { kNone = 0, kMore = 1, kLess = 2, kNever = 3 };
 const char* PreferenceName(Preference p);
 bool ParsePreference(std::string_view name, Preference* out);
-
-/// Score shift of "more" / "less" for a topic (times its share in the item) or
-/// a creator: half the contribution of a saturated interest.
-constexpr double kAdjustStep = 0.5;
 
 /// What the profile learnt within one context key (e.g. "intent:commute").
 struct ContextStats {
@@ -174,16 +164,6 @@ class Profile {
   /// contexts. 1 without evidence; above 1 = engaged with more often than
   /// average when shown.
   double TopicLift(const Config& c, const RateLens& lens, std::uint32_t topic, double now) const;
-
-  /// Cosine similarity of the decayed user vector and `embedding` (0 when unknown).
-  double EmbeddingSimilarity(const float* embedding, int dim) const;
-
-  /// The affinity that maps to tanh(1) when scoring: the configured
-  /// affinity_scale, or the strongest positive topic (creator) affinity when
-  /// larger, so a heavy user's interests keep their relative strengths
-  /// instead of all saturating.
-  double TopicScale(const Config& c, double now) const;
-  double CreatorScale(const Config& c, double now) const;
 
   Preference TopicPreference(std::uint32_t topic) const;
   Preference CreatorPreference(std::uint32_t creator) const;

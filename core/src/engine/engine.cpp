@@ -7,6 +7,8 @@
 
 #include "localrank/stages.h"
 
+#include "rank/scratch.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -23,6 +25,11 @@ std::string EventField(int i, const char* field) {
 
 }  // namespace
 
+Engine::Engine() : scratch_(std::make_unique<RankScratch>()) {}
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+
 Status Engine::Rerank(double now) {
   Status s = ValidateRerank(now, false);
   if (!s.ok()) {
@@ -31,7 +38,7 @@ Status Engine::Rerank(double now) {
   }
   // Rank rewrites every array of result_; keeping their sizes from the last
   // call means a rerank of the same size neither allocates nor clears.
-  Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, &scratch_, &result_);
+  Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, scratch_.get(), &result_);
   Remember(now);
   return Status::Ok();
 }
@@ -48,7 +55,7 @@ Status Engine::RerankPacked(double now) {
     result_.Clear();
     return s;
   }
-  Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, &scratch_, &result_);
+  Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, scratch_.get(), &result_);
   Remember(now);
   return Status::Ok();
 }
@@ -62,7 +69,7 @@ void Engine::Remember(double now) {
   LearnMemo& memo = memos_[memo_next_];
   memo_next_ = (memo_next_ + 1) % kMemoRankings;
   memo.at = now;
-  const ScoredBatch& sb = scratch_.scored;
+  const ScoredBatch& sb = scratch_->scored;
   const std::size_t n = std::min(result_.order.size(), static_cast<std::size_t>(kMemoRanks));
   memo.items.resize(n);
   std::size_t kept = 0;
@@ -105,7 +112,7 @@ Status Engine::ValidateRerank(double now, bool packed_rules) {
   if (!std::isfinite(now)) return Status::Error(Code::kInvalidArgument, "now", -1, "now() must return a finite time in ms");
   const std::size_t counts[kNameKindCount] = {names_[0].size(), names_[1].size(), names_[2].size()};
   // Fills scratch_.shape for Rank while it checks the batch (one pass).
-  Status s = ValidateBatch(config_, candidates_, counts, packed_rules, &scratch_.shape);
+  Status s = ValidateBatch(config_, candidates_, counts, packed_rules, &scratch_->shape);
   if (!s.ok()) return s;
   if (!std::isfinite(options_.strength) || options_.strength < 0 || options_.strength > 1) {
     return Status::Error(Code::kInvalidArgument, "options.strength", -1, "options.strength must be in [0, 1]");

@@ -4,13 +4,11 @@
 #include <algorithm>
 #include <utility>
 
-#include "rank/kernels.h"
 
 namespace localrank {
 
 namespace {
 
-constexpr double kDefaultExpectedMs = 15000.0;  // a typical short post
 constexpr const char* kPreferenceNames[] = {"none", "more", "less", "never"};
 
 // Keeps the `cap` most useful entries of `m`: by absolute blended affinity
@@ -319,27 +317,6 @@ double Profile::TopicLift(const Config& c, const RateLens& lens, std::uint32_t t
   }
   return sum / static_cast<double>(lens.contexts.size());
 }
-
-double Profile::EmbeddingSimilarity(const float* embedding, int dim) const {
-  if (user_vector.size() != static_cast<std::size_t>(dim) || dim == 0) return 0.0;
-  const float* u = user_vector.data();
-  const double dot = kernels::Dot(u, embedding, dim);
-  const double nu = kernels::SquaredNorm(u, dim);
-  const double ne = kernels::SquaredNorm(embedding, dim);
-  if (nu <= 0.0 || ne <= 0.0) return 0.0;
-  return dot / std::sqrt(nu * ne);
-}
-
-namespace {
-double ScaleOf(const std::unordered_map<std::uint32_t, Affinity>& m, const Config& c, double now) {
-  double top = 0.0;
-  for (const auto& [id, a] : m) top = std::max(top, a.Blend(c, now));
-  return std::max(c.affinity_scale, top);
-}
-}  // namespace
-
-double Profile::TopicScale(const Config& c, double now) const { return ScaleOf(topics, c, now); }
-double Profile::CreatorScale(const Config& c, double now) const { return ScaleOf(creators, c, now); }
 
 Preference Profile::TopicPreference(std::uint32_t topic) const {
   auto it = topic_prefs.find(topic);
