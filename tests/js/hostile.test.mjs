@@ -136,7 +136,7 @@ test('holes in sparse arrays are errors, not skipped entries', async () => {
   // eslint-disable-next-line no-sparse-arrays
   rejects(p, before, () => p.rerank([{ id: 'a' }, , { id: 'c' }]), 'INVALID_ITEM', 'items[1]');
   // eslint-disable-next-line no-sparse-arrays
-  rejects(p, before, () => p.record([{ type: 'click' }, , { type: 'click' }]), 'INVALID_EVENT', 'events[1]');
+  rejects(p, before, () => p.record([{ type: 'click', itemId: 'a' }, , { type: 'click', itemId: 'c' }]), 'INVALID_EVENT', 'events[1]');
   // eslint-disable-next-line no-sparse-arrays
   rejects(p, before, () => p.rerank([{ id: 'a', topics: ['x', , 'y'] }]), 'INVALID_ITEM', 'items[0].topics[1]');
   rejects(p, before, () => p.rerank(new Array(3)), 'INVALID_ITEM', 'items[0]');
