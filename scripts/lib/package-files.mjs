@@ -24,8 +24,15 @@ export const SHIPPED_TARGET_BYTES = 150_000;
  * 149.5 KB with the learnt model (issue 17: 148.7 KB measured after a size pass,
  * binaryen's inlining limited) and the devices' report delivery (issue 18:
  * report ids, keep-and-re-send, tokens, +0.5 KB after trimming; 149.2 KB).
+ * Issue 19 changed the measure (the package ships readable modules: the entry
+ * is bundled and minified by esbuild here, as an app's bundler would; the same
+ * bytes as the old minified bundle, 149.2 KB) and added the typo checks, the
+ * WASM_LOAD_FAILED loader, the worker's whole API and the serverScore reason
+ * (+2.2 KB), less the glue's own loaders and export wrappers that the new
+ * loader made dead (-1.4 KB, assemble-package.mjs trimDeviceGlue): 149.93 KB
+ * measured, so the budget is the target itself, 150 KB, with 70 bytes to spare.
  */
-export const SHIPPED_BUDGET_BYTES = 149_500;
+export const SHIPPED_BUDGET_BYTES = 150_000;
 
 /**
  * The files a browser loads through `entry`: the entry, every module it

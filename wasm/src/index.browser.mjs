@@ -4,7 +4,7 @@
 import createLocalrankCore from './localrank_core.mjs';
 import { createPersonalizerWith } from './personalizer.js';
 import { defaultStorageKind } from './storage.js';
-import { fetchAndCompile, instantiate, loadFromBinary } from './load-wasm.js';
+import { fetchWasm, loadFromBinary } from './load-wasm.js';
 
 export { LocalrankError, ErrorCode } from './errors.js';
 export { LIMITS, EVENT_TYPES } from './core-buffers.js';
@@ -24,7 +24,7 @@ function loadCore(o) {
   if (o.wasmBinary) return loadFromBinary(createLocalrankCore, o.wasmBinary);
   const href = String(o.wasmUrl ?? new URL('./localrank_core.wasm', import.meta.url).href);
   if (!cache.has(href)) {
-    const loading = fetchAndCompile(href, 'options.wasmUrl').then((compiled) => instantiate(createLocalrankCore, compiled, href, 'options.wasmUrl'));
+    const loading = fetchWasm(createLocalrankCore, href, 'options.wasmUrl');
     cache.set(href, loading);
     // A failed load (offline, 404) must not stick: the next call tries again.
     loading.catch(() => cache.delete(href));

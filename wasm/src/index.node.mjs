@@ -2,8 +2,7 @@
 // Node entry: reads the .wasm next to this file (Node's fetch cannot load file: URLs).
 import createLocalrankCore from './localrank_core.mjs';
 import { createPersonalizerWith } from './personalizer.js';
-import { LocalrankError } from './errors.js';
-import { compileBytes, instantiate, loadFromBinary } from './load-wasm.js';
+import { instantiateWasm, loadFromBinary, wasmLoadError } from './load-wasm.js';
 
 export { LocalrankError, ErrorCode } from './errors.js';
 export { LIMITS, EVENT_TYPES } from './core-buffers.js';
@@ -23,16 +22,13 @@ async function loadCore(o) {
     const loading = (async () => {
       const [{ readFile }, { fileURLToPath }] = await Promise.all([import('node:fs/promises'), import('node:url')]);
       const where = url.protocol === 'file:' ? fileURLToPath(url) : url.href;
-      /** @type {Uint8Array} */
       let bytes;
       try {
         bytes = await readFile(url);
       } catch (e) {
-        const why = /** @type {any} */ (e)?.code ?? (e instanceof Error ? e.message : String(e));
-        throw new LocalrankError('WASM_LOAD_FAILED', `${where} could not be read (${why}): pass the path or file: URL of ` +
-          'localrank_core.wasm (node_modules/localrank/dist/) as `wasmUrl`, or its bytes as `wasmBinary`', { field: 'options.wasmUrl', cause: e });
+        throw wasmLoadError(where, `could not be read (${/** @type {any} */ (e)?.code ?? e})`, 'options.wasmUrl', e);
       }
-      return instantiate(createLocalrankCore, await compileBytes(bytes, where, 'options.wasmUrl'), url.href, 'options.wasmUrl');
+      return instantiateWasm(createLocalrankCore, bytes, where, 'options.wasmUrl');
     })();
     cache.set(cacheKey, loading);
     // A failed load (missing file) must not stick: the next call tries again.

@@ -120,18 +120,12 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 /**
  * util.inspect of a rerank result: reads every item's `reasons` (turning the
  * lazy accessor into data) and shows a plain copy of the array.
+ * @this {any[]} @param {number} depth @param {object} options @param {(v: unknown, o: object) => string} inspect
  */
-const INSPECT_RESULT = Object.freeze({
-  /** @this {object[]} @param {number} depth @param {object} options @param {(v: unknown, o: object) => string} inspect */
-  value(depth, options, inspect) {
-    for (const item of this) void (/** @type {any} */ (item)?.reasons);
-    const copy = [...this];
-    return typeof inspect === 'function' ? inspect(copy, options) : copy;
-  },
-  enumerable: false,
-  configurable: true,
-  writable: true,
-});
+function inspectResult(depth, options, inspect) {
+  for (const item of this) void item?.reasons;
+  return inspect([...this], options);
+}
 
 /** Returns the object it is given, so that a subclass's private fields can be added to a plain object. */
 class PlainBase {
@@ -826,7 +820,7 @@ export class Personalizer {
     }
     last.ids = ids;
     // console.log(result) in Node shows each item's reasons, not `[Getter/Setter]`.
-    Object.defineProperty(out, INSPECT, INSPECT_RESULT);
+    Object.defineProperty(out, INSPECT, { value: inspectResult, configurable: true, writable: true });
     return out;
   }
 

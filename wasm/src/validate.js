@@ -53,22 +53,22 @@ const wellFormed = typeof (/** @type {any} */ ('').isWellFormed) === 'function'
 // `topic`, `creator`, `publishedat`), which would otherwise be ignored silently.
 
 /** The keys an item may have. */
-export const ITEM_KEYS = Object.freeze(['id', 'topics', 'creatorId', 'publishedAt', 'serverScore', 'pinned', 'embedding']);
+export const ITEM_KEYS = ['id', 'topics', 'creatorId', 'publishedAt', 'serverScore', 'pinned', 'embedding'];
 /** The keys an event may have. */
-export const EVENT_KEYS = Object.freeze(['type', 'itemId', 'topics', 'creatorId', 'at', 'dwellMs', 'expectedMs', 'context', 'embedding']);
+export const EVENT_KEYS = ['type', 'itemId', 'topics', 'creatorId', 'at', 'dwellMs', 'expectedMs', 'context', 'embedding'];
 /** The keys of a context (`{hour, weekday, device, intent}`). */
-export const CONTEXT_KEYS = Object.freeze(['hour', 'weekday', 'device', 'intent']);
+export const CONTEXT_KEYS = ['hour', 'weekday', 'device', 'intent'];
 /** The keys of rerank / rerankPacked options. */
-export const RERANK_OPTION_KEYS = Object.freeze(['strength', 'diversity', 'exploration', 'calibration', 'context', 'topK']);
+export const RERANK_OPTION_KEYS = ['strength', 'diversity', 'exploration', 'calibration', 'context', 'topK'];
 /**
  * The options of createPersonalizer (index.d.ts PersonalizerOptions). A new
  * option must be added here, or createPersonalizer refuses it as a typo.
  */
-export const OPTION_KEYS = Object.freeze(['storage', 'now', 'seed', 'dim', 'consent', 'namespace', 'autosaveMs', 'config',
-  'model', 'on', 'wasmUrl', 'wasmBinary', 'taxonomy', 'segments', 'privacy']);
+export const OPTION_KEYS = ['storage', 'now', 'seed', 'dim', 'consent', 'namespace', 'autosaveMs', 'config',
+  'model', 'on', 'wasmUrl', 'wasmBinary', 'taxonomy', 'segments', 'privacy'];
 /** The keys of `options.privacy` (index.d.ts PrivacyOptions). */
-export const PRIVACY_OPTION_KEYS = Object.freeze(['epsilonPerReport', 'epsilonCap', 'windowDays', 'recentDays', 'honorGpc',
-  'policyVersion', 'mechanism', 'segmentThreshold', 'random']);
+export const PRIVACY_OPTION_KEYS = ['epsilonPerReport', 'epsilonCap', 'windowDays', 'recentDays', 'honorGpc',
+  'policyVersion', 'mechanism', 'segmentThreshold', 'random'];
 
 /**
  * Levenshtein distance between two short strings, or `max + 1` once it exceeds `max`.
@@ -102,6 +102,17 @@ export function nearMiss(key, known) {
     if (d <= max && d < bestDistance) { best = name; bestDistance = d; }
   }
   return best;
+}
+
+/**
+ * Whether the keys of `obj` (for-in order) are not exactly `keys`: a pointer
+ * comparison per key (for-in reads V8's enum cache, no allocation).
+ * @param {object} obj @param {string[]} keys
+ */
+function keysDiffer(obj, keys) {
+  let k = 0;
+  for (const key in obj) if (keys[k++] !== key) return true;
+  return k !== keys.length;
 }
 
 /**
@@ -330,14 +341,8 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
     if (typeof id !== 'string' || id.length === 0) failItemId(item, i);
     if (id.length > maxId) fail(LIMITS_CODE, `items[${i}].id`, i, `is longer than ${maxId} characters`);
     // Near misses of known keys (`topic`, `creator`): checked only when the
-    // item's keys differ from those of the last item checked (a pointer
-    // comparison per key; for-in reads V8's enum cache, no allocation).
-    let sameKeys = true, k = 0;
-    for (const key in item) {
-      if (k === okKeys.length || okKeys[k] !== key) { sameKeys = false; break; }
-      k++;
-    }
-    if (!sameKeys || k !== okKeys.length) {
+    // item's keys differ from those of the last item checked.
+    if (keysDiffer(item, okKeys)) {
       checkNearMisses(item, ITEM_KEYS, `items[${i}]`, i, 'INVALID_ITEM');
       okKeys = s.okKeys = Object.keys(item);
     }
@@ -566,12 +571,7 @@ function normalizeEvent(ev, many, i, now, dim) {
   const type = EVENT_INDEX.get(ev.type);
   if (type === undefined) fail('INVALID_EVENT', `${prefix(many, i)}.type`, i, `must be one of ${EVENT_TYPES.join(', ')}`);
   // Near misses of known keys (`itemID`, `topic`): checked when the keys differ from the last event checked.
-  let sameKeys = true, k = 0;
-  for (const name in ev) {
-    if (k === okEventKeys.length || okEventKeys[k] !== name) { sameKeys = false; break; }
-    k++;
-  }
-  if (!sameKeys || k !== okEventKeys.length) {
+  if (keysDiffer(ev, okEventKeys)) {
     checkNearMisses(ev, EVENT_KEYS, prefix(many, i), i, 'INVALID_EVENT');
     okEventKeys = Object.keys(ev);
   }
