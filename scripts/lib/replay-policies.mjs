@@ -63,7 +63,7 @@ export function localrankPolicy({ name, createPersonalizer, seed, items, embeddi
 }
 
 /** 1,600 weeks (about 31 years) in ms: see localrankPolicy. */
-const SHIFT_MS = 1600 * 7 * 24 * 3600 * 1000;
+export const SHIFT_MS = 1600 * 7 * 24 * 3600 * 1000;
 
 /** Uniformly random order (a seeded shuffle per person). */
 export function randomPolicy({ seed }) {
