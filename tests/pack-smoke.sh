@@ -8,6 +8,14 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 (cd "$ROOT/wasm" && npm pack --silent --pack-destination "$WORK" >/dev/null)
 TARBALL="$(ls "$WORK"/localrank-*.tgz)"
+# The docs travel with the package; its README links what it does not ship by absolute URL.
+LISTING="$(tar tzf "$TARBALL")"
+for f in package/docs/api.md package/docs/integration.md package/README.md package/dist/errors.js; do
+  grep -qx "$f" <<<"$LISTING" || { echo "pack smoke: $f is not in the tarball" >&2; exit 1; }
+done
+if tar xzf "$TARBALL" -O package/README.md | grep -qE '\]\((EVALUATION|BENCHMARKS|RELIABILITY|CHANGELOG)\.md|\]\(docs/images/'; then
+  echo "pack smoke: the packaged README links files the package does not ship" >&2; exit 1
+fi
 mkdir -p "$WORK/app"
 cd "$WORK/app"
 echo '{"name":"smoke","private":true}' > package.json

@@ -46,6 +46,7 @@ async function inPage({ routes = {}, csp } = {}, fn) {
   const messages = [];
   page.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
+  page.on('worker', (w) => w.on('console', (m) => messages.push(`worker ${m.type()}: ${m.text()}`)));
   await watchCsp(page);
   try {
     await page.goto(server.base);
