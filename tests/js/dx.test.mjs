@@ -102,8 +102,8 @@ test('items: near misses are INVALID_ITEM with the suggestion; a site\'s own fie
     [{ id: 'a', serverscore: 1 }, 'items[0].serverscore', /did you mean `serverScore`\?/],
     [{ id: 'a', embeddings: [1] }, 'items[0].embeddings', /did you mean `embedding`\?/],
     [{ id: 'a', pined: true }, 'items[0].pined', /did you mean `pinned`\?/],
-    [{ ID: 'a' }, 'items[0].id', /did you mean `id`, not `ID`\?/],
-    [{ itemId: 'a' }, 'items[0].id', /did you mean `id`, not `itemId`\?/],
+    [{ ID: 'a' }, 'items[0].ID', /did you mean `id`\?/],
+    [{ Id: 'a', topics: ['x'] }, 'items[0].Id', /did you mean `id`\?/],
   ];
   for (const [item, field, hint] of cases) {
     refuses(p, () => p.rerank([{ id: 'ok', topics: ['x'] }, { ...item }].reverse()), 'INVALID_ITEM', field, hint);

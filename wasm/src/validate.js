@@ -94,6 +94,8 @@ export function editDistance(a, b, max) {
  * @param {string} key @param {readonly string[]} known
  */
 export function nearMiss(key, known) {
+  // No known key is longer than 20 characters.
+  if (key.length > 24) return '';
   const k = key.toLowerCase().replace(/[_-]/g, '');
   let best = '', bestDistance = 3;
   for (const name of known) {
@@ -138,7 +140,7 @@ export function checkOptionKeys(obj, known, path, code = 'INVALID_ARGUMENT', ind
   for (const key of Object.keys(obj)) {
     if (known.includes(key)) continue;
     const near = nearMiss(key, known);
-    fail(code, `${path}.${key}`, index, `is not an option (${near ? `did you mean \`${near}\`?` : `known: ${known.join(', ')}`})`);
+    fail(code, `${path}.${key.length > 64 ? `${key.slice(0, 64)}...` : key}`, index, `is not an option (${near ? `did you mean \`${near}\`?` : `known: ${known.join(', ')}`})`);
   }
 }
 
@@ -279,16 +281,6 @@ function plainForInIsOwn() {
 }
 
 /**
- * Throws the error of an item without a usable `id`, naming its `ID` or `itemId` if it has one.
- * @param {Record<string, unknown>} item @param {number} i
- * @returns {never}
- */
-function failItemId(item, i) {
-  const near = item.id === undefined ? Object.keys(item).find((key) => /^(item)?id$/i.test(key)) : undefined;
-  return fail('INVALID_ITEM', `items[${i}].id`, i, near ? `is missing: did you mean \`id\`, not \`${near}\`?` : 'must be a non-empty string');
-}
-
-/**
  * Validates rerank items and writes them into `s` in one pass, without a
  * normalised copy per item. Topic and creator names are resolved with the
  * caller's name -> id index objects; names not in them get FRESH and are listed in
@@ -337,9 +329,6 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
   for (let i = 0; i < n; i++) {
     const item = items[i];
     if (item === null || typeof item !== 'object' || Array.isArray(item)) fail('INVALID_ITEM', `items[${i}]`, i, 'must be an object');
-    const id = item.id;
-    if (typeof id !== 'string' || id.length === 0) failItemId(item, i);
-    if (id.length > maxId) fail(LIMITS_CODE, `items[${i}].id`, i, `is longer than ${maxId} characters`);
     // Near misses of known keys (`topic`, `creator`): checked only when the
     // item's keys differ from those of the last item checked.
     if (keysDiffer(item, okKeys)) {
@@ -347,6 +336,9 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
       okKeys = s.okKeys = Object.keys(item);
     }
 
+    const id = item.id;
+    if (typeof id !== 'string' || id.length === 0) fail('INVALID_ITEM', `items[${i}].id`, i, 'must be a non-empty string');
+    if (id.length > maxId) fail(LIMITS_CODE, `items[${i}].id`, i, `is longer than ${maxId} characters`);
     const key = hashId(id);
     // Equal ids have equal keys; equal keys of different ids (a hash collision) are not duplicates.
     let slot = (key >>> 0) & mask;
