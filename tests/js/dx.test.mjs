@@ -197,3 +197,21 @@ test('importing only LocalrankError from localrank (a worker app\'s main bundle)
   assert.ok(text.length < 3000, `${text.length} bytes`);
   execFileSync(process.execPath, ['--input-type=module', '-e', text]);
 });
+
+test('a .wasm that cannot be loaded in Node: WASM_LOAD_FAILED naming the file or the bytes, and the fix', async () => {
+  const missing = new URL('no-such-core.wasm', import.meta.resolve('localrank'));
+  await assert.rejects(createPersonalizer({ wasmUrl: missing }), (e) => {
+    assert.ok(e instanceof LocalrankError);
+    assert.equal(e.code, 'WASM_LOAD_FAILED');
+    assert.equal(e.field, 'options.wasmUrl');
+    assert.match(e.message, /no-such-core\.wasm could not be read \(ENOENT\)/);
+    assert.match(e.message, /`wasmUrl`/);
+    return true;
+  });
+  const html = new TextEncoder().encode('<!doctype html><html><body>Not found</body></html>');
+  await assert.rejects(createPersonalizer({ wasmBinary: html }), (e) => e.code === 'WASM_LOAD_FAILED' && e.field === 'options.wasmBinary' &&
+    /is not WebAssembly: it starts with "<!doctype html><html><bo"/.test(e.message) && !/Aborted|magic word/.test(e.message));
+  const truncated = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1]);
+  await assert.rejects(createPersonalizer({ wasmBinary: truncated }), (e) => e.code === 'WASM_LOAD_FAILED' && /could not be compiled/.test(e.message));
+  await assert.rejects(createPersonalizer({ wasmBinary: 42 }), (e) => e.code === 'INVALID_ARGUMENT' && e.field === 'options.wasmBinary');
+});
