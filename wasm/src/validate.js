@@ -71,16 +71,14 @@ export const PRIVACY_OPTION_KEYS = ['epsilonPerReport', 'epsilonCap', 'windowDay
   'policyVersion', 'mechanism', 'segmentThreshold', 'random'];
 
 /**
- * Levenshtein distance between two short strings, or `max + 1` once it exceeds `max`.
- * @param {string} a @param {string} b @param {number} max
+ * Levenshtein distance between two short strings (at most 24 characters: see nearMiss).
+ * @param {string} a @param {string} b
  */
-export function editDistance(a, b, max) {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
+export function editDistance(a, b) {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    if (Math.min(...row) > max) return max + 1;
     prev = row;
   }
   return prev[b.length];
@@ -99,9 +97,8 @@ export function nearMiss(key, known) {
   const k = key.toLowerCase().replace(/[_-]/g, '');
   let best = '', bestDistance = 3;
   for (const name of known) {
-    const n = name.toLowerCase(), max = n.length > 5 ? 2 : n.length > 2 ? 1 : 0;
-    const d = editDistance(k, n, max);
-    if (d <= max && d < bestDistance) { best = name; bestDistance = d; }
+    const n = name.toLowerCase(), d = editDistance(k, n);
+    if (d <= (n.length > 5 ? 2 : n.length > 2 ? 1 : 0) && d < bestDistance) { best = name; bestDistance = d; }
   }
   return best;
 }
@@ -117,16 +114,32 @@ function keysDiffer(obj, keys) {
   return k !== keys.length;
 }
 
+/** nearMiss verdicts of the keys seen on items and events (a site's own field names repeat). @type {Map<string, string>} */
+const nearMisses = new Map();
+
 /**
- * Throws when a key of `obj` (an item or event: a site may add its own
- * fields) is a near miss of one of `known`.
- * @param {object} obj @param {readonly string[]} known @param {string} where  e.g. `items[3]` @param {number} index @param {string} code
+ * The keys of `obj` (an item or event: a site may add its own fields) if
+ * none is a near miss of one of `known`, else throws. `shapes` holds the key
+ * lists (for-in order) of the last 8 objects checked: an object with one of
+ * them needs no check (the items of a feed have a few shapes).
+ * @param {object} obj @param {string[][]} shapes @param {readonly string[]} known
+ * @param {string} where  e.g. `items[3]` @param {number} index @param {string} code
+ * @returns {string[]}
  */
-export function checkNearMisses(obj, known, where, index, code) {
-  for (const key of Object.keys(obj)) {
-    const near = known.includes(key) ? '' : nearMiss(key, known);
+export function checkKeys(obj, shapes, known, where, index, code) {
+  for (const keys of shapes) if (!keysDiffer(obj, keys)) return keys;
+  const keys = Object.keys(obj);
+  for (const key of keys) {
+    if (known.includes(key)) continue;
+    let near = nearMisses.get(key);
+    if (near === undefined) {
+      if (nearMisses.size > 999) nearMisses.clear();
+      nearMisses.set(key, near = nearMiss(key, known));
+    }
     if (near) fail(code, `${where}.${key}`, index, `is not a localrank field: did you mean \`${near}\`?`);
   }
+  if (shapes.push(keys) > 8) shapes.shift();
+  return keys;
 }
 
 /**
@@ -247,12 +260,8 @@ export class ItemScratch {
   slots = new Int32Array(0);
   /** Topic names of the item being read (duplicate check of the array form). @type {string[]} */
   itemTopics = [];
-  /**
-   * The keys (for-in order) of the last item whose keys were checked for near
-   * misses: an item with the same keys needs no check (items of one feed share them).
-   * @type {string[]}
-   */
-  okKeys = [];
+  /** Key lists of items checked for near misses (see checkKeys). @type {string[][]} */
+  okShapes = [];
 }
 
 /**
@@ -318,7 +327,7 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
   const freshT = s.freshTopics, freshTAt = s.freshTopicAt, freshC = s.freshCreators, freshCAt = s.freshCreatorAt;
   freshT.length = 0; freshTAt.length = 0; freshC.length = 0; freshCAt.length = 0;
   const itemTopics = s.itemTopics;
-  let okKeys = s.okKeys;
+  let okKeys = s.okShapes.at(-1) ?? [];
   const forInIsOwn = plainForInIsOwn();
   let tIds = s.topicIds, tW = s.topicWeights, emb = s.embeddings;
   let t = 0, withEmbedding = false;
@@ -331,10 +340,7 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) fail('INVALID_ITEM', `items[${i}]`, i, 'must be an object');
     // Near misses of known keys (`topic`, `creator`): checked only when the
     // item's keys differ from those of the last item checked.
-    if (keysDiffer(item, okKeys)) {
-      checkNearMisses(item, ITEM_KEYS, `items[${i}]`, i, 'INVALID_ITEM');
-      okKeys = s.okKeys = Object.keys(item);
-    }
+    if (keysDiffer(item, okKeys)) okKeys = checkKeys(item, s.okShapes, ITEM_KEYS, `items[${i}]`, i, 'INVALID_ITEM');
 
     const id = item.id;
     if (typeof id !== 'string' || id.length === 0) fail('INVALID_ITEM', `items[${i}].id`, i, 'must be a non-empty string');
@@ -563,10 +569,7 @@ function normalizeEvent(ev, many, i, now, dim) {
   const type = EVENT_INDEX.get(ev.type);
   if (type === undefined) fail('INVALID_EVENT', `${prefix(many, i)}.type`, i, `must be one of ${EVENT_TYPES.join(', ')}`);
   // Near misses of known keys (`itemID`, `topic`): checked when the keys differ from the last event checked.
-  if (keysDiffer(ev, okEventKeys)) {
-    checkNearMisses(ev, EVENT_KEYS, prefix(many, i), i, 'INVALID_EVENT');
-    okEventKeys = Object.keys(ev);
-  }
+  if (keysDiffer(ev, okEventKeys)) okEventKeys = checkKeys(ev, eventShapes, EVENT_KEYS, prefix(many, i), i, 'INVALID_EVENT');
   let at = now;
   if (ev.at !== undefined) {
     if (!isFiniteNumber(ev.at)) fail('INVALID_EVENT', `${prefix(many, i)}.at`, i, 'must be a finite time in ms');
@@ -638,8 +641,9 @@ function normalizeEvent(ev, many, i, now, dim) {
   return { type, at, key, creatorId, dwellMs, expectedMs, topicNames, topicWeights, contextKeys: contextKeysOf, embedding };
 }
 
-/** The keys (for-in order) of the last event whose keys were checked for near misses. @type {string[]} */
-let okEventKeys = [];
+/** The key lists of events checked for near misses (see checkKeys), the last one matched. @type {string[][]} */
+const eventShapes = [];
+let okEventKeys = /** @type {string[]} */ ([]);
 
 /**
  * Checks the `config` option before it is serialised: JSON.stringify would
