@@ -82,6 +82,14 @@ test('events: near misses of known keys are INVALID_EVENT with the suggestion, a
   p.dispose();
 });
 
+test('a key that is a site field on items is still a near miss on events (verdicts are per kind of object)', async () => {
+  const p = await make();
+  // `itemID` is no near miss of an item field (an item has `id`): a site may call its own field so.
+  assert.equal(p.rerank([{ id: 'a', itemID: 'x' }, { id: 'b', itemID: 'y' }]).length, 2);
+  refuses(p, () => p.record({ type: 'click', itemID: 'a' }), 'INVALID_EVENT', 'event.itemID', /did you mean `itemId`\?/);
+  p.dispose();
+});
+
 test('an event that names no item, topic, creator or embedding is INVALID_EVENT', async () => {
   const p = await make();
   refuses(p, () => p.record({ type: 'click' }), 'INVALID_EVENT', 'event', /names no item, topic or creator/);

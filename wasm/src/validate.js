@@ -114,7 +114,10 @@ function keysDiffer(obj, keys) {
   return k !== keys.length;
 }
 
-/** nearMiss verdicts of the keys seen on items and events (a site's own field names repeat). @type {Map<string, string>} */
+/**
+ * nearMiss verdicts of the keys seen, per list of known keys (items, events):
+ * a site's own field names repeat. @type {Map<readonly string[], Map<string, string>>}
+ */
 const nearMisses = new Map();
 
 /**
@@ -129,13 +132,12 @@ const nearMisses = new Map();
 export function checkKeys(obj, shapes, known, where, index, code) {
   for (const keys of shapes) if (!keysDiffer(obj, keys)) return keys;
   const keys = Object.keys(obj);
+  let verdicts = nearMisses.get(known);
+  if (!verdicts || verdicts.size > 999) nearMisses.set(known, verdicts = new Map());
   for (const key of keys) {
     if (known.includes(key)) continue;
-    let near = nearMisses.get(key);
-    if (near === undefined) {
-      if (nearMisses.size > 999) nearMisses.clear();
-      nearMisses.set(key, near = nearMiss(key, known));
-    }
+    let near = verdicts.get(key);
+    if (near === undefined) verdicts.set(key, near = nearMiss(key, known));
     if (near) fail(code, `${where}.${key}`, index, `is not a localrank field: did you mean \`${near}\`?`);
   }
   if (shapes.push(keys) > 8) shapes.shift();
