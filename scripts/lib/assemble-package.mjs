@@ -72,7 +72,10 @@ function trimDeviceGlue(code) {
   for (const line of ['  var _scriptDir = import.meta.url;', '    var ENVIRONMENT_IS_WEB = typeof window == "object";',
     '    var ENVIRONMENT_IS_WORKER = typeof importScripts == "function";',
     '    var ENVIRONMENT_IS_NODE = typeof process == "object" && typeof process.versions == "object" && typeof process.versions.node == "string";',
-    '    var out = Module["print"] || console.log.bind(console);', '    Module["preloadedImages"] = {};', '    Module["preloadedAudios"] = {};']) {
+    '    var out = Module["print"] || console.log.bind(console);', '    Module["preloadedImages"] = {};', '    Module["preloadedAudios"] = {};',
+    // load-wasm.js has compiled the module: WebAssembly exists. And no Emscripten advice in an abort's message.
+    '    if (typeof WebAssembly != "object") {\n      abort("no native wasm support detected");\n    }',
+    '      what += ". Build with -s ASSERTIONS=1 for more info.";']) {
     if (!code.includes(`${line}\n`)) throw new Error(`trimDeviceGlue: the Emscripten glue changed (no "${line.trim()}"): update scripts/lib/assemble-package.mjs`);
     code = code.replace(`${line}\n`, '');
   }
