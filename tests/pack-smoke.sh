@@ -8,6 +8,14 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 (cd "$ROOT/wasm" && npm pack --silent --pack-destination "$WORK" >/dev/null)
 TARBALL="$(ls "$WORK"/localrank-*.tgz)"
+# The docs travel with the package; its README links what it does not ship by absolute URL.
+LISTING="$(tar tzf "$TARBALL")"
+for f in package/docs/api.md package/docs/integration.md package/README.md package/dist/errors.js; do
+  grep -qx "$f" <<<"$LISTING" || { echo "pack smoke: $f is not in the tarball" >&2; exit 1; }
+done
+if tar xzf "$TARBALL" -O package/README.md | grep -qE '\]\((EVALUATION|BENCHMARKS|RELIABILITY|CHANGELOG)\.md|\]\(docs/images/'; then
+  echo "pack smoke: the packaged README links files the package does not ship" >&2; exit 1
+fi
 mkdir -p "$WORK/app"
 cd "$WORK/app"
 echo '{"name":"smoke","private":true}' > package.json
@@ -55,4 +63,29 @@ node esm.mjs
 node cjs.cjs
 node server.mjs
 node server.cjs
-echo "pack smoke: $(du -k "$TARBALL" | cut -f1) kB tarball, 4 passed, 0 failed"
+
+# The README's first JavaScript block as written, in a fresh ESM project, and
+# its CommonJS variant in a fresh CommonJS project (README.md "Use it in your app").
+readme_block() { # $1: 1 = the first ```js block, cjs = the first one that require()s localrank
+  node -e '
+    const text = require("fs").readFileSync(process.argv[1], "utf8");
+    const blocks = [...text.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const block = process.argv[2] === "cjs" ? blocks.find((b) => b.includes("require(\x27localrank\x27)")) : blocks[0];
+    if (!block) { console.error("README.md: no such JavaScript block"); process.exit(1); }
+    process.stdout.write(block);
+  ' "$ROOT/README.md" "$1"
+}
+for kind in esm cjs; do
+  mkdir -p "$WORK/readme-$kind"
+  cd "$WORK/readme-$kind"
+  if [ "$kind" = esm ]; then echo '{"name":"readme-esm","private":true,"type":"module"}' > package.json; file=feed.mjs
+  else echo '{"name":"readme-cjs","private":true}' > package.json; file=feed.cjs; fi
+  npm install --no-audit --no-fund --loglevel=error "$TARBALL" >/dev/null
+  readme_block "$([ "$kind" = esm ] && echo 1 || echo cjs)" > "$file"
+  out="$(node "$file")" || { echo "README $kind example failed:" >&2; echo "$out" >&2; exit 1; }
+  case "$kind" in
+    esm) grep -q '^p3 ' <<<"$out" && grep -q 'cooking' <<<"$out" || { echo "README ESM example: unexpected output:" >&2; echo "$out" >&2; exit 1; } ;;
+    cjs) grep -qF "[ 'b', 'a' ]" <<<"$out" && grep -q 'INVALID_EVENT event.itemID' <<<"$out" || { echo "README CJS example: unexpected output:" >&2; echo "$out" >&2; exit 1; } ;;
+  esac
+done
+echo "pack smoke: $(du -k "$TARBALL" | cut -f1) kB tarball, 6 passed, 0 failed"

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// What a browser loads from the assembled package (wasm/dist), and its size:
+// What a browser loads from the assembled package (wasm/dist), and its size
+// (the entry bundled and minified as an app's bundler would, plus the .wasm):
 // used by assemble-package.mjs (prints it), scripts/bench (reports it) and
 // tests/js/size.test.mjs (the budget).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { buildSync } from 'esbuild';
 
 /** The issue's target for what a browser loads, bytes of gzip -9 (issue 7: "shipped size <= 150 KB gzip"). */
 export const SHIPPED_TARGET_BYTES = 150_000;
@@ -22,8 +24,15 @@ export const SHIPPED_TARGET_BYTES = 150_000;
  * 149.5 KB with the learnt model (issue 17: 148.7 KB measured after a size pass,
  * binaryen's inlining limited) and the devices' report delivery (issue 18:
  * report ids, keep-and-re-send, tokens, +0.5 KB after trimming; 149.2 KB).
+ * Issue 19 changed the measure (the package ships readable modules: the entry
+ * is bundled and minified by esbuild here, as an app's bundler would; the same
+ * bytes as the old minified bundle, 149.2 KB) and added the typo checks, the
+ * WASM_LOAD_FAILED loader, the worker's whole API and the serverScore reason
+ * (+2.2 KB), less the glue's own loaders and export wrappers that the new
+ * loader made dead (-1.4 KB, assemble-package.mjs trimDeviceGlue): 149.91 KB
+ * measured, so the budget is the target itself, 150 KB, with 95 bytes to spare.
  */
-export const SHIPPED_BUDGET_BYTES = 149_500;
+export const SHIPPED_BUDGET_BYTES = 150_000;
 
 /**
  * The files a browser loads through `entry`: the entry, every module it
@@ -38,8 +47,8 @@ export function browserFiles(dir, entry = 'index.browser.mjs', wasm = 'localrank
   const graph = new Set();
   /** @param {string} file */
   const visit = (file) => {
-    // Type-only references (JSDoc import('./index')) are not modules.
-    if (graph.has(file) || !/\.m?js$/.test(file)) return;
+    // Type-only references (JSDoc import('./index'), import('./worker.js')) are not modules.
+    if (graph.has(file) || !/\.m?js$/.test(file) || !existsSync(join(dir, file))) return;
     graph.add(file);
     const text = readFileSync(join(dir, file), 'utf8');
     const specifiers = /(?:import|export)\s*[^'"();]*?from\s*['"]\.\/([^'"]+)['"]|import\s*\(\s*['"]\.\/([^'"]+)['"]\s*\)|import\s*['"]\.\/([^'"]+)['"]/g;
@@ -49,18 +58,37 @@ export function browserFiles(dir, entry = 'index.browser.mjs', wasm = 'localrank
   return [...graph, wasm];
 }
 
+/** No line of the shipped JavaScript is longer (Node prints the line an uncaught error was thrown from). */
+export const MAX_LINE_LENGTH = 500;
+
 /**
- * Raw and gzip -9 bytes of each file a browser loads, and the totals.
- * @param {string} dir
+ * What a browser gets from the package through `entry`, as an app's bundler
+ * would ship it: the entry bundled and minified by esbuild (the package itself
+ * ships readable modules), plus the .wasm it instantiates. Raw and gzip -9
+ * bytes of each, and the totals.
+ * @param {string} dir  the package's dist folder
  * @param {string} [entry]
+ * @param {string} [wasm]
  */
-export function shippedSize(dir, entry = 'index.browser.mjs') {
-  const gz = (/** @type {Buffer} */ b) => gzipSync(b, { level: 9 }).length;
-  const files = browserFiles(dir, entry).map((file) => {
-    const raw = readFileSync(join(dir, file));
-    return { file, raw: raw.length, gzip: gz(raw) };
-  });
-  const wasmGzip = files.filter((f) => f.file.endsWith('.wasm')).reduce((a, f) => a + f.gzip, 0);
-  const jsGzip = files.filter((f) => !f.file.endsWith('.wasm')).reduce((a, f) => a + f.gzip, 0);
+export function shippedSize(dir, entry = 'index.browser.mjs', wasm = 'localrank_core.wasm') {
+  const gz = (/** @type {Uint8Array} */ b) => gzipSync(b, { level: 9 }).length;
+  const bundled = buildSync({
+    entryPoints: [join(dir, entry)],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    legalComments: 'none',
+    charset: 'utf8',
+    write: false,
+    logLevel: 'silent',
+  }).outputFiles[0].contents;
+  const wasmBytes = readFileSync(join(dir, wasm));
+  const files = [
+    { file: `${entry} (bundled, minified)`, raw: bundled.length, gzip: gz(bundled) },
+    { file: wasm, raw: wasmBytes.length, gzip: gz(wasmBytes) },
+  ];
+  const wasmGzip = files[1].gzip, jsGzip = files[0].gzip;
   return { files, wasmGzip, jsGzip, totalGzip: wasmGzip + jsGzip };
 }

@@ -26,6 +26,10 @@ const byScore = (ids, score) => ids.map((id, i) => ({ id, i, s: score(id) }))
  * @param {boolean} o.embeddings  send the SVD embeddings (dim 32) with items and events
  */
 export function localrankPolicy({ name, createPersonalizer, seed, items, embeddings }) {
+  // MovieLens times start in 1996; localrank refuses times before 2001 (they
+  // are most often seconds given for ms), so the replay moves every time by
+  // the same whole number of weeks: ranking depends on time differences only.
+  const shift = (/** @type {number} */ t) => t + SHIFT_MS;
   let clock = 0;
   let p = null;
   const dim = embeddings ? PROTOCOL.dim : 0;
@@ -37,7 +41,7 @@ export function localrankPolicy({ name, createPersonalizer, seed, items, embeddi
     objects.set(it.id, o);
   }
   const event = (e) => {
-    const o = { type: e.type, itemId: e.itemId, topics: e.topics, at: e.at };
+    const o = { type: e.type, itemId: e.itemId, topics: e.topics, at: shift(e.at) };
     if (embeddings && e.embedding) o.embedding = e.embedding;
     return o;
   };
@@ -45,18 +49,21 @@ export function localrankPolicy({ name, createPersonalizer, seed, items, embeddi
     name,
     async startUser(task) {
       p?.dispose();
-      clock = task.train.length ? task.train[0].at : 0;
+      clock = shift(task.train.length ? task.train[0].at : 0);
       p = await createPersonalizer({ seed, now: () => clock, dim, consent: { personalization: true }, storage: 'memory', autosaveMs: 0 });
-      for (const e of task.train) { clock = e.at; p.record(event(e)); }
+      for (const e of task.train) { clock = shift(e.at); p.record(event(e)); }
     },
     rank(step) {
-      clock = step.at;
+      clock = shift(step.at);
       return p.rerank(step.candidates.map((id) => objects.get(id))).map((r) => r.id);
     },
-    record(e) { clock = e.at; p.record(event(e)); },
+    record(e) { clock = shift(e.at); p.record(event(e)); },
     dispose() { p?.dispose(); p = null; },
   };
 }
+
+/** 1,600 weeks (about 31 years) in ms: see localrankPolicy. */
+export const SHIFT_MS = 1600 * 7 * 24 * 3600 * 1000;
 
 /** Uniformly random order (a seeded shuffle per person). */
 export function randomPolicy({ seed }) {

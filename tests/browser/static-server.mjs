@@ -17,10 +17,13 @@ const TYPES = {
 
 /**
  * Starts the server on a free port.
- * @param {{mounts: Record<string, string>, csp?: string}} options  URL prefix ('/' or '/pkg/') → folder
+ * `routes` answer given paths with a fixed response instead (e.g. an HTML page
+ * where the .wasm should be, as a single-page app's fallback route does).
+ * @param {{mounts: Record<string, string>, csp?: string, routes?: Record<string, {status: number, type: string, body: string}>}} options
+ *   mounts: URL prefix ('/' or '/pkg/') → folder
  * @returns {Promise<{base: string, cspReports: unknown[], close: () => Promise<void>}>}
  */
-export async function serveStatic({ mounts, csp = STRICT_CSP }) {
+export async function serveStatic({ mounts, csp = STRICT_CSP, routes = {} }) {
   /** @type {unknown[]} */
   const cspReports = [];
   const policy = `${csp}; report-uri /__csp-report`;
@@ -33,6 +36,12 @@ export async function serveStatic({ mounts, csp = STRICT_CSP }) {
       try { cspReports.push(JSON.parse(body)); } catch { cspReports.push(body); }
       res.writeHead(204);
       res.end();
+      return;
+    }
+    const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+    if (route) {
+      res.writeHead(route.status, { 'Content-Security-Policy': policy, 'Content-Type': route.type, 'Cache-Control': 'no-store' });
+      res.end(route.body);
       return;
     }
     let path = decodeURIComponent(url.pathname);

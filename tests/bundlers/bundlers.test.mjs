@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The packed tarball as web developers meet it: installed into a fresh Vite
-// app and a fresh esbuild app (tools from the workspace's node_modules, so no
-// network per run), built, served under `script-src 'self' 'wasm-unsafe-eval'`
-// and loaded in Chromium, where each page reranks on the main thread and in a
-// Web Worker with no CSP violation and no console error.
+// The packed tarball as web developers meet it: installed into a fresh Vite,
+// esbuild, webpack 5 and Rollup app (tools from the workspace's node_modules,
+// so no network per run), built as docs/integration.md says, served under
+// `script-src 'self' 'wasm-unsafe-eval'` and loaded in Chromium, where each
+// page reranks on the main thread and in a Web Worker with no CSP violation
+// and no console error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
 import { build as viteBuild, createServer as viteServer } from 'vite';
+import webpack from 'webpack';
+import { rollup } from 'rollup';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
 import { launch, watchProblems, watchCsp, cspViolations } from '../browser/browser.mjs';
 import { serveStatic, STRICT_CSP } from '../browser/static-server.mjs';
 
@@ -137,3 +142,51 @@ test('esbuild: the packed package bundles with the worker as a second entry and 
   assert.match(run.workers[0], /\/localrank-worker\.js$/);
 });
 
+
+test('webpack 5: the packed package builds with no configuration for localrank (asset modules, worker chunk) and reranks under a strict CSP', async () => {
+  const dir = freshApp('webpack-app');
+  const dist = join(dir, 'dist');
+  const stats = await new Promise((resolve, reject) => {
+    webpack({
+      mode: 'production',
+      context: dir,
+      entry: './main.js',
+      output: { path: dist, filename: 'main.js', clean: true },
+      // No source maps in eval form: the strict CSP has no 'unsafe-eval'.
+      devtool: false,
+      infrastructureLogging: { level: 'error' },
+    }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+  assert.ok(!stats.hasErrors(), stats.toString({ all: false, errors: true }));
+  const emitted = readdirSync(dist);
+  assert.ok(emitted.some((f) => f.endsWith('.wasm')), `webpack emitted the .wasm: ${emitted}`);
+  copyFileSync(join(dir, 'index.html'), join(dist, 'index.html'));
+  const run = await runPage(dist);
+  assertReranked(run);
+  assert.doesNotMatch(run.workers[0], /worker-thread\.mjs$/, 'webpack bundled the worker script as a chunk');
+});
+
+test('Rollup: node-resolve + import-meta-assets emit the .wasm; the worker is a second input, passed as `worker`', async () => {
+  const dir = freshApp('rollup-app');
+  const dist = join(dir, 'dist');
+  /** Stands in for @rollup/plugin-replace: tells main.js where the worker entry is. */
+  const define = {
+    name: 'define-worker-url',
+    transform(code, id) {
+      return id.endsWith('main.js') ? code.replace('globalThis.LOCALRANK_WORKER_URL', JSON.stringify('/localrank-worker.js')) : null;
+    },
+  };
+  const bundle = await rollup({
+    input: { main: join(dir, 'main.js'), 'localrank-worker': 'localrank/worker-thread' },
+    plugins: [nodeResolve({ browser: true, rootDir: dir }), importMetaAssets({ exclude: '**/worker.mjs' }), define],
+    onwarn: (w, warn) => { if (w.code !== 'CIRCULAR_DEPENDENCY') warn(w); },
+  });
+  await bundle.write({ dir: dist, format: 'es', entryFileNames: '[name].js' });
+  await bundle.close();
+  const emitted = readdirSync(join(dist, 'assets'));
+  assert.ok(emitted.some((f) => f.endsWith('.wasm')), `Rollup emitted the .wasm: ${emitted}`);
+  copyFileSync(join(dir, 'index.html'), join(dist, 'index.html'));
+  const run = await runPage(dist);
+  assertReranked(run);
+  assert.match(run.workers[0], /\/localrank-worker\.js$/);
+});

@@ -5,8 +5,8 @@ import { createPersonalizer } from 'localrank';
 export const T0 = 1700000000000;
 
 /** A personalizer with consent, a fixed clock and seed. */
-export async function make(options = {}) {
-  let now = options.start ?? T0;
+export async function make({ start, ...options } = {}) {
+  let now = start ?? T0;
   const p = await createPersonalizer({
     storage: 'memory', seed: 42, now: () => now, consent: { personalization: true }, autosaveMs: 0, ...options,
   });

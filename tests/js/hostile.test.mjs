@@ -131,12 +131,21 @@ test('NaN or Infinity in config is refused at creation instead of silently meani
   await assert.rejects(createPersonalizer({ config: [] }), (e) => e.code === 'INVALID_ARGUMENT' && e.field === 'options.config');
 });
 
+test('a huge unknown key: refused in options (the message does not echo it), ignored quickly on items and events', TIMEOUT, async () => {
+  const { p, before } = await seeded();
+  rejects(p, before, () => p.rerank(FEED, { [MB50]: 1 }), 'INVALID_ARGUMENT', `options.${'x'.repeat(64)}...`);
+  await assert.rejects(createPersonalizer({ [MB50]: 1 }), (e) => e.code === 'INVALID_ARGUMENT' && e.message.length < 300);
+  assert.equal(p.rerank([{ id: 'a', [MB50]: 1 }]).length, 1);
+  assert.equal(p.record({ type: 'like', topics: ['x'], [MB50]: 1 }), 1);
+  p.dispose();
+});
+
 test('holes in sparse arrays are errors, not skipped entries', async () => {
   const { p, before } = await seeded();
   // eslint-disable-next-line no-sparse-arrays
   rejects(p, before, () => p.rerank([{ id: 'a' }, , { id: 'c' }]), 'INVALID_ITEM', 'items[1]');
   // eslint-disable-next-line no-sparse-arrays
-  rejects(p, before, () => p.record([{ type: 'click' }, , { type: 'click' }]), 'INVALID_EVENT', 'events[1]');
+  rejects(p, before, () => p.record([{ type: 'click', itemId: 'a' }, , { type: 'click', itemId: 'c' }]), 'INVALID_EVENT', 'events[1]');
   // eslint-disable-next-line no-sparse-arrays
   rejects(p, before, () => p.rerank([{ id: 'a', topics: ['x', , 'y'] }]), 'INVALID_ITEM', 'items[0].topics[1]');
   rejects(p, before, () => p.rerank(new Array(3)), 'INVALID_ITEM', 'items[0]');

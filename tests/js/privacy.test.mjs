@@ -9,8 +9,8 @@ import { seededWords, mapStorage, withGpc, TAXONOMY, SEGMENTS } from './privacy-
 
 const DAY = 24 * 3600 * 1000;
 
-async function make(options = {}) {
-  let now = options.start ?? T0;
+async function make({ start, ...options } = {}) {
+  let now = start ?? T0;
   const p = await createPersonalizer({
     now: () => now, autosaveMs: 0, taxonomy: TAXONOMY, ...options,
     privacy: { random: seededWords(7), ...options.privacy },

@@ -14,7 +14,7 @@ import {
   parseCsvLine, loadMovieLens, splitByUser, eventType, bucketOf, truncatedSvd, symmetricEigen,
   buildReplay, ndcgAt, hitAt, genreDistance, intraListDiversity, randomNdcg, runReplay, PROTOCOL,
 } from '../../scripts/lib/replay-movielens.mjs';
-import { defaultPolicies, localrankPolicy } from '../../scripts/lib/replay-policies.mjs';
+import { defaultPolicies, localrankPolicy, SHIFT_MS } from '../../scripts/lib/replay-policies.mjs';
 import { smokeProblems } from '../../scripts/replay.mjs';
 import { rng } from '../../scripts/lib/prng.mjs';
 
@@ -298,8 +298,9 @@ test('a localrank replay policy: a fresh profile per person, the replay clock, d
     pol.dispose();
     assert.deepEqual({ ...created, now: undefined }, { seed: 7, now: undefined, dim: 32, consent: { personalization: true }, storage: 'memory', autosaveMs: 0 });
     const expected = [
-      ...last.train.map((e) => ['record', e.at, e.at]),
-      ...last.steps.map((s) => (s.kind === 'rank' ? ['rerank', s.at, 1] : ['record', s.event.at, s.event.at])),
+      // Every time moved by SHIFT_MS (localrank refuses times before 2001).
+      ...last.train.map((e) => ['record', e.at + SHIFT_MS, e.at + SHIFT_MS]),
+      ...last.steps.map((s) => (s.kind === 'rank' ? ['rerank', s.at + SHIFT_MS, 1] : ['record', s.event.at + SHIFT_MS, s.event.at + SHIFT_MS])),
     ];
     assert.deepEqual(calls, expected);
   } finally {

@@ -16,5 +16,6 @@ run() {
 run "nodenext (.mts + .cts)" --module nodenext --moduleResolution nodenext --lib es2022,dom,esnext.disposable "$T/example.mts" "$T/example.cts"
 run "privacy API (nodenext)" --module nodenext --moduleResolution nodenext --lib es2022,dom,esnext.disposable "$T/privacy.mts" "$T/privacy.cts"
 run "bundler (.mts)" --module esnext --moduleResolution bundler --lib es2022,dom,esnext.disposable "$T/example.mts"
+run "moduleResolution node (typesVersions)" --module commonjs --moduleResolution node --lib es2022,dom,esnext.disposable "$T/node10.ts"
 run "lib es2022 without esnext" --module nodenext --moduleResolution nodenext --lib es2022,dom "$T/plain-lib.mts"
 echo "types: $pass passed, 0 failed"

@@ -2,6 +2,9 @@
 // Plain-language explanations of ranking reasons (Personalizer.explain).
 import { DIVERSITY_LABELS } from './core-buffers.js';
 
+/** Label of the `server` reason when every item of the batch had a `serverScore` (else: its position). */
+export const SERVER_SCORE_LABEL = "the site's score (serverScore)";
+
 /** @param {number} v */
 const num = (v) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
 
@@ -15,7 +18,8 @@ function sentence(r, propensity) {
   const n = `(${num(v)})`;
   const up = v >= 0;
   switch (r.kind) {
-    case 'server': return `Its place in the original feed gives it ${num(v)}.`;
+    case 'server': return r.label === SERVER_SCORE_LABEL ? `The site's own score for it (serverScore) gives it ${num(v)}.`
+      : `Its place in the original feed gives it ${num(v)}.`;
     case 'topic': return up ? `You often engage with ${r.label} ${n}.` : `You tend to skip or hide ${r.label} ${n}.`;
     case 'rate': return up ? `When posts about ${r.label} are shown, you open them more often than most posts ${n}.`
       : `When posts about ${r.label} are shown, you open them less often than most posts ${n}.`;

@@ -4,6 +4,7 @@
 import createLocalrankCore from './localrank_core.mjs';
 import { createPersonalizerWith } from './personalizer.js';
 import { defaultStorageKind } from './storage.js';
+import { fetchWasm, loadFromBinary } from './load-wasm.js';
 
 export { LocalrankError, ErrorCode } from './errors.js';
 export { LIMITS, EVENT_TYPES } from './core-buffers.js';
@@ -14,12 +15,16 @@ export { memoryStorage, webStorage, indexedDBStorage } from './storage.js';
 /** @type {Map<string, Promise<any>>} */
 const cache = new Map();
 
-/** @param {Record<string, any>} o */
+/**
+ * The core module for these options: fetched and compiled here (load-wasm.js),
+ * so that a failure is one LocalrankError WASM_LOAD_FAILED naming the fix.
+ * @param {Record<string, any>} o
+ */
 function loadCore(o) {
-  if (o.wasmBinary) return createLocalrankCore({ wasmBinary: o.wasmBinary });
+  if (o.wasmBinary) return loadFromBinary(createLocalrankCore, o.wasmBinary);
   const href = String(o.wasmUrl ?? new URL('./localrank_core.wasm', import.meta.url).href);
   if (!cache.has(href)) {
-    const loading = createLocalrankCore({ locateFile: () => href });
+    const loading = fetchWasm(createLocalrankCore, href, 'options.wasmUrl');
     cache.set(href, loading);
     // A failed load (offline, 404) must not stick: the next call tries again.
     loading.catch(() => cache.delete(href));

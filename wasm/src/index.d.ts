@@ -581,7 +581,7 @@ export declare function createPersonalizer(options?: PersonalizerOptions): Promi
 export type ErrorCodeName =
   | 'INVALID_ITEM' | 'DUPLICATE_ID' | 'DIMENSION_MISMATCH' | 'LIMIT_EXCEEDED' | 'CORRUPT_PROFILE'
   | 'NOT_CONSENTED' | 'BUDGET_EXHAUSTED' | 'INVALID_EVENT' | 'INVALID_ARGUMENT' | 'INVALID_REPORT'
-  | 'DISPOSED' | 'STORAGE_FAILED' | 'SEND_FAILED';
+  | 'DISPOSED' | 'STORAGE_FAILED' | 'SEND_FAILED' | 'WASM_LOAD_FAILED';
 
 export declare const ErrorCode: Readonly<{ [K in ErrorCodeName]: K }>;
 

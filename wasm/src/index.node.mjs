@@ -2,6 +2,7 @@
 // Node entry: reads the .wasm next to this file (Node's fetch cannot load file: URLs).
 import createLocalrankCore from './localrank_core.mjs';
 import { createPersonalizerWith } from './personalizer.js';
+import { instantiateWasm, loadFromBinary, wasmLoadError } from './load-wasm.js';
 
 export { LocalrankError, ErrorCode } from './errors.js';
 export { LIMITS, EVENT_TYPES } from './core-buffers.js';
@@ -14,13 +15,20 @@ const cache = new Map();
 
 /** @param {Record<string, any>} o */
 async function loadCore(o) {
-  if (o.wasmBinary) return createLocalrankCore({ wasmBinary: o.wasmBinary });
+  if (o.wasmBinary) return loadFromBinary(createLocalrankCore, o.wasmBinary);
   const url = await wasmLocation(o.wasmUrl);
   const cacheKey = url.href;
   if (!cache.has(cacheKey)) {
     const loading = (async () => {
-      const { readFile } = await import('node:fs/promises');
-      return createLocalrankCore({ wasmBinary: await readFile(url) });
+      const [{ readFile }, { fileURLToPath }] = await Promise.all([import('node:fs/promises'), import('node:url')]);
+      const where = url.protocol === 'file:' ? fileURLToPath(url) : url.href;
+      let bytes;
+      try {
+        bytes = await readFile(url);
+      } catch (e) {
+        throw wasmLoadError(where, `could not be read (${/** @type {any} */ (e)?.code ?? e})`, 'options.wasmUrl', e);
+      }
+      return instantiateWasm(createLocalrankCore, bytes, where, 'options.wasmUrl');
     })();
     cache.set(cacheKey, loading);
     // A failed load (missing file) must not stick: the next call tries again.

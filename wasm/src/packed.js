@@ -8,6 +8,7 @@
 import { LocalrankError } from './errors.js';
 import { LIMITS } from './core-buffers.js';
 import { hashId } from './hash.js';
+import { failOldTime } from './validate.js';
 
 /** Item keys remembered by id between calls, up to this many ids. */
 const KEY_CACHE_LIMIT = 4 * LIMITS.maxItemsPerCall;
@@ -181,6 +182,13 @@ export function checkPacked(batch, dim, topicNames, creatorCount, scratch) {
   checkLength(publishedAt, 'publishedAt', n);
   checkLength(creator, 'creator', n);
   checkLength(pinned, 'pinned', n);
+  if (publishedAt !== null) {
+    // A time in seconds (before 2001 as ms); NaN (none) and -Infinity are left to the checks below.
+    for (let i = 0; i < n; i++) {
+      const v = publishedAt[i];
+      if (v < 978307200000 && v !== -Infinity) failOldTime(v, `items[${i}].publishedAt`, i, 'INVALID_ITEM');
+    }
+  }
   if (topicOffsets[0] !== 0) fail('INVALID_ARGUMENT', 'topicOffsets', 0, 'must start at 0');
   if (topicOffsets[n] !== topicIds.length) {
     fail('INVALID_ARGUMENT', 'topicOffsets', n, `must end at topicIds.length = ${topicIds.length}`);

@@ -3,8 +3,9 @@
 // returns is plain data that the caller owns.
 import { LocalrankError, throwIfFailed } from './errors.js';
 import { KIND, LAYOUT, REASON_KINDS, PREFERENCES, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS, LIMITS, DEFAULT_TOP_K } from './core-buffers.js';
-import { explainReasons } from './explain.js';
-import { normalizeEvents, readItems, ItemScratch, FRESH, contextKeys, checkName, checkConfig, utf8LengthExceeds } from './validate.js';
+import { explainReasons, SERVER_SCORE_LABEL } from './explain.js';
+import { normalizeEvents, readItems, ItemScratch, FRESH, contextKeys, checkName, checkConfig, utf8LengthExceeds,
+  checkOptionKeys, OPTION_KEYS, PRIVACY_OPTION_KEYS, RERANK_OPTION_KEYS } from './validate.js';
 import { checkPacked, checkPackedItems, packedEmbeddingError, PackedScratch } from './packed.js';
 import { resolveStorage } from './storage.js';
 import { Persistence, copyData } from './persistence.js';
@@ -53,8 +54,10 @@ const DIVERSITY_REASON_LABELS = {
  * The label of a reason: the topic, creator or context key it names, or a short phrase.
  * @param {string} kind @param {number} id @param {boolean} personal
  * @param {string[][]} names  the name tables the ids refer to (a compaction renumbers them)
+ * @param {boolean} [serverScored]  every item of the batch had a serverScore (the core then ranks by it, not by position)
  */
-function reasonLabel(kind, id, personal, names) {
+function reasonLabel(kind, id, personal, names, serverScored = false) {
+  if (kind === 'server' && serverScored) return SERVER_SCORE_LABEL;
   if ((kind === 'adjustment' || kind === 'never') && id <= CREATOR_LABEL_BASE) {
     return names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
   }
@@ -76,12 +79,12 @@ function reasonLabel(kind, id, personal, names) {
  * @returns {{kind: string, label: string, contribution: number}[]}
  */
 function reasonsAt(last, rank) {
-  const { rOff, rKind, rLabel, rValue, personal, names } = last;
+  const { rOff, rKind, rLabel, rValue, personal, names, serverScored } = last;
   const lo = rOff[rank], hi = rOff[rank + 1];
   const reasons = new Array(hi - lo);
   for (let k = lo; k < hi; k++) {
     const kind = REASON_KINDS[rKind[k]];
-    reasons[k - lo] = { kind, label: reasonLabel(kind, rLabel[k], personal, names), contribution: rValue[k] };
+    reasons[k - lo] = { kind, label: reasonLabel(kind, rLabel[k], personal, names, serverScored), contribution: rValue[k] };
   }
   return reasons;
 }
@@ -110,6 +113,18 @@ function settleReasons(x, value) {
     }
   }
   return Reflect.defineProperty(x, 'reasons', { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** Node's util.inspect hook (console.log): a registered symbol, so no import of node:util. */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+/**
+ * util.inspect of a rerank result: reads every item's `reasons` (turning the
+ * lazy accessor into data) and shows a plain copy of the array.
+ * @this {any[]} @param {number} depth @param {object} options @param {(v: unknown, o: object) => string} inspect
+ */
+function inspectResult(depth, options, inspect) {
+  for (const item of this) void item?.reasons;
+  return inspect([...this], options);
 }
 
 /** Returns the object it is given, so that a subclass's private fields can be added to a plain object. */
@@ -179,6 +194,16 @@ const LAZY_REASONS = Object.freeze({
   configurable: true,
 });
 
+/**
+ * Whether the first n entries of `a` are all numbers (no NaN = "none given").
+ * @param {Float64Array} a @param {number} n
+ */
+function allNumbers(a, n) {
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== a[i]) return false;
+  return true;
+}
+
 /** Share of slots explored when `exploration: true`. */
 const DEFAULT_EXPLORATION = 0.1;
 
@@ -190,6 +215,8 @@ function checkOptions(options) {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   const o = /** @type {Record<string, any>} */ (options);
+  checkOptionKeys(o, OPTION_KEYS, 'options');
+  if (o.privacy !== null && typeof o.privacy === 'object') checkOptionKeys(o.privacy, PRIVACY_OPTION_KEYS, 'options.privacy');
   if (o.now !== undefined && typeof o.now !== 'function') throw new TypeError('options.now must be a function returning ms');
   if (o.seed !== undefined && (!Number.isSafeInteger(o.seed) || o.seed < 0)) {
     throw new LocalrankError('INVALID_ARGUMENT', 'options.seed must be a non-negative safe integer', { field: 'options.seed' });
@@ -296,11 +323,12 @@ function topKOption(v) {
  * fields of #copyResult's result, read through `copy` on first use.
  */
 class PackedLast {
-  /** @param {() => any} copy @param {boolean} personal @param {string[][]} names */
-  constructor(copy, personal, names) {
+  /** @param {() => any} copy @param {boolean} personal @param {string[][]} names @param {boolean} serverScored */
+  constructor(copy, personal, names, serverScored) {
     this.copy = copy;
     this.personal = personal;
     this.names = names;
+    this.serverScored = serverScored;
   }
 
   get ids() { return this.copy().ids; }
@@ -761,7 +789,7 @@ export class Personalizer {
     const r = this.#runRerank(now, o, personal);
 
     // Copy the results out of the heap once (explain() keeps them), then build the objects.
-    const last = this.#copyResult(r, personal);
+    const last = this.#copyResult(r, personal, allNumbers(s.serverScore, n));
     const out = Personalizer.#rankedItems(last, s.ids);
     this.#last = last;
     return out;
@@ -791,6 +819,8 @@ export class Personalizer {
       out[rank] = entry;
     }
     last.ids = ids;
+    // console.log(result) in Node shows each item's reasons, not `[Getter/Setter]`.
+    Object.defineProperty(out, INSPECT, { value: inspectResult, configurable: true, writable: true });
     return out;
   }
 
@@ -837,8 +867,9 @@ export class Personalizer {
    * Copies the result of the last core rerank out of wasm memory (one slice
    * per array); the copy is what explain() reads later.
    * @param {number} r  result directory index @param {boolean} personal
+   * @param {boolean} serverScored  every item had a serverScore
    */
-  #copyResult(r, personal) {
+  #copyResult(r, personal, serverScored) {
     const f64 = this.#f64, i32 = this.#i32, u32 = this.#u32;
     const count = u32[r + LAYOUT.R_COUNT], reasons = u32[r + LAYOUT.R_REASON_COUNT];
     const at = (entry, shift) => u32[r + entry] >>> shift;
@@ -855,6 +886,7 @@ export class Personalizer {
       rLabel: i32.slice(rLabel, rLabel + reasons),
       rValue: f64.slice(rValue, rValue + reasons),
       personal,
+      serverScored,
       // The tables its labels refer to (a later compaction replaces this.#names' arrays).
       names: [...this.#names],
     };
@@ -874,8 +906,9 @@ export class Personalizer {
    * successful rerank, which replaces #last, so a later read still sees this
    * call's ranking. `ids` is the checked copy of the batch's ids.
    * @param {number} r  result directory index @param {boolean} personal @param {unknown[]} ids
+   * @param {boolean} serverScored  every item had a serverScore
    */
-  #packedLast(r, personal, ids) {
+  #packedLast(r, personal, ids, serverScored) {
     const u32 = this.#u32;
     const count = u32[r + LAYOUT.R_COUNT], total = u32[r + LAYOUT.R_REASON_COUNT];
     const at = (entry) => u32[r + entry];
@@ -900,7 +933,7 @@ export class Personalizer {
       }
       return copied;
     };
-    return new PackedLast(copy, personal, [...this.#names]);
+    return new PackedLast(copy, personal, [...this.#names], serverScored);
   }
 
   /**
@@ -923,7 +956,7 @@ export class Personalizer {
     for (let k = last.rOff[rank]; k < last.rOff[rank + 1]; k++) {
       const kind = REASON_KINDS[last.rKind[k]];
       const id = last.rLabel[k];
-      raw.push({ kind, label: reasonLabel(kind, id, last.personal, last.names), contribution: last.rValue[k],
+      raw.push({ kind, label: reasonLabel(kind, id, last.personal, last.names, last.serverScored), contribution: last.rValue[k],
         creatorLabel: id <= CREATOR_LABEL_BASE && kind !== 'diversity', sub: id });
     }
     const propensity = last.propensity[rank];
@@ -1002,7 +1035,8 @@ export class Personalizer {
       propensity: this.#f64.slice(propensity, propensity + count),
     };
     // explain() works after a packed rerank too when the batch named its items.
-    this.#last = b.ids !== null ? this.#packedLast(r, personal, /** @type {unknown[]} */ (this.#packed.lastIds)) : null;
+    this.#last = b.ids !== null
+      ? this.#packedLast(r, personal, /** @type {unknown[]} */ (this.#packed.lastIds), b.serverScore !== null && allNumbers(b.serverScore, n)) : null;
     return out;
   }
 
@@ -1044,6 +1078,7 @@ export class Personalizer {
   #rerankOptions(options) {
     if (options === null || typeof options !== 'object') throw new TypeError('rerank options must be an object');
     const opt = /** @type {Record<string, any>} */ (options);
+    checkOptionKeys(opt, RERANK_OPTION_KEYS, 'options');
     const strength = unitOption('strength', opt.strength ?? 1);
     const diversity = unitOption('diversity', opt.diversity ?? 0.3);
     const exploration = unitOption('exploration', opt.exploration === true ? DEFAULT_EXPLORATION
@@ -1083,6 +1118,7 @@ export class Personalizer {
   adjust(adjustment) {
     this.#alive();
     if (adjustment === null || typeof adjustment !== 'object') throw new TypeError('adjust expects { topic | creatorId, preference }');
+    checkOptionKeys(adjustment, ['topic', 'creatorId', 'preference'], 'adjust');
     const { topic, creatorId, preference } = /** @type {any} */ (adjustment);
     if ((topic === undefined) === (creatorId === undefined)) {
       throw new LocalrankError('INVALID_ARGUMENT', 'adjust needs exactly one of topic or creatorId', { field: 'adjust' });
@@ -1107,6 +1143,7 @@ export class Personalizer {
    */
   profile(options = {}) {
     this.#alive();
+    checkOptionKeys(options, ['top'], 'options');
     const top = options.top ?? 20;
     if (!Number.isInteger(top) || top < 0) throw new TypeError('options.top must be a non-negative integer');
     if (top > 2 ** 31 - 1) throw new RangeError('options.top must be at most 2^31 - 1');

@@ -46,6 +46,128 @@ const wellFormed = typeof (/** @type {any} */ ('').isWellFormed) === 'function'
   ? (v) => /** @type {any} */ (v).isWellFormed()
   : (v) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(v);
 
+// ---- Typos in keys (issue 19) ----
+// Options are the library's namespace: any key it does not know is an error.
+// Items and events may also carry a site's own fields (title, url, ...): a key
+// there is an error only when it is a near miss of a known one (`itemID`,
+// `topic`, `creator`, `publishedat`), which would otherwise be ignored silently.
+
+/** The keys an item may have. */
+export const ITEM_KEYS = ['id', 'topics', 'creatorId', 'publishedAt', 'serverScore', 'pinned', 'embedding'];
+/** The keys an event may have. */
+export const EVENT_KEYS = ['type', 'itemId', 'topics', 'creatorId', 'at', 'dwellMs', 'expectedMs', 'context', 'embedding'];
+/** The keys of a context (`{hour, weekday, device, intent}`). */
+export const CONTEXT_KEYS = ['hour', 'weekday', 'device', 'intent'];
+/** The keys of rerank / rerankPacked options. */
+export const RERANK_OPTION_KEYS = ['strength', 'diversity', 'exploration', 'calibration', 'context', 'topK'];
+/**
+ * The options of createPersonalizer (index.d.ts PersonalizerOptions). A new
+ * option must be added here, or createPersonalizer refuses it as a typo.
+ */
+export const OPTION_KEYS = ['storage', 'now', 'seed', 'dim', 'consent', 'namespace', 'autosaveMs', 'config',
+  'model', 'on', 'wasmUrl', 'wasmBinary', 'taxonomy', 'segments', 'privacy'];
+/** The keys of `options.privacy` (index.d.ts PrivacyOptions). */
+export const PRIVACY_OPTION_KEYS = ['epsilonPerReport', 'epsilonCap', 'windowDays', 'recentDays', 'honorGpc',
+  'policyVersion', 'mechanism', 'segmentThreshold', 'random'];
+
+/**
+ * Levenshtein distance between two short strings (at most 24 characters: see nearMiss).
+ * @param {string} a @param {string} b
+ */
+export function editDistance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/**
+ * The known key that `key` is a near miss of, or '': equal but for case, `_`
+ * or `-` (`itemID`, `published_at`), or within an edit distance of 1 of a
+ * known key of 3 to 5 letters (`topic`, `hours`) and 2 of a longer one
+ * (`creator`, `publishedat`).
+ * @param {string} key @param {readonly string[]} known
+ */
+export function nearMiss(key, known) {
+  // No known key is longer than 20 characters.
+  if (key.length > 24) return '';
+  const k = key.toLowerCase().replace(/[_-]/g, '');
+  let best = '', bestDistance = 3;
+  for (const name of known) {
+    const n = name.toLowerCase(), d = editDistance(k, n);
+    if (d <= (n.length > 5 ? 2 : n.length > 2 ? 1 : 0) && d < bestDistance) { best = name; bestDistance = d; }
+  }
+  return best;
+}
+
+/**
+ * Whether the keys of `obj` (for-in order) are not exactly `keys`: a pointer
+ * comparison per key (for-in reads V8's enum cache, no allocation).
+ * @param {object} obj @param {string[]} keys
+ */
+function keysDiffer(obj, keys) {
+  let k = 0;
+  for (const key in obj) if (keys[k++] !== key) return true;
+  return k !== keys.length;
+}
+
+/**
+ * nearMiss verdicts of the keys seen, per list of known keys (items, events):
+ * a site's own field names repeat. @type {Map<readonly string[], Map<string, string>>}
+ */
+const nearMisses = new Map();
+
+/**
+ * The keys of `obj` (an item or event: a site may add its own fields) if
+ * none is a near miss of one of `known`, else throws. `shapes` holds the key
+ * lists (for-in order) of the last 8 objects checked: an object with one of
+ * them needs no check (the items of a feed have a few shapes).
+ * @param {object} obj @param {string[][]} shapes @param {readonly string[]} known
+ * @param {string} where  e.g. `items[3]` @param {number} index @param {string} code
+ * @returns {string[]}
+ */
+export function checkKeys(obj, shapes, known, where, index, code) {
+  for (const keys of shapes) if (!keysDiffer(obj, keys)) return keys;
+  const keys = Object.keys(obj);
+  let verdicts = nearMisses.get(known);
+  if (!verdicts || verdicts.size > 999) nearMisses.set(known, verdicts = new Map());
+  for (const key of keys) {
+    if (known.includes(key)) continue;
+    let near = verdicts.get(key);
+    if (near === undefined) verdicts.set(key, near = nearMiss(key, known));
+    if (near) fail(code, `${where}.${key}`, index, `is not a localrank field: did you mean \`${near}\`?`);
+  }
+  if (shapes.push(keys) > 8) shapes.shift();
+  return keys;
+}
+
+/**
+ * Throws for a key of an options object that is not one of `known`, naming
+ * it, with "did you mean" when one is close.
+ * @param {unknown} obj @param {readonly string[]} known @param {string} path  e.g. `options`
+ * @param {string} [code] @param {number} [index]
+ */
+export function checkOptionKeys(obj, known, path, code = 'INVALID_ARGUMENT', index = -1) {
+  if (obj === null || typeof obj !== 'object') return;
+  for (const key of Object.keys(obj)) {
+    if (known.includes(key)) continue;
+    const near = nearMiss(key, known);
+    fail(code, `${path}.${key.length > 64 ? `${key.slice(0, 64)}...` : key}`, index, `is not an option (${near ? `did you mean \`${near}\`?` : `known: ${known.join(', ')}`})`);
+  }
+}
+
+/**
+ * Throws for a time in ms before 2001: a Unix time in seconds reads as January 1970.
+ * @param {number} t @param {string} field @param {number} index @param {string} code
+ * @returns {never}
+ */
+export function failOldTime(t, field, index, code) {
+  return fail(code, field, index, `must be ms since 1970 after 2001, got ${t}${t >= 0 && t < 1e11 ? ': it looks like seconds; multiply by 1000' : ''}`);
+}
+
 /**
  * @param {unknown} v @param {string} field @param {number} index @param {string} code
  * @returns {string}
@@ -140,6 +262,8 @@ export class ItemScratch {
   slots = new Int32Array(0);
   /** Topic names of the item being read (duplicate check of the array form). @type {string[]} */
   itemTopics = [];
+  /** Key lists of items checked for near misses (see checkKeys). @type {string[][]} */
+  okShapes = [];
 }
 
 /**
@@ -205,6 +329,7 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
   const freshT = s.freshTopics, freshTAt = s.freshTopicAt, freshC = s.freshCreators, freshCAt = s.freshCreatorAt;
   freshT.length = 0; freshTAt.length = 0; freshC.length = 0; freshCAt.length = 0;
   const itemTopics = s.itemTopics;
+  let okKeys = s.okShapes.at(-1) ?? [];
   const forInIsOwn = plainForInIsOwn();
   let tIds = s.topicIds, tW = s.topicWeights, emb = s.embeddings;
   let t = 0, withEmbedding = false;
@@ -215,6 +340,10 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
   for (let i = 0; i < n; i++) {
     const item = items[i];
     if (item === null || typeof item !== 'object' || Array.isArray(item)) fail('INVALID_ITEM', `items[${i}]`, i, 'must be an object');
+    // Near misses of known keys (`topic`, `creator`): checked only when the
+    // item's keys differ from those of the last item checked.
+    if (keysDiffer(item, okKeys)) okKeys = checkKeys(item, s.okShapes, ITEM_KEYS, `items[${i}]`, i, 'INVALID_ITEM');
+
     const id = item.id;
     if (typeof id !== 'string' || id.length === 0) fail('INVALID_ITEM', `items[${i}].id`, i, 'must be a non-empty string');
     if (id.length > maxId) fail(LIMITS_CODE, `items[${i}].id`, i, `is longer than ${maxId} characters`);
@@ -307,7 +436,8 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
     }
     const at = item.publishedAt;
     if (at === undefined || at === null) published[i] = NaN;
-    else if (typeof at === 'number' && Number.isFinite(at)) published[i] = /** @type {number} */ (at);
+    else if (typeof at === 'number' && at >= 978307200000 && at !== Infinity) published[i] = /** @type {number} */ (at);
+    else if (typeof at === 'number' && Number.isFinite(at)) failOldTime(at, `items[${i}].publishedAt`, i, 'INVALID_ITEM');
     else fail('INVALID_ITEM', `items[${i}].publishedAt`, i, 'must be a finite time in ms');
     const score = item.serverScore;
     if (score === undefined || score === null) server[i] = NaN;
@@ -316,7 +446,6 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
     const pinned = item.pinned;
     if (pinned !== undefined && typeof pinned !== 'boolean') fail('INVALID_ITEM', `items[${i}].pinned`, i, 'must be a boolean');
     flags[i] = pinned === true ? 1 : 0;
-
     const e = item.embedding;
     if (e !== undefined && e !== null) {
       const arr = /** @type {ArrayLike<number>} */ (checkEmbeddingShape(e, `items[${i}].embedding`, i, dim, 'INVALID_ITEM'));
@@ -392,6 +521,7 @@ export function contextKeys(ctx, field, index, code) {
   if (ctx === undefined || ctx === null) return [];
   if (typeof ctx !== 'object' || Array.isArray(ctx)) fail(code, field, index, 'must be an object {hour, weekday, device, intent}');
   const c = /** @type {Record<string, unknown>} */ (ctx);
+  checkOptionKeys(c, CONTEXT_KEYS, field, code, index);
   /** @type {string[]} */ const keys = [];
   if (c.hour !== undefined) {
     if (!Number.isInteger(c.hour) || /** @type {number} */ (c.hour) < 0 || /** @type {number} */ (c.hour) > 23) fail(code, `${field}.hour`, index, 'must be an integer 0..23');
@@ -440,9 +570,12 @@ function normalizeEvent(ev, many, i, now, dim) {
   if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) fail('INVALID_EVENT', prefix(many, i), i, 'must be an object');
   const type = EVENT_INDEX.get(ev.type);
   if (type === undefined) fail('INVALID_EVENT', `${prefix(many, i)}.type`, i, `must be one of ${EVENT_TYPES.join(', ')}`);
+  // Near misses of known keys (`itemID`, `topic`): checked when the keys differ from the last event checked.
+  if (keysDiffer(ev, okEventKeys)) okEventKeys = checkKeys(ev, eventShapes, EVENT_KEYS, prefix(many, i), i, 'INVALID_EVENT');
   let at = now;
   if (ev.at !== undefined) {
-    if (!isFiniteNumber(ev.at) || ev.at < 0) fail('INVALID_EVENT', `${prefix(many, i)}.at`, i, 'must be a finite time in ms');
+    if (!isFiniteNumber(ev.at)) fail('INVALID_EVENT', `${prefix(many, i)}.at`, i, 'must be a finite time in ms');
+    if (ev.at < 978307200000) failOldTime(ev.at, `${prefix(many, i)}.at`, i, 'INVALID_EVENT');
     // A far-future stamp would never decay nor expire: refuse it.
     if (ev.at > now + MAX_FUTURE_MS) fail('INVALID_EVENT', `${prefix(many, i)}.at`, i, 'is more than 366 days after now()');
     at = ev.at;
@@ -503,8 +636,16 @@ function normalizeEvent(ev, many, i, now, dim) {
     // checkEmbedding names what is wrong.
     embedding = ok ? e : checkEmbedding(e, `${prefix(many, i)}.embedding`, i, dim, 'INVALID_EVENT');
   }
+  // An event about nothing would be stored and learn nothing.
+  if (key !== key && creatorId === null && topicNames.length === 0 && embedding === null) {
+    fail('INVALID_EVENT', prefix(many, i), i, `names no item, topic or creator: give itemId, topics, creatorId or embedding${ev.id === undefined ? '' : ' (did you mean `itemId`, not `id`?)'}`);
+  }
   return { type, at, key, creatorId, dwellMs, expectedMs, topicNames, topicWeights, contextKeys: contextKeysOf, embedding };
 }
+
+/** The key lists of events checked for near misses (see checkKeys), the last one matched. @type {string[][]} */
+const eventShapes = [];
+let okEventKeys = /** @type {string[]} */ ([]);
 
 /**
  * Checks the `config` option before it is serialised: JSON.stringify would

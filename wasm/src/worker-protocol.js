@@ -10,8 +10,9 @@ import { LocalrankError } from './errors.js';
  * a method to Personalizer means adding its name here (and to worker.d.ts).
  */
 export const WORKER_METHODS = Object.freeze([
-  'record', 'rerank', 'adjust', 'profile', 'exportProfile', 'importProfile', 'flush',
-  'consent.get', 'consent.set', 'forget', 'buildAggregateReport', 'sendAggregateReport', 'privacyBudget',
+  'record', 'rerank', 'rerankPacked', 'explain', 'topicId', 'creatorId', 'adjust', 'profile', 'exportProfile',
+  'importProfile', 'flush', 'consent.get', 'consent.set', 'forget', 'buildAggregateReport', 'sendAggregateReport',
+  'privacyBudget',
 ]);
 
 /**
@@ -45,6 +46,27 @@ export function errorFromWire(w) {
   if (w.name === 'RangeError') return new RangeError(w.message);
   const e = new Error(w.message);
   e.name = w.name;
+  return e;
+}
+
+/**
+ * Gives an error rebuilt from the wire the stack of the call that is waiting
+ * for it (captured when the call was sent), so that it reads like an error
+ * thrown at the caller's `await`, not in the library's message handler.
+ * @param {Error} e @param {Error} site  made by the caller's call
+ * @returns {Error}
+ */
+export function atCallSite(e, site) {
+  const stack = site.stack;
+  if (typeof stack === 'string') {
+    // V8 starts with "Error\n" (the site's own header); Firefox and Safari list frames only.
+    const frames = stack.startsWith('Error\n') ? stack.slice(6) : stack.startsWith('Error') ? '' : stack;
+    try {
+      e.stack = `${e.name}: ${e.message}\n${frames}`;
+    } catch {
+      // A read-only stack: keep the rebuilt one.
+    }
+  }
   return e;
 }
 

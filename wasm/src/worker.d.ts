@@ -7,11 +7,13 @@ export { LocalrankError, ErrorCode, LIMITS, EVENT_TYPES, DEFAULT_MODEL } from '.
 export type {
   ErrorCodeName, Item, InteractionEvent, RankedItem, Reason, ReasonKind, RerankOptions, ProfileView,
   ExportedProfile, Context, Consent, Topics, StorageAdapter, PersonalizerEventName, ModelPrior, ModelView, Signal,
+  PackedItems, PackedRanking, Explanation,
 } from './index.js';
 
 /** Names of the Personalizer methods that a {@link WorkerPersonalizer} forwards to its worker. */
-export type ForwardedMethod = 'record' | 'rerank' | 'adjust' | 'profile' | 'exportProfile' | 'importProfile' | 'flush'
-  | 'consent.get' | 'consent.set' | 'forget' | 'buildAggregateReport' | 'sendAggregateReport' | 'privacyBudget';
+export type ForwardedMethod = 'record' | 'rerank' | 'rerankPacked' | 'explain' | 'topicId' | 'creatorId' | 'adjust'
+  | 'profile' | 'exportProfile' | 'importProfile' | 'flush' | 'consent.get' | 'consent.set' | 'forget'
+  | 'buildAggregateReport' | 'sendAggregateReport' | 'privacyBudget';
 
 /** The forwarded method names, as sent over postMessage. */
 export declare const WORKER_METHODS: readonly ForwardedMethod[];

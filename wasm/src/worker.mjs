@@ -4,7 +4,7 @@
 // handlers and any custom storage adapter; the worker keeps the core.
 import { LocalrankError } from './errors.js';
 import { resolveStorage } from './storage.js';
-import { WORKER_METHODS, errorFromWire, errorToWire } from './worker-protocol.js';
+import { WORKER_METHODS, errorFromWire, errorToWire, atCallSite } from './worker-protocol.js';
 
 export { LocalrankError, ErrorCode } from './errors.js';
 export { LIMITS, EVENT_TYPES } from './core-buffers.js';
@@ -60,7 +60,7 @@ export class WorkerPersonalizer {
   #now;
   /** @type {ReturnType<typeof resolveStorage> | null} */
   #storage;
-  /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} */
+  /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void, site: Error}>} */
   #pending = new Map();
   /** @type {Map<string, Set<(detail: any) => void>>} */
   #handlers = new Map();
@@ -112,7 +112,7 @@ export class WorkerPersonalizer {
     this.#started = true;
     const events = [...this.#handlers.keys()];
     const message = { kind: 'create', options, events, proxyStorage: this.#storage !== null, proxyBinary: this.#storage?.binary === true, stamp: this.#now() };
-    const done = this.#expect(0);
+    const done = this.#expect(0, new Error());
     try {
       this.#worker.postMessage(message);
     } catch (e) {
@@ -122,9 +122,12 @@ export class WorkerPersonalizer {
     return done;
   }
 
-  /** @param {number} id */
-  #expect(id) {
-    return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+  /**
+   * @param {number} id
+   * @param {Error} site  made where the caller called: a failure gets its stack
+   */
+  #expect(id, site) {
+    return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject, site }));
   }
 
   /** @param {string} method @param {unknown[]} args */
@@ -137,7 +140,7 @@ export class WorkerPersonalizer {
       return Promise.reject(e);
     }
     const id = this.#nextId++;
-    const done = this.#expect(id);
+    const done = this.#expect(id, new Error());
     try {
       // Inputs are copied, not transferred: the caller keeps its arrays intact.
       this.#worker.postMessage({ kind: 'call', id, method, args, stamp });
@@ -155,7 +158,7 @@ export class WorkerPersonalizer {
         const p = this.#pending.get(msg.id);
         this.#pending.delete(msg.id);
         if (msg.ok) p?.resolve(msg.value);
-        else p?.reject(errorFromWire(msg.error));
+        else if (p) p.reject(atCallSite(errorFromWire(msg.error), p.site));
         break;
       }
       case 'event': {
@@ -234,7 +237,7 @@ export class WorkerPersonalizer {
       return this.#disposing;
     }
     const id = this.#nextId++;
-    const done = this.#expect(id);
+    const done = this.#expect(id, new Error());
     this.#worker.postMessage({ kind: 'dispose', id });
     this.#closed = disposed;
     this.#disposing = done.then(() => { this.#worker.terminate(); }, () => { this.#worker.terminate(); });
