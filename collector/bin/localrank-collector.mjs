@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
 // localrank-collector --taxonomy FILE --db sqlite:./reports.db|postgres://... [options]
-// Serves POST /v1/reports, GET /v1/estimates, /v1/config, /v1/health (docs/collector.md).
+// Serves POST /v1/reports, GET /v1/estimates, /v1/config, /v1/health, and with --ohttp-key
+// the Oblivious HTTP gateway /.well-known/ohttp-gateway (docs/collector.md).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createCollector } from '../src/index.mjs';
@@ -16,7 +17,11 @@ const USAGE = `usage: localrank-collector --taxonomy FILE --db sqlite:PATH|postg
   --min-reports K     no estimate from fewer reports (default 50)
   --rate N            global limit: N valid reports per second (bursts of 4N); default none
   --token-issuer NAME with --token-key FILE: count only reports carrying a Privacy Pass token (blind RSA)
-  --token-key FILE    the issuer's public key: SPKI, DER or base64url text (GET /v1/token-key of the issuer)`;
+  --token-key FILE    the issuer's public key: SPKI, DER or base64url text (GET /v1/token-key of the issuer)
+  --ohttp-key FILE    be an Oblivious HTTP gateway (/.well-known/ohttp-gateway) with the X25519 key derived
+                      from FILE (32+ random bytes, hex or base64url; e.g. openssl rand -hex 32 > FILE)
+  --publish-minutes N publish new estimates at most every N minutes (default 60)
+  --publish-reports B ... and only after B new reports (default: --min-reports)`;
 
 let args;
 try {
@@ -24,7 +29,8 @@ try {
     options: {
       taxonomy: { type: 'string' }, db: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
       origin: { type: 'string', multiple: true }, 'min-reports': { type: 'string' }, rate: { type: 'string' },
-      'token-issuer': { type: 'string' }, 'token-key': { type: 'string' },
+      'token-issuer': { type: 'string' }, 'token-key': { type: 'string' }, 'ohttp-key': { type: 'string' },
+      'publish-minutes': { type: 'string' }, 'publish-reports': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
@@ -75,10 +81,24 @@ if (args['token-issuer'] || args['token-key']) {
   }
   tokens = { issuerName: args['token-issuer'], publicKey: new Uint8Array(key) };
 }
+let ohttp;
+if (args['ohttp-key']) {
+  try {
+    const text = readFileSync(args['ohttp-key'], 'utf8').trim();
+    const seed = /^[0-9a-f]+$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64url');
+    if (seed.length < 32) throw new Error('fewer than 32 bytes');
+    ohttp = { seed: new Uint8Array(seed) };
+  } catch (e) {
+    console.error(`cannot read the gateway key ${args['ohttp-key']}: ${/** @type {Error} */ (e).message}`);
+    process.exit(2);
+  }
+}
+const minReports = int(args['min-reports'], 50, 'min-reports');
 const db = args.db ?? 'sqlite:./localrank-reports.db';
 const app = await createCollector({
-  config, store: db, origins: args.origin ?? [], minReports: int(args['min-reports'], 50, 'min-reports'),
-  rateLimit: rate > 0 ? { perSecond: rate, burst: 4 * rate } : undefined, tokens,
+  config, store: db, origins: args.origin ?? [], minReports,
+  rateLimit: rate > 0 ? { perSecond: rate, burst: 4 * rate } : undefined, tokens, ohttp,
+  publish: { everyMinutes: int(args['publish-minutes'], 60, 'publish-minutes'), minNewReports: int(args['publish-reports'], minReports, 'publish-reports') },
 });
 let closing = false;
 const stop = () => {

@@ -22,7 +22,7 @@ const moduleDir = process.env.LOCALRANK_MODULE_DIR ?? join(root, 'build', 'wasm'
 
 /** The package's ES module entries (wasm/package.json "exports"). */
 const BROWSER_ENTRY = 'index.browser.mjs';
-const ENTRIES = [BROWSER_ENTRY, 'index.node.mjs', 'worker.mjs', 'worker-thread.mjs', 'server.mjs'];
+const ENTRIES = [BROWSER_ENTRY, 'index.node.mjs', 'worker.mjs', 'worker-thread.mjs', 'server.mjs', 'ohttp.mjs'];
 /** The Emscripten modules: glue (bundled) + .wasm (shipped as a file). */
 const MODULES = ['localrank_core', 'localrank_server'];
 // Short: it is repeated in every file.
@@ -58,7 +58,8 @@ const bundle = {
   format: 'esm',
   platform: 'neutral',
   target: 'es2022',
-  external: ['node:*'],
+  // @hpke/core: a dependency of the package, loaded only through localrank/ohttp.
+  external: ['node:*', '@hpke/core'],
   minify: true,
   sourcemap: true,
   outdir: dist,
