@@ -83,8 +83,9 @@ const RELAY_BIN = fileURLToPath(new URL('../collector/bin/localrank-relay.mjs', 
  */
 async function spawnRelay(gateway, origins, localAddress, log = false) {
   const args = [RELAY_BIN, '--gateway', gateway, '--port', '0', ...origins.flatMap((o) => ['--origin', o]),
-    ...(localAddress ? ['--local-address', localAddress] : []), ...(log ? ['--log'] : [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    ...(localAddress ? ['--local-address', localAddress] : []), ...(log ? ['--log'] : []), '--stdin-lifeline'];
+  // Its stdin is a pipe from this process: if this process dies, the relay exits too.
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   /** @type {string[]} */
   const lines = [];
   const url = await new Promise((resolve, reject) => {

@@ -13,7 +13,8 @@ const USAGE = `usage: localrank-relay --gateway URL [options]
   --host ADDR          default 127.0.0.1
   --origin URL         a device origin allowed by CORS (repeatable)
   --local-address ADDR the address to connect to the gateway from
-  --log                one JSON line per request: time, method, path, status, sizes (never an address, header or body)`;
+  --log                one JSON line per request: time, method, path, status, sizes (never an address, header or body)
+  --stdin-lifeline     exit when stdin closes (a parent process that starts the relay, as the demo does)`;
 
 let args;
 try {
@@ -21,6 +22,7 @@ try {
     options: {
       gateway: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
       origin: { type: 'string', multiple: true }, 'local-address': { type: 'string' }, log: { type: 'boolean' },
+      'stdin-lifeline': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;
@@ -57,5 +59,8 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+if (args['stdin-lifeline']) {
+  process.stdin.on('end', stop).on('error', stop).resume();
+}
 const addr = /** @type {import('node:net').AddressInfo} */ (app.server.address());
 console.log(`localrank-relay listening on http://${addr.address}:${addr.port}/ (gateway ${gateway.origin})`);

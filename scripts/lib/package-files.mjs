@@ -21,9 +21,14 @@ export const SHIPPED_TARGET_BYTES = 150_000;
  * 149 KB without std::pow and std::log (musl's tables; 146.4 KB): the target is met;
  * 149.5 KB with the learnt model (issue 17: 148.7 KB measured after a size pass,
  * binaryen's inlining limited) and the devices' report delivery (issue 18:
- * report ids, keep-and-re-send, tokens, +0.5 KB after trimming; 149.2 KB).
+ * report ids, keep-and-re-send, tokens, +0.5 KB after trimming; 149.2 KB);
+ * 150 KB, the target itself, with scheduled sending (issue 22: a random time per
+ * report, consent asked right before a report leaves, a send in flight cut on
+ * withdrawal, the relay option; +0.66 KB after trimming, 149.96 KB measured). The
+ * Oblivious HTTP client (localrank/ohttp, with @hpke/core) is not in it: it is a
+ * separate entry, loaded only by a site that configures a relay.
  */
-export const SHIPPED_BUDGET_BYTES = 149_500;
+export const SHIPPED_BUDGET_BYTES = 150_000;
 
 /**
  * The files a browser loads through `entry`: the entry, every module it
