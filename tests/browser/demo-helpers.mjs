@@ -26,7 +26,11 @@ export const POSTS = new Map(DATA.posts.map((/** @type {any} */ p) => [p.id, p])
 export async function openDemo({ tokens = false, collector = {}, relayLocalAddress, relayLog } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
   // A fresh collector per run (SQLite in memory); a generous rate limit for the simulated population.
-  const server = await startServer({ port: 0, db: ':memory:', tokens, relayLocalAddress, relayLog, collector: { rateLimit: { perSecond: 5000, burst: 5000 }, ...collector } });
+  const server = await startServer({ port: 0, db: ':memory:', tokens, relayLocalAddress, relayLog, collector: {
+    rateLimit: { perSecond: 5000, burst: 5000 },
+    // The demo's batching (50 new reports), without its 5 minutes: the tests do not wait.
+    publish: { everyMinutes: 0, minNewReports: 50 }, ...collector,
+  } });
   const base = `http://127.0.0.1:${/** @type {any} */ (server.server.address()).port}/`;
   if (!CHROMIUM) throw new Error('Chromium not found: scripts/test installs Debian\'s chromium package');
   // A plain (not persistent) browser: every test gets its own context, so storage starts empty.
