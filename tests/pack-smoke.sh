@@ -51,8 +51,19 @@ const { createAggregator } = require('localrank/server');
 createAggregator({ taxonomy: ['a'] }).then((agg) => { if (agg.reports !== 0) throw new Error('CJS server'); agg.dispose(); console.log('server cjs ok'); })
   .catch((e) => { console.error(e); process.exit(1); });
 JS
+cat > ohttp.mjs <<'JS'
+// localrank/ohttp with its dependency @hpke/core, installed from the tarball's package.json.
+import { createOhttpGateway, parseKeys, encapsulateRequest, encodeRequest, decodeRequest, encodeResponse, decodeResponse } from 'localrank/ohttp';
+const gateway = await createOhttpGateway();
+const client = await encapsulateRequest(parseKeys(gateway.keys), encodeRequest({ method: 'POST', scheme: 'https', authority: 'c.example', path: '/v1/reports' }));
+const opened = await gateway.decapsulate(client.message);
+if (decodeRequest(opened.request).path !== '/v1/reports') throw new Error('ohttp: request');
+if (decodeResponse(await client.open(await opened.respond(encodeResponse({ status: 202 })))).status !== 202) throw new Error('ohttp: response');
+console.log('ohttp ok');
+JS
 node esm.mjs
 node cjs.cjs
 node server.mjs
 node server.cjs
-echo "pack smoke: $(du -k "$TARBALL" | cut -f1) kB tarball, 4 passed, 0 failed"
+node ohttp.mjs
+echo "pack smoke: $(du -k "$TARBALL" | cut -f1) kB tarball, 5 passed, 0 failed"
