@@ -8,6 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect } from 'node:net';
 import { Writable } from 'node:stream';
+import { spawn } from 'node:child_process';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DhkemX25519HkdfSha256 } from '@hpke/core';
 import {
   parseKeys, encodeRequest, decodeRequest, encodeResponse, decodeResponse, encapsulateRequest,
@@ -224,4 +229,51 @@ test('the gateway: keys for GET, 422 for an unknown key, 400 for garbage, only P
   const bad = await roundTrip({ method: 'POST', scheme: 'https', authority: 'x', path: '/v1/reports', headers: [['content-type', 'application/json']], content: new TextEncoder().encode('{"schema":"x"}') });
   assert.equal(bad.status, 400);
   assert.equal(JSON.parse(new TextDecoder().decode(bad.content)).error.code, 'INVALID_REPORT', 'the typed error of the inner request');
+});
+
+/**
+ * Starts a command and resolves with its port once it prints it.
+ * @param {string[]} args @param {RegExp} pattern
+ */
+function listening(args, pattern) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(pattern);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+  });
+}
+
+test('the commands: localrank-collector --ohttp-key serves its keys; localrank-relay serves the same bytes and forwards a report', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'localrank-ohttp-'));
+  const key = join(dir, 'gateway.key');
+  const taxonomy = join(dir, 'taxonomy.json');
+  writeFileSync(key, `${Buffer.alloc(32, 9).toString('hex')}\n`);
+  writeFileSync(taxonomy, JSON.stringify(DEMO_REPORT_CONFIG));
+  /** @type {import('node:child_process').ChildProcess[]} */
+  const children = [];
+  t.after(async () => {
+    for (const c of children) if (c.exitCode === null) { const gone = new Promise((r) => c.once('exit', r)); c.kill('SIGTERM'); await gone; }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const bin = (/** @type {string} */ name) => fileURLToPath(new URL(`../../collector/bin/${name}.mjs`, import.meta.url));
+  const c = await listening([bin('localrank-collector'), '--taxonomy', taxonomy, '--db', ':memory:', '--port', '0', '--ohttp-key', key, '--publish-minutes', '0', '--publish-reports', '1', '--min-reports', '1'], /listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+  children.push(c.child);
+  const gatewayKeys = Buffer.from(await (await fetch(`http://127.0.0.1:${c.port}/.well-known/ohttp-gateway`)).arrayBuffer());
+  const expected = await createOhttpGateway({ seed: new Uint8Array(32).fill(9) });
+  assert.deepEqual(new Uint8Array(gatewayKeys), expected.keys, 'the key derived from the file');
+  const r = await listening([bin('localrank-relay'), '--gateway', `http://127.0.0.1:${c.port}/.well-known/ohttp-gateway`, '--port', '0'], /listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+  children.push(r.child);
+  const relayUrl = `http://127.0.0.1:${r.port}/`;
+  const keyConfig = new Uint8Array(await (await fetch(`${relayUrl}ohttp-keys`)).arrayBuffer());
+  assert.deepEqual(keyConfig, expected.keys);
+  const p = await createPersonalizer({ taxonomy: DEMO_REPORT_CONFIG.taxonomy, segments: DEMO_REPORT_CONFIG.segments, consent: { aggregateMeasurement: true }, storage: 'memory', autosaveMs: 0 });
+  t.after(() => p.dispose());
+  const sent = await p.sendAggregateReport(`http://127.0.0.1:${c.port}/v1/reports`, { relay: createOhttpRelay({ url: relayUrl, keyConfig }), retries: 0 });
+  assert.equal(sent?.status, 202);
+  assert.equal((await (await fetch(`http://127.0.0.1:${c.port}/v1/estimates`)).json()).reports, 1);
 });
