@@ -4,7 +4,7 @@
 // Serves POST /v1/reports, GET /v1/estimates, /v1/config, /v1/health, and with --ohttp-key
 // the Oblivious HTTP gateway /.well-known/ohttp-gateway (docs/collector.md).
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { commandLine, closeOnSignals } from './cli.mjs';
 import { createCollector } from '../src/index.mjs';
 
 const USAGE = `usage: localrank-collector --taxonomy FILE --db sqlite:PATH|postgres://URL [options]
@@ -23,25 +23,12 @@ const USAGE = `usage: localrank-collector --taxonomy FILE --db sqlite:PATH|postg
   --publish-minutes N publish new estimates at most every N minutes (default 60)
   --publish-reports B ... and only after B new reports (default: --min-reports)`;
 
-let args;
-try {
-  args = parseArgs({
-    options: {
-      taxonomy: { type: 'string' }, db: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
-      origin: { type: 'string', multiple: true }, 'min-reports': { type: 'string' }, rate: { type: 'string' },
-      'token-issuer': { type: 'string' }, 'token-key': { type: 'string' }, 'ohttp-key': { type: 'string' },
-      'publish-minutes': { type: 'string' }, 'publish-reports': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-} catch (e) {
-  console.error(`${/** @type {Error} */ (e).message}\n${USAGE}`);
-  process.exit(2);
-}
-if (args.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const args = commandLine({
+  taxonomy: { type: 'string' }, db: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
+  origin: { type: 'string', multiple: true }, 'min-reports': { type: 'string' }, rate: { type: 'string' },
+  'token-issuer': { type: 'string' }, 'token-key': { type: 'string' }, 'ohttp-key': { type: 'string' },
+  'publish-minutes': { type: 'string' }, 'publish-reports': { type: 'string' },
+}, USAGE);
 if (!args.taxonomy) {
   console.error(`--taxonomy is required\n${USAGE}`);
   process.exit(2);
@@ -100,14 +87,7 @@ const app = await createCollector({
   rateLimit: rate > 0 ? { perSecond: rate, burst: 4 * rate } : undefined, tokens, ohttp,
   publish: { everyMinutes: int(args['publish-minutes'], 60, 'publish-minutes'), minNewReports: int(args['publish-reports'], minReports, 'publish-reports') },
 });
-let closing = false;
-const stop = () => {
-  if (closing) return;
-  closing = true;
-  app.close().then(() => process.exit(0), () => process.exit(1));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+closeOnSignals(app);
 await app.listen({ port: int(args.port, 8787, 'port'), host: args.host ?? '127.0.0.1' });
 const addr = /** @type {import('node:net').AddressInfo} */ (app.server.address());
 // The store URL may hold a password: print only its kind.

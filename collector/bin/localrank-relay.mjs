@@ -4,7 +4,7 @@
 // An Oblivious HTTP relay for localrank's reports (docs/collector.md, "The relay"):
 // another operator than the collector runs it, so that neither sees both who
 // sent a report and what it says.
-import { parseArgs } from 'node:util';
+import { commandLine, closeOnSignals } from './cli.mjs';
 import { startRelay } from '../src/relay.mjs';
 
 const USAGE = `usage: localrank-relay --gateway URL [options]
@@ -16,24 +16,11 @@ const USAGE = `usage: localrank-relay --gateway URL [options]
   --log                one JSON line per request: time, method, path, status, sizes (never an address, header or body)
   --stdin-lifeline     exit when stdin closes (a parent process that starts the relay, as the demo does)`;
 
-let args;
-try {
-  args = parseArgs({
-    options: {
-      gateway: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
-      origin: { type: 'string', multiple: true }, 'local-address': { type: 'string' }, log: { type: 'boolean' },
-      'stdin-lifeline': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-} catch (e) {
-  console.error(`${/** @type {Error} */ (e).message}\n${USAGE}`);
-  process.exit(2);
-}
-if (args.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const args = commandLine({
+  gateway: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
+  origin: { type: 'string', multiple: true }, 'local-address': { type: 'string' }, log: { type: 'boolean' },
+  'stdin-lifeline': { type: 'boolean' },
+}, USAGE);
 let gateway;
 try {
   gateway = new URL(String(args.gateway));
@@ -51,14 +38,7 @@ const app = await startRelay({
   gateway, port, host: args.host ?? '127.0.0.1', origins: args.origin ?? [], localAddress: args['local-address'],
   log: args.log ? (entry) => console.log(JSON.stringify(entry)) : undefined,
 });
-let closing = false;
-const stop = () => {
-  if (closing) return;
-  closing = true;
-  app.close().then(() => process.exit(0), () => process.exit(1));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+const stop = closeOnSignals(app);
 if (args['stdin-lifeline']) {
   process.stdin.on('end', stop).on('error', stop).resume();
 }
