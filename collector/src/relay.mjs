@@ -25,7 +25,7 @@ import { REQUEST_MEDIA_TYPE, KEYS_MEDIA_TYPE } from 'localrank/ohttp';
  * headers named here.
  * @param {URL} url
  * @param {{method: string, headers: Record<string, string>, body?: Buffer, localAddress?: string, timeoutMs: number}} o
- * @returns {Promise<{status: number, type: string, body: Buffer}>}
+ * @returns {Promise<{status: number, type: string, retryAfter?: string, body: Buffer}>}
  */
 function upstream(url, o) {
   return new Promise((resolve, reject) => {
@@ -39,7 +39,7 @@ function upstream(url, o) {
         if (size > 65536) req.destroy(new Error('the gateway answer is too large'));
         else chunks.push(c);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 502, type: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 502, type: String(res.headers['content-type'] ?? ''), retryAfter: res.headers['retry-after'], body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error('the gateway did not answer in time')));
@@ -67,7 +67,8 @@ export async function startRelay(options) {
   const gateway = new URL(options.gateway);
   const keysUrl = new URL(options.keysUrl ?? gateway);
   const timeoutMs = options.timeoutMs ?? 10000;
-  const app = Fastify({ logger: false, bodyLimit: options.bodyBytes ?? 8192, trustProxy: false });
+  // Slow or idle clients are cut (Node's defaults wait far longer).
+  const app = Fastify({ logger: false, bodyLimit: options.bodyBytes ?? 8192, trustProxy: false, requestTimeout: 10000, connectionTimeout: 30000, keepAliveTimeout: 5000 });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(REQUEST_MEDIA_TYPE, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   await app.register(cors, { origin: options.origins?.length ? options.origins : false, methods: ['GET', 'POST'], allowedHeaders: ['Content-Type'], credentials: false, maxAge: 86400 });
@@ -111,6 +112,7 @@ export async function startRelay(options) {
     });
     reply.code(res.status);
     if (res.type) reply.type(res.type);
+    if (res.retryAfter) reply.header('Retry-After', res.retryAfter);
     return res.body;
   });
 

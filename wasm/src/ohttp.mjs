@@ -330,7 +330,7 @@ export function createOhttpRelay(options) {
     /**
      * POSTs `body` to `target` through the relay. Resolves with the
      * gateway's answer to the inner request as a Response (a relay or
-     * gateway failure: the relay's status), rejects on a network error.
+     * gateway failure: its 429 or 5xx, else 502), rejects on a network error.
      * @param {string|URL} target
      * @param {{headers: Record<string, string>, body: string, signal?: AbortSignal}} req
      */
@@ -347,7 +347,9 @@ export function createOhttpRelay(options) {
         headers: { 'Content-Type': REQUEST_MEDIA_TYPE }, body: message, signal: req.signal,
       });
       if (res.status !== 200 || !String(res.headers.get('content-type')).startsWith(RESPONSE_MEDIA_TYPE)) {
-        return new Response(null, { status: res.status === 200 ? 502 : res.status, headers: { 'retry-after': res.headers.get('retry-after') ?? '' } });
+        // The relay or the gateway refused the encapsulated request (a 422: the keys changed): never the
+        // collector's verdict on the report, so it is kept for a later send, as after a 5xx.
+        return new Response(null, { status: res.status === 429 || res.status >= 500 ? res.status : 502, headers: { 'retry-after': res.headers.get('retry-after') ?? '' } });
       }
       const answer = decodeResponse(await open(new Uint8Array(await res.arrayBuffer())));
       return new Response(answer.status === 204 || answer.status === 205 ? null : answer.content, { status: answer.status, headers: answer.headers });
