@@ -157,3 +157,20 @@ test('withdrawing consent aborts a send in flight: the request is cut, the repor
   assert.equal(c.received[0].closed, true, 'the connection was closed before the collector answered');
   assert.equal(c.received.length, 1, 'no retry');
 });
+
+test('withdrawing consent in another tab aborts this tab\'s send in flight', { timeout: 10000 }, async (t) => {
+  const c = await collector({ hold: true });
+  // Two "tabs": personalizers on one storage adapter of the same origin and namespace.
+  const storage = mapStorage();
+  const a = await device(storage);
+  const b = await device(storage);
+  // The channel does not keep Node's event loop alive: a timer does while the test waits.
+  const alive = setInterval(() => {}, 5);
+  t.after(async () => { clearInterval(alive); a.dispose(); b.dispose(); c.release(); await c.close(); });
+  const sending = a.sendAggregateReport(c.url, { retries: 2 });
+  await c.arrived(1);
+  await b.consent.set({ aggregateMeasurement: false });
+  assert.equal(await sending, null, 'the other tab\'s withdrawal reached this one and cut the send');
+  assert.equal(a.consent.get().aggregateMeasurement, false);
+  assert.equal(c.received.length, 1, 'no retry');
+});
