@@ -20,13 +20,13 @@ export const POSTS = new Map(DATA.posts.map((/** @type {any} */ p) => [p.id, p])
  * Starts the server (with its Oblivious HTTP relay) and the browser; returns
  * what the tests use. Privacy Pass tokens are off unless asked for: the
  * population these tests send would need a blind signature per report.
- * `collector`: more collector options; `relayLocalAddress`, `relayLog`: see startServer.
- * @param {{tokens?: boolean, collector?: object, relayLocalAddress?: string, relayLog?: boolean}} [o]
+ * `collector`: more collector options; `relay`, `relayLocalAddress`, `relayLog`: see startServer.
+ * @param {{tokens?: boolean, collector?: object, relay?: boolean, relayLocalAddress?: string, relayLog?: boolean}} [o]
  */
-export async function openDemo({ tokens = false, collector = {}, relayLocalAddress, relayLog } = {}) {
+export async function openDemo({ tokens = false, collector = {}, relay = true, relayLocalAddress, relayLog } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
   // A fresh collector per run (SQLite in memory); a generous rate limit for the simulated population.
-  const server = await startServer({ port: 0, db: ':memory:', tokens, relayLocalAddress, relayLog, collector: {
+  const server = await startServer({ port: 0, db: ':memory:', tokens, relay, relayLocalAddress, relayLog, collector: {
     rateLimit: { perSecond: 5000, burst: 5000 },
     // The demo's batching (50 new reports), without its 5 minutes: the tests do not wait.
     publish: { everyMinutes: 0, minNewReports: 50 }, ...collector,

@@ -4,7 +4,8 @@
 // from 127.0.0.2): the collector's request log of the report's requests holds
 // no client address, cookie, User-Agent, Accept-Language or client hint; the
 // relay's log and everything the browser sent it hold no report. The report
-// leaves by itself, when the page's clock reaches the schedule's time.
+// leaves by itself, when the page's clock reaches the schedule's time. Without a
+// relay, it goes to the collector without cookie, referrer or custom header.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -89,4 +90,31 @@ test('a report through the relay: the collector sees no address, cookie, User-Ag
   assert.equal(est.reports, 1, 'and the collector counted the report');
   assert.deepEqual(problems, []);
   await close();
+});
+
+test('without a relay the scheduled report goes straight to the collector with no cookie, no referrer and no custom header', async () => {
+  const direct = await openDemo({ relay: false });
+  try {
+    const { page, context, problems, close } = await newPage(direct);
+    await context.addCookies([{ name: 'site-session', value: 'session-secret-4711', url: direct.base }]);
+    /** @type {import('playwright-core').Request[]} */
+    const posts = [];
+    page.on('request', (r) => { if (r.method() === 'POST') posts.push(r); });
+    await backdateClock(page);
+    await load(page, direct.base);
+    await answerConsent(page, 'all');
+    await runSchedule(page, 1);
+    assert.deepEqual(posts.map((r) => new URL(r.url()).pathname), ['/v1/reports']);
+    const headers = await posts[0].allHeaders();
+    assert.equal(headers.cookie, undefined, 'credentials omitted: the site\'s cookie stays home');
+    assert.equal(headers.referer, undefined, 'no referrer');
+    assert.equal(headers['content-type'], 'application/json');
+    assert.equal(headers.authorization, undefined);
+    assert.deepEqual(Object.keys(headers).filter((k) => k.startsWith('x-')), [], 'no custom header');
+    assert.equal((await direct.server.collector.estimate('0001-01-01', '9999-12-31')).reports, 1);
+    assert.deepEqual(problems, []);
+    await close();
+  } finally {
+    await direct.close();
+  }
 });
