@@ -59,10 +59,21 @@ const { createAggregator } = require('localrank/server');
 createAggregator({ taxonomy: ['a'] }).then((agg) => { if (agg.reports !== 0) throw new Error('CJS server'); agg.dispose(); console.log('server cjs ok'); })
   .catch((e) => { console.error(e); process.exit(1); });
 JS
+cat > ohttp.mjs <<'JS'
+// localrank/ohttp with its dependency @hpke/core, installed from the tarball's package.json.
+import { createOhttpGateway, parseKeys, encapsulateRequest, encodeRequest, decodeRequest, encodeResponse, decodeResponse } from 'localrank/ohttp';
+const gateway = await createOhttpGateway();
+const client = await encapsulateRequest(parseKeys(gateway.keys), encodeRequest({ method: 'POST', scheme: 'https', authority: 'c.example', path: '/v1/reports' }));
+const opened = await gateway.decapsulate(client.message);
+if (decodeRequest(opened.request).path !== '/v1/reports') throw new Error('ohttp: request');
+if (decodeResponse(await client.open(await opened.respond(encodeResponse({ status: 202 })))).status !== 202) throw new Error('ohttp: response');
+console.log('ohttp ok');
+JS
 node esm.mjs
 node cjs.cjs
 node server.mjs
 node server.cjs
+node ohttp.mjs
 
 # The README's first JavaScript block as written, in a fresh ESM project, and
 # its CommonJS variant in a fresh CommonJS project (README.md "Use it in your app").
@@ -88,4 +99,4 @@ for kind in esm cjs; do
     cjs) grep -qF "[ 'b', 'a' ]" <<<"$out" && grep -q 'INVALID_EVENT event.itemID' <<<"$out" || { echo "README CJS example: unexpected output:" >&2; echo "$out" >&2; exit 1; } ;;
   esac
 done
-echo "pack smoke: $(du -k "$TARBALL" | cut -f1) kB tarball, 6 passed, 0 failed"
+echo "pack smoke: $(du -k "$TARBALL" | cut -f1) kB tarball, 7 passed, 0 failed"

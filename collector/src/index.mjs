@@ -16,12 +16,14 @@ import { consistentShares, seedOf } from './consistent.mjs';
 import { openStore } from './store.mjs';
 import { CollectorError } from './errors.mjs';
 import { createTokenVerifier } from './tokens.mjs';
+import { createGatewayRoute } from './gateway.mjs';
 
 export { openStore } from './store.mjs';
 export { normSub, consistentShares } from './consistent.mjs';
 export { duplicateKey, plausibleOueWeights, acceptedDays, MIN_WEIGHT_PROBABILITY } from './checks.mjs';
 export { CollectorError } from './errors.mjs';
 export { generateIssuerKeys, createTokenVerifier, registerTokenIssuer, fetchToken } from './tokens.mjs';
+export { startRelay } from './relay.mjs';
 
 /** Defaults of the HTTP limits (ms, bytes, connections). */
 export const DEFAULT_LIMITS = Object.freeze({
@@ -111,6 +113,21 @@ function clientErrorAnswer(err) {
     `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`;
 }
 
+/** Defaults of the batched publication of estimates (`publish`). */
+export const DEFAULT_PUBLISH = Object.freeze({ everyMinutes: 60 });
+
+/**
+ * @param {{everyMinutes?: number, minNewReports?: number}|undefined} o
+ * @param {number} minReports the default of minNewReports
+ */
+function publishOptions(o, minReports) {
+  const { everyMinutes = DEFAULT_PUBLISH.everyMinutes, minNewReports = minReports } = o ?? {};
+  for (const [name, v] of [['everyMinutes', everyMinutes], ['minNewReports', minNewReports]]) {
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new TypeError(`options.publish.${name} must be a number >= 0`);
+  }
+  return { everyMs: everyMinutes * 60000, minNewReports };
+}
+
 /**
  * Creates a collector: a Fastify instance with the /v1 routes, not yet
  * listening. A site can add its own routes, `listen()`, or `inject()`.
@@ -127,6 +144,8 @@ function clientErrorAnswer(err) {
  *   resamples?: number,
  *   logger?: boolean | object,
  *   tokens?: {issuerName: string, publicKey: Uint8Array, originInfo?: string[]},
+ *   publish?: {everyMinutes?: number, minNewReports?: number},
+ *   ohttp?: {seed?: Uint8Array, keyId?: number} | true,
  * }} options
  */
 export async function createCollector(options) {
@@ -134,6 +153,7 @@ export async function createCollector(options) {
   const config = options.config;
   if (!config || !Array.isArray(config.taxonomy)) throw new TypeError('options.config must hold the taxonomy shared with the devices');
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const batch = publishOptions(options.publish, options.minReports ?? 50);
   const now = options.now ?? Date.now;
   const agg = await createAggregator({ ...config, minReports: options.minReports ?? 50 });
   const ownsStore = typeof options.store === 'string';
@@ -348,18 +368,31 @@ export async function createCollector(options) {
     return outcome === 'duplicate' ? { accepted: true, duplicate: true } : { accepted: true };
   });
 
+  /** The store's sums over [from, to]; 503 when it cannot answer. @param {string} from @param {string} to */
+  async function sums(from, to) {
+    try {
+      return await store.sums({ config: fp, from, to });
+    } catch {
+      throw unavailable();
+    }
+  }
+
   /**
-   * Estimates over [from, to] from the store's sums.
+   * Estimates over [from, to] from the store's sums as they are now (the
+   * operator's view; GET /v1/estimates answers from the last publication).
    * @param {string} from
    * @param {string} to
    */
   async function estimate(from, to) {
-    let rows;
-    try {
-      rows = await store.sums({ config: fp, from, to });
-    } catch {
-      throw unavailable();
-    }
+    return estimateOf(from, to, await sums(from, to));
+  }
+
+  /**
+   * @param {string} from
+   * @param {string} to
+   * @param {{kind: number, value: number, count: number}[]} rows
+   */
+  function estimateOf(from, to, rows) {
     const state = structuredClone(template);
     const parts = [state.topic, state.segment];
     for (const part of parts) {
@@ -402,6 +435,59 @@ export async function createCollector(options) {
     };
   }
 
+  // Batched publication: GET /v1/estimates answers from a snapshot of the
+  // sums, taken at most every `publish.everyMinutes` and only once at least
+  // `publish.minNewReports` reports arrived since the last one, so that
+  // comparing two answers shows the sum of a batch, never one report. Only
+  // the days a report may still be added to (acceptedDays) can change: the
+  // snapshot holds their sums; older days are read live (they no longer change).
+  /** @type {{at: number, from: string, to: string, days: Map<string, {kind: number, value: number, count: number}[]>, total: number}|null} */
+  let snapshot = null;
+  /** @type {Promise<typeof snapshot>|null} */
+  let publishing = null;
+  const reportsIn = (/** @type {{value: number, count: number}[]} */ rows) => rows.reduce((n, r) => n + (r.value === -1 ? Number(r.count) : 0), 0);
+  const nextDay = (/** @type {string} */ day) => utcDay(Date.parse(`${day}T00:00:00Z`) + 86400000);
+  const prevDay = (/** @type {string} */ day) => utcDay(Date.parse(`${day}T00:00:00Z`) - 86400000);
+  async function publish() {
+    const at = now();
+    const open = acceptedDays(at);
+    const days = new Map();
+    for (let d = open.from; d <= open.to; d = nextDay(d)) days.set(d, await sums(d, d));
+    return { at, ...open, days, total: [...days.values()].reduce((n, rows) => n + reportsIn(rows), 0) };
+  }
+  /** The current publication, renewed when both conditions hold. */
+  async function published() {
+    const due = !snapshot || (now() - snapshot.at >= batch.everyMs &&
+      reportsIn(await sums(snapshot.from, '9999-12-31')) - snapshot.total >= batch.minNewReports);
+    if (due) {
+      publishing ??= publish().finally(() => { publishing = null; });
+      snapshot = await publishing;
+    }
+    return /** @type {NonNullable<typeof snapshot>} */ (snapshot);
+  }
+  /**
+   * Estimates over [from, to] as of the last publication.
+   * @param {string} from
+   * @param {string} to
+   */
+  async function publishedEstimate(from, to) {
+    const snap = await published();
+    /** @type {Map<string, {kind: number, value: number, count: number}>} */
+    const merged = new Map();
+    const add = (/** @type {{kind: number, value: number, count: number}[]} */ rows) => {
+      for (const r of rows) {
+        const k = `${r.kind}:${r.value}`;
+        const m = merged.get(k);
+        if (m) m.count += Number(r.count);
+        else merged.set(k, { kind: r.kind, value: r.value, count: Number(r.count) });
+      }
+    };
+    if (from < snap.from) add(await sums(from, to < snap.from ? to : prevDay(snap.from)));
+    for (const [day, rows] of snap.days) if (day >= from && day <= to) add(rows);
+    const est = estimateOf(from, to, [...merged.values()]);
+    return { ...est, publishedAt: new Date(snap.at).toISOString() };
+  }
+
   app.get('/v1/estimates', { schema: { querystring: WINDOW_SCHEMA } }, async (req) => {
     const q = /** @type {{from?: string, to?: string}} */ (req.query);
     const from = q.from ?? '0001-01-01';
@@ -412,7 +498,7 @@ export async function createCollector(options) {
       }
     }
     if (from > to) throw new CollectorError(400, 'INVALID_ARGUMENT', 'from must not be after to', { field: 'from' });
-    return estimate(from, to);
+    return publishedEstimate(from, to);
   });
 
   app.get('/v1/config', async () => publicConfig);
@@ -426,6 +512,9 @@ export async function createCollector(options) {
     reply.type(JSON_TYPE);
     return { ok: true, store: store.kind };
   });
+
+  const gateway = options.ohttp ? await createGatewayRoute(app, options.ohttp === true ? {} : options.ohttp, limits.bodyBytes) : null;
+  if (gateway) publicConfig.ohttp = { gateway: gateway.path, keys: Buffer.from(gateway.keys).toString('base64url') };
 
   // Other methods on the /v1 routes: 405 naming the one accepted.
   const OTHER = ['DELETE', 'PATCH', 'PUT', 'POST', 'GET'];

@@ -17,14 +17,20 @@ export const SERVER_ORDER = DATA.posts.map((/** @type {any} */ p) => p.id);
 export const POSTS = new Map(DATA.posts.map((/** @type {any} */ p) => [p.id, p]));
 
 /**
- * Starts the server and the browser; returns what the tests use. Privacy Pass
- * tokens are off unless asked for: the population these tests send would need
- * a blind signature per report.
+ * Starts the server (with its Oblivious HTTP relay) and the browser; returns
+ * what the tests use. Privacy Pass tokens are off unless asked for: the
+ * population these tests send would need a blind signature per report.
+ * `collector`: more collector options; `relay`, `relayLocalAddress`, `relayLog`: see startServer.
+ * @param {{tokens?: boolean, collector?: object, relay?: boolean, relayLocalAddress?: string, relayLog?: boolean}} [o]
  */
-export async function openDemo({ tokens = false } = {}) {
+export async function openDemo({ tokens = false, collector = {}, relay = true, relayLocalAddress, relayLog } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
   // A fresh collector per run (SQLite in memory); a generous rate limit for the simulated population.
-  const server = await startServer({ port: 0, db: ':memory:', tokens, collector: { rateLimit: { perSecond: 5000, burst: 5000 } } });
+  const server = await startServer({ port: 0, db: ':memory:', tokens, relay, relayLocalAddress, relayLog, collector: {
+    rateLimit: { perSecond: 5000, burst: 5000 },
+    // The demo's batching (50 new reports), without its 5 minutes: the tests do not wait.
+    publish: { everyMinutes: 0, minNewReports: 50 }, ...collector,
+  } });
   const base = `http://127.0.0.1:${/** @type {any} */ (server.server.address()).port}/`;
   if (!CHROMIUM) throw new Error('Chromium not found: scripts/test installs Debian\'s chromium package');
   // A plain (not persistent) browser: every test gets its own context, so storage starts empty.
@@ -37,6 +43,7 @@ export async function openDemo({ tokens = false } = {}) {
   return {
     base,
     browser,
+    server,
     async close() {
       await browser.close();
       await server.close();
@@ -61,6 +68,30 @@ export async function newPage(demo, { viewport = { width: 1280, height: 860 } } 
     });
   });
   return { page, context, problems, close: () => context.close() };
+}
+
+/**
+ * The page's clock starts this far back: the demo's schedule (4 reports per 30
+ * days: slots of 7.5 days) draws its first send 3.75 to 11.25 days after the
+ * start, so moving the clock forward by this much makes it due, on today's date
+ * (the collector accepts only reports of [today - 2, today + 1]).
+ */
+export const CLOCK_BACK_MS = 12 * 86400000;
+
+/** Installs Playwright's clock on the page, CLOCK_BACK_MS in the past (before `load`). @param {any} page */
+export async function backdateClock(page) {
+  await page.clock.install({ time: Date.now() - CLOCK_BACK_MS });
+}
+
+/**
+ * Moves the page's clock forward to the present: the schedule's timer fires
+ * and the report leaves by itself (nothing in the page is clicked). Waits
+ * until the page counted `n` reports sent.
+ * @param {any} page @param {number} [n]
+ */
+export async function runSchedule(page, n = 1) {
+  await page.clock.fastForward(CLOCK_BACK_MS);
+  await page.waitForFunction((/** @type {number} */ k) => Number(document.body.dataset.reports ?? 0) >= k, n);
 }
 
 /** Loads the demo and waits until the feed is on screen. @param {any} page @param {string} url */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { openDemo, newPage, load, answerConsent, feedIds, refresh, screenshot, seedPopulation, SERVER_ORDER, POSTS, DATA, showView } from './demo-helpers.mjs';
+import { openDemo, newPage, load, answerConsent, feedIds, refresh, screenshot, seedPopulation, SERVER_ORDER, POSTS, DATA, showView, backdateClock, runSchedule } from './demo-helpers.mjs';
 
 /** @type {Awaited<ReturnType<typeof openDemo>>} */
 let demo;
@@ -23,8 +23,8 @@ before(async () => {
 });
 after(async () => { await demo?.close(); });
 
-/** Everything the page may GET: its files, the feed, and the population estimates. */
-const STATIC_GETS = new Set(['/', '/style.css', '/app.js', '/favicon.svg', '/data/posts.json', '/localrank_core.wasm', '/v1/config', '/v1/estimates']);
+/** Everything the page may GET: its files, the feed, the population estimates, and where its relay is. */
+const STATIC_GETS = new Set(['/', '/style.css', '/app.js', '/favicon.svg', '/data/posts.json', '/localrank_core.wasm', '/v1/config', '/v1/estimates', '/relay.json']);
 
 /** The only body allowed to leave: an aggregate report, exactly these fields. */
 const REPORT_FIELDS = ['config', 'data', 'day', 'epsilon', 'id', 'kind', 'mechanism', 'schema', 'version'];
@@ -194,9 +194,10 @@ test('erase leaves no localStorage and no IndexedDB data, and the next step is t
 
 test('the network log of a session holds no raw behaviour', async () => {
   const { page, problems, close } = await newPage(demo);
-  /** @type {{method: string, url: string, body: string|null}[]} */
+  /** @type {{method: string, url: string, body: Buffer|null, type: string|undefined}[]} */
   const log = [];
-  page.on('request', (r) => log.push({ method: r.method(), url: r.url(), body: r.postData() }));
+  page.on('request', (r) => log.push({ method: r.method(), url: r.url(), body: r.postDataBuffer(), type: r.headers()['content-type'] }));
+  await backdateClock(page);
   await load(page, demo.base);
   await answerConsent(page, 'all');
   const ids = await interact(page);
@@ -204,20 +205,27 @@ test('the network log of a session holds no raw behaviour', async () => {
   await refresh(page);
   await page.getByRole('button', { name: 'Show more posts' }).click();
   await page.getByLabel('Right now I’m').selectOption('commuting');
+  // The report leaves by itself once the page's clock reaches the schedule's time.
+  await runSchedule(page, 1);
   await showView(page, 'Your data');
-  await page.getByRole('button', { name: 'Send a report now' }).click();
-  await page.waitForFunction(() => Number(document.body.dataset.reports) >= 2);
   await showView(page, 'Population insights');
   await page.waitForFunction(() => document.querySelector('#insights-summary')?.textContent !== '');
   await showView(page, 'Your data');
 
   const origin = new URL(demo.base).origin;
-  /** @type {string[]} */ const reports = [];
+  const relay = new URL(/** @type {any} */ (demo.server).demo.relay.url).origin;
+  /** @type {Buffer[]} */ const reports = [];
   const secrets = [...ids, ...DATA.creators.map((/** @type {any} */ c) => c.id)];
   for (const r of log) {
     if (r.url.startsWith('blob:')) continue; // the profile export, made in the page
     const u = new URL(r.url);
-    assert.equal(u.origin, origin, `only the demo's own server is contacted: ${r.url}`);
+    if (u.origin === relay) {
+      // The relay: its key configuration, and the reports, encrypted for the collector.
+      assert.ok(r.method === 'GET' ? u.pathname === '/ohttp-keys' : u.pathname === '/' && r.type === 'message/ohttp-req', `${r.method} ${r.url}`);
+      if (r.method === 'POST') reports.push(/** @type {Buffer} */ (r.body));
+      continue;
+    }
+    assert.equal(u.origin, origin, `only the demo's own server and its relay are contacted: ${r.url}`);
     assert.equal(u.search, '', `no query strings: ${r.url}`);
     for (const s of secrets) assert.ok(!r.url.includes(s), `no item or creator id in a URL: ${r.url}`);
     if (r.method === 'GET') {
@@ -227,13 +235,14 @@ test('the network log of a session holds no raw behaviour', async () => {
       assert.equal(r.body, null);
       continue;
     }
-    assert.equal(`${r.method} ${u.pathname}`, 'POST /v1/reports', `the only other request is a report: ${r.method} ${r.url}`);
-    checkReportBody(/** @type {string} */ (r.body), secrets);
-    reports.push(r.body);
+    assert.fail(`the page sends nothing else: ${r.method} ${r.url}`);
   }
-  assert.ok(reports.length >= 2, `the automatic and the manual report were sent (${reports.length})`);
-  // The dashboard shows exactly what was sent last.
-  assert.deepEqual(JSON.parse(await page.textContent('#report-payload')), JSON.parse(reports.at(-1)));
+  assert.equal(reports.length, 1, 'the scheduled report was sent, once');
+  // The dashboard shows exactly what was sent (inside the encryption): nothing but a report.
+  const shown = await page.textContent('#report-payload');
+  checkReportBody(/** @type {string} */ (shown), secrets);
+  const sent = JSON.parse(/** @type {string} */ (shown));
+  for (const s of [sent.id, sent.data, ...secrets.slice(0, 8)]) assert.equal(reports[0].indexOf(s), -1, `the encrypted report holds no ${s} in the clear`);
   assert.ok(log.some((r) => r.url.endsWith('/data/posts.json')), 'the log did record the page\'s requests');
   assert.deepEqual(problems, []);
   await close();
@@ -275,10 +284,12 @@ test('the profile is kept in IndexedDB: a reload keeps what was learned and the 
 test('population insights chart the collector\'s estimates with 95% intervals; the dashboard shows the budget', async () => {
   await seeded;
   const { page, problems, close } = await newPage(demo);
+  await backdateClock(page);
   await load(page, demo.base);
   await answerConsent(page, 'all');
-  assert.equal(await page.getAttribute('body', 'data-reports'), '1', 'one report sent by itself after consent');
+  assert.equal(await page.getAttribute('body', 'data-reports'), null, 'nothing sent at load or on consent');
   await interact(page);
+  await runSchedule(page, 1);
   await showView(page, 'Your data');
   assert.match(await page.textContent('#budget'), /^Privacy budget left: ε = 3 of 4 per 30 days \(3 reports of ε = 1\)\.$/);
   assert.equal(await page.locator('#budget-meter').evaluate((m) => /** @type {HTMLMeterElement} */ (m).value), 3);
@@ -289,7 +300,8 @@ test('population insights chart the collector\'s estimates with 95% intervals; t
   await showView(page, 'Population insights');
   await page.waitForFunction(() => /Estimated from/.test(document.querySelector('#insights-summary')?.textContent ?? ''));
   const est = await (await fetch(new URL('v1/estimates', demo.base))).json();
-  assert.ok(est.reports > POPULATION, 'the population and this browser');
+  // Published in batches of 50: the population, and this browser's report once 49 others followed it.
+  assert.ok(est.reports >= POPULATION, 'the population');
   assert.match(await page.textContent('#insights-summary'), new RegExp(`Estimated from ${est.reports} reports`));
   const topicsChart = page.locator('#insights-chart svg[role="img"]').first();
   const label = await topicsChart.getAttribute('aria-label');

@@ -21,7 +21,8 @@ const q = 1 / (Math.E + 1);
 const newId = () => Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex');
 
 test('one client poisoning the politics estimate: refused, or bounded by its number of reports', { timeout: 120000 }, async () => {
-  const app = await createCollector({ config: DEMO_REPORT_CONFIG, store: 'sqlite::memory:', minReports: 50 });
+  // Published after every report: this test measures the estimate, not the batching (collector-publish.test.mjs).
+  const app = await createCollector({ config: DEMO_REPORT_CONFIG, store: 'sqlite::memory:', minReports: 50, publish: { everyMinutes: 0, minNewReports: 1 } });
   const enc = await createReportEncoder({ ...DEMO_REPORT_CONFIG, random: seededWords(31) });
   const post = (report) => app.inject({ method: 'POST', url: '/v1/reports', payload: report, headers: { 'content-type': 'application/json' } });
   const estimate = async () => JSON.parse((await app.inject({ url: '/v1/estimates' })).body);

@@ -36,8 +36,9 @@ before(async () => {
 });
 after(() => issuerApp?.close());
 
+// Published after every report: these tests count what is counted, not the batching (collector-publish.test.mjs).
 const collector = () => createCollector({
-  config: DEMO_REPORT_CONFIG, store: 'sqlite::memory:', minReports: 50,
+  config: DEMO_REPORT_CONFIG, store: 'sqlite::memory:', minReports: 50, publish: { everyMinutes: 0, minNewReports: 1 },
   tokens: { issuerName: 'issuer.example', publicKey: keys.publicKeyBytes, originInfo: ['collector.example'] },
 });
 const configOf = async (app) => JSON.parse((await app.inject({ url: '/v1/config' })).body);

@@ -3,6 +3,7 @@
 import { createPersonalizer, LocalrankError, type AggregateReport, type ConsentState, type PrivacyBudget } from 'localrank';
 import { createAggregator, createReportEncoder, type Estimates, type FrequencyEstimate } from 'localrank/server';
 import { createWorkerPersonalizer } from 'localrank/worker';
+import { createOhttpRelay, type OhttpRelay } from 'localrank/ohttp';
 
 async function main(): Promise<void> {
   const taxonomy = ['cooking', 'fitness'];
@@ -14,6 +15,13 @@ async function main(): Promise<void> {
   const r: AggregateReport | null = p.buildAggregateReport();
   const b: PrivacyBudget = p.privacyBudget();
   const sent = await p.sendAggregateReport(new URL('https://example.org/v1/reports'));
+  const relay: OhttpRelay = createOhttpRelay({ url: 'https://relay.example/', keyConfig: new Uint8Array(0) });
+  const schedule = await p.scheduleAggregateReports('https://example.org/v1/reports', { relay, retries: 1, auto: false });
+  const due = await schedule.runDue();
+  const next: number | null = schedule.nextAt;
+  p.on('report', (d) => { if (d) console.log(d.report.id, d.status); });
+  schedule.stop();
+  console.log(due?.status, next);
   await p.forget();
   const agg = await createAggregator({ taxonomy, minReports: 50 });
   if (r) agg.ingest(r);

@@ -304,6 +304,26 @@ export interface SendOptions {
    * failing to get a token spends no epsilon). A kept report is re-sent with its own token.
    */
   token?: string | (() => string | Promise<string>);
+  /**
+   * Send through an Oblivious HTTP relay (RFC 9458): `createOhttpRelay({url, keyConfig})` from `localrank/ohttp`. The
+   * collector then sees neither the device's address nor its headers; the relay sees only ciphertext.
+   */
+  relay?: import('./ohttp.js').OhttpRelay;
+}
+
+/** Options of `scheduleAggregateReports`. */
+export interface ScheduleOptions extends SendOptions {
+  /** false: no timer; only `runDue()` sends (tests drive it with `options.now`). Default true. */
+  auto?: boolean;
+}
+
+/** The schedule of a device's reports. */
+export interface ReportScheduleHandle {
+  /** When the next report is due (ms, by the personalizer's clock). */
+  readonly nextAt: number | null;
+  /** Sends one report if it is due; undefined when nothing was due. */
+  runDue(): Promise<{ report: AggregateReport; status: number } | null | undefined>;
+  stop(): void;
 }
 
 /** The privacy budget of this device. */
@@ -338,6 +358,8 @@ export interface PersonalizerEventDetail {
    * profile has been erased too. Update any consent UI from `detail`.
    */
   consent: ConsentState;
+  /** A scheduled send (`scheduleAggregateReports`) happened: what was sent, or null when no report could be. */
+  report: { report: AggregateReport; status: number } | null;
 }
 
 export type PersonalizerEventName = keyof PersonalizerEventDetail;
@@ -568,6 +590,11 @@ export declare class Personalizer {
    * collector. null when none may be sent; throws `SEND_FAILED`.
    */
   sendAggregateReport(url: string | URL, options?: SendOptions): Promise<{ report: AggregateReport; status: number } | null>;
+  /**
+   * Sends reports by themselves at random times about `windowDays / reportsPerWindow` apart (at least half that), one
+   * per send, never at a page load, click or consent change; emits `report` and `error`. Replaces an earlier schedule.
+   */
+  scheduleAggregateReports(url: string | URL, options?: ScheduleOptions): Promise<ReportScheduleHandle>;
   privacyBudget(): PrivacyBudget;
   /** Releases the core; later calls throw `DISPOSED`. Unsaved changes are dropped: `await flush()` first. */
   dispose(): void;

@@ -14,6 +14,7 @@ import { EngineCore, AccountantCore } from './core-abi.js';
 import { modelConfig, describeModel } from './model.js';
 import { ReportEncoder, privacyOptions, randomWords, utcDay, MS_PER_DAY } from './report.js';
 import { ReportOutbox, OUTBOX_KEY, deliveryOptions } from './outbox.js';
+import { startSchedule, SCHEDULE_KEY } from './schedule.js';
 
 const LEDGER_KEY = 'privacy-ledger';
 
@@ -1215,6 +1216,8 @@ export class Personalizer {
     if (this.#disposed) return;
     this.#persist.dispose();
     this.#disposed = true;
+    this.#outbox?.abort();
+    this.#schedule?.stop();
     this.#disposePrivacy();
     this.#engine.delete();
   }
@@ -1287,6 +1290,7 @@ export class Personalizer {
         consent.listen(`localrank:${this.#namespace}:consent`, ({ withdrawn: gone }) => {
           if (this.#disposed) return;
           if (gone) this.#eraseProfile().catch(() => {});
+          this.#stopSending();
           this.#emit('consent', consent.get());
         });
       }
@@ -1328,7 +1332,7 @@ export class Personalizer {
     return {
       get: () => { this.#alive(); return c.get(); },
       /** @param {{personalization?: boolean, aggregateMeasurement?: boolean}} partial */
-      set: async (partial) => { this.#alive(); return c.set(partial); },
+      set: async (partial) => { this.#alive(); const state = await c.set(partial); this.#stopSending(); return state; },
     };
   }
 
@@ -1343,8 +1347,9 @@ export class Personalizer {
     this.#privacy.consent.reset();
     const erased = this.#persist.erase();
     await Promise.all([erased, this.#privacy.ledgerWrite.catch(() => {})]);
+    this.#outbox?.abort();
     this.#outbox?.clear();
-    const keys = new Set([CONSENT_KEY, LEDGER_KEY, OUTBOX_KEY].map((k) => this.#key(k)));
+    const keys = new Set([CONSENT_KEY, LEDGER_KEY, OUTBOX_KEY, SCHEDULE_KEY].map((k) => this.#key(k)));
     const prefix = this.#key('');
     for (const k of (await this.#storage.keys()) ?? []) if (k.startsWith(prefix)) keys.add(k);
     for (const k of keys) await this.#storage.delete(k);
@@ -1428,8 +1433,42 @@ export class Personalizer {
       if (report === null) return null;
       await pv.ledgerWrite;
     }
-    const status = await this.#outbox.deliver(url, o.retries, wanted);
+    const status = await this.#outbox.deliver(url, o.retries, wanted, o.relay);
     return status === null ? null : { report, status };
+  }
+
+  /** A send in flight stops (aborted, its report dropped) once aggregateMeasurement is withdrawn. */
+  #stopSending() {
+    if (this.#privacy?.consent.get().aggregateMeasurement !== true) this.#outbox?.abort();
+  }
+
+  /** @type {{stop(): void}|null} */
+  #schedule = null;
+
+  /**
+   * Sends reports by themselves, as sendAggregateReport(url, options) would,
+   * one per send at random times about `windowDays / reportsPerWindow` apart
+   * (at least half that), never at a page load, click or consent change
+   * (wasm/src/schedule.js). Emits `report` ({report, status}, or null when
+   * none could be sent) and `error`. Replaces an earlier schedule.
+   * `options.auto: false` arms no timer: only `runDue()` sends (tests, with
+   * `options.now`). Resolves to `{nextAt, runDue(), stop()}`.
+   * @param {string|URL} url
+   * @param {{retries?: number, token?: any, relay?: any, auto?: boolean}} [options]
+   */
+  async scheduleAggregateReports(url, options) {
+    this.#alive();
+    deliveryOptions(options);
+    const { opts } = this.#privacy;
+    this.#schedule?.stop();
+    this.#schedule = await startSchedule({
+      storage: this.#storage, key: this.#key(SCHEDULE_KEY), now: () => this.#clock(), auto: options?.auto !== false,
+      slotMs: (opts.windowDays * MS_PER_DAY) / Math.max(1, Math.floor(opts.epsilonCap / opts.epsilonPerReport + 1e-9)),
+      send: () => this.sendAggregateReport(url, options),
+      onResult: (r) => this.#emit('report', r),
+      onError: (e) => this.#emit('error', e),
+    });
+    return this.#schedule;
   }
 
   /**

@@ -8,6 +8,21 @@ import { Feed } from './feed.js';
 import { Dashboard } from './privacy.js';
 import { renderInsights } from './insights.js';
 
+/**
+ * The demo's Oblivious HTTP relay (web-demo/server.mjs starts it), with the
+ * collector's key configuration fetched through it (the same bytes for every
+ * browser); null without one. localrank/ohttp (and @hpke/core) load only here.
+ */
+async function openRelay() {
+  const res = await fetch('/relay.json');
+  const url = res.ok ? (await res.json()).url : null;
+  if (!url) return null;
+  const keys = await fetch(new URL('ohttp-keys', url), { credentials: 'omit', referrerPolicy: 'no-referrer' });
+  if (!keys.ok) throw new Error(`the relay has no keys: HTTP ${keys.status}`);
+  const { createOhttpRelay } = await import('localrank/ohttp');
+  return createOhttpRelay({ url, keyConfig: new Uint8Array(await keys.arrayBuffer()) });
+}
+
 const [data, config] = await Promise.all(['data/posts.json', '/v1/config'].map(async (url) => {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
@@ -61,7 +76,6 @@ async function answer(/** @type {boolean|null} */ all) {
   await engine.setConsent(consent);
   feed.refresh();
   dashboard.render();
-  await dashboard.sendIfDue();
   announce(consent.personalization ? 'Personalization is on, on this device only.' : 'Personalization is off: you see the site’s own order.');
   document.body.dataset.consent = 'answered';
 }
@@ -80,4 +94,4 @@ feed.refresh();
 route();
 if (!engine.answered) askConsent();
 document.body.dataset.ready = 'true';
-await dashboard.sendIfDue();
+await dashboard.scheduleReports(await openRelay());

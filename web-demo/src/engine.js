@@ -36,7 +36,9 @@ export class Engine {
       privacy: { epsilonPerReport: config.epsilonPerReport ?? 1 },
       on: {
         // Ranking goes on from memory; tell the person their profile may not be kept.
-        error: (/** @type {Error} */ e) => announce(`Your data could not be saved in this browser: ${e.message}`),
+        error: (/** @type {Error & {code?: string}} */ e) => announce(e.code === 'SEND_FAILED'
+          ? `A report was not sent: ${e.message}`
+          : `Your data could not be saved in this browser: ${e.message}`),
         'profile-reset': (/** @type {{reason: string}} */ d) => announce(`The stored profile could not be read (${d.reason}); starting afresh.`),
       },
     }));

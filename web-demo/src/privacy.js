@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // "Your data": consent per purpose, what the feed has learned (as a chart),
-// export / import / erase, and exactly what aggregate measurement sends.
+// export / import / erase, and exactly what aggregate measurement sends. Reports
+// leave by themselves (localrank's schedule: a random time, never at a load,
+// click or consent change), through the demo's Oblivious HTTP relay.
 import { h, $, announce } from './dom.js';
 import { barChart } from './charts.js';
 import { fetchToken } from './tokens.js';
@@ -38,7 +40,6 @@ export class Dashboard {
         }
         this.render();
         this.#onChanged();
-        if (purpose === 'aggregateMeasurement' && now) await this.sendIfDue();
       });
     }
     $('#export').addEventListener('click', () => this.#export());
@@ -56,7 +57,30 @@ export class Dashboard {
       announce('Everything was erased from this device.');
       this.#onErased();
     });
-    $('#send-report').addEventListener('click', () => this.sendReport());
+    engine.p.on('report', (/** @type {{report: unknown, status: number}|null} */ sent) => {
+      if (sent) {
+        this.lastReport = sent.report;
+        document.body.dataset.reports = String(Number(document.body.dataset.reports ?? 0) + 1);
+      }
+      this.#renderReport();
+    });
+  }
+
+  /** @type {{nextAt: number|null}|null} */
+  #schedule = null;
+
+  /**
+   * Lets localrank send this browser's reports by itself (with the person's
+   * consent and budget), through `relay` when there is one.
+   * @param {import('localrank/ohttp').OhttpRelay|null} relay
+   */
+  async scheduleReports(relay) {
+    const tokens = this.#engine.tokens;
+    // With tokens on, a token is fetched only when a new report is built (a kept one has its own).
+    this.#schedule = await this.#engine.p.scheduleAggregateReports(REPORTS_URL, {
+      ...(tokens ? { token: () => fetchToken(tokens) } : {}), ...(relay ? { relay } : {}),
+    });
+    this.#renderReport();
   }
 
   /** Redraws the dashboard from the personalizer's current state. */
@@ -138,38 +162,11 @@ export class Dashboard {
     meter.value = b.remaining;
     $('#report-consent').textContent = consent.gpc && !consent.aggregateMeasurement
       ? 'Your browser sends Global Privacy Control, so no report is sent.'
-      : consent.aggregateMeasurement ? 'You allow aggregate measurement: this browser sends one report per window by itself.'
+      : consent.aggregateMeasurement ? 'You allow aggregate measurement: this browser sends its reports by itself, at random times, through a relay that hides its address from the collector.'
         : 'Aggregate measurement is off: nothing is sent.';
-    /** @type {HTMLButtonElement} */ ($('#send-report')).disabled = !consent.aggregateMeasurement || b.reportsLeft === 0;
+    const at = this.#schedule?.nextAt;
+    $('#report-next').textContent = consent.aggregateMeasurement && at ? `The next report leaves at a random time, around ${new Date(at).toLocaleDateString()}.` : '';
     $('#report-payload').textContent = this.lastReport === null ? 'No report sent from this page yet.' : JSON.stringify(this.lastReport, null, 2);
-  }
-
-  /**
-   * Sends one aggregate report (only with consent and budget) and shows exactly what was sent.
-   * `automatic`: the once-per-window report sent on load; quiet when there is nothing to send.
-   */
-  async sendReport(automatic = false) {
-    try {
-      const tokens = this.#engine.tokens;
-      // With tokens on, a token is fetched only when a new report is built (a kept one has its own).
-      const sent = await this.#engine.sendAggregateReport(REPORTS_URL, tokens ? { token: () => fetchToken(tokens) } : undefined);
-      if (sent === null) {
-        if (!automatic) announce('No report sent: aggregate measurement is off or the privacy budget is used up.');
-      } else {
-        this.lastReport = sent.report;
-        document.body.dataset.reports = String(Number(document.body.dataset.reports ?? 0) + 1);
-        if (!automatic) announce(`Sent one aggregate report (the collector answered ${sent.status}).`);
-      }
-    } catch (e) {
-      announce(`No report sent: ${/** @type {Error} */ (e).message}`);
-    }
-    this.#renderReport();
-  }
-
-  /** Sends the window's first report by itself, if the person allowed it and none was sent yet. */
-  async sendIfDue() {
-    const b = this.#engine.privacyBudget();
-    if (this.#engine.consent.aggregateMeasurement && b.spent === 0) await this.sendReport(true);
   }
 
   #export() {
