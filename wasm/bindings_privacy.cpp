@@ -41,25 +41,21 @@ class ReportEncoderCore {
                     {"dataHexChars", config_.data_hex_chars},
                     {"epsilonPerReport", config_.epsilon},
                     {"instantEpsilon", config_.instant_epsilon},
-                    {"epsilonOfOneReport", config_.EpsilonOfOneReport()}}
+                    {"oneReportRatio", config_.OneReportRatio()}}
                    .dump());
     return s;
   }
 
-  // Draws the memo from the random buffer (memoWordsNeeded words); on success
-  // the text result is the memo's JSON, for storage.
+  // Draws the memo from the random buffer (memoWordsNeeded words: a new draw,
+  // or the stored words of an earlier one).
   Status drawMemo() {
     ReportMemo m;
     Status s = DrawReportMemo(config_, words_.data(), words_.size(), &m);
     std::fill(words_.begin(), words_.end(), 0u);
-    if (!s.ok()) return s;
-    memo_ = std::move(m);
-    SetOutText(ReportMemoToJson(config_, memo_));
+    if (s.ok()) memo_ = std::move(m);
     return s;
   }
 
-  // Restores a stored memo.
-  Status loadMemo(std::string_view text) { return ReportMemoFromJson(config_, text, &memo_); }
   bool hasMemo() const { return memo_.config == config_.fingerprint && !memo_.topic.empty(); }
 
   // Addresses valid until the next call that may allocate: write right after taking.
@@ -113,7 +109,6 @@ EMSCRIPTEN_KEEPALIVE int localrank_encoder_top_topic(ReportEncoderCore* e) { ret
 EMSCRIPTEN_KEEPALIVE int localrank_encoder_match_segment(ReportEncoderCore* e) { return e->matchSegment(); }
 EMSCRIPTEN_KEEPALIVE int localrank_encoder_encode(ReportEncoderCore* e, int fresh) { return Keep(e->encode(InText(), fresh != 0)); }
 EMSCRIPTEN_KEEPALIVE int localrank_encoder_draw_memo(ReportEncoderCore* e) { return Keep(e->drawMemo()); }
-EMSCRIPTEN_KEEPALIVE int localrank_encoder_load_memo(ReportEncoderCore* e) { return Keep(e->loadMemo(InText())); }
 EMSCRIPTEN_KEEPALIVE int localrank_encoder_has_memo(ReportEncoderCore* e) { return e->hasMemo() ? 1 : 0; }
 
 EMSCRIPTEN_KEEPALIVE PrivacyAccountant* localrank_accountant_new() { return new PrivacyAccountant(); }

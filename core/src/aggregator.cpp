@@ -123,7 +123,7 @@ std::string Aggregator::EstimateJson() const {
   return json{{"reports", reports()},
               {"minReports", min_reports_},
               {"epsilonPerReport", config_.epsilon},
-              {"epsilonOfOneReport", config_.EpsilonOfOneReport()},
+              {"epsilonOfOneReport", std::log(config_.OneReportRatio())},
               {"mechanism", LdpMechanismName(config_.mechanism)},
               {"reportsByKind", {{"topic", topic_.reports()}, {"segment", segment_.reports()}}},
               {"suppressed", {{"topics", topics_suppressed}, {"segments", with_segments && segments_suppressed}}},

@@ -229,12 +229,12 @@ int ReportConfig::MemoWordsNeeded() const {
   return memo_topic.domain * memo_topic.RandomWordsNeeded() + memo_segment.domain * memo_segment.RandomWordsNeeded();
 }
 
-double ReportConfig::EpsilonOfOneReport() const {
+double ReportConfig::OneReportRatio() const {
   // The likelihood ratio of the two values whose support differs most.
   const double p = topic.p, q = topic.q;
-  if (mechanism == LdpMechanism::kOue) return std::log(p * (1.0 - q) / ((1.0 - p) * q));
+  if (mechanism == LdpMechanism::kOue) return p * (1.0 - q) / ((1.0 - p) * q);
   const double g = topic.hash_range;
-  return std::log(p * (g - 1.0) / (1.0 - p));
+  return p * (g - 1.0) / (1.0 - p);
 }
 
 int FreshWordsNeeded(const ReportConfig& config) {
@@ -437,49 +437,6 @@ Status DrawReportMemo(const ReportConfig& config, const std::uint32_t* words, st
       Status s = Perturb(params, v, words, static_cast<std::size_t>(params.RandomWordsNeeded()), &table[static_cast<std::size_t>(v)]);
       if (!s.ok()) return s;
       words += params.RandomWordsNeeded();
-    }
-  }
-  *out = std::move(m);
-  return Status::Ok();
-}
-
-std::string ReportMemoToJson(const ReportConfig& config, const ReportMemo& memo) {
-  json topic = json::array(), segment = json::array();
-  for (const LdpReport& r : memo.topic) topic.push_back(PayloadHex(config, r));
-  for (const LdpReport& r : memo.segment) segment.push_back(PayloadHex(config, r));
-  return json{{"schema", "localrank.report-memo"}, {"version", 1}, {"config", memo.config},
-              {"topic", topic}, {"segment", segment}}
-      .dump();
-}
-
-Status ReportMemoFromJson(const ReportConfig& config, std::string_view text, ReportMemo* out) {
-  auto bad = [](const std::string& field, int index, const std::string& msg) {
-    return Status::Error(Code::kCorruptProfile, "memo." + field, index, msg);
-  };
-  const json j = ParseJson(text);
-  if (j.is_discarded() || !j.is_object() || !j.contains("schema") || j["schema"] != "localrank.report-memo") {
-    return bad("schema", -1, "not a localrank report memo");
-  }
-  if (!j.contains("version") || j["version"] != 1) return bad("version", -1, "unsupported report memo version");
-  if (!j.contains("config") || j["config"] != config.fingerprint) {
-    return bad("config", -1, "the memo belongs to another configuration");
-  }
-  ReportMemo m;
-  m.config = config.fingerprint;
-  for (ReportKind kind : {ReportKind::kTopic, ReportKind::kSegment}) {
-    const char* name = kind == ReportKind::kTopic ? "topic" : "segment";
-    const LdpParams& params = config.memo_params(kind);
-    if (!j.contains(name) || !j[name].is_array() || j[name].size() != static_cast<std::size_t>(params.domain)) {
-      return bad(name, -1, std::string("memo.") + name + " must hold one answer per value");
-    }
-    std::vector<LdpReport>& table = kind == ReportKind::kTopic ? m.topic : m.segment;
-    table.resize(static_cast<std::size_t>(params.domain));
-    for (int v = 0; v < params.domain; ++v) {
-      const json& d = j[name][static_cast<std::size_t>(v)];
-      std::string why = "an answer must be a string";
-      if (!d.is_string() || !ParsePayload(config, params, d.get<std::string>(), &table[static_cast<std::size_t>(v)], &why)) {
-        return bad(std::string(name) + "[" + std::to_string(v) + "]", v, why);
-      }
     }
   }
   *out = std::move(m);

@@ -22,7 +22,8 @@ const moduleDir = process.env.LOCALRANK_MODULE_DIR ?? join(root, 'build', 'wasm'
 
 /** The package's ES module entries (wasm/package.json "exports"). */
 const BROWSER_ENTRY = 'index.browser.mjs';
-const ENTRIES = [BROWSER_ENTRY, 'index.node.mjs', 'worker.mjs', 'worker-thread.mjs', 'server.mjs'];
+// testing.mjs: Node only (privacy.random for reproducible tests), never in the browser bundle.
+const ENTRIES = [BROWSER_ENTRY, 'index.node.mjs', 'worker.mjs', 'worker-thread.mjs', 'server.mjs', 'testing.mjs'];
 /** The Emscripten modules: glue (bundled) + .wasm (shipped as a file). */
 const MODULES = ['localrank_core', 'localrank_server'];
 // Short: it is repeated in every file.

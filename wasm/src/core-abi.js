@@ -174,14 +174,8 @@ export class ReportEncoderCore extends CoreObject {
     return this.#withText(this.M._localrank_encoder_encode(this.handle, fresh ? 1 : 0));
   }
 
-  /** Draws the memo from the random view (memoWordsNeeded words); value: its JSON. */
-  drawMemo() { return this.#withText(this.M._localrank_encoder_draw_memo(this.handle)); }
-
-  /** Restores a stored memo. @param {string} json */
-  loadMemo(json) {
-    writeText(this.M, json);
-    return statusOf(this.M, this.M._localrank_encoder_load_memo(this.handle));
-  }
+  /** Draws the memo from the random view (memoWordsNeeded words). */
+  drawMemo() { return statusOf(this.M, this.M._localrank_encoder_draw_memo(this.handle)); }
 
   /** @returns {boolean} */
   hasMemo() { return this.M._localrank_encoder_has_memo(this.handle) === 1; }

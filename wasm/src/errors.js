@@ -52,6 +52,7 @@ export const ErrorCode = Object.freeze({
   DISPOSED: 'DISPOSED',
   STORAGE_FAILED: 'STORAGE_FAILED',
   SEND_FAILED: 'SEND_FAILED',
+  CONFIG_MISMATCH: 'CONFIG_MISMATCH',
 });
 
 /**

@@ -92,8 +92,10 @@ struct ReportConfig {
   /// Uniform 32-bit words DrawReportMemo consumes (one permanent answer for
   /// every value of both oracles).
   int MemoWordsNeeded() const;
-  /// Privacy loss of one report taken alone (<= epsilon; lower with instantaneous noise).
-  double EpsilonOfOneReport() const;
+  /// e^(privacy loss of one report taken alone): <= e^epsilon, lower with
+  /// instantaneous noise. (A ratio, not its log: libm's log would cost the
+  /// device module kilobytes.)
+  double OneReportRatio() const;
 };
 
 /// The device's permanent randomized responses (RAPPOR's memoization): one
@@ -112,16 +114,11 @@ LdpParams WithInstantNoise(const LdpParams& memo, double instant_epsilon);
 /// Random words the instantaneous noise of one report takes for `params`.
 int InstantWords(const LdpParams& params);
 
-/// Draws the memo of `config` from MemoWordsNeeded() uniform words.
+/// Draws the memo of `config` from MemoWordsNeeded() uniform words. The same
+/// words give the same memo: a device stores the words (noise only, drawn
+/// before its data is looked at) and redraws its memo from them.
 Status DrawReportMemo(const ReportConfig& config, const std::uint32_t* words, std::size_t word_count,
                       ReportMemo* out);
-/// {"schema":"localrank.report-memo","version":1,"config":fp,"topic":[hex...],"segment":[hex...]}
-/// (each answer written as a report's `data`).
-std::string ReportMemoToJson(const ReportConfig& config, const ReportMemo& memo);
-/// Reads a memo written by ReportMemoToJson for `config`; kCorruptProfile
-/// naming the field otherwise. On error `out` is unchanged.
-Status ReportMemoFromJson(const ReportConfig& config, std::string_view json, ReportMemo* out);
-
 /// Index of the largest positive entry of `interest` (ties: the lowest
 /// index), or -1 when no entry is positive.
 int TopTopic(const std::vector<double>& interest);
