@@ -109,8 +109,7 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
   if (j.contains("segments") && !j["segments"].is_null()) {
     const json& segs = j["segments"];
     if (!segs.is_array() || segs.size() > static_cast<std::size_t>(kMaxSegments)) {
-      return Bad("segments", -1, "segments must be an array of at most " + std::to_string(kMaxSegments) +
-                                     " (a hard bound: many narrow segments would let the server choose what a report reveals)");
+      return Bad("segments", -1, "segments must be an array of at most " + std::to_string(kMaxSegments));
     }
     std::unordered_map<std::string, int> ids;
     for (std::size_t s = 0; s < segs.size(); ++s) {
@@ -134,13 +133,12 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
           return Bad(wf, si, wf + " must be a finite number > 0");
         }
         if (c.sensitive[static_cast<std::size_t>(it->second)]) {
-          return Bad(wf, si, wf + ": '" + name + "' is a sensitive topic, which no segment may name");
+          return Bad(wf, si, wf + " is a sensitive topic");
         }
         seg.weights.emplace_back(it->second, w.get<double>());
       }
       if (seg.weights.size() < static_cast<std::size_t>(kMinSegmentTopics)) {
-        return Bad(field + ".topics", si, field + ".topics must name at least " + std::to_string(kMinSegmentTopics) +
-                                              " topics (a narrower segment reveals a single interest)");
+        return Bad(field + ".topics", si, field + ".topics must name at least 3 topics");
       }
       double total = 0.0, largest = 0.0;
       for (const auto& tw : seg.weights) {
@@ -148,8 +146,7 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
         largest = std::max(largest, tw.second);
       }
       if (largest > kMaxSegmentTopicShare * total) {
-        return Bad(field + ".topics", si, field + ".topics sits on one topic: one weight is more than half of the " +
-                                              "segment's total; spread the weight over its topics");
+        return Bad(field + ".topics", si, field + ".topics sits on one topic (over half the weight)");
       }
       std::sort(seg.weights.begin(), seg.weights.end());
       c.segments.push_back(std::move(seg));
@@ -160,7 +157,7 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
     c.epsilon = j["epsilonPerReport"].get<double>();
   }
   if (!(c.epsilon >= kLdpMinEpsilon && c.epsilon <= kMaxReportEpsilon)) {
-    return Bad("epsilonPerReport", -1, "epsilonPerReport must be a number in [0.01, 2] (a hard bound of localrank)");
+    return Bad("epsilonPerReport", -1, "epsilonPerReport must be a number in [0.01, 2] (a hard bound)");
   }
   if (j.contains("instantEpsilon") && !j["instantEpsilon"].is_null()) {
     const json& ie = j["instantEpsilon"];
@@ -191,7 +188,7 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
   c.topic = WithInstantNoise(c.memo_topic, c.instant_epsilon);
   c.segment = WithInstantNoise(c.memo_segment, c.instant_epsilon);
   if (c.MemoWordsNeeded() > kMaxMemoWords) {
-    return Bad("mechanism", -1, "mechanism 'oue' over this many values makes a memo table too large: use 'olh'");
+    return Bad("mechanism", -1, "mechanism 'oue' over this many values: use 'olh'");
   }
   c.data_hex_chars = c.mechanism == LdpMechanism::kOue ? 2 * ((max_domain + 7) / 8) : 16;
 

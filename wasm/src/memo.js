@@ -52,8 +52,7 @@ export class ReportMemoStore {
     try {
       this.#adopt(await this.#storage.get(MEMO_KEY));
     } catch (cause) {
-      this.#broken = new LocalrankError('STORAGE_FAILED', `reading the report memo failed: ${cause instanceof Error ? cause.message : String(cause)}; ` +
-        'no report is sent in this session', { field: 'report-memo', cause });
+      this.#broken = new LocalrankError('STORAGE_FAILED', `reading the report memo failed (no report in this session): ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'report-memo', cause });
       return this.#broken;
     }
     return null;

@@ -1449,9 +1449,8 @@ function configMismatch(Module, pin, fingerprint) {
     enc.dispose();
   }
   if (pinned === fingerprint) return null;
-  return new LocalrankError('CONFIG_MISMATCH', `the report configuration given at run time (fingerprint ${fingerprint}) is not the one pinned in ` +
-    `options.privacy.config (${pinned}): no report is built. A server that varies the configuration per device could tell devices apart; ` +
-    'fix: serve every device the pinned configuration, or pin the new one in your bundle', { field: 'options.privacy.config' });
+  return new LocalrankError('CONFIG_MISMATCH', `the report configuration (${fingerprint}) is not the one pinned in options.privacy.config (${pinned}): ` +
+    'no report. Serve every device the pinned configuration, or pin the new one in your bundle', { field: 'options.privacy.config' });
 }
 
 /** A fresh copy of the mismatch error, for each refused call. @param {LocalrankError} e */

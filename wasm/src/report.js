@@ -234,9 +234,9 @@ export function privacyOptions(privacy) {
     return v;
   };
   const B = PRIVACY_BOUNDS;
-  const epsilonPerReport = num('epsilonPerReport', 0.01, B.maxEpsilonPerReport, `a number in [0.01, ${B.maxEpsilonPerReport}] (a hard bound of localrank)`);
-  const epsilonCap = num('epsilonCap', epsilonPerReport, B.maxEpsilonCap, `a number in [epsilonPerReport (${epsilonPerReport}), ${B.maxEpsilonCap}] (a hard bound of localrank)`);
-  const windowDays = num('windowDays', B.minWindowDays, 3650, `a number of days in [${B.minWindowDays}, 3650] (a hard bound of localrank)`);
+  const epsilonPerReport = num('epsilonPerReport', 0.01, B.maxEpsilonPerReport, `a number in [0.01, ${B.maxEpsilonPerReport}] (a hard bound)`);
+  const epsilonCap = num('epsilonCap', epsilonPerReport, B.maxEpsilonCap, `a number in [epsilonPerReport, ${B.maxEpsilonCap}] (a hard bound)`);
+  const windowDays = num('windowDays', B.minWindowDays, 3650, `a number of days in [${B.minWindowDays}, 3650] (a hard bound)`);
   const instantEpsilon = p.instantEpsilon === 0 || p.instantEpsilon === undefined ? 0 : num('instantEpsilon', 0.01, 10, '0 or a number in [0.01, 10]');
   const recentDays = num('recentDays', 1 / 24, 3650, 'a number of days > 0');
   const segmentThreshold = num('segmentThreshold', 0, 1, 'a number in [0, 1]');
@@ -247,17 +247,14 @@ export function privacyOptions(privacy) {
     throw new LocalrankError('INVALID_ARGUMENT', 'options.privacy.policyVersion must be a non-empty string', { field: 'options.privacy.policyVersion' });
   }
   if (p.random !== undefined) {
-    throw new LocalrankError('INVALID_ARGUMENT', "options.privacy.random is not an option of the production package: " +
-      "reports always draw from crypto.getRandomValues (tests seed them through createPersonalizer from 'localrank/testing')",
-    { field: 'options.privacy.random' });
+    throw new LocalrankError('INVALID_ARGUMENT', "options.privacy.random is for tests only: use createPersonalizer from 'localrank/testing' (Node)", { field: 'options.privacy.random' });
   }
   if (p.gpc !== undefined && typeof p.gpc !== 'boolean') {
     throw new LocalrankError('INVALID_ARGUMENT', 'options.privacy.gpc must be a boolean (the page\'s navigator.globalPrivacyControl)', { field: 'options.privacy.gpc' });
   }
   const pin = p.config;
   if (pin !== undefined && !(typeof pin === 'string' && /^[0-9a-f]{14}$/.test(pin)) && (pin === null || typeof pin !== 'object' || Array.isArray(pin))) {
-    throw new LocalrankError('INVALID_ARGUMENT', 'options.privacy.config must be the report configuration pinned in your bundle ' +
-      '({taxonomy, segments?, sensitiveTopics?, epsilonPerReport?, ...}) or its 14-hex-digit fingerprint', { field: 'options.privacy.config' });
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.privacy.config must be the pinned report configuration or its 14-hex-digit fingerprint', { field: 'options.privacy.config' });
   }
   if (p.mechanism !== undefined && !['auto', 'oue', 'olh'].includes(p.mechanism)) {
     throw new LocalrankError('INVALID_ARGUMENT', "options.privacy.mechanism must be 'auto', 'oue' or 'olh'", { field: 'options.privacy.mechanism' });
