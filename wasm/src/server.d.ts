@@ -11,10 +11,14 @@ export declare const MAX_REPORT_BYTES: number;
 export interface ReportConfig {
   /** Topic names; the same list, in the same order, as the devices'. */
   taxonomy: readonly string[];
-  /** Published motivation segments (weighted topic sets). */
+  /** Taxonomy topics that never enter a report or a segment (special categories); no estimate is published for them. */
+  sensitiveTopics?: readonly string[];
+  /** Published motivation segments: at most 32, each over >= 3 topics, no topic holding more than half its weight. */
   segments?: readonly Segment[];
-  /** Epsilon of one report (default 1). */
+  /** Epsilon of the memoized answer of one value (default 1, at most 2). */
   epsilonPerReport?: number;
+  /** Instantaneous noise on every report's memoized answer (default 0: none). */
+  instantEpsilon?: number;
   /** Default 'auto': OUE up to 64 values, OLH above. */
   mechanism?: 'auto' | 'oue' | 'olh';
   /** Cosine similarity a device needs to match a segment (default 0.5). */
@@ -47,13 +51,17 @@ export interface Estimates {
   reports: number;
   minReports: number;
   epsilonPerReport: number;
+  /** What one report alone reveals (below epsilonPerReport with instantaneous noise). */
+  epsilonOfOneReport: number;
   mechanism: 'oue' | 'olh';
   reportsByKind: { topic: number; segment: number };
   suppressed: { topics: boolean; segments: boolean };
   topics: (FrequencyEstimate & { topic: string })[];
   /** Clients with no top topic in the taxonomy; null when suppressed. */
   noTopic: FrequencyEstimate | null;
-  segments: (FrequencyEstimate & { segment: string })[];
+  /** A segment estimated below minReports clients is published without figures (`suppressed: true`). */
+  segments: ((FrequencyEstimate & { segment: string; suppressed?: undefined })
+    | { segment: string; suppressed: true; count: null; share: null; stdError: null; ci95: null })[];
   /** Clients matching no segment; null when suppressed or without segments. */
   noSegment: FrequencyEstimate | null;
 }
@@ -92,7 +100,7 @@ export interface ReportEncoderOptions extends ReportConfig {
 
 /** Encodes reports as devices do, for simulations, load tests and demo data. */
 export interface ReportEncoder {
-  readonly info: { fingerprint: string; mechanism: 'oue' | 'olh'; wordsNeeded: number; dataHexChars: number; epsilonPerReport: number };
+  readonly info: { fingerprint: string; mechanism: 'oue' | 'olh'; wordsNeeded: number; freshWordsNeeded: number; memoWordsNeeded: number; dataHexChars: number; epsilonPerReport: number; instantEpsilon: number; epsilonOfOneReport: number };
   encode(device: { interest: Record<string, number> }, at?: { day?: string; now?: number }): AggregateReport;
   match(interest: Record<string, number>): { topic: string | null; segment: string | null };
   dispose(): void;
