@@ -271,14 +271,21 @@ export interface PrivacyOptions {
   segmentThreshold?: number;
 }
 
-/** A report configuration as the collector publishes it (`GET /v1/config`). */
+/** The report configuration devices and server share (as the collector publishes it, `GET /v1/config`). */
 export interface ReportConfig {
+  /** Topic names; the same list, in the same order, as the devices'. */
   taxonomy: readonly string[];
+  /** Taxonomy topics that never enter a report or a segment (special categories); no estimate is published for them. */
   sensitiveTopics?: readonly string[];
+  /** Published motivation segments: at most 32, each over >= 3 topics, no topic holding more than half its weight. */
   segments?: readonly Segment[];
+  /** Epsilon of the memoized answer of one value (default 1, at most 2). */
   epsilonPerReport?: number;
+  /** Instantaneous noise on every report's memoized answer (default 0: none). */
   instantEpsilon?: number;
+  /** Default 'auto': OUE up to 64 values, OLH above. */
   mechanism?: 'auto' | 'oue' | 'olh';
+  /** Cosine similarity a device needs to match a segment (default 0.5). */
   segmentThreshold?: number;
 }
 

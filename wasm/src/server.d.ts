@@ -1,28 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Types of `localrank/server` (Node): the aggregator side of the privacy model.
-import type { LocalrankError, ErrorCode, AggregateReport, Segment } from './index.js';
+import type { LocalrankError, ErrorCode, AggregateReport, ReportConfig as SharedReportConfig } from './index.js';
 
 export { LocalrankError, ErrorCode };
 
 /** Reports larger than this are rejected before parsing. */
 export declare const MAX_REPORT_BYTES: number;
 
-/** The configuration devices and server share. */
-export interface ReportConfig {
-  /** Topic names; the same list, in the same order, as the devices'. */
-  taxonomy: readonly string[];
-  /** Taxonomy topics that never enter a report or a segment (special categories); no estimate is published for them. */
-  sensitiveTopics?: readonly string[];
-  /** Published motivation segments: at most 32, each over >= 3 topics, no topic holding more than half its weight. */
-  segments?: readonly Segment[];
-  /** Epsilon of the memoized answer of one value (default 1, at most 2). */
-  epsilonPerReport?: number;
-  /** Instantaneous noise on every report's memoized answer (default 0: none). */
-  instantEpsilon?: number;
-  /** Default 'auto': OUE up to 64 values, OLH above. */
-  mechanism?: 'auto' | 'oue' | 'olh';
-  /** Cosine similarity a device needs to match a segment (default 0.5). */
-  segmentThreshold?: number;
+/** The configuration devices and server share (localrank's `ReportConfig`), plus where the server module is. */
+export interface ReportConfig extends SharedReportConfig {
   /**
    * The bytes of the server module `localrank_server.wasm` (`localrank/localrank_server.wasm`), instead of
    * reading them next to the module. Not `localrank_core.wasm`: the aggregator is only in the server module.
