@@ -10,6 +10,11 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { simulate, OPT_IN_OPTIONS, DEFAULTS } from './lib/evaluate-sim.mjs';
 
+if (process.argv.includes('--privacy-linkage')) {
+  // Issue 22's linkage attack on memoized reports (docs/privacy.md, EVALUATION.md).
+  const { main } = await import('./privacy-linkage.mjs');
+  process.exit(await main(process.argv.slice(2)));
+}
 if (process.argv.includes('--replay')) {
   const { main } = await import('./replay.mjs');
   process.exit(await main(process.argv.slice(2)));

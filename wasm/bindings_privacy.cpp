@@ -32,14 +32,31 @@ class ReportEncoderCore {
     Status s = ReportConfig::FromJson(config_json, &c);
     if (!s.ok()) return s;
     config_ = std::move(c);
+    memo_ = ReportMemo();
     SetOutText(json{{"fingerprint", config_.fingerprint},
                     {"mechanism", LdpMechanismName(config_.mechanism)},
                     {"wordsNeeded", config_.RandomWordsNeeded()},
+                    {"memoWordsNeeded", config_.MemoWordsNeeded()},
+                    {"freshWordsNeeded", FreshWordsNeeded(config_)},
                     {"dataHexChars", config_.data_hex_chars},
-                    {"epsilonPerReport", config_.epsilon}}
+                    {"epsilonPerReport", config_.epsilon},
+                    {"instantEpsilon", config_.instant_epsilon},
+                    {"oneReportRatio", config_.OneReportRatio()}}
                    .dump());
     return s;
   }
+
+  // Draws the memo from the random buffer (memoWordsNeeded words: a new draw,
+  // or the stored words of an earlier one).
+  Status drawMemo() {
+    ReportMemo m;
+    Status s = DrawReportMemo(config_, words_.data(), words_.size(), &m);
+    std::fill(words_.begin(), words_.end(), 0u);
+    if (s.ok()) memo_ = std::move(m);
+    return s;
+  }
+
+  bool hasMemo() const { return memo_.config == config_.fingerprint && !memo_.topic.empty(); }
 
   // Addresses valid until the next call that may allocate: write right after taking.
   std::uint32_t randomBuffer(int n) {
@@ -51,13 +68,16 @@ class ReportEncoderCore {
     return Address(interest_);
   }
 
-  int topTopic() const { return TopTopic(interest_); }
+  int topTopic() const { return ReportedTopTopic(config_, interest_); }
   int matchSegment() const { return MatchSegment(config_, interest_); }
 
   // On success the text result is the report.
-  Status encode(std::string_view day) {
+  // fresh: a new permanent answer (the server-side encoder of simulations);
+  // else the memoized answer of the device.
+  Status encode(std::string_view day, bool fresh) {
     std::string out;
-    Status s = EncodeReport(config_, interest_, day, words_.data(), words_.size(), &out);
+    Status s = fresh ? EncodeFreshReport(config_, interest_, day, words_.data(), words_.size(), &out)
+                     : EncodeReport(config_, memo_, interest_, day, words_.data(), words_.size(), &out);
     // The words were used once; never leave them lying in the heap.
     std::fill(words_.begin(), words_.end(), 0u);
     if (s.ok()) SetOutText(std::move(out));
@@ -66,6 +86,7 @@ class ReportEncoderCore {
 
  private:
   ReportConfig config_;
+  ReportMemo memo_;
   std::vector<std::uint32_t> words_;
   std::vector<double> interest_;
 };
@@ -86,7 +107,9 @@ EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_encoder_random(ReportEncoderCore* e
 EMSCRIPTEN_KEEPALIVE std::uint32_t localrank_encoder_interest(ReportEncoderCore* e, int n) { return e->interestBuffer(n); }
 EMSCRIPTEN_KEEPALIVE int localrank_encoder_top_topic(ReportEncoderCore* e) { return e->topTopic(); }
 EMSCRIPTEN_KEEPALIVE int localrank_encoder_match_segment(ReportEncoderCore* e) { return e->matchSegment(); }
-EMSCRIPTEN_KEEPALIVE int localrank_encoder_encode(ReportEncoderCore* e) { return Keep(e->encode(InText())); }
+EMSCRIPTEN_KEEPALIVE int localrank_encoder_encode(ReportEncoderCore* e, int fresh) { return Keep(e->encode(InText(), fresh != 0)); }
+EMSCRIPTEN_KEEPALIVE int localrank_encoder_draw_memo(ReportEncoderCore* e) { return Keep(e->drawMemo()); }
+EMSCRIPTEN_KEEPALIVE int localrank_encoder_has_memo(ReportEncoderCore* e) { return e->hasMemo() ? 1 : 0; }
 
 EMSCRIPTEN_KEEPALIVE PrivacyAccountant* localrank_accountant_new() { return new PrivacyAccountant(); }
 EMSCRIPTEN_KEEPALIVE void localrank_accountant_delete(PrivacyAccountant* a) { delete a; }

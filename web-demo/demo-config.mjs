@@ -15,7 +15,12 @@ export const DEMO_TAXONOMY = Object.freeze(/** @type {string[]} */ (file.taxonom
 /** Motivation segments the demo server publishes. */
 export const DEMO_SEGMENTS = Object.freeze(/** @type {{id: string, topics: Record<string, number>}[]} */ (file.segments));
 
-export const DEMO_REPORT_CONFIG = Object.freeze({ taxonomy: DEMO_TAXONOMY, segments: DEMO_SEGMENTS, epsilonPerReport: /** @type {number} */ (file.epsilonPerReport) });
+/** Topics of special categories (GDPR art. 9) that never enter a report or a segment (docs/privacy.md). */
+export const DEMO_SENSITIVE_TOPICS = Object.freeze(/** @type {string[]} */ (file.sensitiveTopics ?? []));
+
+export const DEMO_REPORT_CONFIG = Object.freeze({
+  taxonomy: DEMO_TAXONOMY, sensitiveTopics: DEMO_SENSITIVE_TOPICS, segments: DEMO_SEGMENTS, epsilonPerReport: /** @type {number} */ (file.epsilonPerReport),
+});
 
 /** Default database of the demo: a SQLite file under the OS temp dir. */
 export const DEFAULT_DB_PATH = join(tmpdir(), 'localrank-demo-collector.sqlite');

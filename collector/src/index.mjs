@@ -415,11 +415,14 @@ export async function createCollector(options) {
      */
     const consistent = (list, none, n, label) => {
       if (!list.length || !none) return { [label]: [], [`no${label[0].toUpperCase()}${label.slice(1, -1)}`]: null };
-      const cs = consistentShares({ shares: [...list.map((x) => x.share), none.share], n, ...pq, resamples: options.resamples, seed: seedOf([n, ...parts.flatMap((p) => p.support)]) });
+      // A segment the core suppressed (estimated below k, docs/privacy.md) has no figures to post-process.
+      const shown = list.filter((x) => !x.suppressed);
+      const cs = consistentShares({ shares: [...shown.map((x) => x.share), none.share], n, ...pq, resamples: options.resamples, seed: seedOf([n, ...parts.flatMap((p) => p.support)]) });
       const key = label.slice(0, -1);
       return {
-        [label]: list.map((x, i) => ({ [key]: x[key], share: cs.shares[i], ci95: cs.ci95[i] })),
-        [`no${key[0].toUpperCase()}${key.slice(1)}`]: { share: cs.shares[list.length], ci95: cs.ci95[list.length] },
+        [label]: list.map((x) => (x.suppressed ? { [key]: x[key], suppressed: true }
+          : { [key]: x[key], share: cs.shares[shown.indexOf(x)], ci95: cs.ci95[shown.indexOf(x)] })),
+        [`no${key[0].toUpperCase()}${key.slice(1)}`]: { share: cs.shares[shown.length], ci95: cs.ci95[shown.length] },
       };
     };
     return {

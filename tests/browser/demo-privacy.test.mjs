@@ -69,16 +69,18 @@ function storedData(page) {
   return page.evaluate(async () => {
     const dbs = await indexedDB.databases();
     const records = [];
+    const keys = [];
     for (const { name } of dbs) {
       if (!name) continue;
       const db = await new Promise((res, rej) => { const r = indexedDB.open(name); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
       for (const store of /** @type {IDBDatabase} */ (db).objectStoreNames) {
         const n = await new Promise((res) => { const r = /** @type {IDBDatabase} */ (db).transaction(store).objectStore(store).count(); r.onsuccess = () => res(r.result); });
         records.push(`${name}/${store}: ${n}`);
+        keys.push(...await new Promise((res) => { const r = /** @type {IDBDatabase} */ (db).transaction(store).objectStore(store).getAllKeys(); r.onsuccess = () => res(r.result.map(String)); }));
       }
       /** @type {IDBDatabase} */ (db).close();
     }
-    return { localStorage: Object.keys(localStorage), indexedDB: dbs.map((d) => d.name), records };
+    return { localStorage: Object.keys(localStorage), indexedDB: dbs.map((d) => d.name), records, keys };
   });
 }
 
@@ -170,7 +172,7 @@ test('the dashboard charts the profile; export, erase and import round-trip it; 
   await close();
 });
 
-test('erase leaves no localStorage and no IndexedDB data, and the next step is the first-visit question', async () => {
+test('erase leaves no localStorage and no IndexedDB data (but the report memo, noise only), and the next step is the first-visit question', async () => {
   const { page, problems, close } = await newPage(demo);
   await load(page, demo.base);
   await answerConsent(page, 'all');
@@ -185,7 +187,8 @@ test('erase leaves no localStorage and no IndexedDB data, and the next step is t
   await page.getByRole('dialog', { name: 'Personalize this feed on your device?' }).waitFor();
   const afterErase = await storedData(page);
   assert.deepEqual(afterErase.localStorage, []);
-  assert.ok(afterErase.records.every((r) => r.endsWith(': 0')), `no IndexedDB records: ${JSON.stringify(afterErase)}`);
+  // Only the report memo may stay: noise drawn for every value, nothing of the person (docs/privacy.md).
+  assert.ok(afterErase.keys.every((k) => k === 'localrank.report-memo'), `no IndexedDB records but the report memo: ${JSON.stringify(afterErase)}`);
   await page.reload();
   await page.getByRole('dialog', { name: 'Personalize this feed on your device?' }).waitFor();
   assert.deepEqual(problems, []);
@@ -311,8 +314,11 @@ test('population insights chart the collector\'s estimates with 95% intervals; t
     const e = est.topics.find((/** @type {any} */ t) => t.topic === topic);
     assert.ok(e.ci95[0] <= share * POPULATION && share * POPULATION <= e.ci95[1], `the interval of ${topic} holds its true count: ${JSON.stringify(e)}`);
   }
-  assert.equal(order.length, DATA.topics.length, 'every topic of the taxonomy');
-  assert.equal(await topicsChart.locator('path.whisker').count(), DATA.topics.length, 'an interval per topic');
+  // Every topic of the taxonomy but the sensitive one (politics): no estimate is published for it.
+  const reportable = DATA.topics.filter((/** @type {string} */ t) => t !== 'politics');
+  assert.equal(order.length, reportable.length, 'every reportable topic of the taxonomy');
+  assert.ok(!order.includes('politics'), 'no estimate of a sensitive topic');
+  assert.equal(await topicsChart.locator('path.whisker').count(), reportable.length, 'an interval per topic');
   // The chart shows the consistent shares: none negative, and the same as the collector's.
   assert.equal(await page.locator('#insights-chart rect.bar-neg').count(), 0, 'no negative bar');
   assert.ok(est.topics.some((/** @type {any} */ t) => t.share < 0), 'some unbiased share is negative, so the chart is not drawing those');

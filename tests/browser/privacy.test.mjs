@@ -9,7 +9,7 @@ import { packageSite } from './browser.mjs';
 
 const CONFIG = {
   taxonomy: ['cooking', 'baking', 'fitness', 'travel', 'music'],
-  segments: [{ id: 'home-cooks', topics: { cooking: 1, baking: 0.7 } }],
+  segments: [{ id: 'home-cooks', topics: { cooking: 1, baking: 0.7, music: 0.5 } }],
 };
 let site;
 
@@ -51,9 +51,11 @@ test('browser: reports use crypto randomness, stop at the cap and are accepted b
   });
   assert.equal(out.reports[4], null, 'the fifth report is refused (cap 4)');
   assert.equal(out.budget.remaining, 0);
-  assert.deepEqual(out.keysBefore.filter((k) => !k.startsWith('localrank:slot:')), ['another-app', 'localrank:consent', 'localrank:privacy-ledger']);
+  assert.deepEqual(out.keysBefore.filter((k) => !k.startsWith('localrank:slot:')),
+    ['another-app', 'localrank.report-memo', 'localrank:consent', 'localrank:privacy-ledger']);
   assert.ok(out.keysBefore.some((k) => k.startsWith('localrank:slot:')), 'the profile was saved');
-  assert.deepEqual(out.keysAfter, ['another-app']);
+  // The report memo stays (noise drawn for every value, nothing of the person: docs/privacy.md).
+  assert.deepEqual(out.keysAfter, ['another-app', 'localrank.report-memo']);
   const agg = await createAggregator({ ...CONFIG, minReports: 1 });
   for (const r of out.reports.slice(0, 4)) agg.ingest(r);
   assert.equal(agg.reports, 4);

@@ -208,3 +208,34 @@ test('worker: a worker script that cannot load rejects creation with a clear err
   assert.match(message, /localrank worker failed/);
   await page.close();
 });
+
+test('worker: the page\'s Global Privacy Control reaches the worker (passed at creation): measurement stays off', async () => {
+  const { page, problems } = await openPage();
+  const workerStarted = page.waitForEvent('worker');
+  await page.evaluate(async () => {
+    Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true });
+    const { createWorkerPersonalizer } = /** @type {any} */ (window).lr;
+    /** @type {any} */ (window).p = await createWorkerPersonalizer({
+      taxonomy: ['cooking', 'travel', 'music'], consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0,
+    });
+  });
+  const worker = await workerStarted;
+  assert.notEqual(await worker.evaluate(() => /** @type {any} */ (navigator).globalPrivacyControl), true,
+    'the worker has no GPC signal of its own: it must come from the page');
+  const result = await page.evaluate(async () => {
+    const p = /** @type {any} */ (window).p;
+    await p.record({ type: 'like', topics: { cooking: 1 } });
+    const consent = await p.consent.get();
+    const report = await p.buildAggregateReport();
+    const refused = await p.consent.set({ aggregateMeasurement: true }).then(() => null, (e) => e.code);
+    await p.dispose();
+    return { consent, report, refused };
+  });
+  assert.equal(result.consent.gpc, true);
+  assert.equal(result.consent.aggregateMeasurement, false);
+  assert.equal(result.report, null);
+  assert.equal(result.refused, 'NOT_CONSENTED');
+  await assertClean(page, problems);
+  await page.close();
+});
+

@@ -81,7 +81,13 @@ TEST(Accountant, ConfigureRejectsNonPositiveCapOrWindow) {
   PrivacyAccountant a;
   EXPECT_EQ(a.Configure(0.0, kDay).field(), "privacy.epsilonCap");
   EXPECT_EQ(a.Configure(4.0, -1).field(), "privacy.windowDays");
-  EXPECT_EQ(a.Configure(INFINITY, kDay).code(), Code::kInvalidArgument);
+  EXPECT_EQ(a.Configure(INFINITY, 7 * kDay).code(), Code::kInvalidArgument);
+  // Hard bounds (issue 22): a cap above 8 or a window under 7 days is refused.
+  EXPECT_EQ(a.Configure(8.5, 30 * kDay).field(), "privacy.epsilonCap");
+  EXPECT_EQ(a.Configure(1000, 30 * kDay).field(), "privacy.epsilonCap");
+  EXPECT_EQ(a.Configure(4.0, kDay / 24).field(), "privacy.windowDays");
+  EXPECT_EQ(a.Configure(4.0, 6.9 * kDay).field(), "privacy.windowDays");
+  EXPECT_TRUE(PrivacyAccountant().Configure(8.0, 7 * kDay).ok());
   EXPECT_EQ(a.epsilon_cap(), 4.0);
 }
 

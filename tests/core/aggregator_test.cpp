@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,8 @@ namespace {
 using nlohmann::json;
 
 const char* kConfig = R"({"taxonomy":["cooking","fitness","travel","music"],
-  "segments":[{"id":"home-cooks","topics":{"cooking":1}},{"id":"active","topics":{"fitness":1,"travel":0.5}}],
+  "segments":[{"id":"home-cooks","topics":{"cooking":1,"music":0.5,"travel":0.5}},
+               {"id":"active","topics":{"fitness":1,"travel":0.5,"music":0.5}}],
   "epsilonPerReport":1,"minReports":50})";
 
 ReportConfig Config(const std::string& text = kConfig) {
@@ -30,10 +32,11 @@ ReportConfig Config(const std::string& text = kConfig) {
 
 std::string Encode(const ReportConfig& c, const std::vector<double>& interest, Rng& rng,
                    const std::string& day = "2026-11-23") {
-  std::vector<std::uint32_t> w(static_cast<std::size_t>(c.RandomWordsNeeded()));
+  // A simulated population: every device an independent draw.
+  std::vector<std::uint32_t> w(static_cast<std::size_t>(FreshWordsNeeded(c)));
   for (auto& x : w) x = rng.NextU32();
   std::string out;
-  const Status s = EncodeReport(c, interest, day, w.data(), w.size(), &out);
+  const Status s = EncodeFreshReport(c, interest, day, w.data(), w.size(), &out);
   EXPECT_TRUE(s.ok()) << s.message();
   return out;
 }
@@ -58,8 +61,8 @@ TEST(ReportConfig, NameLengthsAreCountedInCharactersLikeTopicNames) {
   ReportConfig c;
   std::string accents;
   for (int i = 0; i < 128; ++i) accents += "\xC3\xA9";  // 128 x U+00E9: 256 bytes, 128 characters
-  const std::string ok = R"({"taxonomy":[")" + accents + R"("],"segments":[{"id":")" + accents + R"(","topics":{")" +
-                         accents + R"(":1}}]})";
+  const std::string ok = R"({"taxonomy":[")" + accents + R"(","b","c"],"segments":[{"id":")" + accents +
+                         R"(","topics":{")" + accents + R"(":1,"b":1,"c":1}}]})";
   EXPECT_TRUE(ReportConfig::FromJson(ok, &c).ok());
   const std::string long_ascii(129, 'a');
   EXPECT_EQ(ReportConfig::FromJson(R"({"taxonomy":[")" + long_ascii + R"("]})", &c).field(), "taxonomy[0]");
@@ -74,7 +77,8 @@ TEST(ReportConfig, FingerprintIdentifiesTheSharedConfiguration) {
   EXPECT_EQ(Config().fingerprint, a.fingerprint);
   // Key order of the JSON does not matter; content does.
   EXPECT_EQ(Config(R"({"epsilonPerReport":1,"taxonomy":["cooking","fitness","travel","music"],
-    "segments":[{"id":"home-cooks","topics":{"cooking":1}},{"topics":{"travel":0.5,"fitness":1},"id":"active"}]})")
+    "segments":[{"id":"home-cooks","topics":{"travel":0.5,"cooking":1,"music":0.5}},
+                 {"topics":{"travel":0.5,"fitness":1,"music":0.5},"id":"active"}]})")
                 .fingerprint,
             a.fingerprint);
   EXPECT_NE(Config(R"({"taxonomy":["cooking","fitness","travel","music"]})").fingerprint, a.fingerprint);
@@ -128,11 +132,13 @@ TEST(Report, HasConstantSizeAndOnlyTheSchemaFields) {
 
 TEST(Report, EncodeRejectsBadDayInterestAndRandomness) {
   const ReportConfig c = Config();
-  std::vector<std::uint32_t> w(static_cast<std::size_t>(c.RandomWordsNeeded()), 7u);
+  std::vector<std::uint32_t> w(static_cast<std::size_t>(FreshWordsNeeded(c)), 7u);
   std::string out;
-  EXPECT_EQ(EncodeReport(c, {0, 0, 0, 0}, "2026-02-30", w.data(), w.size(), &out).field(), "day");
-  EXPECT_EQ(EncodeReport(c, {0, 0, 0}, "2026-02-03", w.data(), w.size(), &out).field(), "interest");
-  EXPECT_EQ(EncodeReport(c, {0, 0, 0, 0}, "2026-02-03", w.data(), w.size() - 1, &out).field(), "random");
+  EXPECT_EQ(EncodeFreshReport(c, {0, 0, 0, 0}, "2026-02-30", w.data(), w.size(), &out).field(), "day");
+  EXPECT_EQ(EncodeFreshReport(c, {0, 0, 0}, "2026-02-03", w.data(), w.size(), &out).field(), "interest");
+  EXPECT_EQ(EncodeFreshReport(c, {0, 0, 0, 0}, "2026-02-03", w.data(), w.size() - 1, &out).field(), "random");
+  ReportMemo memo;
+  EXPECT_EQ(EncodeReport(c, memo, {0, 0, 0, 0}, "2026-02-03", w.data(), w.size(), &out).field(), "memo");
   EXPECT_TRUE(out.empty());
   EXPECT_TRUE(IsIsoDay("2024-02-29"));
   EXPECT_FALSE(IsIsoDay("2023-02-29"));
@@ -280,6 +286,148 @@ TEST_F(AggregatorTest, EstimatesTopicsAndSegmentsWithinTheirStandardErrors) {
               100 * within / total, total, z2 / total);
   EXPECT_GE(within / total, 0.90);
   EXPECT_NEAR(z2 / total, 1.0, 0.4) << "standard errors match the spread of the errors";
+}
+
+// Issue 22: bounds no configuration lifts, named by field.
+TEST(ReportConfig, HardBoundsOnEpsilonAndSegments) {
+  ReportConfig c;
+  const std::string tax = R"("taxonomy":["a","b","c","d","e"])";
+  EXPECT_TRUE(ReportConfig::FromJson("{" + tax + R"(,"epsilonPerReport":2})", &c).ok());
+  EXPECT_EQ(ReportConfig::FromJson("{" + tax + R"(,"epsilonPerReport":2.01})", &c).field(), "epsilonPerReport");
+  EXPECT_EQ(ReportConfig::FromJson("{" + tax + R"(,"epsilonPerReport":4})", &c).field(), "epsilonPerReport");
+  // Fewer than 3 topics, or one topic holding more than half the weight.
+  EXPECT_EQ(ReportConfig::FromJson("{" + tax + R"(,"segments":[{"id":"s","topics":{"a":1,"b":1}}]})", &c).field(),
+            "segments[0].topics");
+  EXPECT_EQ(ReportConfig::FromJson("{" + tax + R"(,"segments":[{"id":"s","topics":{"a":1.01,"b":0.5,"c":0.5}}]})", &c)
+                .field(),
+            "segments[0].topics");
+  EXPECT_TRUE(ReportConfig::FromJson("{" + tax + R"(,"segments":[{"id":"s","topics":{"a":1,"b":0.5,"c":0.5}}]})", &c).ok());
+  json many = json::parse("{" + tax + "}");
+  for (int i = 0; i < kMaxSegments + 1; ++i) {
+    many["segments"].push_back({{"id", "s" + std::to_string(i)}, {"topics", {{"a", 1}, {"b", 1}, {"c", 1}}}});
+  }
+  EXPECT_EQ(ReportConfig::FromJson(many.dump(), &c).field(), "segments");
+  many["segments"].erase(many["segments"].size() - 1);
+  EXPECT_TRUE(ReportConfig::FromJson(many.dump(), &c).ok());
+  // Sensitive topics: named in the taxonomy, never in a segment.
+  EXPECT_EQ(ReportConfig::FromJson("{" + tax + R"(,"sensitiveTopics":["health"]})", &c).field(), "sensitiveTopics[0]");
+  EXPECT_EQ(ReportConfig::FromJson("{" + tax + R"(,"sensitiveTopics":["c"],"segments":[{"id":"s","topics":{"a":1,"b":1,"c":1}}]})", &c)
+                .field(),
+            "segments[0].topics.c");
+  EXPECT_EQ(ReportConfig::FromJson("{" + tax + R"(,"instantEpsilon":-1})", &c).field(), "instantEpsilon");
+}
+
+TEST(ReportConfig, SensitiveTopicsNeverEnterAReportOrASegmentMatch) {
+  const ReportConfig c = Config(R"({"taxonomy":["cooking","fitness","travel","music","health"],"sensitiveTopics":["health"],
+    "segments":[{"id":"active","topics":{"fitness":1,"travel":0.5,"music":0.5}}]})");
+  EXPECT_NE(c.fingerprint, Config(R"({"taxonomy":["cooking","fitness","travel","music","health"],
+    "segments":[{"id":"active","topics":{"fitness":1,"travel":0.5,"music":0.5}}]})").fingerprint);
+  // Health first, cooking second: the report's topic is cooking.
+  EXPECT_EQ(ReportedTopTopic(c, {2, 0, 0, 0, 9}), 0);
+  EXPECT_EQ(ReportedTopTopic(c, {0, 0, 0, 0, 9}), -1);
+  // A large health weight does not dilute (or reveal itself through) the segment match.
+  EXPECT_EQ(MatchSegment(c, {0, 2, 1, 0, 50}), 0);
+  // Every report of a health-only device says "no top topic", and no estimate is published for health.
+  Aggregator a;
+  ASSERT_TRUE(a.Configure(R"({"taxonomy":["cooking","fitness","travel","music","health"],"sensitiveTopics":["health"],"minReports":1})").ok());
+  Rng rng(17);
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(a.Ingest(Encode(a.config(), {0, 0, 0, 0, 5}, rng)).ok());
+  const json e = json::parse(a.EstimateJson());
+  ASSERT_EQ(e["topics"].size(), 4u);
+  for (const json& t : e["topics"]) EXPECT_NE(t["topic"], "health");
+  EXPECT_GT(e["noTopic"]["count"].get<double>(), 150.0);
+}
+
+// RAPPOR's permanent randomized response: an unchanged value always gets the same answer.
+TEST(ReportMemo, AnUnchangedValueIsAnsweredFromTheMemo) {
+  const ReportConfig c = Config();
+  Rng rng(23);
+  std::vector<std::uint32_t> mw(static_cast<std::size_t>(c.MemoWordsNeeded()));
+  for (auto& x : mw) x = rng.NextU32();
+  ReportMemo memo;
+  ASSERT_TRUE(DrawReportMemo(c, mw.data(), mw.size(), &memo).ok());
+  ASSERT_EQ(memo.topic.size(), 5u);
+  ASSERT_EQ(memo.segment.size(), 3u);
+  std::set<std::string> topic_answers;
+  for (int i = 0; i < 100; ++i) {
+    std::vector<std::uint32_t> w(static_cast<std::size_t>(c.RandomWordsNeeded()));
+    for (auto& x : w) x = rng.NextU32();
+    std::string out;
+    ASSERT_TRUE(EncodeReport(c, memo, {3, 0.2, 0, 0}, "2026-11-23", w.data(), w.size(), &out).ok());
+    const json j = json::parse(out);
+    if (j["kind"] == 0) topic_answers.insert(j["data"].get<std::string>());
+  }
+  EXPECT_EQ(topic_answers.size(), 1u) << "linked reports of one value average no noise away";
+  // The same words give the same memo (a device stores the words and redraws it).
+  ReportMemo again;
+  ASSERT_TRUE(DrawReportMemo(c, mw.data(), mw.size(), &again).ok());
+  for (std::size_t v = 0; v < memo.topic.size(); ++v) EXPECT_EQ(again.topic[v].bits, memo.topic[v].bits);
+  EXPECT_EQ(DrawReportMemo(c, mw.data(), mw.size() - 1, &again).field(), "random");
+}
+
+// With instantaneous noise, every report differs, and the aggregator's p and
+// q (memo then noise) keep the estimates unbiased with honest error bars.
+TEST(ReportMemo, InstantNoiseKeepsEstimatesUnbiased) {
+  for (const char* mechanism : {"oue", "olh"}) {
+    std::string text = kConfig;
+    text.replace(text.find("\"epsilonPerReport\":1"), 20,
+                 std::string("\"epsilonPerReport\":1,\"instantEpsilon\":2,\"mechanism\":\"") + mechanism + "\"");
+    Aggregator a;
+    ASSERT_TRUE(a.Configure(text).ok());
+    const ReportConfig& c = a.config();
+    EXPECT_LT(std::log(c.OneReportRatio()), c.epsilon);
+    EXPECT_GT(std::log(c.OneReportRatio()), 0.0);
+    Rng rng(29);
+    std::set<std::string> answers;
+    double z2 = 0, n = 0;
+    constexpr int kDevices = 20000;
+    std::vector<double> truth(5, 0);
+    for (int i = 0; i < kDevices; ++i) {
+      const std::vector<double> interest = i % 4 == 0 ? std::vector<double>{3, 0.2, 0, 0}
+                                           : i % 4 == 1 ? std::vector<double>{0, 2, 1, 0}
+                                                        : std::vector<double>{0, 0, 0, double(i % 4 == 2)};
+      const int t = TopTopic(interest);
+      truth[t < 0 ? 4 : static_cast<std::size_t>(t)] += 1;
+      std::vector<std::uint32_t> mw(static_cast<std::size_t>(c.MemoWordsNeeded()));
+      for (auto& x : mw) x = rng.NextU32();
+      ReportMemo memo;
+      ASSERT_TRUE(DrawReportMemo(c, mw.data(), mw.size(), &memo).ok());
+      std::vector<std::uint32_t> w(static_cast<std::size_t>(c.RandomWordsNeeded()));
+      for (auto& x : w) x = rng.NextU32();
+      std::string out;
+      ASSERT_TRUE(EncodeReport(c, memo, interest, "2026-11-23", w.data(), w.size(), &out).ok());
+      if (i < 50) answers.insert(json::parse(out)["data"].get<std::string>());
+      ASSERT_TRUE(a.Ingest(out).ok());
+    }
+    EXPECT_GT(answers.size(), 10u);
+    const json e = json::parse(a.EstimateJson());
+    for (std::size_t t = 0; t < 4; ++t) {
+      const double err = e["topics"][t]["count"].get<double>() - truth[t];
+      z2 += err * err / std::pow(e["topics"][t]["stdError"].get<double>(), 2);
+      n += 1;
+    }
+    EXPECT_LT(z2 / n, 4.0) << mechanism << ": estimates stay within their standard errors";
+  }
+}
+
+TEST(Aggregator, SuppressesASegmentEstimatedBelowK) {
+  Aggregator a;
+  ASSERT_TRUE(a.Configure(kConfig).ok());
+  const ReportConfig& c = a.config();
+  // 2,000 segment reports: support at the rate q (nobody) for home-cooks, at p (everybody) for active.
+  const int n = 2000;
+  const auto q = static_cast<std::uint64_t>(c.segment.q * n), p = static_cast<std::uint64_t>(c.segment.p * n);
+  json state = json::parse(a.StateJson());
+  state["topic"] = {{"reports", n}, {"support", {q, q, q, q, p}}};
+  state["segment"] = {{"reports", n}, {"support", {q, p, q}}};
+  ASSERT_TRUE(a.RestoreJson(state.dump()).ok());
+  const json e = json::parse(a.EstimateJson());
+  ASSERT_EQ(e["segments"].size(), 2u);
+  EXPECT_EQ(e["segments"][0]["segment"], "home-cooks");
+  EXPECT_TRUE(e["segments"][0]["suppressed"].get<bool>());
+  EXPECT_TRUE(e["segments"][0]["count"].is_null());
+  EXPECT_FALSE(e["segments"][1].contains("suppressed"));
+  EXPECT_GT(e["segments"][1]["count"].get<double>(), 1000.0);
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 // (interest, day, random words) whose report is then possibly corrupted by
 // one byte. Invariants: a rejected report is INVALID_REPORT naming a field and
 // leaves the running sums unchanged; an accepted one adds exactly one report;
-// every report EncodeReport builds is accepted.
+// every report EncodeFreshReport builds is accepted.
 #include <vector>
 
 #include "fuzz_input.h"
@@ -15,10 +15,10 @@ namespace {
 
 const char* kConfigs[2] = {
     R"({"taxonomy":["cooking","fitness","travel","music","news","games"],
-        "segments":[{"id":"home-cooks","topics":{"cooking":1}},{"id":"active","topics":{"fitness":1,"travel":0.5}}],
+        "segments":[{"id":"home-cooks","topics":{"cooking":1,"music":0.6,"news":0.5}},{"id":"active","topics":{"fitness":1,"travel":0.5,"games":0.5}}],
         "epsilonPerReport":1,"mechanism":"oue","minReports":1})",
     R"({"taxonomy":["cooking","fitness","travel","music","news","games"],
-        "segments":[{"id":"home-cooks","topics":{"cooking":1}},{"id":"active","topics":{"fitness":1,"travel":0.5}}],
+        "segments":[{"id":"home-cooks","topics":{"cooking":1,"music":0.6,"news":0.5}},{"id":"active","topics":{"fitness":1,"travel":0.5,"games":0.5}}],
         "epsilonPerReport":2,"mechanism":"olh","minReports":1})",
 };
 
@@ -40,9 +40,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const ReportConfig& c = agg.config();
     std::vector<double> interest(c.taxonomy.size());
     for (double& x : interest) x = in.ConsumeFloatingPointInRange<double>(-1, 1);
-    std::vector<std::uint32_t> words(static_cast<std::size_t>(c.RandomWordsNeeded()));
+    std::vector<std::uint32_t> words(static_cast<std::size_t>(FreshWordsNeeded(c)));
     for (auto& w : words) w = in.ConsumeIntegral<std::uint32_t>();
-    const Status s = EncodeReport(c, interest, "2026-11-23", words.data(), words.size(), &report);
+    const Status s = EncodeFreshReport(c, interest, "2026-11-23", words.data(), words.size(), &report);
     Check(s.ok(), "a valid interest vector encodes");
     valid = true;
     if (!report.empty() && in.ConsumeBool()) {

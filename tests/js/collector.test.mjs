@@ -42,7 +42,9 @@ test('a device sends a report through the demo server and the estimates count it
     const config = await (await fetch(`${s.base}/v1/config`)).json();
     assert.deepEqual(config.taxonomy, DEMO_TAXONOMY);
     const p = await createPersonalizer({
-      taxonomy: config.taxonomy, segments: config.segments, privacy: { epsilonPerReport: config.epsilonPerReport },
+      // The configuration the collector serves, checked against the one pinned in the bundle.
+      taxonomy: config.taxonomy, sensitiveTopics: config.sensitiveTopics, segments: config.segments,
+      privacy: { epsilonPerReport: config.epsilonPerReport, config: DEMO_REPORT_CONFIG },
       consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0,
     });
     p.record({ type: 'like', topics: { cooking: 1 } });
@@ -208,8 +210,11 @@ test('estimates answer for a window of days; the consistent shares are >= 0 and 
       assert.equal(res.statusCode, 400, q);
       assert.equal(JSON.parse(res.body).error.code, 'INVALID_ARGUMENT', q);
     }
-    for (const [list, none, label] of [[all.consistent.topics, all.consistent.noTopic, 'topics'], [all.consistent.segments, all.consistent.noSegment, 'segments']]) {
+    for (let [list, none, label] of [[all.consistent.topics, all.consistent.noTopic, 'topics'], [all.consistent.segments, all.consistent.noSegment, 'segments']]) {
       assert.ok(list.length > 0, label);
+      // A segment estimated below k is published without figures (docs/privacy.md); the others sum to 1 with "none".
+      for (const x of list.filter((y) => y.suppressed)) assert.deepEqual(Object.keys(x).sort(), [label.slice(0, -1), 'suppressed']);
+      list = list.filter((x) => !x.suppressed);
       const shares = [...list.map((x) => x.share), none.share];
       assert.ok(shares.every((x) => x >= 0 && x <= 1), `${label}: shares in [0, 1]`);
       assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 1) < 1e-9, `${label}: shares sum to 1`);

@@ -40,9 +40,10 @@ export function mapStorage(map = new Map()) {
 }
 
 export const TAXONOMY = ['cooking', 'fitness', 'travel', 'music', 'politics', 'sports'];
+// Segments span >= 3 topics, none holding more than half the weight (issue 22's bounds).
 export const SEGMENTS = [
-  { id: 'home-cooks', topics: { cooking: 1 } },
-  { id: 'active', topics: { fitness: 1, sports: 0.5, travel: 0.3 } },
+  { id: 'home-cooks', topics: { cooking: 1, music: 0.5, travel: 0.5 } },
+  { id: 'active', topics: { fitness: 1, sports: 0.7, travel: 0.5 } },
 ];
 
 /** Runs `fn` while the global navigator sends Global Privacy Control. */

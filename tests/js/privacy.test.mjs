@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { createPersonalizer, LocalrankError } from 'localrank';
+import { createPersonalizer, LocalrankError } from 'localrank/testing';
 import { T0, FEED, ids } from './helpers.mjs';
 import { seededWords, mapStorage, withGpc, TAXONOMY, SEGMENTS } from './privacy-helpers.mjs';
 
@@ -34,7 +34,7 @@ test('consent is stored with a timestamp and policy version and survives a reloa
   const p = await make({ storage });
   p.setNow(T0 + 5000);
   const c = await p.consent.set({ personalization: true });
-  assert.deepEqual({ ...c, gpc: undefined }, { personalization: true, aggregateMeasurement: false, updatedAt: T0 + 5000, policyVersion: '1', gpc: undefined });
+  assert.deepEqual({ ...c, gpc: undefined }, { personalization: true, aggregateMeasurement: false, updatedAt: T0 + 5000, policyVersion: '1', gpc: undefined, gpcOverride: false });
   assert.equal(p.record({ type: 'like', topics: { cooking: 1 } }), 1);
   p.dispose();
   const stored = JSON.parse(storage.map.get('localrank:consent'));
@@ -157,7 +157,8 @@ test('forget leaves the storage empty', async () => {
   for (const k of ['localrank:consent', 'localrank:privacy-ledger', 'localrank:something-else']) assert.ok(storage.map.has(k), k);
   assert.ok([...storage.map.keys()].some((k) => k.startsWith('localrank:slot:')));
   await p.forget();
-  assert.deepEqual([...storage.map.keys()], ['other-app:settings']);
+  // The report memo stays (docs/privacy.md): noise drawn for every value, nothing of the person.
+  assert.deepEqual([...storage.map.keys()], ['other-app:settings', 'localrank.report-memo']);
   assert.equal(p.profile().topics.length, 0);
   assert.equal(p.consent.get().personalization, false);
   assert.equal(p.record({ type: 'like', topics: { cooking: 1 } }), 0);
@@ -172,7 +173,7 @@ test('forget erases the known keys of an adapter without keys()', async () => {
   await p.flush();
   p.buildAggregateReport();
   await p.forget();
-  assert.equal(map.size, 0);
+  assert.deepEqual([...map.keys()], ['localrank.report-memo'], 'only the report memo (noise, no behaviour) stays');
   p.dispose();
 });
 
@@ -245,12 +246,14 @@ test('report randomness is reproducible only when a test seeds it', async () => 
   const withoutId = (/** @type {any[]} */ rs) => rs.map(({ id, ...r }) => r);
   assert.deepEqual(withoutId(a), withoutId(b));
   assert.equal(new Set([...a, ...b].map((r) => r.id)).size, 6);
-  // Default source: crypto.getRandomValues. 3 reports x 7 perturbed bits: equal by chance ~ never.
-  const p1 = await createPersonalizer({ taxonomy: TAXONOMY, consent: { aggregateMeasurement: true } });
+  // Default source: crypto.getRandomValues. 4 devices' memos x 7 perturbed bits: equal by chance ~ never.
   const datas = new Set();
-  for (let i = 0; i < 4; i++) datas.add(p1.buildAggregateReport().data);
+  for (let i = 0; i < 4; i++) {
+    const p1 = await createPersonalizer({ taxonomy: TAXONOMY, storage: mapStorage(), consent: { aggregateMeasurement: true } });
+    datas.add(p1.buildAggregateReport().data);
+    p1.dispose();
+  }
   assert.ok(datas.size > 1);
-  p1.dispose();
 });
 
 test('sendAggregateReport posts JSON without credentials, and nothing without consent', async () => {

@@ -33,7 +33,7 @@ async function scripted(script) {
 async function device(o = {}) {
   let now = o.now ?? Date.parse('2026-12-07T10:00:00Z');
   const p = await createPersonalizer({
-    taxonomy: DEMO_REPORT_CONFIG.taxonomy, segments: DEMO_REPORT_CONFIG.segments, consent: { personalization: true, aggregateMeasurement: true },
+    taxonomy: DEMO_REPORT_CONFIG.taxonomy, sensitiveTopics: DEMO_REPORT_CONFIG.sensitiveTopics, segments: DEMO_REPORT_CONFIG.segments, consent: { personalization: true, aggregateMeasurement: true },
     storage: o.storage ?? 'memory', autosaveMs: 0, now: () => now,
   });
   return Object.assign(p, { setNow: (t) => { now = t; } });

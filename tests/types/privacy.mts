@@ -4,12 +4,13 @@ import { createPersonalizer, LocalrankError, type AggregateReport, type ConsentS
 import { createAggregator, createReportEncoder, type Estimates, type FrequencyEstimate } from 'localrank/server';
 import { createWorkerPersonalizer } from 'localrank/worker';
 import { createOhttpRelay, type OhttpRelay } from 'localrank/ohttp';
+import { createPersonalizer as createTestPersonalizer } from 'localrank/testing';
 
 async function main(): Promise<void> {
   const taxonomy = ['cooking', 'fitness'];
   const p = await createPersonalizer({
-    taxonomy, segments: [{ id: 'cooks', topics: { cooking: 1 } }],
-    privacy: { epsilonPerReport: 1, epsilonCap: 4, windowDays: 30, honorGpc: true, policyVersion: '2024-05' },
+    taxonomy, sensitiveTopics: ['fitness'], segments: [{ id: 'cooks', topics: { cooking: 1 } }],
+    privacy: { epsilonPerReport: 1, epsilonCap: 4, windowDays: 30, honorGpc: true, policyVersion: '2024-05', instantEpsilon: 0, config: { taxonomy }, gpc: false },
   });
   const c: ConsentState = await p.consent.set({ personalization: true, aggregateMeasurement: true });
   const r: AggregateReport | null = p.buildAggregateReport();
@@ -30,6 +31,10 @@ async function main(): Promise<void> {
   const enc = await createReportEncoder({ taxonomy, random: (w) => w.fill(1) });
   agg.ingest(enc.encode({ interest: { cooking: 1 } }, { day: '2026-11-23' }));
   try { agg.ingest({ bogus: true }); } catch (err) { if (!(err instanceof LocalrankError)) throw err; }
+  // @ts-expect-error privacy.random is an option of localrank/testing only
+  await createPersonalizer({ taxonomy, privacy: { random: (words: Uint32Array) => words.fill(7) } }).catch(() => null);
+  const t = await createTestPersonalizer({ taxonomy, privacy: { random: (words) => words.fill(7) } });
+  t.dispose();
   const w = await createWorkerPersonalizer({ taxonomy });
   const wc: ConsentState = await w.consent.get();
   const wr: AggregateReport | null = await w.buildAggregateReport();
@@ -37,7 +42,9 @@ async function main(): Promise<void> {
   await w.forget();
   // @ts-expect-error the report kind is 0 or 1
   const bad: AggregateReport = { ...r!, kind: 2 };
-  console.log(c.gpc, b.remaining, sent?.status, first?.ci95[0], wc.updatedAt, wr?.day, wb.reportsLeft, bad);
+  const seg = e.segments[0];
+  const segShare: number | null | undefined = seg?.share;
+  console.log(c.gpc, c.gpcOverride, e.epsilonOfOneReport, segShare, b.remaining, sent?.status, first?.ci95[0], wc.updatedAt, wr?.day, wb.reportsLeft, bad);
 }
 
 void main();

@@ -53,6 +53,8 @@ export class ConsentManager {
   #now;
   #policyVersion;
   #honorGpc;
+  /** The page's GPC signal passed at creation (a worker has no navigator of the page). */
+  #pageGpc;
   #onWithdrawPersonalization;
   /** @type {number|null} */
   #updatedAt = null;
@@ -64,7 +66,7 @@ export class ConsentManager {
   /**
    * @param {{personalization: boolean, aggregateMeasurement: boolean}} state
    * @param {{get(k: string): Promise<string|null>, set(k: string, v: string): Promise<void>}} storage
-   * @param {{key: string, now: () => number, policyVersion: string, honorGpc: boolean,
+   * @param {{key: string, now: () => number, policyVersion: string, honorGpc: boolean, gpc?: boolean,
    *          onWithdrawPersonalization: () => Promise<void>}} o
    */
   constructor(state, storage, o) {
@@ -74,11 +76,15 @@ export class ConsentManager {
     this.#now = o.now;
     this.#policyVersion = o.policyVersion;
     this.#honorGpc = o.honorGpc;
+    this.#pageGpc = o.gpc === true;
     this.#onWithdrawPersonalization = o.onWithdrawPersonalization;
   }
 
+  /** Whether the browser sends GPC: the page's signal passed at creation, or this context's own. */
+  get #gpc() { return this.#pageGpc || gpcSignal(); }
+
   /** Whether GPC currently blocks aggregate measurement. */
-  get gpcBlocks() { return this.#honorGpc && gpcSignal(); }
+  get gpcBlocks() { return this.#honorGpc && this.#gpc; }
 
   /**
    * Restores the stored record (same policy version only), then applies the
@@ -122,9 +128,13 @@ export class ConsentManager {
       aggregateMeasurement: this.#state.aggregateMeasurement && !this.gpcBlocks,
       updatedAt: this.#updatedAt,
       policyVersion: this.#policyVersion,
-      gpc: gpcSignal(),
+      gpc: this.#gpc,
+      gpcOverride: this.#gpcOverride,
     };
   }
+
+  /** Whether the integrator's explicit override (privacy.honorGpc: false) is what lets measurement run despite GPC. */
+  get #gpcOverride() { return !this.#honorGpc && this.#gpc; }
 
   /**
    * Grants or withdraws purposes. Takes effect at once (before the returned
@@ -149,6 +159,9 @@ export class ConsentManager {
       aggregateMeasurement: this.#state.aggregateMeasurement,
       updatedAt: this.#updatedAt,
       policyVersion: this.#policyVersion,
+      // The signal and the override as they were when this choice was recorded.
+      gpc: this.#gpc,
+      gpcOverride: this.#gpcOverride,
     };
     const erase = withdrawn ? this.#onWithdrawPersonalization() : Promise.resolve();
     // Other tabs hear of it at once: a withdrawal must not wait for the write.

@@ -165,11 +165,20 @@ export class ReportEncoderCore extends CoreObject {
   /** @returns {number} */
   matchSegment() { return this.M._localrank_encoder_match_segment(this.handle); }
 
-  /** value: the report. @param {string} day */
-  encode(day) {
+  /**
+   * value: the report, from the memo (device) or with a fresh permanent answer (simulations).
+   * @param {string} day @param {boolean} [fresh]
+   */
+  encode(day, fresh = false) {
     writeText(this.M, day);
-    return this.#withText(this.M._localrank_encoder_encode(this.handle));
+    return this.#withText(this.M._localrank_encoder_encode(this.handle, fresh ? 1 : 0));
   }
+
+  /** Draws the memo from the random view (memoWordsNeeded words). */
+  drawMemo() { return statusOf(this.M, this.M._localrank_encoder_draw_memo(this.handle)); }
+
+  /** @returns {boolean} */
+  hasMemo() { return this.M._localrank_encoder_has_memo(this.handle) === 1; }
 
   /** A status with the call's text result as `value` ('' on failure). @param {number} ok */
   #withText(ok) {

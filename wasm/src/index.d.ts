@@ -189,9 +189,11 @@ export interface PersonalizerOptions {
   wasmUrl?: string | URL;
   /** The .wasm bytes, instead of loading them (e.g. from your own cache). */
   wasmBinary?: ArrayBuffer | Uint8Array;
-  /** Fixed topic list shared with the server; needed for aggregate reports. */
+  /** Fixed topic list shared with the server; needed for aggregate reports (or `privacy.config`). */
   taxonomy?: readonly string[];
-  /** Server-published motivation segments (weighted topic sets). */
+  /** Taxonomy topics of special categories (GDPR art. 9: health, politics, religion, ...): never in a report or a segment. */
+  sensitiveTopics?: readonly string[];
+  /** Server-published motivation segments: at most 32, each over >= 3 topics, no topic holding more than half its weight. */
   segments?: readonly Segment[];
   privacy?: PrivacyOptions;
 }
@@ -241,12 +243,22 @@ export interface Segment {
 
 /** Privacy settings of aggregate reports (docs/privacy.md). */
 export interface PrivacyOptions {
-  /** Epsilon of one report, 0.01..10 (default 1). */
+  /** Epsilon of the memoized answer of one value, 0.01..2 (default 1): what all reports of an unchanged value reveal together. */
   epsilonPerReport?: number;
-  /** Total epsilon allowed in any window (default 4). */
+  /** Fresh instantaneous noise on every report's memoized answer (0 = none, the default; else 0.01..10). Must match the server. */
+  instantEpsilon?: number;
+  /** Total epsilon allowed in any window (default 4, at most 8). */
   epsilonCap?: number;
-  /** Length of the rolling window in days (default 30). */
+  /** Length of the rolling window in days (default 30, at least 7). */
   windowDays?: number;
+  /**
+   * The report configuration pinned in your bundle (`{taxonomy, segments?, sensitiveTopics?, epsilonPerReport?, ...}`,
+   * as the collector's config) or its 14-hex-digit fingerprint. A configuration given at run time that differs builds
+   * no report (`CONFIG_MISMATCH`, also an `error` event); without `taxonomy`, the pinned configuration is used.
+   */
+  config?: string | ReportConfig;
+  /** The page's Global Privacy Control signal (`localrank/worker` passes it to the worker itself). */
+  gpc?: boolean;
   /** Interests engaged with within this many days count for the top topic (default 30). */
   recentDays?: number;
   /** Default true: with Global Privacy Control on, aggregateMeasurement cannot be switched on. `false` is an explicit integrator override. */
@@ -257,8 +269,24 @@ export interface PrivacyOptions {
   mechanism?: 'auto' | 'oue' | 'olh';
   /** Cosine similarity needed to match a segment (default 0.5). Must match the server. */
   segmentThreshold?: number;
-  /** Tests only: fills report randomness instead of crypto.getRandomValues. */
-  random?: (words: Uint32Array) => void;
+}
+
+/** The report configuration devices and server share (as the collector publishes it, `GET /v1/config`). */
+export interface ReportConfig {
+  /** Topic names; the same list, in the same order, as the devices'. */
+  taxonomy: readonly string[];
+  /** Taxonomy topics that never enter a report or a segment (special categories); no estimate is published for them. */
+  sensitiveTopics?: readonly string[];
+  /** Published motivation segments: at most 32, each over >= 3 topics, no topic holding more than half its weight. */
+  segments?: readonly Segment[];
+  /** Epsilon of the memoized answer of one value (default 1, at most 2). */
+  epsilonPerReport?: number;
+  /** Instantaneous noise on every report's memoized answer (default 0: none). */
+  instantEpsilon?: number;
+  /** Default 'auto': OUE up to 64 values, OLH above. */
+  mechanism?: 'auto' | 'oue' | 'olh';
+  /** Cosine similarity a device needs to match a segment (default 0.5). */
+  segmentThreshold?: number;
 }
 
 /** The stored consent record. */
@@ -269,8 +297,10 @@ export interface ConsentState {
   /** When consent was last set (ms), null when never. */
   updatedAt: number | null;
   policyVersion: string;
-  /** Whether the browser sends Global Privacy Control. */
+  /** Whether the browser sends Global Privacy Control (or the page passed `privacy.gpc: true`). */
   gpc: boolean;
+  /** True when GPC is on and the integrator's explicit override (`privacy.honorGpc: false`) applies; stored in the record. */
+  gpcOverride: boolean;
 }
 
 /** A locally differentially private aggregate report: no identifier of the person, no item ids, a day-granular date, constant size. */
@@ -608,7 +638,7 @@ export declare function createPersonalizer(options?: PersonalizerOptions): Promi
 export type ErrorCodeName =
   | 'INVALID_ITEM' | 'DUPLICATE_ID' | 'DIMENSION_MISMATCH' | 'LIMIT_EXCEEDED' | 'CORRUPT_PROFILE'
   | 'NOT_CONSENTED' | 'BUDGET_EXHAUSTED' | 'INVALID_EVENT' | 'INVALID_ARGUMENT' | 'INVALID_REPORT'
-  | 'DISPOSED' | 'STORAGE_FAILED' | 'SEND_FAILED' | 'WASM_LOAD_FAILED';
+  | 'DISPOSED' | 'STORAGE_FAILED' | 'SEND_FAILED' | 'WASM_LOAD_FAILED' | 'CONFIG_MISMATCH';
 
 export declare const ErrorCode: Readonly<{ [K in ErrorCodeName]: K }>;
 

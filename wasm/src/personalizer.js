@@ -13,6 +13,7 @@ import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.j
 import { EngineCore, AccountantCore } from './core-abi.js';
 import { modelConfig, describeModel } from './model.js';
 import { ReportEncoder, privacyOptions, randomWords, utcDay, MS_PER_DAY } from './report.js';
+import { ReportMemoStore } from './memo.js';
 import { ReportOutbox, OUTBOX_KEY, deliveryOptions } from './outbox.js';
 import { startSchedule, SCHEDULE_KEY } from './schedule.js';
 
@@ -1164,6 +1165,9 @@ export class Personalizer {
    */
   importProfile(data) {
     this.#alive();
+    if (!this.#consent.personalization) {
+      throw new LocalrankError('NOT_CONSENTED', 'importProfile needs consent.personalization: ask the person, then consent.set({personalization: true})', { field: 'consent.personalization' });
+    }
     if (data === null || (typeof data !== 'string' && typeof data !== 'object')) {
       throw new TypeError('importProfile expects an exported profile object or its JSON text');
     }
@@ -1205,7 +1209,7 @@ export class Personalizer {
   async flush() {
     this.#alive();
     // A built report's ledger entry is part of what flush() makes durable.
-    await Promise.all([this.#persist.flush(), this.#privacy?.ledgerWrite]);
+    await Promise.all([this.#persist.flush(), this.#privacy?.ledgerWrite, this.#privacy?.memo?.written]);
   }
 
   /**
@@ -1245,20 +1249,29 @@ export class Personalizer {
     let encoder = null;
     try {
       throwIfFailed(accountant.configure(opts.epsilonCap, opts.windowDays * MS_PER_DAY));
-      if (options.taxonomy !== undefined) {
-        encoder = new ReportEncoder(Module, {
-          taxonomy: options.taxonomy, segments: options.segments, epsilonPerReport: opts.epsilonPerReport,
+      // The pinned configuration (privacy.config) is the one to use when none is given at run time.
+      const pinned = typeof opts.pin === 'object' && options.taxonomy === undefined ? opts.pin : null;
+      if (pinned) opts.epsilonPerReport = pinned.epsilonPerReport ?? opts.epsilonPerReport;
+      let mismatch = null;
+      if (options.taxonomy !== undefined || pinned) {
+        encoder = new ReportEncoder(Module, pinned ?? {
+          taxonomy: options.taxonomy, segments: options.segments, sensitiveTopics: options.sensitiveTopics,
+          epsilonPerReport: opts.epsilonPerReport, instantEpsilon: opts.instantEpsilon,
           mechanism: opts.mechanism, segmentThreshold: opts.segmentThreshold,
-        }, 'options.');
+        }, pinned ? 'options.privacy.config.' : 'options.');
+        mismatch = pinned ? null : configMismatch(Module, opts.pin, encoder.info.fingerprint);
       }
       const consent = new ConsentManager(this.#consent, this.#storage, {
         key: this.#key(CONSENT_KEY),
         now: () => this.#clock(),
         policyVersion: opts.policyVersion ?? DEFAULT_POLICY_VERSION,
         honorGpc: opts.honorGpc,
+        gpc: opts.gpc,
         onWithdrawPersonalization: () => this.#eraseProfile(),
       });
-      this.#privacy = { opts, accountant, encoder, consent, ledgerWrite: Promise.resolve() };
+      const memo = encoder && new ReportMemoStore(this.#storage, encoder, opts.random, (e) => this.#emit('error', e));
+      this.#privacy = { opts, accountant, encoder, consent, memo, mismatch, ledgerWrite: Promise.resolve() };
+      if (mismatch) this.#emit('error', mismatch);
       // One storage problem is one error event: the profile load may have reported it already.
       let quiet = storageFailed;
       const report = (/** @type {LocalrankError} */ e) => {
@@ -1284,6 +1297,8 @@ export class Personalizer {
           report(new LocalrankError('CORRUPT_PROFILE', `the privacy ledger was unreadable (${status.message}); reports resume after one window`, { field: 'privacy-ledger' }));
         }
       }
+      const memoError = await memo?.load();
+      if (memoError) report(memoError);
       const withdrawn = await consent.load(options.consent, report);
       if (this.#storage.shared) {
         // Another tab's withdrawal stops profiling here too, and empties this tab's profile.
@@ -1377,10 +1392,12 @@ export class Personalizer {
     if (!pv.encoder) {
       throw new LocalrankError('INVALID_ARGUMENT', 'aggregate reports need options.taxonomy (shared with the server)', { field: 'options.taxonomy' });
     }
+    if (pv.mismatch) throw configMismatchError(pv.mismatch);
     if (!pv.consent.get().aggregateMeasurement) return null;
     const now = this.#clock();
     const eps = pv.opts.epsilonPerReport;
     if (!pv.accountant.canSpend(eps, now)) return null;
+    pv.memo.ensure();
     const interest = this.#reportInterest(now);
     const words = randomWords(pv.encoder.info.wordsNeeded, pv.opts.random);
     const text = pv.encoder.encode(interest, utcDay(now), words);
@@ -1431,7 +1448,8 @@ export class Personalizer {
       if (!wanted()) await this.#outbox.drop();
       report = await this.#outbox.keep(() => this.buildAggregateReport(), o.token);
       if (report === null) return null;
-      await pv.ledgerWrite;
+      // The memo a report was drawn from is stored before the report leaves.
+      await Promise.all([pv.ledgerWrite, pv.memo.written]);
     }
     const status = await this.#outbox.deliver(url, o.retries, wanted, o.relay);
     return status === null ? null : { report, status };
@@ -1493,3 +1511,25 @@ export class Personalizer {
   }
 }
 
+/**
+ * The CONFIG_MISMATCH error when the configuration in use is not the pinned
+ * one (privacy.config: the configuration or its fingerprint), else null.
+ * @param {any} Module @param {string|Record<string, any>|undefined} pin @param {string} fingerprint
+ */
+function configMismatch(Module, pin, fingerprint) {
+  if (pin === undefined) return null;
+  let pinned = pin;
+  if (typeof pin === 'object') {
+    const enc = new ReportEncoder(Module, pin, 'options.privacy.config.');
+    pinned = enc.info.fingerprint;
+    enc.dispose();
+  }
+  if (pinned === fingerprint) return null;
+  return new LocalrankError('CONFIG_MISMATCH', `the report configuration (${fingerprint}) is not the one pinned in options.privacy.config (${pinned}): ` +
+    'no report. Serve every device the pinned configuration, or pin the new one in your bundle', { field: 'options.privacy.config' });
+}
+
+/** A fresh copy of the mismatch error, for each refused call. @param {LocalrankError} e */
+function configMismatchError(e) {
+  return new LocalrankError(e.code, e.message, { field: e.field });
+}

@@ -17,6 +17,25 @@ export const PRIVACY_DEFAULTS = Object.freeze({
   segmentThreshold: 0.5,
 });
 
+/**
+ * Hard bounds (docs/privacy.md, "Bounds no configuration lifts"): the core
+ * refuses anything beyond them too, whatever the facade is given.
+ */
+export const PRIVACY_BOUNDS = Object.freeze({
+  maxEpsilonPerReport: 2,
+  maxEpsilonCap: 8,
+  minWindowDays: 7,
+  maxSegments: 32,
+  minSegmentTopics: 3,
+});
+
+/**
+ * The test-only source of report randomness. Not exported by any production
+ * entry: only `localrank/testing` (Node) can set it, so no page and no
+ * server-supplied option can make reports predictable.
+ */
+export const TEST_RANDOM = Symbol('localrank.testRandom');
+
 export const MS_PER_DAY = 24 * 3600 * 1000;
 /** crypto.getRandomValues fills at most 65,536 bytes per call. */
 const MAX_RANDOM_WORDS = 16384;
@@ -77,14 +96,23 @@ export function reportConfigJson(o, prefix) {
   if (o.segments !== undefined && !Array.isArray(o.segments)) {
     throw new LocalrankError('INVALID_ARGUMENT', `${prefix}segments must be an array of {id, topics}`, { field: `${prefix}segments` });
   }
+  if (o.sensitiveTopics !== undefined && !Array.isArray(o.sensitiveTopics)) {
+    throw new LocalrankError('INVALID_ARGUMENT', `${prefix}sensitiveTopics must be an array of taxonomy topic names`, { field: `${prefix}sensitiveTopics` });
+  }
   const eps = o.epsilonPerReport ?? PRIVACY_DEFAULTS.epsilonPerReport;
   if (typeof eps !== 'number' || !Number.isFinite(eps)) {
-    throw new LocalrankError('INVALID_ARGUMENT', `${prefix}epsilonPerReport must be a number in [0.01, 10]`, { field: `${prefix}epsilonPerReport` });
+    throw new LocalrankError('INVALID_ARGUMENT', `${prefix}epsilonPerReport must be a number in [0.01, 2]`, { field: `${prefix}epsilonPerReport` });
+  }
+  const instant = o.instantEpsilon ?? 0;
+  if (typeof instant !== 'number' || !Number.isFinite(instant)) {
+    throw new LocalrankError('INVALID_ARGUMENT', `${prefix}instantEpsilon must be 0 or a number in [0.01, 10]`, { field: `${prefix}instantEpsilon` });
   }
   return JSON.stringify({
     taxonomy: o.taxonomy,
+    sensitiveTopics: o.sensitiveTopics ?? [],
     segments: o.segments ?? [],
     epsilonPerReport: eps,
+    instantEpsilon: instant,
     mechanism: o.mechanism ?? 'auto',
     segmentThreshold: o.segmentThreshold ?? PRIVACY_DEFAULTS.segmentThreshold,
   });
@@ -110,7 +138,8 @@ export function throwPrefixed(status, prefix) {
 export class ReportEncoder {
   #core;
   #taxonomy;
-  /** @type {{fingerprint: string, mechanism: string, wordsNeeded: number, dataHexChars: number, epsilonPerReport: number}} */
+  /** @type {{fingerprint: string, mechanism: string, wordsNeeded: number, memoWordsNeeded: number, freshWordsNeeded: number,
+   *   dataHexChars: number, epsilonPerReport: number, instantEpsilon: number, oneReportRatio: number, epsilonOfOneReport: number}} */
   info;
 
   /**
@@ -127,6 +156,7 @@ export class ReportEncoder {
       throwPrefixed(r, prefix);
     }
     this.info = JSON.parse(r.value);
+    this.info.epsilonOfOneReport = Math.log(this.info.oneReportRatio);
     this.#taxonomy = /** @type {string[]} */ (config.taxonomy);
   }
 
@@ -140,11 +170,39 @@ export class ReportEncoder {
    * @returns {string} the report JSON
    */
   encode(interest, day, words) {
+    return this.#encode(interest, day, words, false);
+  }
+
+  /**
+   * A report with a fresh permanent answer instead of the memo's: what a
+   * population of devices sends (simulations, the server's encoder).
+   * `words`: `info.freshWordsNeeded` uniform words.
+   * @param {ArrayLike<number>} interest @param {string} day @param {Uint32Array} words
+   */
+  encodeFresh(interest, day, words) {
+    return this.#encode(interest, day, words, true);
+  }
+
+  /** @param {ArrayLike<number>} interest @param {string} day @param {Uint32Array} words @param {boolean} fresh */
+  #encode(interest, day, words, fresh) {
     this.#core.interestView(this.#taxonomy.length).set(interest);
     this.#core.randomView(words.length).set(words);
-    const r = this.#core.encode(day);
+    const r = this.#core.encode(day, fresh);
     throwIfFailed(r);
     return withReportId(r.value);
+  }
+
+  /** Whether the memo (the permanent answers) is loaded. */
+  get hasMemo() { return this.#core.hasMemo(); }
+
+  /**
+   * Draws the memo (the permanent answers) from `words`
+   * (`info.memoWordsNeeded` uniform words; the same words, the same memo).
+   * @param {Uint32Array} words
+   */
+  drawMemo(words) {
+    this.#core.randomView(words.length).set(words);
+    throwIfFailed(this.#core.drawMemo());
   }
 
   /**
@@ -175,9 +233,11 @@ export function privacyOptions(privacy) {
     }
     return v;
   };
-  const epsilonPerReport = num('epsilonPerReport', 0.01, 10, 'a number in [0.01, 10]');
-  const epsilonCap = num('epsilonCap', epsilonPerReport, 1000, `a number >= epsilonPerReport (${epsilonPerReport})`);
-  const windowDays = num('windowDays', 1 / 24, 3650, 'a number of days > 0');
+  const B = PRIVACY_BOUNDS;
+  const epsilonPerReport = num('epsilonPerReport', 0.01, B.maxEpsilonPerReport, `a number in [0.01, ${B.maxEpsilonPerReport}] (a hard bound)`);
+  const epsilonCap = num('epsilonCap', epsilonPerReport, B.maxEpsilonCap, `a number in [epsilonPerReport, ${B.maxEpsilonCap}] (a hard bound)`);
+  const windowDays = num('windowDays', B.minWindowDays, 3650, `a number of days in [${B.minWindowDays}, 3650] (a hard bound)`);
+  const instantEpsilon = p.instantEpsilon === 0 || p.instantEpsilon === undefined ? 0 : num('instantEpsilon', 0.01, 10, '0 or a number in [0.01, 10]');
   const recentDays = num('recentDays', 1 / 24, 3650, 'a number of days > 0');
   const segmentThreshold = num('segmentThreshold', 0, 1, 'a number in [0, 1]');
   if (p.honorGpc !== undefined && typeof p.honorGpc !== 'boolean') {
@@ -186,18 +246,30 @@ export function privacyOptions(privacy) {
   if (p.policyVersion !== undefined && (typeof p.policyVersion !== 'string' || !p.policyVersion)) {
     throw new LocalrankError('INVALID_ARGUMENT', 'options.privacy.policyVersion must be a non-empty string', { field: 'options.privacy.policyVersion' });
   }
-  if (p.random !== undefined && typeof p.random !== 'function') {
-    throw new TypeError('options.privacy.random must be a function filling a Uint32Array (tests only)');
+  if (p.random !== undefined) {
+    throw new LocalrankError('INVALID_ARGUMENT', "options.privacy.random is for tests only: use createPersonalizer from 'localrank/testing' (Node)", { field: 'options.privacy.random' });
+  }
+  if (p.gpc !== undefined && typeof p.gpc !== 'boolean') {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.privacy.gpc must be a boolean (the page\'s navigator.globalPrivacyControl)', { field: 'options.privacy.gpc' });
+  }
+  const pin = p.config;
+  if (pin !== undefined && !(typeof pin === 'string' && /^[0-9a-f]{14}$/.test(pin)) && (pin === null || typeof pin !== 'object' || Array.isArray(pin))) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.privacy.config must be the pinned report configuration or its 14-hex-digit fingerprint', { field: 'options.privacy.config' });
   }
   if (p.mechanism !== undefined && !['auto', 'oue', 'olh'].includes(p.mechanism)) {
     throw new LocalrankError('INVALID_ARGUMENT', "options.privacy.mechanism must be 'auto', 'oue' or 'olh'", { field: 'options.privacy.mechanism' });
   }
+  const random = p[TEST_RANDOM];
   return {
-    epsilonPerReport, epsilonCap, windowDays, recentDays, segmentThreshold,
+    epsilonPerReport, epsilonCap, windowDays, recentDays, segmentThreshold, instantEpsilon,
     honorGpc: p.honorGpc ?? true,
+    /** The page's Global Privacy Control signal (a worker is told at creation). */
+    gpc: /** @type {boolean|undefined} */ (p.gpc),
     policyVersion: /** @type {string|undefined} */ (p.policyVersion),
     mechanism: /** @type {string} */ (p.mechanism ?? 'auto'),
+    /** @type {string|Record<string, any>|undefined} */
+    pin,
     /** @type {((words: Uint32Array) => void)|undefined} */
-    random: p.random,
+    random: typeof random === 'function' ? random : undefined,
   };
 }

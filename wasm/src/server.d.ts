@@ -1,24 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Types of `localrank/server` (Node): the aggregator side of the privacy model.
-import type { LocalrankError, ErrorCode, AggregateReport, Segment } from './index.js';
+import type { LocalrankError, ErrorCode, AggregateReport, ReportConfig as SharedReportConfig } from './index.js';
 
 export { LocalrankError, ErrorCode };
 
 /** Reports larger than this are rejected before parsing. */
 export declare const MAX_REPORT_BYTES: number;
 
-/** The configuration devices and server share. */
-export interface ReportConfig {
-  /** Topic names; the same list, in the same order, as the devices'. */
-  taxonomy: readonly string[];
-  /** Published motivation segments (weighted topic sets). */
-  segments?: readonly Segment[];
-  /** Epsilon of one report (default 1). */
-  epsilonPerReport?: number;
-  /** Default 'auto': OUE up to 64 values, OLH above. */
-  mechanism?: 'auto' | 'oue' | 'olh';
-  /** Cosine similarity a device needs to match a segment (default 0.5). */
-  segmentThreshold?: number;
+/** The configuration devices and server share (localrank's `ReportConfig`), plus where the server module is. */
+export interface ReportConfig extends SharedReportConfig {
   /**
    * The bytes of the server module `localrank_server.wasm` (`localrank/localrank_server.wasm`), instead of
    * reading them next to the module. Not `localrank_core.wasm`: the aggregator is only in the server module.
@@ -47,13 +37,17 @@ export interface Estimates {
   reports: number;
   minReports: number;
   epsilonPerReport: number;
+  /** What one report alone reveals (below epsilonPerReport with instantaneous noise). */
+  epsilonOfOneReport: number;
   mechanism: 'oue' | 'olh';
   reportsByKind: { topic: number; segment: number };
   suppressed: { topics: boolean; segments: boolean };
   topics: (FrequencyEstimate & { topic: string })[];
   /** Clients with no top topic in the taxonomy; null when suppressed. */
   noTopic: FrequencyEstimate | null;
-  segments: (FrequencyEstimate & { segment: string })[];
+  /** A segment estimated below minReports clients is published without figures (`suppressed: true`). */
+  segments: ((FrequencyEstimate & { segment: string; suppressed?: undefined })
+    | { segment: string; suppressed: true; count: null; share: null; stdError: null; ci95: null })[];
   /** Clients matching no segment; null when suppressed or without segments. */
   noSegment: FrequencyEstimate | null;
 }
@@ -92,7 +86,7 @@ export interface ReportEncoderOptions extends ReportConfig {
 
 /** Encodes reports as devices do, for simulations, load tests and demo data. */
 export interface ReportEncoder {
-  readonly info: { fingerprint: string; mechanism: 'oue' | 'olh'; wordsNeeded: number; dataHexChars: number; epsilonPerReport: number };
+  readonly info: { fingerprint: string; mechanism: 'oue' | 'olh'; wordsNeeded: number; freshWordsNeeded: number; memoWordsNeeded: number; dataHexChars: number; epsilonPerReport: number; instantEpsilon: number; epsilonOfOneReport: number };
   encode(device: { interest: Record<string, number> }, at?: { day?: string; now?: number }): AggregateReport;
   match(interest: Record<string, number>): { topic: string | null; segment: string | null };
   dispose(): void;

@@ -240,7 +240,8 @@ export async function createReportEncoder(options) {
     encode(device, at = {}) {
       alive();
       const day = at.day ?? utcDay(at.now ?? Date.now());
-      return JSON.parse(enc.encode(vector(device?.interest), day, randomWords(enc.info.wordsNeeded, o.random)));
+      // Each call stands for another device: a fresh permanent answer (a device reuses its memo).
+      return JSON.parse(enc.encodeFresh(vector(device?.interest), day, randomWords(enc.info.freshWordsNeeded, o.random)));
     },
     /**
      * The top topic and segment a device with `interest` holds (the truth a

@@ -4,6 +4,7 @@
 // handlers and any custom storage adapter; the worker keeps the core.
 import { LocalrankError } from './errors.js';
 import { resolveStorage } from './storage.js';
+import { gpcSignal } from './consent.js';
 import { WORKER_METHODS, errorFromWire, errorToWire, atCallSite } from './worker-protocol.js';
 
 export { LocalrankError, ErrorCode } from './errors.js';
@@ -283,6 +284,10 @@ export async function createWorkerPersonalizer(options = {}) {
   /** @type {Record<string, any>} */
   const sent = { ...rest };
   if (typeof storage === 'string') sent.storage = storage;
+  // The worker cannot see the page's Global Privacy Control: pass it along.
+  if (gpcSignal() && (sent.privacy === undefined || (sent.privacy !== null && typeof sent.privacy === 'object'))) {
+    sent.privacy = { ...sent.privacy, gpc: true };
+  }
   const worker = startWorker(workerOption);
   // The worker resolves URLs against its own script, so make them absolute here.
   try {

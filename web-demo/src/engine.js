@@ -5,6 +5,9 @@
 // pressed buttons).
 import { createPersonalizer } from 'localrank';
 import { announce } from './dom.js';
+// The report configuration pinned in the page's bundle: a configuration the
+// collector serves at run time is used only if it is this one (docs/privacy.md).
+import PINNED_REPORT_CONFIG from '../report-config.json';
 
 /** @typedef {{personalization: boolean, aggregateMeasurement: boolean}} Consent */
 
@@ -32,8 +35,9 @@ export class Engine {
     const engine = new Engine(await createPersonalizer({
       storage: 'indexedDB',
       taxonomy: config.taxonomy,
+      sensitiveTopics: /** @type {any} */ (config).sensitiveTopics,
       segments: config.segments,
-      privacy: { epsilonPerReport: config.epsilonPerReport ?? 1 },
+      privacy: { epsilonPerReport: config.epsilonPerReport ?? 1, config: PINNED_REPORT_CONFIG },
       on: {
         // Ranking goes on from memory; tell the person their profile may not be kept.
         error: (/** @type {Error & {code?: string}} */ e) => announce(e.code === 'SEND_FAILED'

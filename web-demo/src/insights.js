@@ -45,11 +45,17 @@ export async function renderInsights() {
     barChart(topics.map((t) => bar(t, t.topic)), { title: 'Estimated share of people per top topic', width: 640, labelWidth: 110, format: pct }),
     h('p', { class: 'hint', text: 'Each estimate is off by up to its interval: that noise is what protects each person. The rest, people with no top topic yet, is not drawn.' }),
   );
-  if (!est.suppressed?.segments && c.segments.length > 0) {
-    const segs = [...c.segments].sort((a, b) => b.share - a.share);
+  // A segment estimated below k is suppressed by the collector (no figures).
+  const shown = c.segments.filter((/** @type {{suppressed?: boolean}} */ s) => !s.suppressed);
+  if (!est.suppressed?.segments && shown.length > 0) {
+    const segs = [...shown].sort((a, b) => b.share - a.share);
     out.append(
       h('h3', { text: 'Motivation segments' }),
       barChart(segs.map((t) => bar(t, t.segment)), { title: 'Estimated share of people per segment', width: 640, labelWidth: 110, format: pct }),
     );
+  }
+  const hidden = c.segments.length - shown.length;
+  if (!est.suppressed?.segments && hidden > 0) {
+    out.append(h('p', { class: 'hint', text: `${hidden} segment${hidden > 1 ? 's are' : ' is'} not shown: estimated below ${est.minReports} people, too few to publish.` }));
   }
 }

@@ -11,6 +11,10 @@ namespace localrank {
 
 /// Schema version written by PrivacyAccountant::ToJson.
 constexpr int kLedgerSchemaVersion = 1;
+/// Hard bounds no configuration can lift (issue 22): at most epsilon 8 in a
+/// window, and no window shorter than 7 days.
+constexpr double kMaxEpsilonCap = 8.0;
+constexpr double kMinWindowMs = 7.0 * 24 * 3600 * 1000;
 
 /// Composes the epsilon of every report a device sends over a rolling window
 /// (basic sequential composition: the epsilons add up) and refuses a report
@@ -27,7 +31,8 @@ class PrivacyAccountant {
 
   PrivacyAccountant() = default;
 
-  /// Sets the cap and the window (defaults: 4 per 30 days). On error nothing changes.
+  /// Sets the cap and the window (defaults: 4 per 30 days; cap <= kMaxEpsilonCap,
+  /// window >= kMinWindowMs). On error nothing changes.
   Status Configure(double epsilon_cap, double window_ms);
   double epsilon_cap() const { return cap_; }
   double window_ms() const { return window_ms_; }

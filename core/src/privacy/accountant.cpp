@@ -18,11 +18,13 @@ constexpr std::size_t kMaxSpends = 100000;
 }  // namespace
 
 Status PrivacyAccountant::Configure(double epsilon_cap, double window_ms) {
-  if (!std::isfinite(epsilon_cap) || epsilon_cap <= 0.0) {
-    return Status::Error(Code::kInvalidArgument, "privacy.epsilonCap", -1, "privacy.epsilonCap must be a number > 0");
+  if (!std::isfinite(epsilon_cap) || epsilon_cap <= 0.0 || epsilon_cap > kMaxEpsilonCap) {
+    return Status::Error(Code::kInvalidArgument, "privacy.epsilonCap", -1,
+                         "privacy.epsilonCap must be a number in (0, 8] (a hard bound)");
   }
-  if (!std::isfinite(window_ms) || window_ms <= 0.0) {
-    return Status::Error(Code::kInvalidArgument, "privacy.windowDays", -1, "privacy.windowDays must be a number > 0");
+  if (!std::isfinite(window_ms) || window_ms < kMinWindowMs) {
+    return Status::Error(Code::kInvalidArgument, "privacy.windowDays", -1,
+                         "privacy.windowDays must be at least 7 days (a hard bound)");
   }
   cap_ = epsilon_cap;
   window_ms_ = window_ms;

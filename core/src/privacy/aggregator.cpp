@@ -98,6 +98,8 @@ std::string Aggregator::EstimateJson() const {
   json no_topic = nullptr, no_segment = nullptr;
   if (!topics_suppressed) {
     for (std::size_t t = 0; t < config_.taxonomy.size(); ++t) {
+      // No device reports a sensitive topic: nothing is published about it.
+      if (config_.sensitive[t]) continue;
       json e = EstimateEntry(topic_, static_cast<int>(t), total);
       e["topic"] = config_.taxonomy[t];
       topics.push_back(std::move(e));
@@ -108,6 +110,12 @@ std::string Aggregator::EstimateJson() const {
     for (std::size_t s = 0; s < config_.segments.size(); ++s) {
       json e = EstimateEntry(segment_, static_cast<int>(s), total);
       e["segment"] = config_.segments[s].id;
+      // k-suppression per segment: a segment estimated to hold fewer than k
+      // reporters is published without its figures.
+      if (e["count"].get<double>() < static_cast<double>(min_reports_)) {
+        e = json{{"segment", config_.segments[s].id}, {"suppressed", true}, {"count", nullptr},
+                 {"share", nullptr}, {"stdError", nullptr}, {"ci95", nullptr}};
+      }
       segments.push_back(std::move(e));
     }
     no_segment = EstimateEntry(segment_, static_cast<int>(config_.segments.size()), total);
@@ -115,6 +123,7 @@ std::string Aggregator::EstimateJson() const {
   return json{{"reports", reports()},
               {"minReports", min_reports_},
               {"epsilonPerReport", config_.epsilon},
+              {"epsilonOfOneReport", std::log(config_.OneReportRatio())},
               {"mechanism", LdpMechanismName(config_.mechanism)},
               {"reportsByKind", {{"topic", topic_.reports()}, {"segment", segment_.reports()}}},
               {"suppressed", {{"topics", topics_suppressed}, {"segments", with_segments && segments_suppressed}}},

@@ -95,6 +95,17 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
     }
     c.taxonomy.push_back(name);
   }
+  c.sensitive.assign(c.taxonomy.size(), false);
+  if (j.contains("sensitiveTopics") && !j["sensitiveTopics"].is_null()) {
+    const json& st = j["sensitiveTopics"];
+    if (!st.is_array()) return Bad("sensitiveTopics", -1, "sensitiveTopics must be an array of taxonomy topic names");
+    for (std::size_t i = 0; i < st.size(); ++i) {
+      const std::string field = "sensitiveTopics[" + std::to_string(i) + "]";
+      auto it = st[i].is_string() ? index.find(st[i].get<std::string>()) : index.end();
+      if (it == index.end()) return Bad(field, static_cast<int>(i), field + " must name a taxonomy topic");
+      c.sensitive[static_cast<std::size_t>(it->second)] = true;
+    }
+  }
   if (j.contains("segments") && !j["segments"].is_null()) {
     const json& segs = j["segments"];
     if (!segs.is_array() || segs.size() > static_cast<std::size_t>(kMaxSegments)) {
@@ -121,7 +132,21 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
         if (!w.is_number() || !std::isfinite(w.get<double>()) || w.get<double>() <= 0.0) {
           return Bad(wf, si, wf + " must be a finite number > 0");
         }
+        if (c.sensitive[static_cast<std::size_t>(it->second)]) {
+          return Bad(wf, si, wf + " is a sensitive topic");
+        }
         seg.weights.emplace_back(it->second, w.get<double>());
+      }
+      if (seg.weights.size() < static_cast<std::size_t>(kMinSegmentTopics)) {
+        return Bad(field + ".topics", si, field + ".topics must name at least 3 topics");
+      }
+      double total = 0.0, largest = 0.0;
+      for (const auto& tw : seg.weights) {
+        total += tw.second;
+        largest = std::max(largest, tw.second);
+      }
+      if (largest > kMaxSegmentTopicShare * total) {
+        return Bad(field + ".topics", si, field + ".topics sits on one topic (over half the weight)");
       }
       std::sort(seg.weights.begin(), seg.weights.end());
       c.segments.push_back(std::move(seg));
@@ -130,6 +155,16 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
   if (j.contains("epsilonPerReport")) {
     if (!j["epsilonPerReport"].is_number()) return Bad("epsilonPerReport", -1, "epsilonPerReport must be a number");
     c.epsilon = j["epsilonPerReport"].get<double>();
+  }
+  if (!(c.epsilon >= kLdpMinEpsilon && c.epsilon <= kMaxReportEpsilon)) {
+    return Bad("epsilonPerReport", -1, "epsilonPerReport must be a number in [0.01, 2] (a hard bound)");
+  }
+  if (j.contains("instantEpsilon") && !j["instantEpsilon"].is_null()) {
+    const json& ie = j["instantEpsilon"];
+    if (!ie.is_number() || !(ie.get<double>() == 0.0 || (ie.get<double>() >= kLdpMinEpsilon && ie.get<double>() <= kLdpMaxEpsilon))) {
+      return Bad("instantEpsilon", -1, "instantEpsilon must be 0 (none) or a number in [0.01, 10]");
+    }
+    c.instant_epsilon = ie.get<double>();
   }
   if (j.contains("segmentThreshold")) {
     const json& t = j["segmentThreshold"];
@@ -147,15 +182,29 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
       return Bad("mechanism", -1, "mechanism must be 'auto', 'oue' or 'olh'");
     }
   }
-  Status s = LdpParams::Make(c.mechanism, c.epsilon, topic_domain, &c.topic);
-  if (s.ok()) s = LdpParams::Make(c.mechanism, c.epsilon, std::max(2, segment_domain), &c.segment);
+  Status s = LdpParams::Make(c.mechanism, c.epsilon, topic_domain, &c.memo_topic);
+  if (s.ok()) s = LdpParams::Make(c.mechanism, c.epsilon, std::max(2, segment_domain), &c.memo_segment);
   if (!s.ok()) return Bad(s.field(), -1, s.message());
+  c.topic = WithInstantNoise(c.memo_topic, c.instant_epsilon);
+  c.segment = WithInstantNoise(c.memo_segment, c.instant_epsilon);
+  if (c.MemoWordsNeeded() > kMaxMemoWords) {
+    return Bad("mechanism", -1, "mechanism 'oue' over this many values: use 'olh'");
+  }
   c.data_hex_chars = c.mechanism == LdpMechanism::kOue ? 2 * ((max_domain + 7) / 8) : 16;
 
   std::string canon = "localrank.report/" + std::to_string(kReportVersion);
   canon += "\neps=" + Num(c.epsilon) + "\nmech=" + LdpMechanismName(c.mechanism);
   canon += "\nthreshold=" + Num(c.segment_threshold) + "\ntopics=";
   for (const std::string& t : c.taxonomy) canon += t + '\x1f';
+  // Only when used, so that existing configurations keep their fingerprint.
+  if (c.instant_epsilon > 0.0) canon += "\ninstant=" + Num(c.instant_epsilon);
+  bool any_sensitive = false;
+  for (std::size_t t = 0; t < c.sensitive.size(); ++t) {
+    if (!c.sensitive[t]) continue;
+    if (!any_sensitive) canon += "\nsensitive=";
+    any_sensitive = true;
+    canon += std::to_string(t) + ',';
+  }
   canon += "\nsegments=";
   for (const Segment& seg : c.segments) {
     canon += seg.id + '\x1e';
@@ -170,7 +219,24 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
 }
 
 int ReportConfig::RandomWordsNeeded() const {
-  return 1 + std::max(topic.RandomWordsNeeded(), segment.RandomWordsNeeded());
+  return 1 + (instant_epsilon > 0.0 ? std::max(InstantWords(topic), InstantWords(segment)) : 0);
+}
+
+int ReportConfig::MemoWordsNeeded() const {
+  return memo_topic.domain * memo_topic.RandomWordsNeeded() + memo_segment.domain * memo_segment.RandomWordsNeeded();
+}
+
+double ReportConfig::OneReportRatio() const {
+  // The likelihood ratio of the two values whose support differs most.
+  const double p = topic.p, q = topic.q;
+  if (mechanism == LdpMechanism::kOue) return p * (1.0 - q) / ((1.0 - p) * q);
+  const double g = topic.hash_range;
+  return p * (g - 1.0) / (1.0 - p);
+}
+
+int FreshWordsNeeded(const ReportConfig& config) {
+  return config.RandomWordsNeeded() +
+         std::max(config.memo_topic.RandomWordsNeeded(), config.memo_segment.RandomWordsNeeded());
 }
 
 int TopTopic(const std::vector<double>& interest) {
@@ -183,10 +249,22 @@ int TopTopic(const std::vector<double>& interest) {
   return best;
 }
 
+int ReportedTopTopic(const ReportConfig& config, const std::vector<double>& interest) {
+  int best = -1;
+  for (std::size_t i = 0; i < interest.size(); ++i) {
+    if (i < config.sensitive.size() && config.sensitive[i]) continue;
+    if (interest[i] > 0.0 && (best < 0 || interest[i] > interest[static_cast<std::size_t>(best)])) {
+      best = static_cast<int>(i);
+    }
+  }
+  return best;
+}
+
 int MatchSegment(const ReportConfig& config, const std::vector<double>& interest) {
   double norm = 0.0;
-  for (double x : interest) {
-    if (x > 0.0) norm += x * x;
+  for (std::size_t i = 0; i < interest.size(); ++i) {
+    // A sensitive topic's weight does not move the match either.
+    if (interest[i] > 0.0 && !(i < config.sensitive.size() && config.sensitive[i])) norm += interest[i] * interest[i];
   }
   if (norm <= 0.0) return -1;
   norm = std::sqrt(norm);
@@ -208,45 +286,189 @@ int MatchSegment(const ReportConfig& config, const std::vector<double>& interest
   return best;
 }
 
-Status EncodeReport(const ReportConfig& config, const std::vector<double>& interest, std::string_view day,
-                    const std::uint32_t* words, std::size_t word_count, std::string* out) {
-  if (interest.size() != config.taxonomy.size()) {
-    return Bad("interest", -1, "interest must have one weight per taxonomy topic");
-  }
-  if (!IsIsoDay(day)) return Bad("day", -1, "day must be a date written YYYY-MM-DD");
-  if (word_count < static_cast<std::size_t>(config.RandomWordsNeeded())) {
-    return Bad("random", -1, "need " + std::to_string(config.RandomWordsNeeded()) + " random words");
-  }
-  // The public coin: which attribute this device reports.
-  const ReportKind kind = !config.segments.empty() && (words[0] >> 31) ? ReportKind::kSegment : ReportKind::kTopic;
-  int value;
+namespace {
+
+// The report's value for `kind`: the top (non-sensitive) topic or the matched
+// segment, the extra last value for none.
+int ValueOf(const ReportConfig& config, ReportKind kind, const std::vector<double>& interest) {
   if (kind == ReportKind::kTopic) {
-    const int top = TopTopic(interest);
-    value = top < 0 ? static_cast<int>(config.taxonomy.size()) : top;
-  } else {
-    const int seg = MatchSegment(config, interest);
-    value = seg < 0 ? static_cast<int>(config.segments.size()) : seg;
+    const int top = ReportedTopTopic(config, interest);
+    return top < 0 ? static_cast<int>(config.taxonomy.size()) : top;
   }
-  LdpReport payload;
-  Status s = Perturb(config.params(kind), value, words + 1, word_count - 1, &payload);
-  if (!s.ok()) return s;
-  std::string data;
+  const int seg = MatchSegment(config, interest);
+  return seg < 0 ? static_cast<int>(config.segments.size()) : seg;
+}
+
+// Instantaneous randomized response on a memoized answer: OUE keeps each bit
+// with k = e^eps1 / (e^eps1 + 1), else flips it; OLH keeps y with
+// k = e^eps1 / (e^eps1 + g - 1), else moves it to one of the g - 1 others.
+void ApplyInstantNoise(const ReportConfig& config, const LdpParams& params, const std::uint32_t* words,
+                       LdpReport* r) {
+  if (config.instant_epsilon <= 0.0) return;
+  const double e = std::exp(config.instant_epsilon);
+  if (params.mechanism == LdpMechanism::kOue) {
+    const double flip = std::floor(4294967296.0 / (e + 1.0));
+    for (int v = 0; v < params.domain; ++v) {
+      if (static_cast<double>(words[v]) < flip) r->bits[static_cast<std::size_t>(v / 8)] ^= static_cast<std::uint8_t>(1u << (v % 8));
+    }
+  } else {
+    const std::uint32_t g = params.hash_range;
+    const double keep = std::floor(e / (e + g - 1.0) * 4294967296.0);
+    if (static_cast<double>(words[0]) >= keep) {
+      const std::uint32_t k = static_cast<std::uint32_t>((static_cast<std::uint64_t>(words[1]) * (g - 1)) >> 32);
+      r->y = k < r->y ? k : k + 1;
+    }
+  }
+}
+
+std::string PayloadHex(const ReportConfig& config, const LdpReport& payload) {
+  if (config.mechanism == LdpMechanism::kOue) return HexOf(payload.bits, config.data_hex_chars);
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%08x%08x", payload.seed, payload.y);
+  return buf;
+}
+
+// Reads a payload written by PayloadHex; the message names what is wrong.
+bool ParsePayload(const ReportConfig& config, const LdpParams& params, const std::string& data, LdpReport* out,
+                  std::string* why) {
+  if (data.size() != static_cast<std::size_t>(config.data_hex_chars)) {
+    *why = "data must be " + std::to_string(config.data_hex_chars) + " lowercase hex digits";
+    return false;
+  }
+  std::vector<std::uint8_t> bytes;
+  for (std::size_t i = 0; i < data.size(); i += 2) {
+    const int hi = HexDigit(data[i]), lo = HexDigit(data[i + 1]);
+    if (hi < 0 || lo < 0) {
+      *why = "data must be lowercase hex digits";
+      return false;
+    }
+    bytes.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
+  }
   if (config.mechanism == LdpMechanism::kOue) {
-    data = HexOf(payload.bits, config.data_hex_chars);
-  } else {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%08x%08x", payload.seed, payload.y);
-    data = buf;
+    for (int bit = params.domain; bit < static_cast<int>(bytes.size()) * 8; ++bit) {
+      if ((bytes[static_cast<std::size_t>(bit / 8)] >> (bit % 8)) & 1u) {
+        *why = "data sets a bit outside the domain";
+        return false;
+      }
+    }
+    bytes.resize(static_cast<std::size_t>((params.domain + 7) / 8));
+    out->bits = std::move(bytes);
+    return true;
   }
-  *out = json{{"schema", "localrank.report"},
+  auto word = [&](int from) {
+    return (std::uint32_t{bytes[static_cast<std::size_t>(from)]} << 24) |
+           (std::uint32_t{bytes[static_cast<std::size_t>(from + 1)]} << 16) |
+           (std::uint32_t{bytes[static_cast<std::size_t>(from + 2)]} << 8) | bytes[static_cast<std::size_t>(from + 3)];
+  };
+  out->seed = word(0);
+  out->y = word(4);
+  if (out->y >= params.hash_range) {
+    *why = "the hash value is out of range";
+    return false;
+  }
+  return true;
+}
+
+std::string ReportJson(const ReportConfig& config, std::string_view day, ReportKind kind, const LdpReport& payload) {
+  return json{{"schema", "localrank.report"},
               {"version", kReportVersion},
               {"config", config.fingerprint},
               {"day", std::string(day)},
               {"epsilon", config.epsilon},
               {"mechanism", LdpMechanismName(config.mechanism)},
               {"kind", static_cast<int>(kind)},
-              {"data", data}}
-             .dump();
+              {"data", PayloadHex(config, payload)}}
+      .dump();
+}
+
+Status CheckEncodeInput(const ReportConfig& config, const std::vector<double>& interest, std::string_view day,
+                        std::size_t word_count, int words_needed) {
+  if (interest.size() != config.taxonomy.size()) {
+    return Bad("interest", -1, "interest must have one weight per taxonomy topic");
+  }
+  if (!IsIsoDay(day)) return Bad("day", -1, "day must be a date written YYYY-MM-DD");
+  if (word_count < static_cast<std::size_t>(words_needed)) {
+    return Bad("random", -1, "need " + std::to_string(words_needed) + " random words");
+  }
+  return Status::Ok();
+}
+
+// The public coin: which attribute this report encodes.
+ReportKind KindOf(const ReportConfig& config, std::uint32_t word) {
+  return !config.segments.empty() && (word >> 31) ? ReportKind::kSegment : ReportKind::kTopic;
+}
+
+}  // namespace
+
+LdpParams WithInstantNoise(const LdpParams& memo, double instant_epsilon) {
+  LdpParams r = memo;
+  if (instant_epsilon <= 0.0) return r;
+  const double e = std::exp(instant_epsilon);
+  if (memo.mechanism == LdpMechanism::kOue) {
+    const double k = e / (e + 1.0);
+    r.p = memo.p * k + (1.0 - memo.p) * (1.0 - k);
+    r.q = memo.q * k + (1.0 - memo.q) * (1.0 - k);
+  } else {
+    const double g = memo.hash_range;
+    const double k = e / (e + g - 1.0);
+    r.p = memo.p * k + (1.0 - memo.p) * (1.0 - k) / (g - 1.0);
+    // A value the device does not hold hashes uniformly: q stays 1/g.
+  }
+  return r;
+}
+
+int InstantWords(const LdpParams& params) { return params.mechanism == LdpMechanism::kOue ? params.domain : 2; }
+
+Status DrawReportMemo(const ReportConfig& config, const std::uint32_t* words, std::size_t word_count,
+                      ReportMemo* out) {
+  if (word_count < static_cast<std::size_t>(config.MemoWordsNeeded())) {
+    return Bad("random", -1, "need " + std::to_string(config.MemoWordsNeeded()) + " random words");
+  }
+  ReportMemo m;
+  m.config = config.fingerprint;
+  for (ReportKind kind : {ReportKind::kTopic, ReportKind::kSegment}) {
+    const LdpParams& params = config.memo_params(kind);
+    std::vector<LdpReport>& table = kind == ReportKind::kTopic ? m.topic : m.segment;
+    table.resize(static_cast<std::size_t>(params.domain));
+    for (int v = 0; v < params.domain; ++v) {
+      Status s = Perturb(params, v, words, static_cast<std::size_t>(params.RandomWordsNeeded()), &table[static_cast<std::size_t>(v)]);
+      if (!s.ok()) return s;
+      words += params.RandomWordsNeeded();
+    }
+  }
+  *out = std::move(m);
+  return Status::Ok();
+}
+
+Status EncodeReport(const ReportConfig& config, const ReportMemo& memo, const std::vector<double>& interest,
+                    std::string_view day, const std::uint32_t* words, std::size_t word_count, std::string* out) {
+  Status s = CheckEncodeInput(config, interest, day, word_count, config.RandomWordsNeeded());
+  if (!s.ok()) return s;
+  if (memo.config != config.fingerprint || memo.topic.size() != static_cast<std::size_t>(config.memo_topic.domain) ||
+      memo.segment.size() != static_cast<std::size_t>(config.memo_segment.domain)) {
+    return Bad("memo", -1, "the memo was drawn for another configuration");
+  }
+  const ReportKind kind = KindOf(config, words[0]);
+  const int value = ValueOf(config, kind, interest);
+  LdpReport payload = (kind == ReportKind::kTopic ? memo.topic : memo.segment)[static_cast<std::size_t>(value)];
+  ApplyInstantNoise(config, config.params(kind), words + 1, &payload);
+  *out = ReportJson(config, day, kind, payload);
+  return Status::Ok();
+}
+
+Status EncodeFreshReport(const ReportConfig& config, const std::vector<double>& interest, std::string_view day,
+                         const std::uint32_t* words, std::size_t word_count, std::string* out) {
+  Status s = CheckEncodeInput(config, interest, day, word_count, FreshWordsNeeded(config));
+  if (!s.ok()) return s;
+  const ReportKind kind = KindOf(config, words[0]);
+  const LdpParams& params = config.memo_params(kind);
+  LdpReport payload;
+  const int instant = config.RandomWordsNeeded() - 1;
+  s = Perturb(params, ValueOf(config, kind, interest), words + 1 + instant,
+              static_cast<std::size_t>(params.RandomWordsNeeded()), &payload);
+  if (!s.ok()) return s;
+  ApplyInstantNoise(config, config.params(kind), words + 1, &payload);
+  *out = ReportJson(config, day, kind, payload);
   return Status::Ok();
 }
 
@@ -286,34 +508,9 @@ Status DecodeReport(const ReportConfig& config, std::string_view text, DecodedRe
   DecodedReport r;
   r.kind = static_cast<ReportKind>(k.get<int>());
   r.day = j["day"].get<std::string>();
-  if (!j["data"].is_string() || j["data"].get<std::string>().size() != static_cast<std::size_t>(config.data_hex_chars)) {
-    return BadReport("data", "data must be " + std::to_string(config.data_hex_chars) + " lowercase hex digits");
-  }
-  const std::string& data = j["data"].get_ref<const std::string&>();
-  std::vector<std::uint8_t> bytes;
-  for (std::size_t i = 0; i < data.size(); i += 2) {
-    const int hi = HexDigit(data[i]), lo = HexDigit(data[i + 1]);
-    if (hi < 0 || lo < 0) return BadReport("data", "data must be lowercase hex digits");
-    bytes.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
-  }
-  const LdpParams& params = config.params(r.kind);
-  if (config.mechanism == LdpMechanism::kOue) {
-    for (int bit = params.domain; bit < static_cast<int>(bytes.size()) * 8; ++bit) {
-      if ((bytes[static_cast<std::size_t>(bit / 8)] >> (bit % 8)) & 1u) {
-        return BadReport("data", "data sets a bit outside the domain");
-      }
-    }
-    bytes.resize(static_cast<std::size_t>((params.domain + 7) / 8));
-    r.payload.bits = std::move(bytes);
-  } else {
-    auto word = [&](int from) {
-      return (std::uint32_t{bytes[static_cast<std::size_t>(from)]} << 24) |
-             (std::uint32_t{bytes[static_cast<std::size_t>(from + 1)]} << 16) |
-             (std::uint32_t{bytes[static_cast<std::size_t>(from + 2)]} << 8) | bytes[static_cast<std::size_t>(from + 3)];
-    };
-    r.payload.seed = word(0);
-    r.payload.y = word(4);
-    if (r.payload.y >= params.hash_range) return BadReport("data", "the hash value is out of range");
+  std::string why = "data must be a string of lowercase hex digits";
+  if (!j["data"].is_string() || !ParsePayload(config, config.params(r.kind), j["data"].get<std::string>(), &r.payload, &why)) {
+    return BadReport("data", why);
   }
   *out = std::move(r);
   return Status::Ok();
