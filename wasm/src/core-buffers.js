@@ -1,50 +1,11 @@
 // SPDX-License-Identifier: MIT
-/** Name tables (NameKind in types.h). */
-export const KIND = Object.freeze({ TOPIC: 0, CREATOR: 1, CONTEXT: 2 });
-
-/** Event types in wire order (EventType in types.h). */
-export const EVENT_TYPES = Object.freeze([
-  'impression', 'click', 'dwell', 'like', 'share', 'comment',
-  'save', 'follow', 'hide', 'notInterested', 'report',
-]);
-
-/** Reason kinds in wire order (ReasonKind in types.h). */
-export const REASON_KINDS = Object.freeze([
-  'server', 'topic', 'creator', 'freshness', 'context', 'embedding', 'diversity',
-  'explore', 'fatigue', 'adjustment', 'notPersonalized', 'never', 'pinned',
-  'duplicate', 'seen', 'rate',
-]);
-
-/** Labels of diversity reasons (kDiversityLabel* in types.h). */
-export const DIVERSITY_LABELS = Object.freeze({ SIMILAR: -1, CREATOR: -3, CALIBRATION: -4, TOPIC: -5 });
-
-/** Preferences of adjust() in wire order (Preference in profile.h). */
-export const PREFERENCES = Object.freeze(['none', 'more', 'less', 'never']);
-
-/** Creator labels of adjustment/never reasons are encoded as CREATOR_LABEL_BASE - id (types.h). */
-export const CREATOR_LABEL_BASE = -2;
-
-/** Label of a `seen` reason for an item the person already opened (types.h kSeenLabelOpened). */
-export const SEEN_LABEL_OPENED = 1;
-
-/** Default `topK` rerank option: slots arranged greedily (types.h kDefaultTopK). */
-export const DEFAULT_TOP_K = 100;
-
-/** Limits enforced on every input (config.h). */
-export const LIMITS = Object.freeze({
-  maxItemsPerCall: 10000,
-  maxEventsPerCall: 10000,
-  maxTopicsPerItem: 32,
-  maxIdLength: 256,
-  maxNameLength: 128,
-  maxEmbeddingDim: 512,
-  /** importProfile() input, in UTF-8 bytes (kMaxProfileBytes). */
-  maxProfileBytes: 16 * 1024 * 1024,
-});
+// The constants shared with the core's headers, generated from them (core-constants.js).
+export * from './core-constants.js';
 
 /**
  * Directory entries of EngineCore.layoutCandidates / layoutEvents / rerankRaw
- * (byte addresses in wasm memory); mirrors bindings.cpp.
+ * (byte addresses in wasm memory); mirrors bindings.cpp by hand (the
+ * directories are positional there), checked by every test that ranks.
  */
 export const LAYOUT = Object.freeze({
   C_KEY: 0, C_SERVER: 1, C_PUBLISHED: 2, C_CREATOR: 3, C_FLAGS: 4,
