@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Prints wasm/src/core-constants.js: the constants the JavaScript facade
-// shares with the core, taken from the C++ headers, so that they have one
-// source. The test js_constants_current fails when the committed file differs;
+// shares with the core, taken from the C++ headers (and the device module's
+// directory layout from wasm/layout.h), so that they have one source. The test js_constants_current fails when the committed file differs;
 // regenerate it with
 //   build/native/tests/localrank_js_constants > wasm/src/core-constants.js
 #include <cstdio>
@@ -10,6 +10,8 @@
 #include "localrank/config.h"
 #include "localrank/profile.h"
 #include "localrank/types.h"
+
+#include "layout.h"
 
 namespace {
 
@@ -61,5 +63,19 @@ int main() {
               kMaxEmbeddingDim);
   std::printf("  /** importProfile() input, in UTF-8 bytes (kMaxProfileBytes). */\n  maxProfileBytes: %zu,\n});\n",
               kMaxProfileBytes);
+  std::printf("\n/**\n * Entries of the directories layoutCandidates (C_), layoutEvents (E_) and rerankRaw (R_)\n"
+              " * return (wasm/layout.h).\n */\nexport const LAYOUT = Object.freeze({");
+  int column = 0;
+  const auto entry = [&](const char* name, int index) {
+    std::printf("%s%s: %d,", column++ % 6 == 0 ? "\n  " : " ", name, index);
+  };
+#define LOCALRANK_PRINT(name) entry(#name, localrank::wasm::k##name);
+  LOCALRANK_CANDIDATE_ENTRIES(LOCALRANK_PRINT)
+  column = 0;
+  LOCALRANK_EVENT_ENTRIES(LOCALRANK_PRINT)
+  column = 0;
+  LOCALRANK_RESULT_ENTRIES(LOCALRANK_PRINT)
+#undef LOCALRANK_PRINT
+  std::printf("\n});\n");
   return 0;
 }
