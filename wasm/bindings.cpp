@@ -16,6 +16,7 @@
 #include "localrank/engine.h"
 
 #include "abi.h"
+#include "layout.h"
 
 namespace localrank::wasm {
 
@@ -53,7 +54,7 @@ class EngineCore {
   // below rather than Embind (an Embind call costs microseconds under
   // DYNAMIC_EXECUTION=0). One call sizes every input buffer and returns the
   // address of a directory of their byte addresses; the facade then writes
-  // the heap directly. Entries (mirrored in src/core-buffers.js, LAYOUT):
+  // the heap directly. Entries (layout.h; src/core-constants.js LAYOUT is generated from it):
   // key, server, published, creator, flags, topic offsets, topic ids, topic
   // weights, embeddings, context ids. Valid until the next call.
   std::uint32_t layoutCandidates(int n, int topics, int embedding_floats, int contexts) {
@@ -64,9 +65,17 @@ class EngineCore {
     c.embeddings.resize(Size(embedding_floats));
     std::vector<std::int32_t>& ctx = engine_.options().context_ids;
     ctx.resize(Size(contexts));
-    directory_ = {Address(c.key), Address(c.server_score), Address(c.published_at), Address(c.creator),
-                  Address(c.flags), Address(c.topic_offsets), Address(c.topic_ids), Address(c.topic_weights),
-                  Address(c.embeddings), Address(ctx)};
+    directory_ = {};
+    directory_[kC_KEY] = Address(c.key);
+    directory_[kC_SERVER] = Address(c.server_score);
+    directory_[kC_PUBLISHED] = Address(c.published_at);
+    directory_[kC_CREATOR] = Address(c.creator);
+    directory_[kC_FLAGS] = Address(c.flags);
+    directory_[kC_TOPIC_OFFSETS] = Address(c.topic_offsets);
+    directory_[kC_TOPIC_IDS] = Address(c.topic_ids);
+    directory_[kC_TOPIC_WEIGHTS] = Address(c.topic_weights);
+    directory_[kC_EMBEDDINGS] = Address(c.embeddings);
+    directory_[kC_CONTEXT] = Address(ctx);
     return DirectoryAddress();
   }
 
@@ -79,10 +88,19 @@ class EngineCore {
     e.topic_weights.resize(Size(topics));
     e.context_ids.resize(Size(contexts));
     e.embeddings.resize(Size(embedding_floats));
-    directory_ = {Address(e.type), Address(e.at), Address(e.key), Address(e.creator), Address(e.dwell_ms),
-                  Address(e.expected_ms), Address(e.topic_offsets), Address(e.topic_ids),
-                  Address(e.topic_weights), Address(e.context_offsets), Address(e.context_ids),
-                  Address(e.embeddings)};
+    directory_ = {};
+    directory_[kE_TYPE] = Address(e.type);
+    directory_[kE_AT] = Address(e.at);
+    directory_[kE_KEY] = Address(e.key);
+    directory_[kE_CREATOR] = Address(e.creator);
+    directory_[kE_DWELL] = Address(e.dwell_ms);
+    directory_[kE_EXPECTED] = Address(e.expected_ms);
+    directory_[kE_TOPIC_OFFSETS] = Address(e.topic_offsets);
+    directory_[kE_TOPIC_IDS] = Address(e.topic_ids);
+    directory_[kE_TOPIC_WEIGHTS] = Address(e.topic_weights);
+    directory_[kE_CONTEXT_OFFSETS] = Address(e.context_offsets);
+    directory_[kE_CONTEXT_IDS] = Address(e.context_ids);
+    directory_[kE_EMBEDDINGS] = Address(e.embeddings);
     return DirectoryAddress();
   }
 
@@ -180,10 +198,17 @@ class EngineCore {
   // The directory of the last rerank (see rerankRaw).
   std::uint32_t ResultDirectory() {
     const RankResult& r = Shown();
-    directory_ = {last_.ok() ? 1u : 0u, static_cast<std::uint32_t>(r.order.size()),
-                  static_cast<std::uint32_t>(r.reason_kind.size()), Address(r.order), Address(r.score),
-                  Address(r.propensity), Address(r.reason_offsets), Address(r.reason_kind),
-                  Address(r.reason_label), Address(r.reason_value)};
+    directory_ = {};
+    directory_[kR_OK] = last_.ok() ? 1u : 0u;
+    directory_[kR_COUNT] = static_cast<std::uint32_t>(r.order.size());
+    directory_[kR_REASON_COUNT] = static_cast<std::uint32_t>(r.reason_kind.size());
+    directory_[kR_ORDER] = Address(r.order);
+    directory_[kR_SCORE] = Address(r.score);
+    directory_[kR_PROPENSITY] = Address(r.propensity);
+    directory_[kR_REASON_OFFSETS] = Address(r.reason_offsets);
+    directory_[kR_REASON_KIND] = Address(r.reason_kind);
+    directory_[kR_REASON_LABEL] = Address(r.reason_label);
+    directory_[kR_REASON_VALUE] = Address(r.reason_value);
     return DirectoryAddress();
   }
 
@@ -211,6 +236,7 @@ class EngineCore {
   Status last_;
   std::vector<std::uint8_t> snapshot_;
   // Fixed size: filling it never allocates, so the addresses stay valid.
+  static_assert(kCandidateEntries <= 12 && kEventEntries <= 12 && kResultEntries <= 12, "directory_ holds every entry");
   std::array<std::uint32_t, 12> directory_{};
 };
 

@@ -10,6 +10,8 @@
 #include "localrank/engine.h"
 #include "localrank/stages.h"
 
+#include "profile/name_uses.h"
+
 namespace localrank {
 
 namespace {
@@ -45,22 +47,7 @@ std::size_t Engine::NameCount() const {
 bool Engine::CompactNames() {
   std::vector<char> used[kNameKindCount];
   for (int k = 0; k < kNameKindCount; ++k) used[k].assign(names_[k].size(), 0);
-  auto& topics = used[static_cast<int>(NameKind::kTopic)];
-  auto& creators = used[static_cast<int>(NameKind::kCreator)];
-  auto& contexts = used[static_cast<int>(NameKind::kContext)];
-  for (const auto& [id, a] : profile_.topics) topics[id] = 1;
-  for (const auto& [id, p] : profile_.topic_prefs) topics[id] = 1;
-  for (const auto& [id, a] : profile_.creators) creators[id] = 1;
-  for (const auto& [id, p] : profile_.creator_prefs) creators[id] = 1;
-  for (const auto& [id, r] : profile_.rates) topics[id] = 1;
-  for (const auto& [id, ctx] : profile_.contexts) {
-    contexts[id] = 1;
-    for (const auto& [t, a] : ctx.topics) topics[t] = 1;
-    for (const auto& [t, r] : ctx.rates) topics[t] = 1;
-  }
-  // Fatigue is exported by name too: its names stay.
-  for (const auto& [id, c] : fatigue_.topics) topics[id] = 1;
-  for (const auto& [id, c] : fatigue_.creators) creators[id] = 1;
+  ForEachNameUse(profile_, fatigue_, [&](NameKind kind, std::uint32_t id) { used[static_cast<int>(kind)][id] = 1; });
   bool dropped = false;
   for (int k = 0; k < kNameKindCount; ++k) {
     for (char u : used[k]) dropped = dropped || !u;

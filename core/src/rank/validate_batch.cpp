@@ -97,7 +97,10 @@ bool PackedRulesHold(const CandidateBatch& c, std::size_t topics) {
 
 // One pass over the batch checks every value and computes what both stages
 // read (BatchShape). Errors come in this order: an item's first bad value,
-// items in order, then the embeddings, then the packed rules.
+// items in order, then the embeddings, then the packed rules. One function
+// longer than ours usually are, on purpose: its loops share the locals of one
+// pass over the batch (on every rerank), which separate functions would
+// each re-read.
 Status ValidateBatch(const Config& c, const CandidateBatch& b, const std::size_t* name_counts, bool packed_rules,
                      BatchShape* out) {
   const std::size_t n = b.size();

@@ -188,176 +188,186 @@ std::string Engine::ExportJson(double now) const {
   return j.dump();
 }
 
-Status Engine::ImportJson(std::string_view text) {
-  auto corrupt = [](const std::string& field, const std::string& why) {
-    return Status::Error(Code::kCorruptProfile, field, -1, field + " " + why);
-  };
-  if (text.size() > kMaxProfileBytes) {
-    return Status::Error(Code::kLimitExceeded, "profile", -1,
-                         "profile is larger than the limit of " + std::to_string(kMaxProfileBytes) + " bytes");
-  }
-  if (!JsonDepthWithin(text, kMaxJsonDepth)) return corrupt("profile", "is nested too deeply");
-  json j = ParseJson(text);
-  if (j.is_discarded() || !j.is_object()) return corrupt("profile", "is not a JSON object");
-  auto schema = j.find("schema");
-  if (schema == j.end() || !schema->is_string() || schema->get_ref<const std::string&>() != "localrank.profile") {
-    return corrupt("profile.schema", "must be \"localrank.profile\"");
-  }
-  auto version = j.find("version");
-  if (version == j.end() || !version->is_number_integer()) return corrupt("profile.version", "must be an integer");
-  const long long ver = version->get<long long>();
-  if (ver < 1 || ver > kProfileSchemaVersion) {
-    return corrupt("profile.version", "is " + std::to_string(ver) + ", this build reads versions 1.." +
-                                          std::to_string(kProfileSchemaVersion));
-  }
-  struct Named {
-    std::string name;
-    Affinity a;
-  };
-  auto read_list = [&](const json& arr, const std::string& field, int cap, std::vector<Named>* out) -> Status {
-    if (!arr.is_array()) return corrupt(field, "must be an array");
-    if (static_cast<int>(arr.size()) > cap) return corrupt(field, "has more entries than the cap of " + std::to_string(cap));
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      Named n;
-      if (!ParseAffinity(arr[i], &n.name, &n.a)) return corrupt(field + "[" + std::to_string(i) + "]", "is malformed");
-      out->push_back(std::move(n));
-    }
-    return Status::Ok();
-  };
-  struct NamedRate {
-    std::string name;
-    TopicRate r;
-  };
-  // v3: engagement-rate evidence; `field` names the list in errors.
-  auto read_rates = [&](const json& arr, const std::string& field, int cap, std::vector<NamedRate>* out) -> Status {
-    if (!arr.is_array()) return corrupt(field, "must be an array");
-    if (static_cast<int>(arr.size()) > cap) return corrupt(field, "has more entries than the cap of " + std::to_string(cap));
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      const json& rj = arr[i];
-      const std::string f = field + "[" + std::to_string(i) + "]";
-      if (!rj.is_object() || !rj.contains("name") || !rj["name"].is_string() ||
-          !NameLengthOk(rj["name"].get<std::string>())) {
-        return corrupt(f + ".name", "must be a topic name of 1.." + std::to_string(kMaxNameLength) + " characters");
-      }
-      NamedRate n;
-      n.name = rj["name"].get<std::string>();
-      for (const auto& [key, out_value] : {std::pair<const char*, double*>{"shown", &n.r.shown.value},
-                                           {"shownAt", &n.r.shown.t},
-                                           {"engaged", &n.r.engaged.value},
-                                           {"engagedAt", &n.r.engaged.t},
-                                           {"lastAt", &n.r.last_at}}) {
-        auto it = rj.find(key);
-        if (it == rj.end() || !IsFiniteNumber(*it)) return corrupt(f + "." + key, "must be a finite number");
-        *out_value = it->get<double>();
-      }
-      if (n.r.shown.value < 0) return corrupt(f + ".shown", "must be >= 0");
-      out->push_back(std::move(n));
-    }
-    return Status::Ok();
-  };
+namespace {
+
+Status Corrupt(const std::string& field, const std::string& why) {
+  return Status::Error(Code::kCorruptProfile, field, -1, field + " " + why);
+}
+
+struct Named {
+  std::string name;
+  Affinity a;
+};
+struct NamedRate {
+  std::string name;
+  TopicRate r;
+};
+struct NamedContext {
+  std::string name;
+  Decayed weight;
+  std::vector<Named> topics;
+  std::vector<NamedRate> rates;
+};
+
+// A read profile whose names are not interned yet: the engine interns them
+// only once the whole profile proved valid.
+struct ReadProfile {
   std::vector<Named> topics, creators;
   std::vector<NamedRate> rates;
-  for (const char* key : {"topics", "creators"}) {
-    auto arr = j.find(key);
-    if (arr == j.end()) return corrupt(std::string("profile.") + key, "must be an array");
-    const bool is_topics = std::string(key) == "topics";
-    Status s = read_list(*arr, std::string("profile.") + key, is_topics ? config_.max_topics : config_.max_creators,
-                         is_topics ? &topics : &creators);
-    if (!s.ok()) return s;
-  }
-  // v2 sections; a v1 profile has none of them and migrates with empty ones.
-  struct NamedContext {
-    std::string name;
-    Decayed weight;
-    std::vector<Named> topics;
-    std::vector<NamedRate> rates;
-  };
   std::vector<NamedContext> contexts;
   std::vector<std::pair<std::string, Preference>> topic_prefs, creator_prefs;
   std::vector<float> user_vector;
   double user_vector_at = 0.0;
-  if (ver >= 2) {
-    auto ctxs = j.find("contexts");
-    if (ctxs != j.end()) {
-      if (!ctxs->is_array() || static_cast<int>(ctxs->size()) > config_.max_contexts) {
-        return corrupt("profile.contexts", "must be an array of at most " + std::to_string(config_.max_contexts));
-      }
-      for (std::size_t i = 0; i < ctxs->size(); ++i) {
-        const json& cj = (*ctxs)[i];
-        const std::string f = "profile.contexts[" + std::to_string(i) + "]";
-        if (!cj.is_object() || !cj.contains("name") || !cj["name"].is_string() || cj["name"].get<std::string>().empty() ||
-            !cj.contains("weight") || !IsFiniteNumber(cj["weight"]) || !cj.contains("weightAt") ||
-            !IsFiniteNumber(cj["weightAt"]) || !cj.contains("topics")) {
-          return corrupt(f, "is malformed");
-        }
-        NamedContext nc;
-        nc.name = cj["name"].get<std::string>();
-        nc.weight.value = cj["weight"].get<double>();
-        nc.weight.t = cj["weightAt"].get<double>();
-        Status s = read_list(cj["topics"], f + ".topics", config_.max_context_topics, &nc.topics);
-        if (!s.ok()) return s;
-        if (ver >= 3 && cj.contains("rates")) {
-          s = read_rates(cj["rates"], f + ".rates", config_.max_context_topics, &nc.rates);
-          if (!s.ok()) return s;
-        }
-        contexts.push_back(std::move(nc));
-      }
+  Profile next;  // what is not keyed by name: model, events, totals
+};
+
+// The schema and version; the version in `*version`.
+Status ReadHeader(const json& j, long long* version) {
+  auto schema = j.find("schema");
+  if (schema == j.end() || !schema->is_string() || schema->get_ref<const std::string&>() != "localrank.profile") {
+    return Corrupt("profile.schema", "must be \"localrank.profile\"");
+  }
+  auto v = j.find("version");
+  if (v == j.end() || !v->is_number_integer()) return Corrupt("profile.version", "must be an integer");
+  const long long ver = v->get<long long>();
+  if (ver < 1 || ver > kProfileSchemaVersion) {
+    return Corrupt("profile.version", "is " + std::to_string(ver) + ", this build reads versions 1.." +
+                                          std::to_string(kProfileSchemaVersion));
+  }
+  *version = ver;
+  return Status::Ok();
+}
+
+Status ReadAffinityList(const json& arr, const std::string& field, int cap, std::vector<Named>* out) {
+  if (!arr.is_array()) return Corrupt(field, "must be an array");
+  if (static_cast<int>(arr.size()) > cap) return Corrupt(field, "has more entries than the cap of " + std::to_string(cap));
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    Named n;
+    if (!ParseAffinity(arr[i], &n.name, &n.a)) return Corrupt(field + "[" + std::to_string(i) + "]", "is malformed");
+    out->push_back(std::move(n));
+  }
+  return Status::Ok();
+}
+
+// v3: engagement-rate evidence; `field` names the list in errors.
+Status ReadRateList(const json& arr, const std::string& field, int cap, std::vector<NamedRate>* out) {
+  if (!arr.is_array()) return Corrupt(field, "must be an array");
+  if (static_cast<int>(arr.size()) > cap) return Corrupt(field, "has more entries than the cap of " + std::to_string(cap));
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const json& rj = arr[i];
+    const std::string f = field + "[" + std::to_string(i) + "]";
+    if (!rj.is_object() || !rj.contains("name") || !rj["name"].is_string() ||
+        !NameLengthOk(rj["name"].get<std::string>())) {
+      return Corrupt(f + ".name", "must be a topic name of 1.." + std::to_string(kMaxNameLength) + " characters");
     }
-    auto rj = j.find("rates");
-    if (ver >= 3 && rj != j.end()) {
-      Status s = read_rates(*rj, "profile.rates", config_.max_topics, &rates);
+    NamedRate n;
+    n.name = rj["name"].get<std::string>();
+    for (const auto& [key, out_value] : {std::pair<const char*, double*>{"shown", &n.r.shown.value},
+                                         {"shownAt", &n.r.shown.t},
+                                         {"engaged", &n.r.engaged.value},
+                                         {"engagedAt", &n.r.engaged.t},
+                                         {"lastAt", &n.r.last_at}}) {
+      auto it = rj.find(key);
+      if (it == rj.end() || !IsFiniteNumber(*it)) return Corrupt(f + "." + key, "must be a finite number");
+      *out_value = it->get<double>();
+    }
+    if (n.r.shown.value < 0) return Corrupt(f + ".shown", "must be >= 0");
+    out->push_back(std::move(n));
+  }
+  return Status::Ok();
+}
+
+Status ReadTopicsAndCreators(const json& j, const Config& c, ReadProfile* out) {
+  for (const char* key : {"topics", "creators"}) {
+    auto arr = j.find(key);
+    if (arr == j.end()) return Corrupt(std::string("profile.") + key, "must be an array");
+    const bool is_topics = std::string(key) == "topics";
+    Status s = ReadAffinityList(*arr, std::string("profile.") + key, is_topics ? c.max_topics : c.max_creators,
+                                is_topics ? &out->topics : &out->creators);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+// v2; per context rates from v3.
+Status ReadContexts(const json& j, const Config& c, long long ver, ReadProfile* out) {
+  auto ctxs = j.find("contexts");
+  if (ctxs == j.end()) return Status::Ok();
+  if (!ctxs->is_array() || static_cast<int>(ctxs->size()) > c.max_contexts) {
+    return Corrupt("profile.contexts", "must be an array of at most " + std::to_string(c.max_contexts));
+  }
+  for (std::size_t i = 0; i < ctxs->size(); ++i) {
+    const json& cj = (*ctxs)[i];
+    const std::string f = "profile.contexts[" + std::to_string(i) + "]";
+    if (!cj.is_object() || !cj.contains("name") || !cj["name"].is_string() || cj["name"].get<std::string>().empty() ||
+        !cj.contains("weight") || !IsFiniteNumber(cj["weight"]) || !cj.contains("weightAt") ||
+        !IsFiniteNumber(cj["weightAt"]) || !cj.contains("topics")) {
+      return Corrupt(f, "is malformed");
+    }
+    NamedContext nc;
+    nc.name = cj["name"].get<std::string>();
+    nc.weight.value = cj["weight"].get<double>();
+    nc.weight.t = cj["weightAt"].get<double>();
+    Status s = ReadAffinityList(cj["topics"], f + ".topics", c.max_context_topics, &nc.topics);
+    if (!s.ok()) return s;
+    if (ver >= 3 && cj.contains("rates")) {
+      s = ReadRateList(cj["rates"], f + ".rates", c.max_context_topics, &nc.rates);
       if (!s.ok()) return s;
     }
-    auto prefs = j.find("preferences");
-    if (prefs != j.end()) {
-      if (!prefs->is_object()) return corrupt("profile.preferences", "must be an object");
-      for (const char* key : {"topics", "creators"}) {
-        auto m = prefs->find(key);
-        if (m == prefs->end()) continue;
-        const std::string f = std::string("profile.preferences.") + key;
-        if (!m->is_object()) return corrupt(f, "must be an object");
-        for (auto it = m->begin(); it != m->end(); ++it) {
-          Preference p;
-          if (!NameLengthOk(it.key()) || !it->is_string() ||
-              !ParsePreference(it->get<std::string>(), &p)) {
-            return corrupt(f + "." + it.key(), "must be more, less or never");
-          }
-          (std::string(key) == "topics" ? topic_prefs : creator_prefs).emplace_back(it.key(), p);
-        }
+    out->contexts.push_back(std::move(nc));
+  }
+  return Status::Ok();
+}
+
+// v2.
+Status ReadPreferences(const json& j, ReadProfile* out) {
+  auto prefs = j.find("preferences");
+  if (prefs == j.end()) return Status::Ok();
+  if (!prefs->is_object()) return Corrupt("profile.preferences", "must be an object");
+  for (const char* key : {"topics", "creators"}) {
+    auto m = prefs->find(key);
+    if (m == prefs->end()) continue;
+    const std::string f = std::string("profile.preferences.") + key;
+    if (!m->is_object()) return Corrupt(f, "must be an object");
+    for (auto it = m->begin(); it != m->end(); ++it) {
+      Preference p;
+      if (!NameLengthOk(it.key()) || !it->is_string() || !ParsePreference(it->get<std::string>(), &p)) {
+        return Corrupt(f + "." + it.key(), "must be more, less or never");
       }
-    }
-    auto uv = j.find("userVector");
-    if (uv != j.end() && !uv->is_null()) {
-      if (!uv->is_object() || !uv->contains("values") || !(*uv)["values"].is_array() || !uv->contains("at") ||
-          !IsFiniteNumber((*uv)["at"])) {
-        return corrupt("profile.userVector", "is malformed");
-      }
-      const json& values = (*uv)["values"];
-      if (values.size() > static_cast<std::size_t>(kMaxEmbeddingDim)) return corrupt("profile.userVector", "is too long");
-      for (const auto& v : values) {
-        // Stored as float: a finite double beyond its range would become infinite.
-        if (!IsFiniteNumber(v) || !std::isfinite(v.get<float>())) {
-          return corrupt("profile.userVector.values", "must be finite numbers within the float32 range");
-        }
-        user_vector.push_back(v.get<float>());
-      }
-      user_vector_at = (*uv)["at"].get<double>();
-      // A vector of another dimension cannot be compared with this build's embeddings.
-      if (user_vector.size() != static_cast<std::size_t>(config_.dim)) user_vector.clear();
+      (std::string(key) == "topics" ? out->topic_prefs : out->creator_prefs).emplace_back(it.key(), p);
     }
   }
-  FatigueImport fatigue;
-  Status fs = ParseFatigue(j, &fatigue);
-  if (!fs.ok()) return fs;
-  Profile next;
-  auto mj = j.find("model");
-  if (ver >= 4 && mj != j.end() && !mj->is_null()) {
-    Status ms = ParseModel(*mj, &next.model);
-    if (!ms.ok()) return ms;
+  return Status::Ok();
+}
+
+// v2.
+Status ReadUserVector(const json& j, const Config& c, ReadProfile* out) {
+  auto uv = j.find("userVector");
+  if (uv == j.end() || uv->is_null()) return Status::Ok();
+  if (!uv->is_object() || !uv->contains("values") || !(*uv)["values"].is_array() || !uv->contains("at") ||
+      !IsFiniteNumber((*uv)["at"])) {
+    return Corrupt("profile.userVector", "is malformed");
   }
+  const json& values = (*uv)["values"];
+  if (values.size() > static_cast<std::size_t>(kMaxEmbeddingDim)) return Corrupt("profile.userVector", "is too long");
+  for (const auto& v : values) {
+    // Stored as float: a finite double beyond its range would become infinite.
+    if (!IsFiniteNumber(v) || !std::isfinite(v.get<float>())) {
+      return Corrupt("profile.userVector.values", "must be finite numbers within the float32 range");
+    }
+    out->user_vector.push_back(v.get<float>());
+  }
+  out->user_vector_at = (*uv)["at"].get<double>();
+  // A vector of another dimension cannot be compared with this build's embeddings.
+  if (out->user_vector.size() != static_cast<std::size_t>(c.dim)) out->user_vector.clear();
+  return Status::Ok();
+}
+
+// Events (beyond the cap, the newest stay) and the totals.
+Status ReadEvents(const json& j, const Config& c, Profile* next) {
   auto evs = j.find("events");
   if (evs != j.end()) {
-    if (!evs->is_array()) return corrupt("profile.events", "must be an array");
+    if (!evs->is_array()) return Corrupt("profile.events", "must be an array");
     for (std::size_t i = 0; i < evs->size(); ++i) {
       const json& ev = (*evs)[i];
       const std::string f = "profile.events[" + std::to_string(i) + "]";
@@ -365,37 +375,67 @@ Status Engine::ImportJson(std::string_view text) {
       if (!ev.is_object() || !ev.contains("type") || !ev["type"].is_string() ||
           !ParseEventType(ev["type"].get<std::string>(), &t) || !ev.contains("at") || !IsFiniteNumber(ev["at"]) ||
           !ev.contains("weight") || !IsFiniteNumber(ev["weight"])) {
-        return corrupt(f, "is malformed");
+        return Corrupt(f, "is malformed");
       }
-      next.events.push_back(StoredEvent{t, ev["at"].get<double>(), ev["weight"].get<double>()});
+      next->events.push_back(StoredEvent{t, ev["at"].get<double>(), ev["weight"].get<double>()});
     }
-    while (static_cast<int>(next.events.size()) > config_.max_events) next.events.pop_front();
+    while (static_cast<int>(next->events.size()) > c.max_events) next->events.pop_front();
   }
   for (const char* key : {"totalEvents", "lastEventAt"}) {
     auto it = j.find(key);
     // 2^53: exact in a double and in JavaScript.
     if (it != j.end() && (!IsFiniteNumber(*it) || it->get<double>() < 0 || it->get<double>() > 9007199254740992.0)) {
-      return corrupt(std::string("profile.") + key, "must be a number in [0, 2^53]");
+      return Corrupt(std::string("profile.") + key, "must be a number in [0, 2^53]");
     }
   }
-  next.total_events = static_cast<std::uint64_t>(j.value("totalEvents", 0.0));
-  next.last_event_at = j.value("lastEventAt", 0.0);
+  next->total_events = static_cast<std::uint64_t>(j.value("totalEvents", 0.0));
+  next->last_event_at = j.value("lastEventAt", 0.0);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Engine::ImportJson(std::string_view text) {
+  if (text.size() > kMaxProfileBytes) {
+    return Status::Error(Code::kLimitExceeded, "profile", -1,
+                         "profile is larger than the limit of " + std::to_string(kMaxProfileBytes) + " bytes");
+  }
+  if (!JsonDepthWithin(text, kMaxJsonDepth)) return Corrupt("profile", "is nested too deeply");
+  json j = ParseJson(text);
+  if (j.is_discarded() || !j.is_object()) return Corrupt("profile", "is not a JSON object");
+  long long ver = 0;
+  Status s = ReadHeader(j, &ver);
+  ReadProfile in;
+  if (s.ok()) s = ReadTopicsAndCreators(j, config_, &in);
+  // v2 sections; a v1 profile has none of them and migrates with empty ones.
+  if (s.ok() && ver >= 2) s = ReadContexts(j, config_, ver, &in);
+  auto rates = j.find("rates");
+  if (s.ok() && ver >= 3 && rates != j.end()) s = ReadRateList(*rates, "profile.rates", config_.max_topics, &in.rates);
+  if (s.ok() && ver >= 2) s = ReadPreferences(j, &in);
+  if (s.ok() && ver >= 2) s = ReadUserVector(j, config_, &in);
+  FatigueImport fatigue;
+  if (s.ok()) s = ParseFatigue(j, &fatigue);
+  Profile& next = in.next;
+  auto mj = j.find("model");
+  if (s.ok() && ver >= 4 && mj != j.end() && !mj->is_null()) s = ParseModel(*mj, &next.model);
+  if (s.ok()) s = ReadEvents(j, config_, &next);
+  if (!s.ok()) return s;
   // Everything parsed: only now touch the engine's state.
   Interner& tn = names(NameKind::kTopic);
   Interner& cn = names(NameKind::kCreator);
-  for (auto& n : topics) next.topics[tn.Intern(n.name)] = n.a;
-  for (auto& n : creators) next.creators[cn.Intern(n.name)] = n.a;
-  for (auto& nc : contexts) {
+  for (auto& n : in.topics) next.topics[tn.Intern(n.name)] = n.a;
+  for (auto& n : in.creators) next.creators[cn.Intern(n.name)] = n.a;
+  for (auto& nc : in.contexts) {
     ContextStats& cs = next.contexts[names(NameKind::kContext).Intern(nc.name)];
     cs.weight = nc.weight;
     for (auto& n : nc.topics) cs.topics[tn.Intern(n.name)] = n.a;
     for (auto& n : nc.rates) cs.rates[tn.Intern(n.name)] = n.r;
   }
-  for (auto& n : rates) next.rates[tn.Intern(n.name)] = n.r;
-  for (auto& [name, p] : topic_prefs) next.topic_prefs[tn.Intern(name)] = p;
-  for (auto& [name, p] : creator_prefs) next.creator_prefs[cn.Intern(name)] = p;
-  next.user_vector = std::move(user_vector);
-  next.user_vector_at = user_vector_at;
+  for (auto& n : in.rates) next.rates[tn.Intern(n.name)] = n.r;
+  for (auto& [name, p] : in.topic_prefs) next.topic_prefs[tn.Intern(name)] = p;
+  for (auto& [name, p] : in.creator_prefs) next.creator_prefs[cn.Intern(name)] = p;
+  next.user_vector = std::move(in.user_vector);
+  next.user_vector_at = in.user_vector_at;
   profile_ = std::move(next);
   fatigue_ = fatigue.Commit(DefaultRankTuning().fatigue, tn, cn);
   ForgetRankings();
