@@ -62,13 +62,14 @@ export const cspViolations = (page) => page.evaluate(() => /** @type {any} */ (w
  * (seen by the page or reported to the server, workers included).
  * @param {string} name  names the temporary folder
  * @param {string[]} pageLines
+ * @param {Record<string, {status: number, type: string, body: string}>} [routes]  fixed answers (static-server.mjs)
  */
-export async function packageSite(name, pageLines) {
+export async function packageSite(name, pageLines, routes = {}) {
   const site = mkdtempSync(join(tmpdir(), `localrank-${name}-site-`));
   writeFileSync(join(site, 'index.html'), `<!doctype html><meta charset="utf-8"><title>${name}</title><link rel="icon" href="data:,"><script type="module" src="/page.mjs"></script>`);
   writeFileSync(join(site, 'page.mjs'), [...pageLines, "document.documentElement.dataset.ready = 'true';"].join('\n'));
   const pkg = fileURLToPath(new URL('../../wasm', import.meta.url));
-  const server = await serveStatic({ mounts: { '/': site, '/localrank/': pkg } });
+  const server = await serveStatic({ mounts: { '/': site, '/localrank/': pkg }, routes });
   const browser = await launch();
   return {
     server,

@@ -8,7 +8,9 @@ import { packageSite } from './browser.mjs';
 let site;
 
 before(async () => {
-  site = await packageSite('worker', ["import * as lr from '/localrank/dist/worker.mjs';", 'window.lr = lr;']);
+  // /v1/reports: a collector stand-in on the page's origin that accepts every report.
+  site = await packageSite('worker', ["import * as lr from '/localrank/dist/worker.mjs';", 'window.lr = lr;'],
+    { '/v1/reports': { status: 202, type: 'application/json', body: '{"accepted":true}' } });
 });
 after(async () => { await site?.close(); });
 
@@ -239,3 +241,45 @@ test('worker: the page\'s Global Privacy Control reaches the worker (passed at c
   await page.close();
 });
 
+test('worker: scheduleAggregateReports in a module Worker: the page\'s token function, clock and report handler; the main API\'s errors', async () => {
+  const { page, problems } = await openPage();
+  const result = await page.evaluate(async () => {
+    const { createWorkerPersonalizer } = /** @type {any} */ (window).lr;
+    let now = Date.now();
+    const p = await createWorkerPersonalizer({ taxonomy: ['cooking', 'sports'], consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0, storage: 'memory', now: () => now });
+    /** @type {any[]} */
+    const reports = [];
+    p.on('report', (/** @type {any} */ r) => reports.push(r));
+    let asked = 0;
+    const token = async () => { asked++; return 'PrivateToken token="page"'; };
+    // A relative URL: resolved against the page, not the worker's script.
+    const s = await p.scheduleAggregateReports('/v1/reports', { retries: 0, auto: false, token });
+    const first = s.nextAt;
+    const early = await s.runDue();
+    now = first;
+    const sent = await s.runDue();
+    /** @param {Promise<unknown>} promise */
+    const caught = (promise) => promise.then(() => null, (/** @type {any} */ e) => ({ name: e.name, code: e.code, field: e.field, message: e.message, stack: String(e.stack) }));
+    const badRetries = await caught(p.scheduleAggregateReports('/v1/reports', { retries: 11 }));
+    const badRelay = await caught(p.sendAggregateReport('/v1/reports', { relay: { post() {} } }));
+    const later = s.nextAt;
+    s.stop();
+    now = later;
+    const stopped = await s.runDue();
+    await p.dispose();
+    return { first, early, status: sent?.status, reports: reports.map((r) => r?.status), sameReport: reports[0]?.report?.id === sent?.report?.id, asked, later, stopped, badRetries, badRelay };
+  });
+  assert.equal(result.early, undefined, 'nothing due before nextAt');
+  assert.equal(result.status, 202, 'the due report reached the collector');
+  assert.deepEqual(result.reports, [202], 'one report event in the page');
+  assert.ok(result.sameReport);
+  assert.equal(result.asked, 1, 'the page\'s token function answered the worker once');
+  assert.ok(result.later > result.first, 'nextAt follows the worker\'s next draw');
+  assert.equal(result.stopped, undefined, 'a stopped schedule sends nothing');
+  assert.deepEqual([result.badRetries.name, result.badRetries.code, result.badRetries.field], ['LocalrankError', 'INVALID_ARGUMENT', 'options.retries']);
+  assert.deepEqual([result.badRelay.code, result.badRelay.field], ['INVALID_ARGUMENT', 'options.relay']);
+  assert.match(result.badRelay.message, /must come from createOhttpRelay\(\)/);
+  assert.doesNotMatch(result.badRetries.stack, /worker-thread/, 'the stack is the caller\'s');
+  await assertClean(page, problems);
+  await page.close();
+});

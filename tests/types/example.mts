@@ -80,6 +80,14 @@ async function main(): Promise<void> {
   await w.importProfile(await w.exportProfile());
   await w.flush();
   w.on('profile-reset', () => {});
+  // A relay as plain data (or the one createOhttpRelay made), a token function called in the page.
+  const schedule = await w.scheduleAggregateReports('https://collector.example/v1/reports', {
+    relay: { url: 'https://relay.example/', keyConfig: new Uint8Array(0) }, token: async () => 'PrivateToken token="t"', auto: false,
+  });
+  const nextAt: number | null = schedule.nextAt;
+  const due = await schedule.runDue();
+  schedule.stop();
+  console.log(nextAt, due?.status);
   await w.rerank([{ id: 'x' }, { id: 'x' }]).catch((e: unknown) => {
     if (e instanceof LocalrankError && e.code === 'DUPLICATE_ID') return [];
     throw e;

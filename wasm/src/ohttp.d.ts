@@ -4,6 +4,8 @@
 /** A relay for `sendAggregateReport(url, {relay})`: opaque; made by {@link createOhttpRelay}. */
 export interface OhttpRelay {
   readonly url: string;
+  /** The gateway's `application/ohttp-keys` it encrypts to (public; `localrank/worker` sends it to its worker). */
+  readonly keyConfig: Uint8Array;
   /** POSTs `body` to `target` through the relay; resolves with the gateway's answer to the inner request. */
   post(target: string | URL, request: { headers: Record<string, string>; body: string; signal?: AbortSignal }): Promise<Response>;
 }

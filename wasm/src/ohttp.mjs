@@ -327,6 +327,8 @@ export function createOhttpRelay(options) {
   return Object.freeze({
     [RELAY]: true,
     url: relayUrl,
+    // Public (the gateway's keys): what localrank/worker sends to build the same relay in its worker.
+    keyConfig: bytes.slice(),
     /**
      * POSTs `body` to `target` through the relay. Resolves with the
      * gateway's answer to the inner request as a Response (a relay or

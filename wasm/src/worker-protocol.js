@@ -12,11 +12,11 @@ import { LocalrankError } from './errors.js';
 export const WORKER_METHODS = Object.freeze([
   'record', 'rerank', 'rerankPacked', 'explain', 'topicId', 'creatorId', 'adjust', 'profile', 'exportProfile',
   'importProfile', 'flush', 'consent.get', 'consent.set', 'forget', 'buildAggregateReport', 'sendAggregateReport',
-  'privacyBudget',
+  'privacyBudget', 'scheduleAggregateReports',
 ]);
 
 /**
- * @typedef {{name: string, message: string, code?: string, field?: string, index?: number}} WireError
+ * @typedef {{name: string, message: string, code?: string, field?: string, index?: number, retryAfterMs?: number}} WireError
  */
 
 /**
@@ -26,7 +26,8 @@ export const WORKER_METHODS = Object.freeze([
  */
 export function errorToWire(e) {
   if (e instanceof LocalrankError) {
-    return { name: 'LocalrankError', message: e.message, code: e.code, field: e.field, index: e.index };
+    // retryAfterMs: a SEND_FAILED whose report is kept for a later send.
+    return { name: 'LocalrankError', message: e.message, code: e.code, field: e.field, index: e.index, retryAfterMs: /** @type {any} */ (e).retryAfterMs };
   }
   if (e instanceof Error) return { name: e.name, message: e.message };
   return { name: 'Error', message: String(e) };
@@ -40,7 +41,9 @@ export function errorToWire(e) {
  */
 export function errorFromWire(w) {
   if (w.name === 'LocalrankError') {
-    return new LocalrankError(w.code ?? 'INVALID_ARGUMENT', w.message, { field: w.field, index: w.index });
+    const e = new LocalrankError(w.code ?? 'INVALID_ARGUMENT', w.message, { field: w.field, index: w.index });
+    if (w.retryAfterMs !== undefined) /** @type {any} */ (e).retryAfterMs = w.retryAfterMs;
+    return e;
   }
   if (w.name === 'TypeError') return new TypeError(w.message);
   if (w.name === 'RangeError') return new RangeError(w.message);

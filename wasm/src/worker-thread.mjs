@@ -3,10 +3,11 @@
 // Personalizer and answers the page's messages. Not imported by pages.
 //
 // Messages in:  {kind:'create', options, events, proxyStorage}
-//               {kind:'call', id, method, args, stamp}   {kind:'subscribe', name}
+//               {kind:'call', id, method, args, stamp, token?, relay?, sched?}   {kind:'subscribe', name}
 //               {kind:'storage-result', id, ok, value?, error?}   {kind:'dispose', id}
 // Messages out: {kind:'result', id, ok, value?, error?}   {kind:'event', name, detail}
-//               {kind:'storage', id, op, key, value?}
+//               {kind:'storage', id, op, key, value?}   (op 'token': the page's token function `key`)
+// Results and events carry {sched, at}: the current report schedule and its nextAt.
 import { createPersonalizer } from './index.browser.mjs';
 import { WORKER_METHODS, errorToWire, errorFromWire, ownedBuffers } from './worker-protocol.js';
 
@@ -24,9 +25,15 @@ let ready = Promise.resolve();
 const storageWaits = new Map();
 let nextStorageId = 1;
 const subscribed = new Set();
+/** The report schedule (scheduleAggregateReports) and its number; the page runs its timer. @type {any} */
+let schedule = null;
+let scheduleId = 0;
+/** localrank/ohttp, imported only once a relay is used. @type {Promise<typeof import('./ohttp.mjs')> | undefined} */
+let ohttp;
 
 /** @param {any} message @param {Transferable[]} [transfer] */
 function post(message, transfer = []) {
+  if (schedule) Object.assign(message, { sched: scheduleId, at: schedule.nextAt });
   scope.postMessage(message, transfer);
 }
 
@@ -57,7 +64,7 @@ function forwardEvent(name, detail) {
 
 /** A storage adapter whose calls run in the page (where localStorage and the app's adapters live). */
 const pageStorage = {
-  /** @param {'get'|'set'|'delete'} op @param {string} key @param {string|Uint8Array} [value] */
+  /** @param {'get'|'set'|'delete'|'token'} op @param {string|number} key @param {string|Uint8Array} [value] */
   request(op, key, value) {
     const id = nextStorageId++;
     return new Promise((resolve, reject) => {
@@ -94,8 +101,14 @@ async function create(msg) {
 }
 
 /** @param {any} msg */
-function invoke(msg) {
+async function invoke(msg) {
   if (!personalizer) throw new TypeError('the personalizer was not created');
+  if (msg.sched) {
+    // runDue() or stop() of a schedule; an earlier, replaced one is stopped: nothing is due.
+    stamp = msg.stamp;
+    const s = msg.sched === scheduleId ? schedule : null;
+    return msg.method === 'stop' ? s?.stop() : s?.runDue();
+  }
   if (!methods.has(msg.method)) throw new TypeError(`${msg.method} is not a forwarded Personalizer method`);
   const path = String(msg.method).split('.');
   /** @type {any} */
@@ -103,8 +116,14 @@ function invoke(msg) {
   for (const part of path.slice(0, -1)) target = target?.[part];
   const fn = target?.[path[path.length - 1]];
   if (typeof fn !== 'function') throw new TypeError(`${msg.method} is not available in this version of localrank`);
+  // Delivery options that could not cross: the page's token function and the relay, rebuilt here.
+  if (msg.token) msg.args[1].token = () => pageStorage.request('token', msg.token);
+  if ('relay' in msg) msg.args[1].relay = msg.relay && (await (ohttp ??= import('./ohttp.mjs'))).createOhttpRelay(msg.relay);
   stamp = msg.stamp;
-  return fn.apply(target, msg.args);
+  const value = await fn.apply(target, msg.args);
+  if (msg.method !== 'scheduleAggregateReports') return value;
+  schedule = value;
+  return { sched: ++scheduleId, nextAt: value.nextAt };
 }
 
 scope.addEventListener('message', (/** @type {MessageEvent} */ ev) => {

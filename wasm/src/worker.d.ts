@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Public types of `localrank/worker`: the Personalizer in a Web Worker.
 // Checked by tests/types (tsc --strict, nodenext and bundler resolution).
-import type { Personalizer, PersonalizerOptions, PersonalizerEventName } from './index.js';
+import type { Personalizer, PersonalizerOptions, PersonalizerEventName, SendOptions, ScheduleOptions } from './index.js';
+import type { OhttpRelay } from './ohttp.js';
 
 export { LocalrankError, ErrorCode, LIMITS, EVENT_TYPES, DEFAULT_MODEL } from './index.js';
 export type {
@@ -13,7 +14,7 @@ export type {
 /** Names of the Personalizer methods that a {@link WorkerPersonalizer} forwards to its worker. */
 export type ForwardedMethod = 'record' | 'rerank' | 'rerankPacked' | 'explain' | 'topicId' | 'creatorId' | 'adjust'
   | 'profile' | 'exportProfile' | 'importProfile' | 'flush' | 'consent.get' | 'consent.set' | 'forget'
-  | 'buildAggregateReport' | 'sendAggregateReport' | 'privacyBudget';
+  | 'buildAggregateReport' | 'sendAggregateReport' | 'privacyBudget' | 'scheduleAggregateReports';
 
 /** The forwarded method names, as sent over postMessage. */
 export declare const WORKER_METHODS: readonly ForwardedMethod[];
@@ -41,14 +42,29 @@ export interface WorkerPersonalizerOptions extends PersonalizerOptions {
 }
 
 /**
+ * A relay for a worker's reports: the one `createOhttpRelay` made in the page, or its `{url, keyConfig}`; either way
+ * the worker builds it again from these (a relay object cannot cross postMessage).
+ */
+export type WorkerRelay = OhttpRelay | { url: string | URL; keyConfig: Uint8Array | ArrayBuffer | string };
+
+/**
  * A Personalizer running in a Web Worker. The same methods as {@link Personalizer},
  * each returning a promise; arguments are copied to the worker (your arrays stay
  * usable), errors arrive as the same `LocalrankError` (code, field, index).
- * `now()`, event handlers and a custom storage adapter run in the page.
+ * `now()`, event handlers, a custom storage adapter, a `token` function and the
+ * report schedule's timer run in the page.
  */
-export interface WorkerPersonalizer extends Promisified<Pick<Personalizer, Exclude<ForwardedMethod, `consent.${string}`>>> {
+export interface WorkerPersonalizer extends Promisified<Pick<Personalizer, Exclude<ForwardedMethod, `consent.${string}` | 'sendAggregateReport' | 'scheduleAggregateReports'>>> {
   /** Consent per purpose of the worker's personalizer; both methods return promises. */
   readonly consent: Promisified<Personalizer['consent']>;
+  /** As `Personalizer.sendAggregateReport`; a `token` function is called in the page when the worker needs a token. */
+  sendAggregateReport(url: string | URL, options?: Omit<SendOptions, 'relay'> & { relay?: WorkerRelay }): ReturnType<Personalizer['sendAggregateReport']>;
+  /**
+   * As `Personalizer.scheduleAggregateReports`: the schedule runs in the worker, its timer on the page's clock;
+   * the handle's `nextAt` follows the worker's, `runDue()` and `stop()` are forwarded, `report` and `error` events
+   * reach the page's handlers.
+   */
+  scheduleAggregateReports(url: string | URL, options?: Omit<ScheduleOptions, 'relay'> & { relay?: WorkerRelay }): ReturnType<Personalizer['scheduleAggregateReports']>;
 }
 export declare class WorkerPersonalizer {
   private constructor();

@@ -71,6 +71,10 @@ export class WorkerPersonalizer {
   /** @type {Promise<void> | null} */
   #disposing = null;
   #started = false;
+  /** Token functions of sends and schedules, by call id: the worker asks for a token by message. @type {Map<number, Function>} */
+  #tokens = new Map();
+  /** The page side of the current report schedule. @type {{sched: number, token: number, update: (at: number) => void, halt: () => void} | null} */
+  #schedule = null;
 
   /**
    * @internal Use {@link createWorkerPersonalizer}.
@@ -131,8 +135,8 @@ export class WorkerPersonalizer {
     return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject, site }));
   }
 
-  /** @param {string} method @param {unknown[]} args */
-  #call(method, args) {
+  /** @param {string} method @param {unknown[]} args @param {number} [sched] a schedule's runDue or stop */
+  #call(method, args, sched) {
     if (this.#closed) return Promise.reject(this.#closed);
     let stamp;
     try {
@@ -141,19 +145,99 @@ export class WorkerPersonalizer {
       return Promise.reject(e);
     }
     const id = this.#nextId++;
-    const done = this.#expect(id, new Error());
+    /** @type {Record<string, any>} */
+    const message = { kind: 'call', id, method, args, stamp, sched };
+    const scheduling = method === 'scheduleAggregateReports';
+    const auto = scheduling ? /** @type {any} */ (args[1])?.auto !== false : false;
+    if (scheduling || method === 'sendAggregateReport') this.#delivery(message, scheduling);
+    /** @type {Promise<any>} */
+    let done = this.#expect(id, new Error());
+    const forget = () => { this.#tokens.delete(id); };
     try {
       // Inputs are copied, not transferred: the caller keeps its arrays intact.
-      this.#worker.postMessage({ kind: 'call', id, method, args, stamp });
+      this.#worker.postMessage(message);
     } catch (e) {
       this.#pending.delete(id);
+      forget();
       return Promise.reject(new TypeError(`${method}: arguments must be cloneable to reach the worker: ${e instanceof Error ? e.message : String(e)}`));
     }
+    if (scheduling) done = done.then((v) => this.#scheduled(v, id, auto), (e) => { forget(); throw e; });
+    else if (message.token) done.then(forget, forget);
     return done;
+  }
+
+  /**
+   * The options of sendAggregateReport / scheduleAggregateReports as they can
+   * cross: a token function stays here (the worker asks for a token by
+   * message), a relay goes as its `{url, keyConfig}` and is built again in the
+   * worker, URLs are made absolute, and the worker's schedule arms no timer
+   * (the page's does, on the page's clock).
+   * @param {Record<string, any>} m @param {boolean} scheduling
+   */
+  #delivery(m, scheduling) {
+    const [url, o] = m.args;
+    /** @param {unknown} u */
+    const abs = (u) => {
+      try {
+        return typeof u === 'string' || u instanceof URL ? absoluteUrl(u) : u;
+      } catch {
+        return u; // refused in the worker with the main API's error
+      }
+    };
+    const { token, relay, ...rest } = o !== null && typeof o === 'object' ? o : {};
+    if (typeof token === 'function') {
+      this.#tokens.set(m.id, token);
+      m.token = m.id;
+    } else if (token !== undefined) rest.token = token;
+    if (relay !== undefined) {
+      // Anything else is refused there as by the main API ("must come from createOhttpRelay()").
+      m.relay = relay !== null && typeof relay === 'object' && 'url' in relay && 'keyConfig' in relay ? { url: abs(relay.url), keyConfig: relay.keyConfig } : null;
+    }
+    if (scheduling) rest.auto = false;
+    m.args = [abs(url), rest];
+  }
+
+  /**
+   * The page side of a schedule made in the worker: nextAt follows the
+   * worker's (every message carries it), runDue()/stop() are forwarded, and
+   * unless `auto` is false a timer here calls runDue() when due (woken at
+   * most hourly), as the main API's does.
+   * @param {{sched: number, nextAt: number}} v @param {number} token @param {boolean} auto
+   */
+  #scheduled(v, token, auto) {
+    const old = this.#schedule;
+    if (old) {
+      old.halt();
+      this.#tokens.delete(old.token);
+    }
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
+    let stopped = false;
+    const arm = () => {
+      clearTimeout(timer);
+      if (!stopped && auto) timer = setTimeout(() => { handle.runDue().catch(() => {}); }, Math.min(Math.max(handle.nextAt - this.#now(), 1000), 3600000));
+    };
+    const halt = () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+    const handle = {
+      nextAt: v.nextAt,
+      /** @returns {Promise<any>} */
+      runDue: () => (stopped ? Promise.resolve(undefined) : this.#call('runDue', [], v.sched).finally(arm)),
+      stop: () => {
+        halt();
+        this.#call('stop', [], v.sched).catch(() => {});
+      },
+    };
+    this.#schedule = { sched: v.sched, token, update: (at) => { if (at !== handle.nextAt) { handle.nextAt = at; arm(); } }, halt };
+    arm();
+    return handle;
   }
 
   /** @param {any} msg */
   #onMessage(msg) {
+    if (msg?.sched !== undefined && msg.sched === this.#schedule?.sched) this.#schedule.update(msg.at);
     switch (msg?.kind) {
       case 'result': {
         const p = this.#pending.get(msg.id);
@@ -186,9 +270,15 @@ export class WorkerPersonalizer {
   async #storageRequest(msg) {
     const s = this.#storage;
     try {
-      if (!s) throw new TypeError('no storage adapter in the page');
+      /** @type {unknown} */
+      let value;
+      if (msg.op === 'token') {
+        const token = this.#tokens.get(/** @type {any} */ (msg.key));
+        if (!token) throw new TypeError('the schedule was replaced');
+        value = await token();
+      } else if (!s) throw new TypeError('no storage adapter in the page');
       // getSlot: the profile slots may hold bytes (a binary adapter); other keys hold strings.
-      const value = msg.op === 'get' ? await s.getSlot(msg.key) : msg.op === 'set' ? await s.set(msg.key, /** @type {string|Uint8Array} */ (msg.value)) : await s.delete(msg.key);
+      else value = msg.op === 'get' ? await s.getSlot(msg.key) : msg.op === 'set' ? await s.set(msg.key, /** @type {string|Uint8Array} */ (msg.value)) : await s.delete(msg.key);
       this.#worker.postMessage({ kind: 'storage-result', id: msg.id, ok: true, value: value ?? null });
     } catch (e) {
       if (!this.#closed) this.#worker.postMessage({ kind: 'storage-result', id: msg.id, ok: false, error: errorToWire(e) });
@@ -198,6 +288,7 @@ export class WorkerPersonalizer {
   /** @param {Error} reason */
   #fail(reason) {
     if (!this.#closed) this.#closed = reason;
+    this.#schedule?.halt();
     for (const p of this.#pending.values()) p.reject(reason);
     this.#pending.clear();
     this.#worker.terminate();
@@ -232,6 +323,7 @@ export class WorkerPersonalizer {
   dispose() {
     if (this.#disposing) return this.#disposing;
     const disposed = new LocalrankError('DISPOSED', 'this personalizer was disposed');
+    this.#schedule?.halt();
     if (this.#closed) {
       this.#closed = disposed;
       this.#disposing = Promise.resolve();
