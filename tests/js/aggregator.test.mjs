@@ -11,7 +11,7 @@ import { seededWords, TAXONOMY, SEGMENTS } from './privacy-helpers.mjs';
 const CONFIG = { taxonomy: TAXONOMY, segments: SEGMENTS, epsilonPerReport: 1 };
 
 test('a report built on a device is accepted by an aggregator of the same configuration', async () => {
-  const p = await createPersonalizer({ ...CONFIG, now: () => T0, consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0 });
+  const p = await createPersonalizer({ ...CONFIG, now: () => T0, consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0, privacy: { testOnlyMemoryLedger: true } });
   p.record({ type: 'like', topics: { cooking: 1 } });
   const agg = await createAggregator({ ...CONFIG, minReports: 1 });
   agg.ingest(p.buildAggregateReport());

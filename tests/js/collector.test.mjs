@@ -42,7 +42,7 @@ test('a device sends a report through the demo server and the estimates count it
     const config = await (await fetch(`${s.base}/v1/config`)).json();
     assert.deepEqual(config.taxonomy, DEMO_TAXONOMY);
     const p = await createPersonalizer({
-      taxonomy: config.taxonomy, segments: config.segments, privacy: { epsilonPerReport: config.epsilonPerReport },
+      taxonomy: config.taxonomy, segments: config.segments, privacy: { epsilonPerReport: config.epsilonPerReport, testOnlyMemoryLedger: true },
       consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0,
     });
     p.record({ type: 'like', topics: { cooking: 1 } });

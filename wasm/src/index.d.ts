@@ -86,6 +86,8 @@ export interface StorageAdapter {
   keys?(): Iterable<string> | Promise<Iterable<string>>;
   /** Optional: `set` also takes bytes (IndexedDB and `memoryStorage()` do); without it the profile is base64 text. */
   binary?: boolean;
+  /** Optional: false for a store that does not outlive the page (`memoryStorage()`): no aggregate report is built over it. */
+  persistent?: boolean;
 }
 
 /** What an adapter stores: strings, and bytes for a `binary` adapter. */
@@ -174,6 +176,11 @@ export interface PersonalizerOptions {
    * first unsaved change. Browsers also save when the page is hidden.
    */
   autosaveMs?: number;
+  /**
+   * Deadline of every storage call in ms (default 5000, 1..600000): a call still pending then counts as
+   * failed (`STORAGE_FAILED`, an `error` event) and is retried later; `flush()` settles within it (docs/storage.md).
+   */
+  storageTimeoutMs?: number;
   config?: PersonalizerConfig;
   /**
    * The prior of the person's model (docs/model.md): how much each signal counts before the person's own
@@ -259,6 +266,8 @@ export interface PrivacyOptions {
   segmentThreshold?: number;
   /** Tests only: fills report randomness instead of crypto.getRandomValues. */
   random?: (words: Uint32Array) => void;
+  /** Tests only: build reports over memory storage, whose privacy ledger is lost with the page (default false: no report). */
+  testOnlyMemoryLedger?: boolean;
 }
 
 /** The stored consent record. */
