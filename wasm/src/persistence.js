@@ -614,7 +614,7 @@ export class Persistence {
     }
     this.#attempts = this.#attempts.filter((x) => x !== attempt && x.seq > seq);
     if (epoch !== this.#epoch) return seq; // erased meanwhile: the erase decides what stays
-    this.#decoded.set(target, { raw: envelope, slot: { name: target, ok: true, seq, bytes: snapshot } });
+    this.#decoded.set(target, { raw: envelope, slot: { name: target, ok: true, seq, writer: this.#writer, bytes: snapshot } });
     if (this.#wholeState && changes === this.#changes) this.#wholeState = false;
     if (!this.#wholeState) {
       // What was journaled when the snapshot was taken is in it; later entries stay.
