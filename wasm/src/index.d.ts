@@ -88,6 +88,11 @@ export interface StorageAdapter {
   binary?: boolean;
   /** Optional: false for a store that does not outlive the page (`memoryStorage()`): no aggregate report is built over it. */
   persistent?: boolean;
+  /**
+   * Optional: where Web Locks are missing, also exclude other realms with a short lease written through this
+   * adapter (docs/storage.md). Default: true in browsers; in Node only when set, for a store several processes share.
+   */
+  lease?: boolean;
 }
 
 /** What an adapter stores: strings, and bytes for a `binary` adapter. */

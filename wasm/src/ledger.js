@@ -14,75 +14,61 @@
 //   test opts in with `privacy.testOnlyMemoryLedger`.
 // The arithmetic (sums over a window, the cap) is the core's PrivacyAccountant.
 import { LocalrankError } from './errors.js';
-import { withLock, unref } from './lock.js';
+import { withLock, later, storageFailed } from './lock.js';
 
 /** Storage key of the ledger: outside every namespace (`<namespace>:...`), so shared by all of them. */
 export const LEDGER_KEY = 'localrank.privacy-ledger';
-/** Where builds before this one kept a ledger per namespace (`<namespace>:privacy-ledger`); merged in, then left to forget(). */
+/** Where builds before this one kept a ledger per namespace (`<namespace>:privacy-ledger`); merged in, then deleted. */
 export const OLD_LEDGER_NAME = 'privacy-ledger';
 const SCHEMA = 'localrank.privacy-ledger';
 /** Spends are kept this long at least (any window up to it still sees them). */
-const KEEP_MS = 400 * 24 * 3600 * 1000;
-const SLACK = 1e-9;
+const KEEP_MS = 400 * 864e5;
 
-/** Real time in ms: the system clock at page (process) start plus the monotonic clock, which `options.now` cannot move. */
-export function realNow() {
-  const perf = globalThis.performance;
-  return perf && typeof perf.timeOrigin === 'number' ? perf.timeOrigin + perf.now() : Date.now();
-}
+/** Real time in ms: the system clock at page (process) start plus the monotonic clock; `options.now` cannot move it. */
+const realNow = () => performance.timeOrigin + performance.now();
 
 /**
- * @typedef {{at: number, epsilon: number}} Spend
- * @typedef {{spends: Map<string, Spend>, seen: number, seenReal: number}} LedgerState
+ * @typedef {{id: string, at: number, epsilon: number}} Spend
+ * @typedef {{spends: Spend[], seen: number, seenReal: number}} LedgerState
  */
 
 /**
- * Parses a stored ledger (this format, or the core's of older builds, whose
- * spends have no id). Null when it is not a ledger.
- * @param {string} text
+ * A stored ledger (this format, or the core's of older builds, whose spends
+ * have no id), or null when it is not one.
+ * @param {string|null} text
  * @returns {LedgerState|null}
  */
-export function parseLedger(text) {
-  /** @type {any} */ let o;
+function parse(text) {
   try {
-    o = JSON.parse(text);
+    const o = JSON.parse(/** @type {string} */ (text));
+    if (o.schema !== SCHEMA || !o.spends.every((/** @type {any} */ s) => isFinite(s.at) && s.epsilon > 0 && isFinite(s.epsilon))) return null;
+    /** @type {Spend[]} */
+    const spends = o.spends.map((/** @type {any} */ s, /** @type {number} */ i) => ({ id: String(s.id ?? `old-${i}-${s.at}`), at: s.at, epsilon: s.epsilon }));
+    return { spends, seen: +o.seen || 0, seenReal: +o.seenReal || 0 };
   } catch {
     return null;
   }
-  if (!o || o.schema !== SCHEMA || !Array.isArray(o.spends)) return null;
-  /** @type {Map<string, Spend>} */
-  const spends = new Map();
-  for (const [i, s] of o.spends.entries()) {
-    if (!s || !Number.isFinite(s.at) || !Number.isFinite(s.epsilon) || !(s.epsilon > 0)) return null;
-    spends.set(typeof s.id === 'string' ? s.id : `old-${i}-${s.at}-${s.epsilon}`, { at: s.at, epsilon: s.epsilon });
-  }
-  const time = (/** @type {unknown} */ v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  return { spends, seen: time(o.seen), seenReal: time(o.seenReal) };
 }
 
 export class Ledger {
-  /** @type {import('./storage.js').ResolvedStorage} */ #storage;
-  /** @type {import('./core-abi.js').AccountantCore} */ #accountant;
+  #storage;
+  #accountant;
   #cap;
-  #windowMs;
-  /** @type {() => number} */ #wall;
-  /** @type {(e: LocalrankError) => void} */ #report;
+  #keepMs;
+  #wall;
+  #report;
   /** @type {Map<string, Spend>} */ #spends = new Map();
-  /** Ids of spends not yet in a stored, merged ledger. */
-  /** @type {Set<string>} */ #unconfirmed = new Set();
-  /** Whether the stored ledger that took a spend was within the cap. @type {Map<string, boolean>} */
-  #verdicts = new Map();
-  /** The budget clock: latest time ever seen, and the real time when it was. */
+  /** Spends not yet in a stored, merged ledger; then whether that ledger was within the cap. */
+  /** @type {Map<string, boolean|null>} */ #pending = new Map();
+  /** The budget clock: the latest time ever seen, and the real time when it was. */
   #seen = 0;
   #seenReal = 0;
-  /** A load or write failed: until a write succeeds, what was spent is unknown. */
+  /** Reading the ledger failed: what was spent is unknown until a write (which merges) succeeds. */
   #unknown = false;
   /** @type {Promise<boolean>} */ #writing = Promise.resolve(true);
   #failures = 0;
-  /** @type {ReturnType<typeof setTimeout>|null} */ #retry = null;
+  /** @type {any} */ #retry = null;
   #disposed = false;
-  /** Reports are possible at all: the storage persists, or a test opted in. */
-  usable;
 
   /**
    * @param {import('./storage.js').ResolvedStorage} storage
@@ -95,121 +81,90 @@ export class Ledger {
     this.#storage = storage;
     this.#accountant = accountant;
     this.#cap = o.epsilonCap;
-    this.#windowMs = o.windowMs;
+    this.#keepMs = Math.max(KEEP_MS, o.windowMs);
     this.#wall = wall;
     this.#report = report;
+    /** Reports are possible at all: the storage persists, or a test opted in. */
     this.usable = storage.persistent || o.memoryOk;
   }
 
-  /**
-   * The budget clock now: never behind the latest time seen, and ahead of it
-   * by at most the real time since.
-   */
+  /** The budget clock now: never behind the latest time seen, ahead of it by at most the real time since. */
   now() {
     const real = realNow();
-    const t = Math.max(this.#seen, Math.min(this.#wall(), this.#seen + Math.max(0, real - this.#seenReal)));
-    this.#seen = t;
+    this.#seen = Math.max(this.#seen, Math.min(this.#wall(), this.#seen + real - this.#seenReal));
     this.#seenReal = Math.max(this.#seenReal, real);
-    return t;
+    return this.#seen;
   }
 
-  /** @param {LedgerState} st */
+  /** @param {LedgerState|null} st */
   #merge(st) {
-    for (const [id, s] of st.spends) if (!this.#spends.has(id)) this.#spends.set(id, s);
-    this.#seen = Math.max(this.#seen, st.seen);
-    this.#seenReal = Math.max(this.#seenReal, st.seenReal);
-    const keepFrom = this.#seen - Math.max(KEEP_MS, this.#windowMs);
-    for (const [id, s] of this.#spends) if (s.at <= keepFrom) this.#spends.delete(id);
-    const spends = [...this.#spends.values()];
-    const status = this.#accountant.fromJson(JSON.stringify({ schema: SCHEMA, version: 1, spends }));
-    if (status.code) throw new LocalrankError(status.code, status.message, { field: 'privacy-ledger' });
+    if (st) {
+      for (const s of st.spends) if (!this.#spends.has(s.id)) this.#spends.set(s.id, s);
+      this.#seen = Math.max(this.#seen, st.seen);
+      this.#seenReal = Math.max(this.#seenReal, st.seenReal);
+    }
+    for (const [id, s] of this.#spends) if (s.at <= this.#seen - this.#keepMs) this.#spends.delete(id);
+    this.#accountant.fromJson(JSON.stringify({ schema: SCHEMA, version: 1, spends: [...this.#spends.values()] }));
   }
 
-  #json() {
-    const spends = [...this.#spends].map(([id, s]) => ({ id, at: s.at, epsilon: s.epsilon }));
-    return JSON.stringify({ schema: SCHEMA, version: 1, seen: this.#seen, seenReal: this.#seenReal, spends });
-  }
-
-  /** The whole cap spent now: what was spent is not known (unreadable ledger or storage). */
-  #assumeSpent() {
-    const t = this.now();
-    const id = `unknown-${t}`;
-    if (!this.#spends.has(id)) this.#spends.set(id, { at: t, epsilon: this.#cap });
-    this.#unconfirmed.add(id);
-    this.#merge({ spends: new Map(), seen: 0, seenReal: 0 });
+  /** Records a spend in memory; `assumed`: the whole cap, because what was spent cannot be read. */
+  #add(epsilon, id = crypto.getRandomValues(new Uint32Array(2)).join('-')) {
+    this.#spends.set(id, { id, at: this.now(), epsilon });
+    this.#pending.set(id, null);
+    this.#merge(null);
+    return id;
   }
 
   /**
    * Reads the stored ledger (and a per-namespace one from an older build).
    * Unreadable: the whole budget counts as spent for one window; storage
-   * failing: no report this session. Never throws.
+   * failing: no report until a write succeeds. Never throws.
    * @param {string} oldKey
    */
   async load(oldKey) {
     if (!this.usable) return;
-    /** @type {(string|null)[]} */ let raw;
     try {
-      raw = await Promise.all([this.#storage.get(LEDGER_KEY), this.#storage.get(oldKey)]);
+      const raw = await Promise.all([this.#storage.get(LEDGER_KEY), this.#storage.get(oldKey)]);
+      const broken = raw.filter((text) => text !== null && !parse(text));
+      raw.forEach((text) => this.#merge(parse(text)));
+      if (broken.length) {
+        this.#add(this.#cap, 'unreadable');
+        this.#report(new LocalrankError('CORRUPT_PROFILE', 'the privacy ledger was unreadable; reports resume after one window', { field: 'privacy-ledger' }));
+      }
+      // An older build's ledger goes under the new key before the old one is deleted.
+      if (raw[1] !== null || broken.length) this.persist(true).then(() => this.#storage.delete(oldKey)).catch(() => {});
     } catch (cause) {
       this.#unknown = true;
-      this.#report(new LocalrankError('STORAGE_FAILED', `reading the privacy ledger failed: ${cause instanceof Error ? cause.message : String(cause)}; no report until it is readable`, { field: 'privacy-ledger', cause }));
-      return;
-    }
-    let broken = '';
-    for (const text of raw) {
-      if (text === null) continue;
-      const st = parseLedger(text);
-      if (st) this.#merge(st);
-      else broken = text.slice(0, 40);
-    }
-    if (broken) this.#assumeSpent();
-    if (raw[1] !== null || broken) {
-      // A ledger of an older build is stored under the new key before the old one goes (forget() would delete it).
-      this.persist(true).then(() => this.#storage.delete(oldKey)).catch(() => {});
-    }
-    if (broken) {
-      this.#report(new LocalrankError('CORRUPT_PROFILE', `the privacy ledger was unreadable (${JSON.stringify(broken)}); reports resume after one window`, { field: 'privacy-ledger' }));
+      this.#report(storageFailed(`reading the privacy ledger failed (${cause}); no report until it is stored again`));
     }
   }
 
-  /** Whether a report of `epsilon` fits now (this tab's view; the stored ledger decides in persist()). */
+  /** Whether a report of `epsilon` fits now, as this tab knows it (persist() decides with every tab's spends). */
   canSpend(epsilon) {
     return this.usable && !this.#unknown && this.#accountant.canSpend(epsilon, this.now());
   }
 
   /**
-   * Records a spend (in memory at once) and queues its merge into storage.
+   * Records a spend (in memory at once) and merges it into storage.
    * @param {number} epsilon
-   * @returns {Promise<boolean>} true once the spend is stored in a ledger within the cap; false
-   *   when another tab's spends put that ledger over it (the report must not leave)
+   * @returns {Promise<boolean>} true once the spend is stored in a ledger within the cap; false when
+   *   other tabs' spends put that ledger over it (the report must not leave; the spend still counts)
    */
-  charge(epsilon) {
-    const t = this.now();
-    const status = this.#accountant.charge(epsilon, t);
-    if (status.code) throw new LocalrankError(status.code, status.message, { field: status.field });
-    const words = crypto.getRandomValues(new Uint32Array(3));
-    const id = Array.from(words, (w) => w.toString(36)).join('');
-    this.#spends.set(id, { at: t, epsilon });
-    this.#unconfirmed.add(id);
-    return this.persist().then(() => {
-      const ok = this.#verdicts.get(id) === true;
-      this.#verdicts.delete(id);
-      return ok;
-    });
+  async charge(epsilon) {
+    const id = this.#add(epsilon);
+    await this.persist();
+    const ok = this.#pending.get(id) === true;
+    this.#pending.delete(id);
+    return ok;
   }
 
   /**
    * Merges this tab's spends into the stored ledger under the cross-tab lock
-   * (queued behind any write in progress). Resolves true when every spend of
-   * this tab is stored and the merged ledger is within the cap, false when it
-   * is over (another tab spent meanwhile: the reports of this tab's new spends
-   * must not be sent; the spends still count). Rejects with STORAGE_FAILED
-   * (also an 'error' event), and retries with backoff, when it cannot store.
-   * @param {boolean} [sync]  also when this tab spent nothing new: brings other tabs' spends in
-   * @returns {Promise<boolean>}
+   * (after any write in progress). Rejects with STORAGE_FAILED (also an
+   * 'error' event), and retries with backoff, when it cannot store them.
+   * @param {boolean} [sync]  also when there is nothing new: brings other tabs' spends in
    */
   persist(sync = false) {
-    if (!this.usable) return Promise.resolve(this.#unconfirmed.size === 0);
     const run = this.#writing.catch(() => true).then(() => this.#write(sync));
     this.#writing = run;
     run.catch(() => {});
@@ -218,46 +173,33 @@ export class Ledger {
 
   /** @param {boolean} sync */
   async #write(sync) {
-    if (this.#unconfirmed.size === 0 && !this.#unknown && !sync) return true;
-    const mine = new Set(this.#unconfirmed);
+    const mine = [...this.#pending.keys()].filter((id) => this.#pending.get(id) === null);
+    if (!this.usable || !(mine.length || this.#unknown || sync)) return true;
     const s = this.#storage;
     try {
-      const over = await withLock(s, 'localrank.privacy-ledger', `${LEDGER_KEY}.lease`, s.timeoutMs, async (held) => {
-        const raw = await s.get(LEDGER_KEY);
-        const st = raw === null ? null : parseLedger(raw);
-        if (st) this.#merge(st);
-        const t = this.now();
-        const text = this.#json();
+      const over = await withLock(s, LEDGER_KEY, async (held) => {
+        this.#merge(parse(await s.get(LEDGER_KEY)));
+        const spent = this.#accountant.spent(this.now());
+        const text = JSON.stringify({ schema: SCHEMA, version: 1, seen: this.#seen, seenReal: this.#seenReal, spends: [...this.#spends.values()] });
         await s.set(LEDGER_KEY, text);
-        if ((await s.get(LEDGER_KEY)) !== text) throw new Error('the privacy ledger did not read back intact');
-        if (!(await held())) throw new Error('another tab took the ledger lock while this write ran');
-        return this.#accountant.spent(t) > this.#cap + SLACK;
+        if ((await s.get(LEDGER_KEY)) !== text || !(await held())) throw new Error('it did not read back');
+        return spent > this.#cap + 1e-9;
       });
-      for (const id of mine) {
-        this.#unconfirmed.delete(id);
-        this.#verdicts.set(id, !over);
-      }
+      for (const id of mine) this.#pending.set(id, !over);
       this.#unknown = false;
       this.#failures = 0;
-      return !over;
+      return true;
     } catch (cause) {
-      const err = cause instanceof LocalrankError && cause.code === 'STORAGE_FAILED' ? cause
-        : new LocalrankError('STORAGE_FAILED', `saving the privacy ledger failed: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'privacy-ledger', cause });
+      const err = cause instanceof LocalrankError ? cause : storageFailed(`saving the privacy ledger failed: ${cause}`);
       if (!this.#disposed) {
         this.#report(err);
-        this.#retryLater();
+        this.#retry ??= later(this.#failures++, () => {
+          this.#retry = null;
+          if (!this.#disposed) this.persist().catch(() => {});
+        });
       }
       throw err;
     }
-  }
-
-  #retryLater() {
-    if (this.#retry !== null) return;
-    const ms = Math.min(60000, 500 * 2 ** Math.min(this.#failures++, 16)) * (0.5 + Math.random());
-    this.#retry = unref(setTimeout(() => {
-      this.#retry = null;
-      if (!this.#disposed && this.#unconfirmed.size > 0) this.persist().catch(() => {});
-    }, ms));
   }
 
   /** The write in progress (flush() waits for it). */
@@ -265,6 +207,6 @@ export class Ledger {
 
   dispose() {
     this.#disposed = true;
-    if (this.#retry !== null) clearTimeout(this.#retry);
+    clearTimeout(this.#retry);
   }
 }

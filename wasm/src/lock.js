@@ -12,33 +12,35 @@ import { LocalrankError } from './errors.js';
 const realm = new Map();
 
 /** @param {number} ms */
-export const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
+const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
 
-/** A monotonic clock in ms where the platform has one. */
-export const monotonic = () => globalThis.performance?.now?.() ?? Date.now();
+/** A monotonic clock in ms. */
+const monotonic = () => performance.now();
+
+/** @param {string} message */
+export const storageFailed = (message) => new LocalrankError('STORAGE_FAILED', message, { field: 'options.storage' });
 
 /**
- * A timer must not keep a Node process alive.
- * @template T @param {T} timer @returns {T}
+ * Calls `fn` after `retries` failures in a row, backing off (0.5 s doubling to 60 s, with jitter); the timer
+ * does not keep a Node process alive.
+ * @param {number} retries @param {() => void} fn
  */
-export function unref(timer) {
-  /** @type {any} */ (timer)?.unref?.();
-  return timer;
+export function later(retries, fn) {
+  const t = setTimeout(fn, Math.min(60000, 500 * 2 ** Math.min(retries, 7)) * (0.5 + Math.random()));
+  /** @type {any} */ (t).unref?.();
+  return t;
 }
 
-/** @param {string} name @param {number} ms */
-const busy = (name, ms) => new LocalrankError('STORAGE_FAILED', `the storage lock '${name}' was not free within ${ms} ms (another tab is saving, or its storage hangs); the save is retried`, { field: 'options.storageTimeoutMs' });
-
 /**
- * Settles like `promise`, or rejects with `error()` after `ms`.
+ * Settles like `promise`, or rejects with `error()` after `ms`. The timer is
+ * not unref'd: a caller awaiting a hung storage gets its rejection, even in a
+ * Node script.
  * @template T @param {Promise<T>} promise @param {number} ms @param {() => Error} error
  * @returns {Promise<T>}
  */
 export function within(promise, ms, error) {
-  /** @type {ReturnType<typeof setTimeout>|undefined} */
-  let timer;
-  // Not unref'd: a caller awaiting a hung storage gets its rejection, even in a Node script.
-  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(error()), Math.max(0, ms)); });
+  /** @type {any} */ let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(error()), ms); });
   return /** @type {Promise<T>} */ (Promise.race([promise, late])).finally(() => clearTimeout(timer));
 }
 
@@ -48,91 +50,69 @@ export function within(promise, ms, error) {
  * a save checks it before it counts as done.
  * @template T
  * @param {import('./storage.js').ResolvedStorage} storage
- * @param {string} name  e.g. `localrank:<namespace>`
- * @param {string} leaseKey  storage key of the lease (used without Web Locks)
- * @param {number} timeoutMs  how long to wait for the lock
+ * @param {string} name  e.g. `localrank:<namespace>`; the lease is stored under `<name>.lease`
  * @param {(held: () => Promise<boolean>) => Promise<T>} fn
  * @returns {Promise<T>}
  */
-export async function withLock(storage, name, leaseKey, timeoutMs, fn) {
+export async function withLock(storage, name, fn) {
+  const ms = storage.timeoutMs;
+  const busy = () => storageFailed(`the lock ${name} was not free within ${ms} ms`);
   // A private store (memory) has no one to exclude.
   if (!storage.shared) return fn(async () => true);
   const locks = /** @type {any} */ (globalThis).navigator?.locks;
-  if (locks && typeof locks.request === 'function') {
+  if (locks?.request) {
     const ctl = new AbortController();
-    const timer = unref(setTimeout(() => ctl.abort(), timeoutMs));
+    const timer = setTimeout(() => ctl.abort(), ms);
     try {
       // The signal only cancels the wait: once granted, the lock is held until fn settles.
       return await locks.request(name, { signal: ctl.signal }, () => { clearTimeout(timer); return fn(async () => true); });
     } catch (e) {
-      throw ctl.signal.aborted && /** @type {any} */ (e)?.name === 'AbortError' ? busy(name, timeoutMs) : e;
-    } finally {
-      clearTimeout(timer);
+      throw ctl.signal.aborted && /** @type {any} */ (e)?.name === 'AbortError' ? busy() : e;
     }
   }
   const previous = realm.get(name) ?? Promise.resolve();
-  /** @type {() => void} */ let release = () => {};
-  const mine = new Promise((r) => { release = () => r(undefined); });
+  /** @type {any} */ let release;
+  const mine = new Promise((r) => { release = r; });
   const tail = previous.then(() => mine);
   realm.set(name, tail);
   const start = monotonic();
   try {
-    await within(previous, timeoutMs, () => busy(name, timeoutMs));
-    const lease = await acquireLease(storage, leaseKey, timeoutMs - (monotonic() - start), name, timeoutMs);
+    await within(previous, ms, busy);
+    if (!storage.lease) return await fn(async () => true);
+    // The lease, as in Fischer's mutual exclusion: read it, claim it if free or
+    // expired, wait longer than a claim takes to land, read it back. It lasts 5
+    // deadlines, so a tab that closed while holding it blocks others that long
+    // at most. Stored as `owner until owner:until`: a mangled one does not parse.
+    const owner = Math.random().toString(36).slice(2);
+    const key = `${name}.lease`;
+    const parse = async () => {
+      const [who, until, check] = String(await storage.get(key)).split(' ');
+      return check === `${who}:${until}` ? { who, until: +until } : null;
+    };
+    for (let attempt = 0; ; attempt++) {
+      const current = await parse();
+      if (!current || current.until <= Date.now()) {
+        const t = monotonic();
+        const until = Date.now() + 5 * ms;
+        await storage.set(key, `${owner} ${until} ${owner}:${until}`);
+        // Longer than our own claim took: another tab's claim that read "free" before ours landed lands first.
+        await sleep(Math.min(ms / 4, 10 + 3 * (monotonic() - t)));
+        const back = await parse();
+        if (back?.who === owner) break;
+        // Not another tab's claim: the store lost or mangled ours, which no waiting mends.
+        if (!back) throw storageFailed('the storage lost the lock lease written to it');
+      }
+      if (monotonic() - start > ms) throw busy();
+      await sleep(Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random()));
+    }
+    const until = Date.now() + 4 * ms;
     try {
-      return await fn(lease.held);
+      return await fn(async () => Date.now() < until && (await parse())?.who === owner);
     } finally {
-      await lease.release();
+      if ((await parse().catch(() => null))?.who === owner) await storage.delete(key).catch(() => {});
     }
   } finally {
     release();
     if (realm.get(name) === tail) realm.delete(name);
   }
-}
-
-/**
- * A lease in storage (`{owner, until}`), taken as in Fischer's mutual exclusion:
- * read it, claim it if free or expired, wait longer than a claim takes to land,
- * read it back. It lasts a few storage deadlines, so a tab that closed while
- * holding it blocks others for that long at most.
- * @param {import('./storage.js').ResolvedStorage} storage
- * @param {string} key @param {number} waitMs @param {string} name @param {number} timeoutMs
- */
-async function acquireLease(storage, key, waitMs, name, timeoutMs) {
-  const owner = Math.random().toString(36).slice(2) + monotonic().toString(36);
-  const leaseMs = 5 * timeoutMs;
-  const start = monotonic();
-  // A lease is `owner until owner:until`: one that was mangled in storage does not parse.
-  /** @param {string|null} raw */
-  const parse = (raw) => {
-    const [who, until, check] = (raw ?? '').split(' ');
-    return check === `${who}:${until}` && +until > 0 ? { owner: who, until: +until } : null;
-  };
-  const claim = (/** @type {number} */ until) => `${owner} ${until} ${owner}:${until}`;
-  for (let attempt = 0; ; attempt++) {
-    const current = parse(await storage.get(key));
-    if (current === null || current.until <= Date.now() || current.owner === owner) {
-      const t = monotonic();
-      await storage.set(key, claim(Date.now() + leaseMs));
-      // Longer than our own claim took (and some): another tab's claim read "free" before ours landed.
-      await sleep(Math.min(timeoutMs / 4, 10 + 3 * (monotonic() - t)));
-      const back = parse(await storage.get(key));
-      if (back?.owner === owner) break;
-      // Not another tab's claim: the store lost or mangled ours, which no waiting mends.
-      if (back === null) throw new LocalrankError('STORAGE_FAILED', 'the storage lost the lock lease it was given (a write that did not read back)', { field: 'options.storage' });
-    }
-    if (monotonic() - start > waitMs) throw busy(name, timeoutMs);
-    await sleep(Math.min(200, 5 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random()));
-  }
-  const until = Date.now() + leaseMs;
-  return {
-    held: async () => Date.now() < until - timeoutMs && parse(await storage.get(key))?.owner === owner,
-    release: async () => {
-      try {
-        if (parse(await storage.get(key))?.owner === owner) await storage.delete(key);
-      } catch {
-        // It expires on its own.
-      }
-    },
-  };
 }

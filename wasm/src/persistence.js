@@ -7,7 +7,7 @@
 import { LocalrankError } from './errors.js';
 import { hashId } from './hash.js';
 import { checksum, fromBase64, sameBytes, toBase64 } from './bytes.js';
-import { withLock, within, unref } from './lock.js';
+import { withLock, within, later } from './lock.js';
 
 /**
  * A slot holds one save: a JSON header, then the profile. Store format 2 (this
@@ -25,9 +25,6 @@ const SLOTS = /** @type {const} */ (['a', 'b']);
 export const MAX_JOURNAL_EVENTS = 10000;
 /** While changes keep coming, autosave still runs at least every this many debounce periods. */
 const MAX_WAIT_FACTOR = 5;
-/** A failed save is retried after this long, doubling (with jitter) up to RETRY_MAX_MS. */
-const RETRY_BASE_MS = 500;
-const RETRY_MAX_MS = 60000;
 
 /**
  * Why a stored profile was not used. Stable strings, carried by `profile-reset`.
@@ -40,6 +37,7 @@ const RETRY_MAX_MS = 60000;
  * @property {boolean} ok
  * @property {number} seq   save counter (-1 when the header is unreadable)
  * @property {string} [writer]  the personalizer that wrote it (from the header)
+ * @property {Record<string, number>} [has]  per writer, the last of its saves this one contains
  * @property {Uint8Array} [bytes]  the profile snapshot (ok, store format 2, checked)
  * @property {{body: string|Uint8Array, length: unknown, checksum: unknown}} [unchecked]  ok so far, checksum not compared yet
  * @property {string} [text]  the profile JSON (ok, store format 1)
@@ -66,11 +64,12 @@ const RETRY_MAX_MS = 60000;
  * @param {number} seq @param {Uint8Array} snapshot  the core's snapshot (length a multiple of 4)
  * @param {string} writer @param {number} savedAt @param {number} snapshotVersion
  * @param {boolean} binary  bytes for an adapter that stores them, else text
+ * @param {Record<string, number>} [has]  per writer, the last of its saves this one contains (through the saves it builds on)
  * @returns {string|Uint8Array}
  */
-export function encodeSlot(seq, snapshot, writer, savedAt, snapshotVersion, binary) {
+export function encodeSlot(seq, snapshot, writer, savedAt, snapshotVersion, binary, has = {}) {
   const header = JSON.stringify({
-    format: STORE_FORMAT, version: STORE_VERSION, seq, savedAt, writer, snapshotVersion, length: snapshot.length, checksum: checksum(snapshot),
+    format: STORE_FORMAT, version: STORE_VERSION, seq, savedAt, writer, snapshotVersion, length: snapshot.length, checksum: checksum(snapshot), has,
   });
   if (!binary) return `${header}\n${toBase64(snapshot)}`;
   const head = new TextEncoder().encode(header);
@@ -149,7 +148,7 @@ export function decodeSlot(name, raw, versions, check = true) {
     return bad('future-version', `slot ${name} holds profile snapshot version ${h.snapshotVersion}; this localrank reads up to ${versions.snapshot}`, seq);
   }
   /** @type {Slot} */
-  const slot = { name, ok: true, seq, writer, unchecked: { body, length: h.length, checksum: h.checksum } };
+  const slot = { name, ok: true, seq, writer, has: h.has, unchecked: { body, length: h.length, checksum: h.checksum } };
   if (check) checkSlot(slot);
   return slot;
 }
@@ -222,10 +221,18 @@ export class Persistence {
   #baseSeq = 0;
   /** Who wrote that copy: a slot with the same counter by another writer is not it. @type {string|undefined} */
   #baseWriter = undefined;
-  /** What this personalizer's last save added (seq, journal entries), re-applied if a stale write replaced it. */
-  /** @type {{seq: number, entries: JournalEntry[], events: number}|null} */ #lastSaved = null;
+  /** Its `has` (see encodeSlot), carried into our next save. @type {Record<string, number>} */
+  #baseHas = {};
+  /**
+   * What this personalizer's successful saves added (counter, journal entries, and the attempts that failed
+   * just before, whose entries theirs begin with), oldest first, re-applied if a stale write replaced them.
+   * @type {{seq: number, entries: JournalEntry[], events: number, earlier: {seq: number, journaled: number, events: number}[]}[]}
+   */
+  #saved = [];
   /** Saves that failed after their write was sent (it may still land): counter, journal entries and events it held. */
   /** @type {{seq: number, journaled: number, events: number}[]} */ #attempts = [];
+  /** The last save counter this personalizer wrote. */
+  #lastSeq = 0;
   /** Failed saves in a row (backoff of the retry), and the retry timer. */
   #failures = 0;
   /** @type {ReturnType<typeof setTimeout>|null} */ #retry = null;
@@ -362,8 +369,7 @@ export class Persistence {
     const failures = [...state.invalid];
     const used = state.future ? null : this.#importNewest(state, failures);
     if (used) {
-      this.#baseSeq = used.seq;
-      this.#baseWriter = used.writer;
+      this.#based(used);
       const lost = failures.filter((f) => f.seq > used.seq || f.seq < 0);
       if (lost.length) {
         this.#emit('error', new LocalrankError('CORRUPT_PROFILE',
@@ -389,7 +395,7 @@ export class Persistence {
     if (state.empty) {
       // Someone deleted the saved profile (e.g. "forget me" in another tab): honour it.
       if (this.#baseSeq > 0) this.#resetAndReplay();
-      this.#baseSeq = 0;
+      this.#based({ name: 'a', ok: true, seq: 0 });
       return null;
     }
     this.#restoreOverwritten(state);
@@ -399,31 +405,50 @@ export class Persistence {
     const failures = [];
     const used = this.#importNewest(state, failures);
     if (!used) return null;
-    if (used.writer === this.#writer) this.#landedLate(used.seq);
+    // A save of ours that counted as failed may be in it (directly, or through another tab's save built on it).
+    const ours = used.has?.[this.#writer];
+    if (ours) this.#landedLate(ours);
     this.#replayJournal();
     const from = this.#baseSeq;
-    this.#baseSeq = used.seq;
-    this.#baseWriter = used.writer;
+    this.#based(used);
     if (used.seq !== from) this.#emit('sync', { seq: used.seq });
     return used;
   }
 
+  /** @param {Slot} slot  the stored copy memory is now based on */
+  #based(slot) {
+    this.#baseSeq = slot.seq;
+    this.#baseWriter = slot.writer;
+    this.#baseHas = slot.has && typeof slot.has === 'object' ? slot.has : {};
+  }
+
   /**
-   * A slot with the counter of this personalizer's last save but another
-   * writer means a stale write (one that outlived its deadline or lease, or an
-   * adapter that reorders writes) replaced that save: its changes go back into
-   * the journal, to be saved again on top of what is stored now.
+   * Saves of ours that the stored copy memory will be based on does not
+   * contain (its `has` names an older one) were replaced by a stale write (one
+   * that outlived its deadline or lease, or an adapter that reorders writes):
+   * their changes go back into the journal, to be saved again on top of it. A
+   * copy from an older build (no `has`) says nothing about that.
    * @param {StoreState} state
    */
   #restoreOverwritten(state) {
-    const last = this.#lastSaved;
-    if (!last) return;
-    const all = [...state.valid, ...state.invalid];
-    const other = all.some((x) => x.seq === last.seq && x.writer !== undefined && x.writer !== this.#writer);
-    if (!other || all.some((x) => x.seq === last.seq && x.writer === this.#writer)) return;
-    this.#lastSaved = null;
-    this.#journal.unshift(...last.entries);
-    this.#journalEvents += last.events;
+    const has = state.valid[0]?.has;
+    if (!has) return;
+    const h = has[this.#writer] ?? 0;
+    const lost = this.#saved.filter((x) => x.seq > h);
+    if (!lost.length) return;
+    this.#saved = this.#saved.filter((x) => x.seq <= h);
+    /** @type {JournalEntry[]} */ const entries = [];
+    let events = 0;
+    /** @type {{seq: number, journaled: number, events: number}[]} */ const attempts = [];
+    for (const x of lost) {
+      // Attempts that failed before this save were built on the entries restored so far, plus a prefix of its own.
+      for (const a of x.earlier) attempts.push({ seq: a.seq, journaled: entries.length + a.journaled, events: events + a.events });
+      entries.push(...x.entries);
+      events += x.events;
+    }
+    this.#journal.unshift(...entries);
+    this.#journalEvents += events;
+    this.#attempts = [...attempts, ...this.#attempts.map((a) => ({ seq: a.seq, journaled: a.journaled + entries.length, events: a.events + events }))];
     this.#dirty = true;
   }
 
@@ -531,13 +556,13 @@ export class Persistence {
    * @template T @param {(held: () => Promise<boolean>) => Promise<T>} fn @returns {Promise<T>}
    */
   #locked(fn) {
-    return withLock(this.#storage, `localrank:${this.#namespace}`, `${this.#namespace}:lease`, this.#storage.timeoutMs, fn);
+    return withLock(this.#storage, `localrank:${this.#namespace}`, fn);
   }
 
   /** @param {{err?: LocalrankError}} late  set when flush() already gave up (and reported it) */
   async #save(late) {
-    // Without changes, a flush still checks once that the last save was not replaced by a stale write.
-    if ((!this.#dirty && !this.#lastSaved) || !this.#hooks.alive()) return;
+    // Without changes, a flush still checks that the last save was not replaced by a stale write.
+    if ((!this.#dirty && !this.#saved.length) || !this.#hooks.alive()) return;
     try {
       const written = await this.#locked((held) => this.#saveLocked(held));
       this.#failures = 0;
@@ -555,11 +580,10 @@ export class Persistence {
   /** Saves again after a failure, backing off, until a save succeeds or the personalizer is disposed. */
   #retryLater() {
     if (this.#retry !== null || !this.#dirty) return;
-    const ms = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(this.#failures++, 16)) * (0.5 + Math.random());
-    this.#retry = unref(setTimeout(() => {
+    this.#retry = later(this.#failures++, () => {
       this.#retry = null;
       if (this.#hooks.alive()) this.flush().catch(() => { /* reported as an 'error' event, and retried */ });
-    }, ms));
+    });
   }
 
   /**
@@ -574,10 +598,7 @@ export class Persistence {
       // Never downgrade: a newer localrank (another tab, after an update) owns the data now.
       throw this.#fail(`not saving: the stored profile was written by a newer localrank (${state.future.message}); it is kept as is`);
     }
-    if (!this.#dirty) {
-      this.#lastSaved = null; // it stands
-      return null;
-    }
+    if (!this.#dirty) return null; // the last save stands (or is back in the journal: then dirty)
     // Everything after this point is synchronous until the write: journal entries added
     // while the write is pending stay in the journal for the next save.
     const journaled = this.#journal.length;
@@ -585,12 +606,16 @@ export class Persistence {
     const changes = this.#changes;
     const epoch = this.#epoch;
     const snapshot = this.#hooks.exportSnapshot();
-    const seq = Math.max(state.maxSeq, this.#baseSeq) + 1;
+    // Never a counter this personalizer wrote before: `has` then names one write exactly.
+    const seq = Math.max(state.maxSeq, this.#baseSeq, this.#lastSeq) + 1;
+    this.#lastSeq = seq;
     // Never overwrite the copy this save builds on (or the newest intact one): a
     // write cut in the middle then leaves it readable.
     const keep = base ?? state.valid[0];
     const target = keep?.name === 'a' ? 'b' : 'a';
-    const envelope = encodeSlot(seq, snapshot, this.#writer, this.#hooks.now(), this.#versions.snapshot, this.#storage.binary);
+    // The last save of each writer it contains; the 16 most recent writers are enough.
+    const has = Object.fromEntries(Object.entries({ ...this.#baseHas, [this.#writer]: seq }).sort((x, y) => y[1] - x[1]).slice(0, 16));
+    const envelope = encodeSlot(seq, snapshot, this.#writer, this.#hooks.now(), this.#versions.snapshot, this.#storage.binary, has);
     // Until it is known to have landed, this write may still land later (see #landedLate).
     const attempt = { seq, journaled, events: journaledEvents };
     if (!this.#wholeState && this.#storage.shared) this.#attempts.push(attempt);
@@ -612,18 +637,24 @@ export class Persistence {
     for (const old of state.invalid) {
       if (old.name !== target) await this.#storage.delete(this.#key(old.name)).catch(() => {});
     }
-    this.#attempts = this.#attempts.filter((x) => x !== attempt && x.seq > seq);
+    // Earlier failed attempts go with the last save: its entries begin with theirs (see #restoreOverwritten).
+    const earlier = this.#attempts.filter((x) => x !== attempt);
+    this.#attempts = [];
     if (epoch !== this.#epoch) return seq; // erased meanwhile: the erase decides what stays
-    this.#decoded.set(target, { raw: envelope, slot: { name: target, ok: true, seq, writer: this.#writer, bytes: snapshot } });
+    this.#decoded.set(target, { raw: envelope, slot: { name: target, ok: true, seq, writer: this.#writer, has, bytes: snapshot } });
     if (this.#wholeState && changes === this.#changes) this.#wholeState = false;
     if (!this.#wholeState) {
       // What was journaled when the snapshot was taken is in it; later entries stay.
       const entries = this.#journal.splice(0, journaled);
-      this.#lastSaved = this.#storage.shared ? { seq, entries, events: journaledEvents } : null;
+      if (this.#storage.shared) {
+        this.#saved.push({ seq, entries, events: journaledEvents, earlier });
+        // Bounded like the journal.
+        let kept = 0;
+        this.#saved = this.#saved.reverse().filter((x) => (kept += x.events) <= MAX_JOURNAL_EVENTS).reverse();
+      }
       this.#journalEvents -= journaledEvents;
     }
-    this.#baseSeq = seq;
-    this.#baseWriter = this.#writer;
+    this.#based({ name: target, ok: true, seq, writer: this.#writer, has });
     this.#dirty = changes !== this.#changes;
     return seq;
   }
@@ -664,9 +695,8 @@ export class Persistence {
     this.#journalEvents = 0;
     this.#wholeState = false;
     this.#dirty = false;
-    this.#baseSeq = 0;
-    this.#baseWriter = undefined;
-    this.#lastSaved = null;
+    this.#based({ name: 'a', ok: true, seq: 0 });
+    this.#saved = [];
     this.#attempts = [];
   }
 
@@ -746,6 +776,15 @@ export class Persistence {
  */
 function snapshotVersion(bytes) {
   return bytes.length >= 8 ? new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true) : 0;
+}
+
+/**
+ * An autosave timer must not keep a Node process alive.
+ * @template T @param {T} timer @returns {T}
+ */
+function unref(timer) {
+  /** @type {any} */ (timer)?.unref?.();
+  return timer;
 }
 
 /**

@@ -6,7 +6,7 @@
 // adapter's methods may return plain values or promises. docs/storage.md
 // describes how they are used.
 import { LocalrankError } from './errors.js';
-import { within } from './lock.js';
+import { within, storageFailed } from './lock.js';
 
 /** How long one adapter call may take before it counts as failed (`options.storageTimeoutMs`). */
 export const DEFAULT_STORAGE_TIMEOUT_MS = 5000;
@@ -22,6 +22,8 @@ export const DEFAULT_STORAGE_TIMEOUT_MS = 5000;
  *   Uint8Array, ArrayBuffer or other view of the same bytes); the profile is then stored as bytes, not base64
  * @property {boolean} [persistent] optional: false for a store that does not outlive the page (no aggregate
  *   report is built over it: its privacy ledger would be lost)
+ * @property {boolean} [lease] optional: where Web Locks are missing, exclude other realms with a lease written
+ *   through this adapter (default: true in browsers; in Node only when set, for a store several processes share)
  */
 
 /**
@@ -39,6 +41,7 @@ export const DEFAULT_STORAGE_TIMEOUT_MS = 5000;
  * @property {boolean} shared  false for a private in-memory store (no other tab can see it)
  * @property {boolean} binary  the adapter stores bytes (Uint8Array) as well as strings
  * @property {boolean} persistent  what is stored outlives the page
+ * @property {boolean} lease  without Web Locks, also take a lease through the adapter (other realms may share it)
  * @property {number} timeoutMs  deadline of each call
  */
 
@@ -212,8 +215,7 @@ export function resolveStorage(option, fallback = 'memory', timeoutMs = DEFAULT_
    * One adapter call under the deadline; `then` also turns a synchronous throw into a rejection.
    * @template T @param {string} what @param {() => T|Promise<T>} fn @returns {Promise<T>}
    */
-  const call = (what, fn) => within(Promise.resolve().then(fn), timeoutMs, () => new LocalrankError('STORAGE_FAILED',
-    `storage.${what} did not finish within ${timeoutMs} ms (options.storageTimeoutMs); it counts as failed`, { field: 'options.storage' }));
+  const call = (what, fn) => within(Promise.resolve().then(fn), timeoutMs, () => storageFailed(`storage.${what} took over ${timeoutMs} ms (options.storageTimeoutMs)`));
   return {
     get: async (key) => {
       const v = await call(`get('${key}')`, () => a.get(key));
@@ -237,6 +239,8 @@ export function resolveStorage(option, fallback = 'memory', timeoutMs = DEFAULT_
     shared: kind !== 'memory',
     binary: kind === 'indexedDB' || kind === 'memory' || /** @type {any} */ (a).binary === true,
     persistent: kind !== 'memory' && /** @type {any} */ (a).persistent !== false,
+    // In Node, personalizers of one process share the in-realm queue; other processes only if the adapter says so.
+    lease: /** @type {any} */ (a).lease ?? !globalThis.process?.versions?.node,
     timeoutMs,
   };
 }
