@@ -9,21 +9,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { LocalrankError } from 'localrank';
 import { make, FEED, T0 } from './helpers.mjs';
+import { rng } from '../../scripts/lib/prng.mjs';
 
 const DEADLINE = 100;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** mulberry32: a seeded source, so that a failing round can be replayed. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One store (a Map) seen through any number of adapter objects, each with its
@@ -37,7 +26,6 @@ function hostileStore(seed = 1) {
   const map = new Map();
   const random = rng(seed);
   const landing = new Set();
-  const writes = { landed: 0 };
   const never = () => new Promise(() => {});
   function adapter(faults = {}) {
     const f = { hangGet: false, hangSet: false, fail: null, latency: [0, 0], lose: 0, late: 0, ...faults };
@@ -51,7 +39,7 @@ function hostileStore(seed = 1) {
         }
       }, f.latency[0] + random() * (f.latency[1] - f.latency[0]));
     });
-    const store = (k, v) => { map.set(k, v); writes.landed++; };
+    const store = (k, v) => { map.set(k, v); };
     return {
       faults: f,
       get: (k) => (f.hangGet ? never() : op(() => (map.has(k) ? map.get(k) : null))),
@@ -71,7 +59,7 @@ function hostileStore(seed = 1) {
   }
   /** Waits until every late write has landed. */
   const settle = async () => { while (landing.size) await Promise.all([...landing]); };
-  return { map, adapter, settle, writes };
+  return { map, adapter, settle };
 }
 
 /** Collects 'error' events. */
