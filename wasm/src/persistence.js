@@ -648,9 +648,9 @@ export class Persistence {
       const entries = this.#journal.splice(0, journaled);
       if (this.#storage.shared) {
         this.#saved.push({ seq, entries, events: journaledEvents, earlier });
-        // Bounded like the journal.
+        // The last 16 saves (a stale write replaces one of the last few), and no more events than the journal holds.
         let kept = 0;
-        this.#saved = this.#saved.reverse().filter((x) => (kept += x.events) <= MAX_JOURNAL_EVENTS).reverse();
+        this.#saved = this.#saved.slice(-16).reverse().filter((x) => (kept += x.events) <= MAX_JOURNAL_EVENTS).reverse();
       }
       this.#journalEvents -= journaledEvents;
     }
