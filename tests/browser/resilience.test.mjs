@@ -73,6 +73,27 @@ for (const kind of ['indexedDB', 'localStorage']) {
     await page.close();
   });
 
+  test(`${kind}: a get that never returns at creation gives an empty, unsaved profile and an error event, never a hang`, { timeout: 60000 }, async () => {
+    const namespace = `hung-open-${kind}`;
+    const { page, problems } = await openTab();
+    await page.evaluate((o) => lr.open(o), { kind, namespace });
+    await page.evaluate(() => lr.record('kept', 3));
+    assert.equal(await page.evaluate(() => lr.flush()), 'ok');
+    await page.evaluate(() => lr.dispose());
+    await page.evaluate(() => { lr.faults.hangGet = true; });
+    await page.evaluate((o) => lr.open(o), { kind, namespace });
+    assert.equal(await page.evaluate(() => lr.total()), 0);
+    assert.ok((await page.evaluate(() => lr.seen)).some((e) => e.code === 'STORAGE_FAILED'));
+    await page.evaluate(() => lr.record('new', 2));
+    await page.evaluate(() => { lr.faults.hangGet = false; });
+    let result = '';
+    for (let i = 0; i < 10 && result !== 'ok'; i++) result = await page.evaluate(() => lr.flush());
+    assert.equal(result, 'ok');
+    assert.deepEqual(await storedTopics(kind, namespace), [['kept', 3], ['new', 2]]);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   for (const noWebLocks of [false, true]) {
     const how = noWebLocks ? 'without Web Locks (a lease through the adapter)' : 'with Web Locks';
     test(`${kind}, ${how}: two real tabs writing at the same time with random latency keep every event in 20 rounds`, { timeout: 180000 }, async () => {
