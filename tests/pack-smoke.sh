@@ -47,7 +47,7 @@ cat > server.mjs <<'JS'
 import { createPersonalizer } from 'localrank';
 import { createAggregator } from 'localrank/server';
 const taxonomy = ['cooking', 'sports'];
-const p = await createPersonalizer({ taxonomy, consent: { aggregateMeasurement: true }, autosaveMs: 0 });
+const p = await createPersonalizer({ taxonomy, consent: { aggregateMeasurement: true }, autosaveMs: 0, privacy: { testOnlyMemoryLedger: true } });
 const agg = await createAggregator({ taxonomy, minReports: 1 });
 agg.ingest(p.buildAggregateReport());
 if (agg.estimate().topics.length !== 2) throw new Error('server: expected two topic estimates');

@@ -12,7 +12,7 @@ const CONFIG = { taxonomy: TAXONOMY, segments: SEGMENTS, epsilonPerReport: 1 };
 
 test('a report built on a device is accepted by an aggregator of the same configuration', async () => {
   // The device takes epsilonPerReport under `privacy` (at the top it was ignored before issue 19, and is refused now).
-  const p = await createPersonalizer({ taxonomy: TAXONOMY, segments: SEGMENTS, privacy: { epsilonPerReport: CONFIG.epsilonPerReport },
+  const p = await createPersonalizer({ taxonomy: TAXONOMY, segments: SEGMENTS, privacy: { epsilonPerReport: CONFIG.epsilonPerReport, testOnlyMemoryLedger: true },
     now: () => T0, consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0 });
   p.record({ type: 'like', topics: { cooking: 1 } });
   const agg = await createAggregator({ ...CONFIG, minReports: 1 });

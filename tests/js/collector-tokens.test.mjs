@@ -161,6 +161,7 @@ test('a device sends its report with a token; a kept report is re-sent with the 
     let calls = 0;
     const p = await createPersonalizer({
       taxonomy: config.taxonomy, sensitiveTopics: config.sensitiveTopics, segments: config.segments, consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0,
+      privacy: { testOnlyMemoryLedger: true },
     });
     const getToken = async () => { calls++; return fetchToken({ issuerUrl, tokens: config.tokens, fetchOptions: { headers: { 'x-account': 'device-e' } } }); };
     await assert.rejects(p.sendAggregateReport('http://127.0.0.1:1/v1/reports', { token: getToken, retries: 0 }));

@@ -44,7 +44,7 @@ test('a device sends a report through the demo server and the estimates count it
     const p = await createPersonalizer({
       // The configuration the collector serves, checked against the one pinned in the bundle.
       taxonomy: config.taxonomy, sensitiveTopics: config.sensitiveTopics, segments: config.segments,
-      privacy: { epsilonPerReport: config.epsilonPerReport, config: DEMO_REPORT_CONFIG },
+      privacy: { epsilonPerReport: config.epsilonPerReport, config: DEMO_REPORT_CONFIG, testOnlyMemoryLedger: true },
       consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0,
     });
     p.record({ type: 'like', topics: { cooking: 1 } });

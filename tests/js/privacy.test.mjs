@@ -13,7 +13,8 @@ async function make({ start, ...options } = {}) {
   let now = start ?? T0;
   const p = await createPersonalizer({
     now: () => now, autosaveMs: 0, taxonomy: TAXONOMY, ...options,
-    privacy: { random: seededWords(7), ...options.privacy },
+    // Reports over memory storage (whose ledger dies with the page) only because these tests opt in.
+    privacy: { random: seededWords(7), testOnlyMemoryLedger: true, ...options.privacy },
   });
   return Object.assign(p, { setNow: (t) => { now = t; } });
 }
@@ -154,11 +155,12 @@ test('forget leaves the storage empty', async () => {
   assert.notEqual(p.buildAggregateReport(), null);
   await p.flush();
   await storage.set('localrank:something-else', 'x');
-  for (const k of ['localrank:consent', 'localrank:privacy-ledger', 'localrank:something-else']) assert.ok(storage.map.has(k), k);
+  for (const k of ['localrank:consent', 'localrank.privacy-ledger', 'localrank:something-else']) assert.ok(storage.map.has(k), k);
   assert.ok([...storage.map.keys()].some((k) => k.startsWith('localrank:slot:')));
   await p.forget();
-  // The report memo stays (docs/privacy.md): noise drawn for every value, nothing of the person.
-  assert.deepEqual([...storage.map.keys()], ['other-app:settings', 'localrank.report-memo']);
+  // The report memo (noise, nothing of the person) and the privacy ledger (dates and epsilon; erasing it would buy
+  // reports: budget.test.mjs) stay: docs/privacy.md.
+  assert.deepEqual([...storage.map.keys()].sort(), ['localrank.privacy-ledger', 'localrank.report-memo', 'other-app:settings']);
   assert.equal(p.profile().topics.length, 0);
   assert.equal(p.consent.get().personalization, false);
   assert.equal(p.record({ type: 'like', topics: { cooking: 1 } }), 0);
@@ -173,7 +175,7 @@ test('forget erases the known keys of an adapter without keys()', async () => {
   await p.flush();
   p.buildAggregateReport();
   await p.forget();
-  assert.deepEqual([...map.keys()], ['localrank.report-memo'], 'only the report memo (noise, no behaviour) stays');
+  assert.deepEqual([...map.keys()].sort(), ['localrank.privacy-ledger', 'localrank.report-memo'], 'only the ledger and the report memo (no behaviour) stay');
   p.dispose();
 });
 
@@ -194,9 +196,16 @@ test('the accountant refuses past the cap, and its ledger survives a reload', as
   const q = await make({ storage, start: T0 + 5 * DAY, consent: { aggregateMeasurement: true } });
   assert.equal(q.buildAggregateReport(), null, 'a reload does not refill the budget');
   q.setNow(T0 + 30 * DAY);
-  assert.notEqual(q.buildAggregateReport(), null, 'the first spend left the window');
-  assert.equal(q.buildAggregateReport(), null);
+  assert.equal(q.buildAggregateReport(), null, 'a clock moved forward buys nothing (budget.test.mjs)');
   q.dispose();
+  // 30 days of real time later (the ledger's real-time anchor moved back by as much), the first spend has left the window.
+  const ledger = JSON.parse(storage.map.get('localrank.privacy-ledger'));
+  ledger.seenReal -= 30 * DAY;
+  storage.map.set('localrank.privacy-ledger', JSON.stringify(ledger));
+  const r = await make({ storage, start: T0 + 30 * DAY, consent: { aggregateMeasurement: true } });
+  assert.notEqual(r.buildAggregateReport(), null, 'the first spend left the window');
+  assert.equal(r.buildAggregateReport(), null);
+  r.dispose();
 });
 
 test('an unreadable ledger blocks reports for a window and reports an error', async () => {
@@ -206,9 +215,15 @@ test('an unreadable ledger blocks reports for a window and reports an error', as
   const p = await make({ storage, consent: { aggregateMeasurement: true }, on: { error: (e) => errors.push(e) } });
   assert.equal(p.buildAggregateReport(), null);
   assert.equal(errors[0]?.code, 'CORRUPT_PROFILE');
-  p.setNow(T0 + 31 * DAY);
-  assert.notEqual(p.buildAggregateReport(), null);
+  await p.flush();
   p.dispose();
+  // A window of real time later, reports resume.
+  const ledger = JSON.parse(storage.map.get('localrank.privacy-ledger'));
+  ledger.seenReal -= 31 * DAY;
+  storage.map.set('localrank.privacy-ledger', JSON.stringify(ledger));
+  const q = await make({ storage, start: T0 + 31 * DAY, consent: { aggregateMeasurement: true } });
+  assert.notEqual(q.buildAggregateReport(), null);
+  q.dispose();
 });
 
 test('a report has no identifier of its sender (only a fresh random id per report), no item id, a day-granular date and a constant size', async () => {

@@ -34,7 +34,7 @@ async function device(o = {}) {
   let now = o.now ?? Date.parse('2026-12-07T10:00:00Z');
   const p = await createPersonalizer({
     taxonomy: DEMO_REPORT_CONFIG.taxonomy, sensitiveTopics: DEMO_REPORT_CONFIG.sensitiveTopics, segments: DEMO_REPORT_CONFIG.segments, consent: { personalization: true, aggregateMeasurement: true },
-    storage: o.storage ?? 'memory', autosaveMs: 0, now: () => now,
+    storage: o.storage ?? 'memory', autosaveMs: 0, now: () => now, privacy: { testOnlyMemoryLedger: true },
   });
   return Object.assign(p, { setNow: (t) => { now = t; } });
 }

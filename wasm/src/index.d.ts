@@ -86,6 +86,13 @@ export interface StorageAdapter {
   keys?(): Iterable<string> | Promise<Iterable<string>>;
   /** Optional: `set` also takes bytes (IndexedDB and `memoryStorage()` do); without it the profile is base64 text. */
   binary?: boolean;
+  /** Optional: false for a store that does not outlive the page (`memoryStorage()`): no aggregate report is built over it. */
+  persistent?: boolean;
+  /**
+   * Optional: where Web Locks are missing, also exclude other realms with a short lease written through this
+   * adapter (docs/storage.md). Default: true in browsers; in Node only when set, for a store several processes share.
+   */
+  lease?: boolean;
 }
 
 /** What an adapter stores: strings, and bytes for a `binary` adapter. */
@@ -174,6 +181,11 @@ export interface PersonalizerOptions {
    * first unsaved change. Browsers also save when the page is hidden.
    */
   autosaveMs?: number;
+  /**
+   * Deadline of every storage call in ms (default 5000, 1..600000): a call still pending then counts as
+   * failed (`STORAGE_FAILED`, an `error` event) and is retried later; `flush()` settles within it (docs/storage.md).
+   */
+  storageTimeoutMs?: number;
   config?: PersonalizerConfig;
   /**
    * The prior of the person's model (docs/model.md): how much each signal counts before the person's own
@@ -269,6 +281,8 @@ export interface PrivacyOptions {
   mechanism?: 'auto' | 'oue' | 'olh';
   /** Cosine similarity needed to match a segment (default 0.5). Must match the server. */
   segmentThreshold?: number;
+  /** Tests only: build reports over memory storage, whose privacy ledger is lost with the page (default false: no report). */
+  testOnlyMemoryLedger?: boolean;
 }
 
 /** The report configuration devices and server share (as the collector publishes it, `GET /v1/config`). */

@@ -7,6 +7,7 @@
 import { LocalrankError } from './errors.js';
 import { hashId } from './hash.js';
 import { checksum, fromBase64, sameBytes, toBase64 } from './bytes.js';
+import { withLock, within, later } from './lock.js';
 
 /**
  * A slot holds one save: a JSON header, then the profile. Store format 2 (this
@@ -35,6 +36,8 @@ const MAX_WAIT_FACTOR = 5;
  * @property {'a'|'b'} name
  * @property {boolean} ok
  * @property {number} seq   save counter (-1 when the header is unreadable)
+ * @property {string} [writer]  the personalizer that wrote it (from the header)
+ * @property {Record<string, number>} [has]  per writer, the last of its saves this one contains
  * @property {Uint8Array} [bytes]  the profile snapshot (ok, store format 2, checked)
  * @property {{body: string|Uint8Array, length: unknown, checksum: unknown}} [unchecked]  ok so far, checksum not compared yet
  * @property {string} [text]  the profile JSON (ok, store format 1)
@@ -61,11 +64,12 @@ const MAX_WAIT_FACTOR = 5;
  * @param {number} seq @param {Uint8Array} snapshot  the core's snapshot (length a multiple of 4)
  * @param {string} writer @param {number} savedAt @param {number} snapshotVersion
  * @param {boolean} binary  bytes for an adapter that stores them, else text
+ * @param {Record<string, number>} [has]  per writer, the last of its saves this one contains (through the saves it builds on)
  * @returns {string|Uint8Array}
  */
-export function encodeSlot(seq, snapshot, writer, savedAt, snapshotVersion, binary) {
+export function encodeSlot(seq, snapshot, writer, savedAt, snapshotVersion, binary, has = {}) {
   const header = JSON.stringify({
-    format: STORE_FORMAT, version: STORE_VERSION, seq, savedAt, writer, snapshotVersion, length: snapshot.length, checksum: checksum(snapshot),
+    format: STORE_FORMAT, version: STORE_VERSION, seq, savedAt, writer, snapshotVersion, length: snapshot.length, checksum: checksum(snapshot), has,
   });
   if (!binary) return `${header}\n${toBase64(snapshot)}`;
   const head = new TextEncoder().encode(header);
@@ -125,6 +129,7 @@ export function decodeSlot(name, raw, versions, check = true) {
   }
   if (h === null || typeof h !== 'object' || h.format !== STORE_FORMAT) return foreign();
   const seq = Number.isSafeInteger(h.seq) && h.seq > 0 ? h.seq : -1;
+  const writer = typeof h.writer === 'string' ? h.writer : undefined;
   if (!Number.isInteger(h.version) || h.version < 1) return bad('unreadable', `slot ${name} has no valid format version`);
   if (h.version > STORE_VERSION) {
     return bad('future-version', `slot ${name} uses storage format ${h.version}; this localrank reads up to ${STORE_VERSION}`, seq);
@@ -137,13 +142,13 @@ export function decodeSlot(name, raw, versions, check = true) {
       return bad('future-version', `slot ${name} holds profile schema ${h.profileVersion}; this localrank reads up to ${versions.profile}`, seq);
     }
     if (body.length !== h.length || hashId(body).toString(16) !== h.checksum) return cut();
-    return { name, ok: true, seq, text: body };
+    return { name, ok: true, seq, writer, text: body };
   }
   if (Number.isInteger(h.snapshotVersion) && h.snapshotVersion > versions.snapshot) {
     return bad('future-version', `slot ${name} holds profile snapshot version ${h.snapshotVersion}; this localrank reads up to ${versions.snapshot}`, seq);
   }
   /** @type {Slot} */
-  const slot = { name, ok: true, seq, unchecked: { body, length: h.length, checksum: h.checksum } };
+  const slot = { name, ok: true, seq, writer, has: h.has, unchecked: { body, length: h.length, checksum: h.checksum } };
   if (check) checkSlot(slot);
   return slot;
 }
@@ -173,34 +178,6 @@ export function checkSlot(slot) {
 function sameSlot(back, written) {
   if (typeof written === 'string' || typeof back === 'string' || back === null) return back === written;
   return sameBytes(back, written);
-}
-
-/**
- * Runs `fn` holding an exclusive lock shared by all tabs of the origin (Web
- * Locks) or, where those do not exist (Node), by all personalizers of this
- * realm that use the same storage.
- */
-const localLocks = new WeakMap();
-/**
- * @template T
- * @param {object} identity @param {string} name @param {() => Promise<T>} fn
- * @returns {Promise<T>}
- */
-async function withLock(identity, name, fn) {
-  const locks = /** @type {any} */ (globalThis).navigator?.locks;
-  if (locks && typeof locks.request === 'function') return locks.request(name, () => fn());
-  /** @type {Map<string, Promise<void>>} */
-  let byName = localLocks.get(identity);
-  if (!byName) { byName = new Map(); localLocks.set(identity, byName); }
-  const previous = byName.get(name) ?? Promise.resolve();
-  const run = previous.then(fn);
-  const settled = run.then(() => {}, () => {});
-  byName.set(name, settled);
-  try {
-    return await run;
-  } finally {
-    if (byName.get(name) === settled) byName.delete(name);
-  }
 }
 
 /**
@@ -242,6 +219,23 @@ export class Persistence {
   #writer;
   /** Save counter of the stored copy that memory is based on (0 = nothing stored, -1 = unknown). */
   #baseSeq = 0;
+  /** Who wrote that copy: a slot with the same counter by another writer is not it. @type {string|undefined} */
+  #baseWriter = undefined;
+  /** Its `has` (see encodeSlot), carried into our next save. @type {Record<string, number>} */
+  #baseHas = {};
+  /**
+   * What this personalizer's successful saves added (counter, journal entries, and the attempts that failed
+   * just before, whose entries theirs begin with), oldest first, re-applied if a stale write replaced them.
+   * @type {{seq: number, entries: JournalEntry[], events: number, earlier: {seq: number, journaled: number, events: number}[]}[]}
+   */
+  #saved = [];
+  /** Saves that failed after their write was sent (it may still land): counter, journal entries and events it held. */
+  /** @type {{seq: number, journaled: number, events: number}[]} */ #attempts = [];
+  /** The last save counter this personalizer wrote. */
+  #lastSeq = 0;
+  /** Failed saves in a row (backoff of the retry), and the retry timer. */
+  #failures = 0;
+  /** @type {ReturnType<typeof setTimeout>|null} */ #retry = null;
   /** @type {JournalEntry[]} */ #journal = [];
   #journalEvents = 0;
   /** Memory is authoritative: the next save writes it as a whole (after import or journal overflow). */
@@ -312,7 +306,9 @@ export class Persistence {
       state.maxSeq = Math.max(state.maxSeq, slot.seq);
       (slot.ok ? state.valid : state.invalid).push(slot);
     });
-    state.valid.sort((x, y) => y.seq - x.seq);
+    // Two slots with one counter (a stale write landed late): the one memory is based on comes first.
+    const rank = (/** @type {Slot} */ x) => (x.writer === this.#baseWriter ? 1 : 0);
+    state.valid.sort((x, y) => y.seq - x.seq || rank(y) - rank(x));
     // Only the newest slot is used unseen; an older one is checked if it is needed (#importNewest).
     while (state.valid.length > 0 && !checkSlot(state.valid[0])) state.invalid.push(/** @type {Slot} */ (state.valid.shift()));
     const newest = [...state.valid, ...state.invalid].sort((x, y) => y.seq - x.seq)[0];
@@ -373,7 +369,7 @@ export class Persistence {
     const failures = [...state.invalid];
     const used = state.future ? null : this.#importNewest(state, failures);
     if (used) {
-      this.#baseSeq = used.seq;
+      this.#based(used);
       const lost = failures.filter((f) => f.seq > used.seq || f.seq < 0);
       if (lost.length) {
         this.#emit('error', new LocalrankError('CORRUPT_PROFILE',
@@ -399,20 +395,75 @@ export class Persistence {
     if (state.empty) {
       // Someone deleted the saved profile (e.g. "forget me" in another tab): honour it.
       if (this.#baseSeq > 0) this.#resetAndReplay();
-      this.#baseSeq = 0;
+      this.#based({ name: 'a', ok: true, seq: 0 });
       return null;
     }
+    this.#restoreOverwritten(state);
     const newest = state.valid[0];
-    if (newest && newest.seq === this.#baseSeq) return newest;
+    if (newest && newest.seq === this.#baseSeq && newest.writer === this.#baseWriter) return newest;
     /** @type {Slot[]} */
     const failures = [];
     const used = this.#importNewest(state, failures);
     if (!used) return null;
+    // A save of ours that counted as failed may be in it (directly, or through another tab's save built on it).
+    const ours = used.has?.[this.#writer];
+    if (ours) this.#landedLate(ours);
     this.#replayJournal();
     const from = this.#baseSeq;
-    this.#baseSeq = used.seq;
+    this.#based(used);
     if (used.seq !== from) this.#emit('sync', { seq: used.seq });
     return used;
+  }
+
+  /** @param {Slot} slot  the stored copy memory is now based on */
+  #based(slot) {
+    this.#baseSeq = slot.seq;
+    this.#baseWriter = slot.writer;
+    this.#baseHas = slot.has && typeof slot.has === 'object' ? slot.has : {};
+  }
+
+  /**
+   * Saves of ours that the stored copy memory will be based on does not
+   * contain (its `has` names an older one) were replaced by a stale write (one
+   * that outlived its deadline or lease, or an adapter that reorders writes):
+   * their changes go back into the journal, to be saved again on top of it. A
+   * copy from an older build (no `has`) says nothing about that.
+   * @param {StoreState} state
+   */
+  #restoreOverwritten(state) {
+    const has = state.valid[0]?.has;
+    if (!has) return;
+    const h = has[this.#writer] ?? 0;
+    const lost = this.#saved.filter((x) => x.seq > h);
+    if (!lost.length) return;
+    this.#saved = this.#saved.filter((x) => x.seq <= h);
+    /** @type {JournalEntry[]} */ const entries = [];
+    let events = 0;
+    /** @type {{seq: number, journaled: number, events: number}[]} */ const attempts = [];
+    for (const x of lost) {
+      // Attempts that failed before this save were built on the entries restored so far, plus a prefix of its own.
+      for (const a of x.earlier) attempts.push({ seq: a.seq, journaled: entries.length + a.journaled, events: events + a.events });
+      entries.push(...x.entries);
+      events += x.events;
+    }
+    this.#journal.unshift(...entries);
+    this.#journalEvents += events;
+    this.#attempts = [...attempts, ...this.#attempts.map((a) => ({ seq: a.seq, journaled: a.journaled + entries.length, events: a.events + events }))];
+    this.#dirty = true;
+  }
+
+  /**
+   * A save of ours that counted as failed (past its deadline, or not read back)
+   * was stored after all: the journal entries it holds are not re-applied.
+   * @param {number} seq
+   */
+  #landedLate(seq) {
+    const i = this.#attempts.findIndex((x) => x.seq === seq);
+    if (i < 0) return;
+    const { journaled, events } = this.#attempts[i];
+    this.#journal.splice(0, journaled);
+    this.#journalEvents -= events;
+    this.#attempts = this.#attempts.slice(i + 1).map((x) => ({ seq: x.seq, journaled: x.journaled - journaled, events: x.events - events }));
   }
 
   #resetAndReplay() {
@@ -476,7 +527,8 @@ export class Persistence {
   #clearTimers() {
     if (this.#debounce !== null) clearTimeout(this.#debounce);
     if (this.#maxWait !== null) clearTimeout(this.#maxWait);
-    this.#debounce = this.#maxWait = null;
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#debounce = this.#maxWait = this.#retry = null;
   }
 
   /**
@@ -486,27 +538,59 @@ export class Persistence {
    */
   flush() {
     this.#clearTimers();
-    const run = this.#queue.then(() => this.#save());
+    /** @type {{err?: LocalrankError}} */
+    const late = {};
+    const run = this.#queue.then(() => this.#save(late));
     this.#queue = run.catch(() => {});
-    return run;
+    // Settles within the storage deadline; a save still running goes on (and is retried if it fails).
+    const ms = this.#storage.timeoutMs;
+    return within(run, ms, () => {
+      late.err = this.#fail(`saving the profile did not finish within ${ms} ms (options.storageTimeoutMs)`);
+      if (this.#hooks.alive()) this.#emit('error', late.err);
+      return late.err;
+    });
   }
 
-  async #save() {
-    if (!this.#dirty || !this.#hooks.alive()) return;
+  /**
+   * Runs `fn` under the cross-tab lock of this namespace (storage shared with others).
+   * @template T @param {(held: () => Promise<boolean>) => Promise<T>} fn @returns {Promise<T>}
+   */
+  #locked(fn) {
+    return withLock(this.#storage, `localrank:${this.#namespace}`, fn);
+  }
+
+  /** @param {{err?: LocalrankError}} late  set when flush() already gave up (and reported it) */
+  async #save(late) {
+    // Without changes, a flush still checks that the last save was not replaced by a stale write.
+    if ((!this.#dirty && !this.#saved.length) || !this.#hooks.alive()) return;
     try {
-      const written = this.#storage.shared
-        ? await withLock(this.#storage.identity, `localrank:${this.#namespace}`, () => this.#saveLocked())
-        : await this.#saveLocked();
+      const written = await this.#locked((held) => this.#saveLocked(held));
+      this.#failures = 0;
       if (written !== null) this.#announce(written);
     } catch (e) {
       const err = e instanceof LocalrankError ? e : this.#fail('saving the profile failed', e);
-      if (this.#hooks.alive()) this.#emit('error', err);
+      if (this.#hooks.alive()) {
+        if (!late.err) this.#emit('error', err);
+        this.#retryLater();
+      }
       throw err;
     }
   }
 
-  /** @returns {Promise<number|null>} the save counter written, or null when there was nothing to do */
-  async #saveLocked() {
+  /** Saves again after a failure, backing off, until a save succeeds or the personalizer is disposed. */
+  #retryLater() {
+    if (this.#retry !== null || !this.#dirty) return;
+    this.#retry = later(this.#failures++, () => {
+      this.#retry = null;
+      if (this.#hooks.alive()) this.flush().catch(() => { /* reported as an 'error' event, and retried */ });
+    });
+  }
+
+  /**
+   * @param {() => Promise<boolean>} held  whether the cross-tab lock is still ours
+   * @returns {Promise<number|null>} the save counter written, or null when there was nothing to do
+   */
+  async #saveLocked(held) {
     const state = await this.#read();
     if (!this.#hooks.alive()) return null;
     const base = this.#rebase(state);
@@ -514,6 +598,7 @@ export class Persistence {
       // Never downgrade: a newer localrank (another tab, after an update) owns the data now.
       throw this.#fail(`not saving: the stored profile was written by a newer localrank (${state.future.message}); it is kept as is`);
     }
+    if (!this.#dirty) return null; // the last save stands (or is back in the journal: then dirty)
     // Everything after this point is synchronous until the write: journal entries added
     // while the write is pending stay in the journal for the next save.
     const journaled = this.#journal.length;
@@ -521,12 +606,19 @@ export class Persistence {
     const changes = this.#changes;
     const epoch = this.#epoch;
     const snapshot = this.#hooks.exportSnapshot();
-    const seq = Math.max(state.maxSeq, this.#baseSeq) + 1;
+    // Never a counter this personalizer wrote before: `has` then names one write exactly.
+    const seq = Math.max(state.maxSeq, this.#baseSeq, this.#lastSeq) + 1;
+    this.#lastSeq = seq;
     // Never overwrite the copy this save builds on (or the newest intact one): a
     // write cut in the middle then leaves it readable.
     const keep = base ?? state.valid[0];
     const target = keep?.name === 'a' ? 'b' : 'a';
-    const envelope = encodeSlot(seq, snapshot, this.#writer, this.#hooks.now(), this.#versions.snapshot, this.#storage.binary);
+    // The last save of each writer it contains; the 16 most recent writers are enough.
+    const has = Object.fromEntries(Object.entries({ ...this.#baseHas, [this.#writer]: seq }).sort((x, y) => y[1] - x[1]).slice(0, 16));
+    const envelope = encodeSlot(seq, snapshot, this.#writer, this.#hooks.now(), this.#versions.snapshot, this.#storage.binary, has);
+    // Until it is known to have landed, this write may still land later (see #landedLate).
+    const attempt = { seq, journaled, events: journaledEvents };
+    if (!this.#wholeState && this.#storage.shared) this.#attempts.push(attempt);
     try {
       await this.#storage.set(this.#key(target), envelope);
     } catch (e) {
@@ -540,18 +632,29 @@ export class Persistence {
       throw this.#fail('reading back the saved profile failed', e);
     }
     if (!sameSlot(back, envelope)) throw this.#fail(`the saved profile did not read back intact (slot ${target})`);
+    // A lease (no Web Locks) that another tab took over meanwhile: our write may have raced its own.
+    if (!(await held())) throw this.#fail('another tab took the storage lock while this save was writing; it is saved again');
     for (const old of state.invalid) {
       if (old.name !== target) await this.#storage.delete(this.#key(old.name)).catch(() => {});
     }
+    // Earlier failed attempts go with the last save: its entries begin with theirs (see #restoreOverwritten).
+    const earlier = this.#attempts.filter((x) => x !== attempt);
+    this.#attempts = [];
     if (epoch !== this.#epoch) return seq; // erased meanwhile: the erase decides what stays
-    this.#decoded.set(target, { raw: envelope, slot: { name: target, ok: true, seq, bytes: snapshot } });
+    this.#decoded.set(target, { raw: envelope, slot: { name: target, ok: true, seq, writer: this.#writer, has, bytes: snapshot } });
     if (this.#wholeState && changes === this.#changes) this.#wholeState = false;
     if (!this.#wholeState) {
       // What was journaled when the snapshot was taken is in it; later entries stay.
-      this.#journal.splice(0, journaled);
+      const entries = this.#journal.splice(0, journaled);
+      if (this.#storage.shared) {
+        this.#saved.push({ seq, entries, events: journaledEvents, earlier });
+        // The last 16 saves (a stale write replaces one of the last few), and no more events than the journal holds.
+        let kept = 0;
+        this.#saved = this.#saved.slice(-16).reverse().filter((x) => (kept += x.events) <= MAX_JOURNAL_EVENTS).reverse();
+      }
       this.#journalEvents -= journaledEvents;
     }
-    this.#baseSeq = seq;
+    this.#based({ name: target, ok: true, seq, writer: this.#writer, has });
     this.#dirty = changes !== this.#changes;
     return seq;
   }
@@ -569,7 +672,7 @@ export class Persistence {
     const remove = () => Promise.all(SLOTS.map((s) => this.#storage.delete(this.#key(s))));
     const run = this.#queue.then(async () => {
       try {
-        await (this.#storage.shared ? withLock(this.#storage.identity, `localrank:${this.#namespace}`, remove) : remove());
+        await this.#locked(remove);
       } catch (e) {
         const err = this.#fail('erasing the saved profile failed', e);
         if (this.#hooks.alive()) this.#emit('error', err);
@@ -592,7 +695,9 @@ export class Persistence {
     this.#journalEvents = 0;
     this.#wholeState = false;
     this.#dirty = false;
-    this.#baseSeq = 0;
+    this.#based({ name: 'a', ok: true, seq: 0 });
+    this.#saved = [];
+    this.#attempts = [];
   }
 
   /** Opens the cross-tab channel and page-hide saving (browsers); call once after load. */

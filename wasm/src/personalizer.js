@@ -7,7 +7,9 @@ import { explainReasons, SERVER_SCORE_LABEL } from './explain.js';
 import { normalizeEvents, readItems, ItemScratch, FRESH, contextKeys, checkName, checkConfig, utf8LengthExceeds,
   checkOptionKeys, OPTION_KEYS, PRIVACY_OPTION_KEYS, RERANK_OPTION_KEYS } from './validate.js';
 import { checkPacked, checkPackedItems, packedEmbeddingError, PackedScratch } from './packed.js';
-import { resolveStorage } from './storage.js';
+import { resolveStorage, storageTimeout } from './storage.js';
+import { Ledger, OLD_LEDGER_NAME } from './ledger.js';
+import { within } from './lock.js';
 import { Persistence, copyData } from './persistence.js';
 import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.js';
 import { EngineCore, AccountantCore } from './core-abi.js';
@@ -16,8 +18,6 @@ import { ReportEncoder, privacyOptions, randomWords, utcDay, MS_PER_DAY } from '
 import { ReportMemoStore } from './memo.js';
 import { ReportOutbox, OUTBOX_KEY, deliveryOptions } from './outbox.js';
 import { startSchedule, SCHEDULE_KEY } from './schedule.js';
-
-const LEDGER_KEY = 'privacy-ledger';
 
 const DEFAULT_AUTOSAVE_MS = 1000;
 /**
@@ -249,7 +249,7 @@ export async function createPersonalizerWith(loadCore, options, defaultStorage =
   const o = checkOptions(options);
   checkConfig(o.config);
   const prior = modelConfig(o.model);
-  const storage = resolveStorage(o.storage, defaultStorage);
+  const storage = resolveStorage(o.storage, defaultStorage, storageTimeout(o.storageTimeoutMs));
   const Module = await loadCore(o);
   const engine = new EngineCore(Module);
   try {
@@ -1209,7 +1209,9 @@ export class Personalizer {
   async flush() {
     this.#alive();
     // A built report's ledger entry is part of what flush() makes durable.
-    await Promise.all([this.#persist.flush(), this.#privacy?.ledgerWrite, this.#privacy?.memo?.written]);
+    const ms = this.#storage.timeoutMs;
+    const ledger = this.#privacy && within(this.#privacy.ledger.writing, ms, () => new LocalrankError('STORAGE_FAILED', `saving the privacy ledger did not finish within ${ms} ms; it is retried`, { field: 'privacy-ledger' }));
+    await Promise.all([this.#persist.flush(), ledger, this.#privacy?.memo?.written]);
   }
 
   /**
@@ -1270,7 +1272,6 @@ export class Personalizer {
         onWithdrawPersonalization: () => this.#eraseProfile(),
       });
       const memo = encoder && new ReportMemoStore(this.#storage, encoder, opts.random, (e) => this.#emit('error', e));
-      this.#privacy = { opts, accountant, encoder, consent, memo, mismatch, ledgerWrite: Promise.resolve() };
       if (mismatch) this.#emit('error', mismatch);
       // One storage problem is one error event: the profile load may have reported it already.
       let quiet = storageFailed;
@@ -1279,26 +1280,18 @@ export class Personalizer {
         quiet = true;
         this.#emit('error', e);
       };
-      let ledger = null;
-      try {
-        ledger = await this.#storage.get(this.#key(LEDGER_KEY));
-      } catch (cause) {
-        // Unknown spending: refuse reports for this session (nothing is written).
-        throwIfFailed(accountant.charge(opts.epsilonCap, this.#clock()));
-        report(new LocalrankError('STORAGE_FAILED', `reading the privacy ledger failed: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'privacy-ledger', cause }));
-      }
-      if (ledger !== null) {
-        const status = accountant.fromJson(ledger);
-        if (status.code) {
-          // What was spent cannot be proven: assume the whole budget, for one window.
-          accountant.clear();
-          throwIfFailed(accountant.charge(opts.epsilonCap, this.#clock()));
-          this.#writeLedger();
-          report(new LocalrankError('CORRUPT_PROFILE', `the privacy ledger was unreadable (${status.message}); reports resume after one window`, { field: 'privacy-ledger' }));
-        }
+      const memoryOk = options.privacy?.testOnlyMemoryLedger;
+      if (memoryOk !== undefined && typeof memoryOk !== 'boolean') {
+        throw new LocalrankError('INVALID_ARGUMENT', 'options.privacy.testOnlyMemoryLedger must be a boolean (tests only: reports over memory storage)', { field: 'options.privacy.testOnlyMemoryLedger' });
       }
       const memoError = await memo?.load();
       if (memoError) report(memoError);
+      // After creation, a failed ledger write is an 'error' event like any other.
+      const ledger = new Ledger(this.#storage, accountant, { epsilonCap: opts.epsilonCap, windowMs: opts.windowDays * MS_PER_DAY, memoryOk: memoryOk === true },
+        () => this.#clock(), (e) => (this.#privacy ? this.#emit('error', e) : report(e)));
+      await ledger.load(this.#key(OLD_LEDGER_NAME));
+      // charges: report -> whether its spend is stored within the cap (sendAggregateReport waits for it).
+      this.#privacy = { opts, accountant, encoder, consent, memo, mismatch, ledger, charges: new WeakMap() };
       const withdrawn = await consent.load(options.consent, report);
       if (this.#storage.shared) {
         // Another tab's withdrawal stops profiling here too, and empties this tab's profile.
@@ -1316,6 +1309,7 @@ export class Personalizer {
       }
     } catch (e) {
       this.#privacy?.consent.dispose();
+      this.#privacy?.ledger.dispose();
       this.#privacy = null;
       accountant.delete();
       encoder?.dispose();
@@ -1327,6 +1321,7 @@ export class Personalizer {
   #disposePrivacy() {
     if (!this.#privacy) return;
     this.#privacy.consent.dispose();
+    this.#privacy.ledger.dispose();
     this.#privacy.accountant.delete();
     this.#privacy.encoder?.dispose();
   }
@@ -1353,18 +1348,19 @@ export class Personalizer {
 
   /**
    * Erases everything this personalizer stored under its namespace (profile,
-   * consent, privacy ledger, and any other key an adapter with `keys()`
-   * lists) and resets consent to nothing granted. The ledger stays in memory
-   * until dispose, so erasing cannot buy more reports in this session.
+   * consent, and any other key an adapter with `keys()` lists) and resets
+   * consent to nothing granted. The privacy ledger is kept: it holds only the
+   * dates and epsilon of reports sent, nothing about behaviour, and erasing
+   * it would buy more reports (docs/privacy.md, "Budget").
    */
   async forget() {
     this.#alive();
     this.#privacy.consent.reset();
     const erased = this.#persist.erase();
-    await Promise.all([erased, this.#privacy.ledgerWrite.catch(() => {})]);
+    await Promise.all([erased, this.#privacy.ledger.writing.catch(() => {})]);
     this.#outbox?.abort();
     this.#outbox?.clear();
-    const keys = new Set([CONSENT_KEY, LEDGER_KEY, OUTBOX_KEY, SCHEDULE_KEY].map((k) => this.#key(k)));
+    const keys = new Set([CONSENT_KEY, OLD_LEDGER_NAME, OUTBOX_KEY, SCHEDULE_KEY].map((k) => this.#key(k)));
     const prefix = this.#key('');
     for (const k of (await this.#storage.keys()) ?? []) if (k.startsWith(prefix)) keys.add(k);
     for (const k of keys) await this.#storage.delete(k);
@@ -1396,28 +1392,18 @@ export class Personalizer {
     if (!pv.consent.get().aggregateMeasurement) return null;
     const now = this.#clock();
     const eps = pv.opts.epsilonPerReport;
-    if (!pv.accountant.canSpend(eps, now)) return null;
+    // The budget clock, not `now`, decides (wasm/src/ledger.js): a clock moved forward buys nothing.
+    if (!pv.ledger.canSpend(eps)) return null;
     pv.memo.ensure();
     const interest = this.#reportInterest(now);
     const words = randomWords(pv.encoder.info.wordsNeeded, pv.opts.random);
     const text = pv.encoder.encode(interest, utcDay(now), words);
     words.fill(0);
-    throwIfFailed(pv.accountant.charge(eps, now));
-    this.#writeLedger();
-    return JSON.parse(text);
-  }
-
-  /** Queues a write of the ledger as it is now; sendAggregateReport and flush wait for it. */
-  #writeLedger() {
-    const pv = this.#privacy;
-    const ledger = pv.accountant.toJson(this.#clock());
-    const key = this.#key(LEDGER_KEY);
-    pv.ledgerWrite = pv.ledgerWrite.catch(() => {}).then(() => this.#storage.set(key, ledger)).catch((/** @type {unknown} */ cause) => {
-      const err = new LocalrankError('STORAGE_FAILED', `saving the privacy ledger failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-      this.#emit('error', err);
-      throw err;
-    });
-    pv.ledgerWrite.catch(() => {});
+    const report = JSON.parse(text);
+    const charged = pv.ledger.charge(eps);
+    charged.catch(() => {});
+    pv.charges.set(report, charged);
+    return report;
   }
 
   /** @type {ReportOutbox|null} */
@@ -1446,10 +1432,18 @@ export class Personalizer {
     let report = wanted() ? await this.#outbox.pending() : null;
     if (report === null) {
       if (!wanted()) await this.#outbox.drop();
+      // Other tabs' spends first; the merged, stored ledger then decides whether this report may leave.
+      await pv.ledger.persist(true);
       report = await this.#outbox.keep(() => this.buildAggregateReport(), o.token);
       if (report === null) return null;
-      // The memo a report was drawn from is stored before the report leaves.
-      await Promise.all([pv.ledgerWrite, pv.memo.written]);
+      let counted = false;
+      try {
+        // The memo a report was drawn from is stored before the report leaves.
+        [counted] = await Promise.all([pv.charges.get(report), pv.memo.written]);
+      } finally {
+        if (!counted) await this.#outbox.drop();
+      }
+      if (!counted) return null;
     }
     const status = await this.#outbox.deliver(url, o.retries, wanted, o.relay);
     return status === null ? null : { report, status };
@@ -1495,10 +1489,10 @@ export class Personalizer {
    */
   privacyBudget() {
     this.#alive();
-    const { accountant, opts } = this.#privacy;
-    const now = this.#clock();
-    const next = accountant.nextAvailable(opts.epsilonPerReport, now);
-    const remaining = accountant.remaining(now);
+    const { accountant, opts, ledger } = this.#privacy;
+    const now = ledger.now();
+    const next = ledger.usable ? accountant.nextAvailable(opts.epsilonPerReport, now) : Infinity;
+    const remaining = ledger.usable ? accountant.remaining(now) : 0;
     return {
       epsilonPerReport: opts.epsilonPerReport,
       epsilonCap: opts.epsilonCap,

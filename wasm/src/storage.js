@@ -6,6 +6,10 @@
 // adapter's methods may return plain values or promises. docs/storage.md
 // describes how they are used.
 import { LocalrankError } from './errors.js';
+import { within, storageFailed } from './lock.js';
+
+/** How long one adapter call may take before it counts as failed (`options.storageTimeoutMs`). */
+export const DEFAULT_STORAGE_TIMEOUT_MS = 5000;
 
 /**
  * @typedef {string|Uint8Array} StoredValue  what a `binary` adapter stores; others only get strings
@@ -16,6 +20,10 @@ import { LocalrankError } from './errors.js';
  * @property {() => (Iterable<string>|Promise<Iterable<string>>)} [keys] optional: every stored key (lets an erase find all of them)
  * @property {boolean} [binary] optional: `set` also takes a Uint8Array and `get` gives it back (as a
  *   Uint8Array, ArrayBuffer or other view of the same bytes); the profile is then stored as bytes, not base64
+ * @property {boolean} [persistent] optional: false for a store that does not outlive the page (no aggregate
+ *   report is built over it: its privacy ledger would be lost)
+ * @property {boolean} [lease] optional: where Web Locks are missing, exclude other realms with a lease written
+ *   through this adapter (default: true in browsers; in Node only when set, for a store several processes share)
  */
 
 /**
@@ -32,6 +40,9 @@ import { LocalrankError } from './errors.js';
  * @property {object} identity  the same object for personalizers that share the data
  * @property {boolean} shared  false for a private in-memory store (no other tab can see it)
  * @property {boolean} binary  the adapter stores bytes (Uint8Array) as well as strings
+ * @property {boolean} persistent  what is stored outlives the page
+ * @property {boolean} lease  without Web Locks, also take a lease through the adapter (other realms may share it)
+ * @property {number} timeoutMs  deadline of each call
  */
 
 /**
@@ -43,6 +54,7 @@ export function memoryStorage() {
   const map = new Map();
   return {
     binary: true,
+    persistent: false,
     get: (key) => (map.has(key) ? map.get(key) : null),
     set: (key, value) => { map.set(key, value); },
     delete: (key) => { map.delete(key); },
@@ -151,12 +163,28 @@ export function defaultStorageKind(environment) {
 }
 
 /**
- * Resolves the `storage` option to an adapter with promise-returning methods.
+ * Checks `options.storageTimeoutMs`: how long one storage call may take.
+ * @param {unknown} v
+ * @returns {number}
+ */
+export function storageTimeout(v) {
+  if (v === undefined) return DEFAULT_STORAGE_TIMEOUT_MS;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || v > 600000) {
+    throw new LocalrankError('INVALID_ARGUMENT', `options.storageTimeoutMs must be a number of ms in [1, 600000] (default ${DEFAULT_STORAGE_TIMEOUT_MS}); got ${String(v)}`, { field: 'options.storageTimeoutMs' });
+  }
+  return v;
+}
+
+/**
+ * Resolves the `storage` option to an adapter with promise-returning methods,
+ * each of which settles within `timeoutMs`: a call still pending then counts
+ * as failed (STORAGE_FAILED), whatever the adapter does later.
  * @param {unknown} option  'indexedDB' | 'localStorage' | 'memory' | adapter | undefined
  * @param {'indexedDB'|'localStorage'|'memory'} [fallback]  used when option is undefined
+ * @param {number} [timeoutMs]
  * @returns {ResolvedStorage}
  */
-export function resolveStorage(option, fallback = 'memory') {
+export function resolveStorage(option, fallback = 'memory', timeoutMs = DEFAULT_STORAGE_TIMEOUT_MS) {
   const choice = option === undefined ? fallback : option;
   /** @type {StorageAdapter} */
   let a;
@@ -183,29 +211,37 @@ export function resolveStorage(option, fallback = 'memory') {
   }
   /** @param {string} key @param {unknown} v @param {string} expected */
   const wrong = (key, v, expected) => new LocalrankError('STORAGE_FAILED', `storage.get('${key}') returned a ${typeof v}, expected ${expected}`, { field: 'options.storage' });
+  /**
+   * One adapter call under the deadline; `then` also turns a synchronous throw into a rejection.
+   * @template T @param {string} what @param {() => T|Promise<T>} fn @returns {Promise<T>}
+   */
+  const call = (what, fn) => within(Promise.resolve().then(fn), timeoutMs, () => storageFailed(`storage.${what} took over ${timeoutMs} ms (options.storageTimeoutMs)`));
   return {
-    // `await` also turns a synchronous throw of the adapter into a rejection.
     get: async (key) => {
-      const v = await a.get(key);
+      const v = await call(`get('${key}')`, () => a.get(key));
       if (v === null || v === undefined) return null;
       if (typeof v !== 'string') throw wrong(key, v, 'a string or null');
       return v;
     },
     getSlot: async (key) => {
-      const v = await a.get(key);
+      const v = await call(`get('${key}')`, () => a.get(key));
       if (v === null || v === undefined) return null;
       if (typeof v === 'string') return v;
       if (v instanceof ArrayBuffer) return new Uint8Array(v);
       if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
       throw wrong(key, v, 'a string, bytes or null');
     },
-    set: async (key, value) => { await a.set(key, value); },
-    delete: async (key) => { await a.delete(key); },
-    keys: async () => (typeof a.keys === 'function' ? [...await a.keys()] : null),
+    set: async (key, value) => { await call(`set('${key}')`, () => a.set(key, value)); },
+    delete: async (key) => { await call(`delete('${key}')`, () => a.delete(key)); },
+    keys: async () => (typeof a.keys === 'function' ? [...await call('keys()', () => /** @type {any} */ (a).keys())] : null),
     kind,
     identity,
     shared: kind !== 'memory',
     binary: kind === 'indexedDB' || kind === 'memory' || /** @type {any} */ (a).binary === true,
+    persistent: kind !== 'memory' && /** @type {any} */ (a).persistent !== false,
+    // In Node, personalizers of one process share the in-realm queue; other processes only if the adapter says so.
+    lease: /** @type {any} */ (a).lease ?? !globalThis.process?.versions?.node,
+    timeoutMs,
   };
 }
 

@@ -65,10 +65,10 @@ export const RERANK_OPTION_KEYS = ['strength', 'diversity', 'exploration', 'cali
  * option must be added here, or createPersonalizer refuses it as a typo.
  */
 export const OPTION_KEYS = ['storage', 'now', 'seed', 'dim', 'consent', 'namespace', 'autosaveMs', 'config',
-  'model', 'on', 'wasmUrl', 'wasmBinary', 'taxonomy', 'segments', 'privacy'];
+  'model', 'on', 'wasmUrl', 'wasmBinary', 'taxonomy', 'segments', 'sensitiveTopics', 'privacy', 'storageTimeoutMs'];
 /** The keys of `options.privacy` (index.d.ts PrivacyOptions). */
 export const PRIVACY_OPTION_KEYS = ['epsilonPerReport', 'epsilonCap', 'windowDays', 'recentDays', 'honorGpc',
-  'policyVersion', 'mechanism', 'segmentThreshold', 'random'];
+  'policyVersion', 'mechanism', 'segmentThreshold', 'random', 'instantEpsilon', 'gpc', 'config', 'testOnlyMemoryLedger'];
 
 /**
  * Levenshtein distance between two short strings (at most 24 characters: see nearMiss).
