@@ -15,8 +15,8 @@ const LEDGER = 'localrank.privacy-ledger';
 const CAP = { epsilonPerReport: 1, epsilonCap: 4, windowDays: 30 };
 
 /** A device: aggregate measurement granted, a clock the test moves. */
-async function device(o = {}) {
-  let now = o.start ?? T0;
+async function device({ start, ...o } = {}) {
+  let now = start ?? T0;
   const p = await createPersonalizer({
     taxonomy: TAXONOMY, autosaveMs: 0, now: () => now, consent: { personalization: true, aggregateMeasurement: true },
     ...o, privacy: { ...CAP, ...o.privacy },

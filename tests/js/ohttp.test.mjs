@@ -156,7 +156,7 @@ test('a report through the relay: the collector sees only the relay (127.0.0.2) 
   const keyConfig = new Uint8Array(await keysRes.arrayBuffer());
   assert.equal(Buffer.from(keyConfig).toString('base64url'), collector.collector.config.ohttp.keys);
 
-  const p = await createPersonalizer({ taxonomy: DEMO_REPORT_CONFIG.taxonomy, segments: DEMO_REPORT_CONFIG.segments, consent: { personalization: true, aggregateMeasurement: true }, storage: 'memory', autosaveMs: 0 });
+  const p = await createPersonalizer({ taxonomy: DEMO_REPORT_CONFIG.taxonomy, sensitiveTopics: DEMO_REPORT_CONFIG.sensitiveTopics, segments: DEMO_REPORT_CONFIG.segments, consent: { personalization: true, aggregateMeasurement: true }, storage: 'memory', autosaveMs: 0, privacy: { testOnlyMemoryLedger: true } });
   t.after(() => p.dispose());
   const sent = await p.sendAggregateReport(`${base}/v1/reports`, { relay: createOhttpRelay({ url: relayUrl, keyConfig }), retries: 0 });
   assert.equal(sent?.status, 202, 'the gateway handled the inner request as a report');
@@ -271,7 +271,7 @@ test('the commands: localrank-collector --ohttp-key serves its keys; localrank-r
   const relayUrl = `http://127.0.0.1:${r.port}/`;
   const keyConfig = new Uint8Array(await (await fetch(`${relayUrl}ohttp-keys`)).arrayBuffer());
   assert.deepEqual(keyConfig, expected.keys);
-  const p = await createPersonalizer({ taxonomy: DEMO_REPORT_CONFIG.taxonomy, segments: DEMO_REPORT_CONFIG.segments, consent: { aggregateMeasurement: true }, storage: 'memory', autosaveMs: 0 });
+  const p = await createPersonalizer({ taxonomy: DEMO_REPORT_CONFIG.taxonomy, sensitiveTopics: DEMO_REPORT_CONFIG.sensitiveTopics, segments: DEMO_REPORT_CONFIG.segments, consent: { aggregateMeasurement: true }, storage: 'memory', autosaveMs: 0, privacy: { testOnlyMemoryLedger: true } });
   t.after(() => p.dispose());
   const sent = await p.sendAggregateReport(`http://127.0.0.1:${c.port}/v1/reports`, { relay: createOhttpRelay({ url: relayUrl, keyConfig }), retries: 0 });
   assert.equal(sent?.status, 202);

@@ -18,8 +18,8 @@ const DAY = 24 * 3600 * 1000;
 const CONFIG = { taxonomy: TAXONOMY, segments: SEGMENTS, epsilonPerReport: 1 };
 
 /** @param {Record<string, any>} [options] */
-async function device(options = {}) {
-  let now = options.start ?? T0;
+async function device({ start, ...options } = {}) {
+  let now = start ?? T0;
   const p = await createPersonalizer({
     now: () => now, autosaveMs: 0, taxonomy: TAXONOMY, segments: SEGMENTS, storage: mapStorage(),
     consent: { personalization: true, aggregateMeasurement: true }, ...options,

@@ -40,7 +40,7 @@ async function collector() {
   };
 }
 
-const OPTIONS = { taxonomy: DEMO_REPORT_CONFIG.taxonomy, segments: DEMO_REPORT_CONFIG.segments, consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0 };
+const OPTIONS = { taxonomy: DEMO_REPORT_CONFIG.taxonomy, sensitiveTopics: DEMO_REPORT_CONFIG.sensitiveTopics, segments: DEMO_REPORT_CONFIG.segments, consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0 };
 
 /** A personalizer in a worker thread, on a clock the test sets. */
 async function workerDevice(storage = mapStorage(), start = T0) {
@@ -90,7 +90,7 @@ test('worker: a schedule sends nothing before its time and one report at it, wit
 test('worker: a token function that throws is an error event, as in the main API; a replaced schedule sends nothing', async (t) => {
   const c = await collector();
   let mainNow = T0;
-  const main = await createPersonalizer({ ...OPTIONS, storage: 'memory', now: () => mainNow });
+  const main = await createPersonalizer({ ...OPTIONS, storage: 'memory', now: () => mainNow, privacy: { testOnlyMemoryLedger: true } });
   const p = await workerDevice();
   t.after(async () => { main.dispose(); await p.dispose(); await c.close(); });
   const boom = async () => { throw new TypeError('the issuer is down'); };
@@ -148,7 +148,7 @@ test('worker: through an OHTTP relay, given as the relay createOhttpRelay made o
 });
 
 test('worker: bad delivery options are refused with the main API\'s LocalrankError, thrown at the caller\'s await', async (t) => {
-  const main = await createPersonalizer({ ...OPTIONS, storage: 'memory' });
+  const main = await createPersonalizer({ ...OPTIONS, storage: 'memory', privacy: { testOnlyMemoryLedger: true } });
   const p = await workerDevice();
   t.after(async () => { main.dispose(); await p.dispose(); });
   const url = 'http://127.0.0.1:1/v1/reports';
