@@ -246,7 +246,7 @@ test('worker: scheduleAggregateReports in a module Worker: the page\'s token fun
   const result = await page.evaluate(async () => {
     const { createWorkerPersonalizer } = /** @type {any} */ (window).lr;
     let now = Date.now();
-    const p = await createWorkerPersonalizer({ taxonomy: ['cooking', 'sports'], consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0, storage: 'memory', now: () => now });
+    const p = await createWorkerPersonalizer({ taxonomy: ['cooking', 'sports'], consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0, storage: 'memory', now: () => now, privacy: { testOnlyMemoryLedger: true } });
     /** @type {any[]} */
     const reports = [];
     p.on('report', (/** @type {any} */ r) => reports.push(r));

@@ -105,6 +105,19 @@ export class Engine {
     return this.#p.consent.get();
   }
 
+  /**
+   * Lets localrank send this browser's aggregate reports by itself, on its schedule.
+   * @param {string} url @param {Parameters<import('localrank').Personalizer['scheduleAggregateReports']>[1]} [options]
+   */
+  scheduleAggregateReports(url, options) {
+    return this.#p.scheduleAggregateReports(url, options);
+  }
+
+  /** Calls `handler` with every report localrank sent by itself (null: none could be sent). @param {(sent: {report: unknown, status: number}|null) => void} handler */
+  onReport(handler) {
+    this.#p.on('report', handler);
+  }
+
   /** The privacy budget of aggregate reports. */
   privacyBudget() {
     return this.#p.privacyBudget();

@@ -57,7 +57,7 @@ export class Dashboard {
       announce('Everything was erased from this device.');
       this.#onErased();
     });
-    engine.p.on('report', (/** @type {{report: unknown, status: number}|null} */ sent) => {
+    engine.onReport((sent) => {
       if (sent) {
         this.lastReport = sent.report;
         document.body.dataset.reports = String(Number(document.body.dataset.reports ?? 0) + 1);
@@ -77,7 +77,7 @@ export class Dashboard {
   async scheduleReports(relay) {
     const tokens = this.#engine.tokens;
     // With tokens on, a token is fetched only when a new report is built (a kept one has its own).
-    this.#schedule = await this.#engine.p.scheduleAggregateReports(REPORTS_URL, {
+    this.#schedule = await this.#engine.scheduleAggregateReports(REPORTS_URL, {
       ...(tokens ? { token: () => fetchToken(tokens) } : {}), ...(relay ? { relay } : {}),
     });
     this.#renderReport();
