@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import Fastify from 'fastify';
 import cors from '@fastify/cors';
 import { createAggregator, LocalrankError, MAX_REPORT_BYTES } from 'localrank/server';
-import { duplicateKey, acceptedDays, plausibleOueWeights, utcDay } from './checks.mjs';
+import { duplicateKey, acceptedDays, plausibleOueWeights, supportProbabilities, utcDay, MIN_WEIGHT_PROBABILITY } from './checks.mjs';
 import { consistentShares, seedOf } from './consistent.mjs';
 import { openStore } from './store.mjs';
 import { CollectorError } from './errors.mjs';
@@ -20,7 +20,7 @@ import { createGatewayRoute } from './gateway.mjs';
 
 export { openStore } from './store.mjs';
 export { normSub, consistentShares } from './consistent.mjs';
-export { duplicateKey, plausibleOueWeights, acceptedDays, MIN_WEIGHT_PROBABILITY } from './checks.mjs';
+export { duplicateKey, plausibleOueWeights, supportProbabilities, acceptedDays, MIN_WEIGHT_PROBABILITY } from './checks.mjs';
 export { CollectorError } from './errors.mjs';
 export { generateIssuerKeys, createTokenVerifier, registerTokenIssuer, fetchToken } from './tokens.mjs';
 export { startRelay } from './relay.mjs';
@@ -172,11 +172,10 @@ export async function createCollector(options) {
   const mechanism = agg.mechanism;
   const epsilon = config.epsilonPerReport ?? 1;
   const domains = [config.taxonomy.length + 1, (config.segments?.length ?? 0) + 1];
-  const weights = mechanism === 'oue' ? domains.map((d) => plausibleOueWeights(d, epsilon)) : null;
-  // p and q of one support test, for the bootstrap (docs/privacy.md, "The mechanisms").
-  const e = Math.exp(epsilon);
-  const g = Math.max(2, Math.round(e + 1));
-  const pq = mechanism === 'oue' ? { p: 0.5, q: 1 / (e + 1) } : { p: e / (e + g - 1), q: 1 / g };
+  const instant = config.instantEpsilon ?? 0;
+  const weights = mechanism === 'oue' ? domains.map((d) => plausibleOueWeights(d, epsilon, MIN_WEIGHT_PROBABILITY, instant)) : null;
+  // p and q of one support test, for the bootstrap (docs/privacy.md, "The mechanisms"; composed with instantEpsilon).
+  const pq = supportProbabilities(mechanism, epsilon, instant);
   const bucket = options.rateLimit ? tokenBucket(options.rateLimit, now) : null;
   let tokens = null;
   try {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createReportEncoder } from 'localrank/server';
-import { duplicateKey, plausibleOueWeights, normSub, consistentShares } from 'localrank-collector';
+import { createCollector, duplicateKey, plausibleOueWeights, supportProbabilities, normSub, consistentShares } from 'localrank-collector';
 import { DEMO_REPORT_CONFIG, DEMO_TAXONOMY } from '../../web-demo/demo-config.mjs';
 import { seededWords } from './privacy-helpers.mjs';
 
@@ -96,4 +96,38 @@ test('the consistent shares\' intervals hold the truth about 95% of the time (at
   for (const k of [0, 1, 2]) assert.ok(covered[k] / trials >= 0.9, `value ${k} (true ${truth[k]}): held in ${covered[k]} of ${trials}`);
   const small = covered.slice(3).reduce((a, b) => a + b, 0) / (trials * (d - 3));
   assert.ok(small >= 0.9, `small values: ${small}`);
+});
+
+test('with instantEpsilon the collector checks weights and bootstraps with the composed p*, q*: honest reports pass, estimates stay unbiased', async () => {
+  // Memo at epsilon 2, fresh noise at 1: the composed q* (about 0.32) is well above q (0.12), so weights the
+  // bound of epsilonPerReport alone would refuse are what honest devices send.
+  const config = { ...DEMO_REPORT_CONFIG, segments: [], epsilonPerReport: 2, instantEpsilon: 1 };
+  const d = DEMO_TAXONOMY.length + 1;
+  const alone = plausibleOueWeights(d, 2);
+  const composed = plausibleOueWeights(d, 2, undefined, 1);
+  assert.ok(composed.q > 0.3 && composed.q < 0.35 && Math.abs(composed.p - 0.5) < 1e-12, `p* ${composed.p}, q* ${composed.q}`);
+  const pq = supportProbabilities('olh', 2, 1);
+  assert.ok(pq.p < supportProbabilities('olh', 2).p && pq.q === supportProbabilities('olh', 2).q, 'OLH: p shrinks, q stays 1/g');
+  const enc = await createReportEncoder({ ...config, random: seededWords(17) });
+  const app = await createCollector({ config, store: 'sqlite::memory:', minReports: 10, publish: { everyMinutes: 0, minNewReports: 1 } });
+  try {
+    let refusedByAlone = 0;
+    const statuses = [];
+    for (let i = 0; i < 2000; i++) {
+      const r = enc.encode({ interest: { [i % 4 === 0 ? 'music' : 'cooking']: 1 } });
+      let weight = 0;
+      for (const b of Buffer.from(r.data, 'hex')) for (let k = 0; k < 8; k++) weight += (b >> k) & 1;
+      if (weight < alone.min || weight > alone.max) refusedByAlone++;
+      statuses.push((await app.inject({ method: 'POST', url: '/v1/reports', payload: r })).statusCode);
+    }
+    assert.ok(refusedByAlone > 20, `the bound without the instant noise would refuse honest reports (${refusedByAlone} of 2000)`);
+    assert.deepEqual([...new Set(statuses)], [202], 'every honest report is accepted');
+    const est = JSON.parse((await app.inject({ url: '/v1/estimates' })).body);
+    const share = (t) => est.topics.find((x) => x.topic === t).share;
+    // 2,000 reports at p* - q* = 0.18: a standard error of about 0.06 per share.
+    assert.ok(Math.abs(share('cooking') - 0.75) < 0.2 && Math.abs(share('music') - 0.25) < 0.2, `cooking ${share('cooking')}, music ${share('music')}`);
+  } finally {
+    enc.dispose();
+    await app.close();
+  }
 });
