@@ -28,7 +28,9 @@ class AggregatorCore {
     if (!s.ok()) return Result(s);
     return Result(s, json{{"fingerprint", agg_.config().fingerprint},
                           {"mechanism", LdpMechanismName(agg_.config().mechanism)},
-                          {"dataHexChars", agg_.config().data_hex_chars}}
+                          {"dataHexChars", agg_.config().data_hex_chars},
+                          // One support test's p and q, composed with the instant noise (WithInstantNoise).
+                          {"support", {{"p", agg_.config().topic.p}, {"q", agg_.config().topic.q}}}}
                          .dump());
   }
   PrivacyResult ingest(const std::string& report) { return Result(agg_.Ingest(report)); }

@@ -99,44 +99,17 @@ export function oueWeightPmf(d, p, q) {
 }
 
 /**
- * p and q of one support test of a report: the probability that a device
- * holding value v (p), or not holding it (q), reports support for v. With
- * `instantEpsilon` > 0 the device's memoized answer (epsilonPerReport) is
- * perturbed again on every report, so these are the composed p* and q*
- * (docs/privacy.md, "Instantaneous noise"; core WithInstantNoise).
- * @param {'oue'|'olh'} mechanism
- * @param {number} epsilon  epsilonPerReport
- * @param {number} [instantEpsilon]  0: none
- * @returns {{p: number, q: number}}
- */
-export function supportProbabilities(mechanism, epsilon, instantEpsilon = 0) {
-  const e = Math.exp(epsilon);
-  const g = Math.max(2, Math.round(e + 1));
-  let { p, q } = mechanism === 'oue' ? { p: 0.5, q: 1 / (e + 1) } : { p: e / (e + g - 1), q: 1 / g };
-  if (instantEpsilon > 0) {
-    const e1 = Math.exp(instantEpsilon);
-    if (mechanism === 'oue') {
-      const k = e1 / (e1 + 1);
-      [p, q] = [p * k + (1 - p) * (1 - k), q * k + (1 - q) * (1 - k)];
-    } else {
-      const k = e1 / (e1 + g - 1);
-      p = p * k + ((1 - p) * (1 - k)) / (g - 1);  // q stays 1/g: a value not held hashes uniformly
-    }
-  }
-  return { p, q };
-}
-
-/**
  * The weights an honest OUE device produces with probability >= `limit` in
  * either tail: weight w is refused when P(W >= w) < limit or P(W <= w) < limit.
  * @param {number} d domain size
  * @param {number} epsilon  epsilonPerReport
  * @param {number} [limit]
- * @param {number} [instantEpsilon]  the configuration's instantaneous noise (0: none)
+ * @param {{p: number, q: number}} [support]  each bit's probabilities when they are not those of `epsilon`
+ *   alone: with instantEpsilon, the aggregator's composed `support` (localrank/server)
  * @returns {{min: number, max: number, p: number, q: number}}
  */
-export function plausibleOueWeights(d, epsilon, limit = MIN_WEIGHT_PROBABILITY, instantEpsilon = 0) {
-  const { p, q } = supportProbabilities('oue', epsilon, instantEpsilon);
+export function plausibleOueWeights(d, epsilon, limit = MIN_WEIGHT_PROBABILITY, support = { p: 0.5, q: 1 / (Math.exp(epsilon) + 1) }) {
+  const { p, q } = support;
   const pmf = oueWeightPmf(d, p, q);
   let min = 0;
   let below = pmf[0];

@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import Fastify from 'fastify';
 import cors from '@fastify/cors';
 import { createAggregator, LocalrankError, MAX_REPORT_BYTES } from 'localrank/server';
-import { duplicateKey, acceptedDays, plausibleOueWeights, supportProbabilities, utcDay, MIN_WEIGHT_PROBABILITY } from './checks.mjs';
+import { duplicateKey, acceptedDays, plausibleOueWeights, utcDay, MIN_WEIGHT_PROBABILITY } from './checks.mjs';
 import { consistentShares, seedOf } from './consistent.mjs';
 import { openStore } from './store.mjs';
 import { CollectorError } from './errors.mjs';
@@ -20,7 +20,7 @@ import { createGatewayRoute } from './gateway.mjs';
 
 export { openStore } from './store.mjs';
 export { normSub, consistentShares } from './consistent.mjs';
-export { duplicateKey, plausibleOueWeights, supportProbabilities, acceptedDays, MIN_WEIGHT_PROBABILITY } from './checks.mjs';
+export { duplicateKey, plausibleOueWeights, acceptedDays, MIN_WEIGHT_PROBABILITY } from './checks.mjs';
 export { CollectorError } from './errors.mjs';
 export { generateIssuerKeys, createTokenVerifier, registerTokenIssuer, fetchToken } from './tokens.mjs';
 export { startRelay } from './relay.mjs';
@@ -172,10 +172,10 @@ export async function createCollector(options) {
   const mechanism = agg.mechanism;
   const epsilon = config.epsilonPerReport ?? 1;
   const domains = [config.taxonomy.length + 1, (config.segments?.length ?? 0) + 1];
-  const instant = config.instantEpsilon ?? 0;
-  const weights = mechanism === 'oue' ? domains.map((d) => plausibleOueWeights(d, epsilon, MIN_WEIGHT_PROBABILITY, instant)) : null;
-  // p and q of one support test, for the bootstrap (docs/privacy.md, "The mechanisms"; composed with instantEpsilon).
-  const pq = supportProbabilities(mechanism, epsilon, instant);
+  // p and q of one support test (composed with instantEpsilon), from the core that decodes the reports:
+  // for the weight check and the bootstrap (docs/privacy.md, "The mechanisms").
+  const pq = agg.support;
+  const weights = mechanism === 'oue' ? domains.map((d) => plausibleOueWeights(d, epsilon, MIN_WEIGHT_PROBABILITY, pq)) : null;
   const bucket = options.rateLimit ? tokenBucket(options.rateLimit, now) : null;
   let tokens = null;
   try {

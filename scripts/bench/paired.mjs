@@ -64,8 +64,9 @@ for (let r = 0; r < rounds; r++) {
     env: { ...process.env, LOCALRANK_BENCH_DIR: out }, encoding: 'utf8',
   });
   if (n.status !== 0) throw new Error(`native benchmark failed: ${n.stderr}`);
+  const benchmarks = JSON.parse(n.stdout).benchmarks;
   const ms = (name) => {
-    const b = JSON.parse(n.stdout).benchmarks.find((x) => x.name === name);
+    const b = benchmarks.find((x) => x.name === name);
     return b.cpu_time * { ns: 1e-6, us: 1e-3, ms: 1 }[b.time_unit];
   };
   const c = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child'], { encoding: 'utf8', cwd: root });

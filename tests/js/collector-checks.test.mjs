@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createReportEncoder } from 'localrank/server';
-import { createCollector, duplicateKey, plausibleOueWeights, supportProbabilities, normSub, consistentShares } from 'localrank-collector';
+import { createAggregator, createReportEncoder } from 'localrank/server';
+import { createCollector, duplicateKey, plausibleOueWeights, normSub, consistentShares } from 'localrank-collector';
 import { DEMO_REPORT_CONFIG, DEMO_TAXONOMY } from '../../web-demo/demo-config.mjs';
 import { seededWords } from './privacy-helpers.mjs';
 
@@ -104,10 +104,12 @@ test('with instantEpsilon the collector checks weights and bootstraps with the c
   const config = { ...DEMO_REPORT_CONFIG, segments: [], epsilonPerReport: 2, instantEpsilon: 1 };
   const d = DEMO_TAXONOMY.length + 1;
   const alone = plausibleOueWeights(d, 2);
-  const composed = plausibleOueWeights(d, 2, undefined, 1);
+  const support = async (c) => { const a = await createAggregator(c); try { return a.support; } finally { a.dispose(); } };
+  const composed = plausibleOueWeights(d, 2, undefined, await support(config));
   assert.ok(composed.q > 0.3 && composed.q < 0.35 && Math.abs(composed.p - 0.5) < 1e-12, `p* ${composed.p}, q* ${composed.q}`);
-  const pq = supportProbabilities('olh', 2, 1);
-  assert.ok(pq.p < supportProbabilities('olh', 2).p && pq.q === supportProbabilities('olh', 2).q, 'OLH: p shrinks, q stays 1/g');
+  assert.deepEqual(await support({ ...config, instantEpsilon: 0 }), { p: alone.p, q: alone.q }, 'without instant noise: p and q of epsilon');
+  const olh = await support({ ...config, mechanism: 'olh' }), olhAlone = await support({ ...config, mechanism: 'olh', instantEpsilon: 0 });
+  assert.ok(olh.p < olhAlone.p && olh.q === olhAlone.q, 'OLH: p shrinks, q stays 1/g');
   const enc = await createReportEncoder({ ...config, random: seededWords(17) });
   const app = await createCollector({ config, store: 'sqlite::memory:', minReports: 10, publish: { everyMinutes: 0, minNewReports: 1 } });
   try {

@@ -63,6 +63,8 @@ export declare class Aggregator {
   /** Identifies the shared configuration; every report carries it. */
   readonly fingerprint: string;
   readonly mechanism: 'oue' | 'olh';
+  /** One support test's p (a device holding the value reports it) and q (one not holding it does); with instantEpsilon, the composed p* and q*. */
+  readonly support: { readonly p: number; readonly q: number };
   readonly reports: number;
   /** Validates and adds a report; throws `INVALID_REPORT` naming the field and changes nothing on bad input. */
   ingest(report: AggregateReport | object | string): void;

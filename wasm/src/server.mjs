@@ -86,12 +86,19 @@ export class Aggregator {
   fingerprint;
   /** 'oue' or 'olh'. */
   mechanism;
+  /**
+   * One support test of a report: the probability that a device holding a
+   * value (p), or not holding it (q), reports support for it; with
+   * instantEpsilon, the composed p* and q* of memo then fresh noise.
+   */
+  support;
 
   /** @internal */
   constructor(coreAggregator, info) {
     this.#core = coreAggregator;
     this.fingerprint = /** @type {string} */ (info.fingerprint);
     this.mechanism = /** @type {string} */ (info.mechanism);
+    this.support = Object.freeze({ .../** @type {{p: number, q: number}} */ (info.support) });
   }
 
   #alive() {
