@@ -91,7 +91,9 @@ function send(base, body, timeoutMs = 10000) {
  * @param {number} [port]
  */
 function startCollector(db, port = 0) {
-  const child = spawn(process.execPath, [CLI, '--taxonomy', CONFIG_FILE, '--db', db, '--port', String(port), '--min-reports', '50'],
+  // Estimates published after every report: this bench compares counts, not the batching (docs/collector.md).
+  const child = spawn(process.execPath, [CLI, '--taxonomy', CONFIG_FILE, '--db', db, '--port', String(port), '--min-reports', '50',
+    '--publish-minutes', '0', '--publish-reports', '1'],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
