@@ -201,6 +201,13 @@ export interface PersonalizerOptions {
   wasmUrl?: string | URL;
   /** The .wasm bytes, instead of loading them (e.g. from your own cache). */
   wasmBinary?: ArrayBuffer | Uint8Array;
+  /**
+   * Where the report module (`localrank_report.wasm`, loaded only when `taxonomy` or a pinned
+   * `privacy.config` is given) is, instead of next to `wasmUrl` (when given) or next to the module.
+   */
+  reportWasmUrl?: string | URL;
+  /** The report module's .wasm bytes, instead of loading them (needed with `wasmBinary` where no URL serves it). */
+  reportWasmBinary?: ArrayBuffer | Uint8Array;
   /** Fixed topic list shared with the server; needed for aggregate reports (or `privacy.config`). */
   taxonomy?: readonly string[];
   /** Taxonomy topics of special categories (GDPR art. 9: health, politics, religion, ...): never in a report or a segment. */

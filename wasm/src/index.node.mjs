@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Node entry: reads the .wasm next to this file (Node's fetch cannot load file: URLs).
+// Node entry: reads the .wasm files next to this file (Node's fetch cannot load
+// file: URLs); the report module only for a personalizer given a taxonomy.
 import createLocalrankCore from './localrank_core.mjs';
 import { createPersonalizerWith } from './personalizer.js';
 import { instantiateWasm, loadFromBinary, wasmLoadError } from './load-wasm.js';
@@ -16,7 +17,27 @@ const cache = new Map();
 /** @param {Record<string, any>} o */
 async function loadCore(o) {
   if (o.wasmBinary) return loadFromBinary(createLocalrankCore, o.wasmBinary);
-  const url = await wasmLocation(o.wasmUrl);
+  return readOnce(createLocalrankCore, await wasmLocation(o.wasmUrl, 'localrank_core.wasm'), 'options.wasmUrl');
+}
+
+/**
+ * The report module (a personalizer given a taxonomy): `reportWasmBinary`,
+ * `reportWasmUrl`, else next to `wasmUrl`, else next to this module.
+ * @param {Record<string, any>} o
+ */
+async function loadReport(o) {
+  const { default: createLocalrankReport } = await import('./localrank_report.mjs');
+  if (o.reportWasmBinary) return loadFromBinary(createLocalrankReport, o.reportWasmBinary, 'options.reportWasmBinary');
+  const url = o.reportWasmUrl !== undefined && o.reportWasmUrl !== null ? await wasmLocation(o.reportWasmUrl)
+    : new URL('./localrank_report.wasm', await wasmLocation(o.wasmUrl, 'localrank_core.wasm'));
+  return readOnce(createLocalrankReport, url, 'options.reportWasmUrl');
+}
+
+/**
+ * One read and compilation per file.
+ * @param {(options: object) => Promise<any>} createModule @param {URL} url @param {string} field
+ */
+function readOnce(createModule, url, field) {
   const cacheKey = url.href;
   if (!cache.has(cacheKey)) {
     const loading = (async () => {
@@ -26,9 +47,9 @@ async function loadCore(o) {
       try {
         bytes = await readFile(url);
       } catch (e) {
-        throw wasmLoadError(where, `could not be read (${/** @type {any} */ (e)?.code ?? e})`, 'options.wasmUrl', e);
+        throw wasmLoadError(where, `could not be read (${/** @type {any} */ (e)?.code ?? e})`, field, e);
       }
-      return instantiateWasm(createLocalrankCore, bytes, where, 'options.wasmUrl');
+      return instantiateWasm(createModule, bytes, where, field);
     })();
     cache.set(cacheKey, loading);
     // A failed load (missing file) must not stick: the next call tries again.
@@ -38,13 +59,13 @@ async function loadCore(o) {
 }
 
 /**
- * `wasmUrl` in Node: a URL object or `file:` URL string, or a file path
- * (relative to the working directory). Default: next to this module.
- * @param {unknown} option
+ * `wasmUrl` (or `reportWasmUrl`) in Node: a URL object or `file:` URL string,
+ * or a file path (relative to the working directory). Default: `file` next to this module.
+ * @param {unknown} option @param {string} [file]
  * @returns {Promise<URL>}
  */
-async function wasmLocation(option) {
-  if (option === undefined || option === null) return new URL('./localrank_core.wasm', import.meta.url);
+async function wasmLocation(option, file = '') {
+  if (option === undefined || option === null) return new URL(`./${file}`, import.meta.url);
   if (option instanceof URL) return option;
   const text = String(option);
   if (/^file:/i.test(text)) return new URL(text);
@@ -57,5 +78,5 @@ async function wasmLocation(option) {
  * @param {import('./index').PersonalizerOptions} [options]
  */
 export function createPersonalizer(options) {
-  return createPersonalizerWith(loadCore, options, 'memory');
+  return createPersonalizerWith(loadCore, options, 'memory', loadReport);
 }

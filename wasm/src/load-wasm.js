@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Loads the WebAssembly core for the entries (browser, worker, Node): the
-// entry fetches or reads the .wasm and it is compiled here, so that a missing
+// Loads the WebAssembly modules for the entries (browser, worker, Node): the
+// device module, and the report module for a personalizer given a taxonomy.
+// The entry fetches or reads the .wasm and it is compiled here, so that a missing
 // or misserved file or a Content-Security-Policy without 'wasm-unsafe-eval'
 // is one LocalrankError WASM_LOAD_FAILED naming the URL, the answer and the
 // fix, instead of the Emscripten glue's console warnings and abort text. The
@@ -9,13 +10,28 @@ import { LocalrankError } from './errors.js';
 
 /**
  * The error for `source`, which `what`; a CSP refusal (in `cause`) gets the CSP fix instead.
+ * `field` names the option (options.wasmUrl, options.reportWasmBinary, ...), and so the module.
  * @param {string} source @param {string} what @param {string} field @param {unknown} [cause]
  */
 export function wasmLoadError(source, what, field, cause) {
+  const [file, url, binary] = /report/i.test(field)
+    ? ['localrank_report.wasm', 'reportWasmUrl', 'reportWasmBinary'] : ['localrank_core.wasm', 'wasmUrl', 'wasmBinary'];
   return new LocalrankError('WASM_LOAD_FAILED', /Content.Security.Policy|\bCSP\b|unsafe-eval/i.test(String(cause))
     ? `${source} was blocked by Content-Security-Policy: add 'wasm-unsafe-eval' to script-src (see docs/integration.md)`
-    : `${source} ${what}. Serve localrank_core.wasm (node_modules/localrank/dist/) there as application/wasm, or pass ` +
-      'its URL as `wasmUrl` (or its bytes as `wasmBinary`); see docs/integration.md', { field, cause });
+    : `${source} ${what}. Serve ${file} (node_modules/localrank/dist/) there as application/wasm, or pass ` +
+      `its URL as \`${url}\` (or its bytes as \`${binary}\`); see docs/integration.md`, { field, cause });
+}
+
+/**
+ * Where the report module is: `reportWasmUrl`, else next to `wasmUrl` (the
+ * same folder; `base` resolves a relative one), else `fallback` (next to the entry).
+ * @param {Record<string, any>} o @param {string|URL} fallback @param {string} [base]
+ * @returns {string|URL}
+ */
+export function reportWasmLocation(o, fallback, base) {
+  if (o.reportWasmUrl !== undefined && o.reportWasmUrl !== null) return o.reportWasmUrl;
+  if (o.wasmUrl === undefined || o.wasmUrl === null) return fallback;
+  return new URL('./localrank_report.wasm', new URL(String(o.wasmUrl), base)).href;
 }
 
 /**
@@ -72,11 +88,10 @@ export async function fetchWasm(createModule, href, field) {
 }
 
 /**
- * The loader for `wasmBinary` (every entry).
- * @param {(options: object) => Promise<any>} createModule @param {unknown} binary
+ * The loader for `wasmBinary` or `reportWasmBinary` (every entry).
+ * @param {(options: object) => Promise<any>} createModule @param {unknown} binary @param {string} [field]
  */
-export function loadFromBinary(createModule, binary) {
-  const field = 'options.wasmBinary';
+export function loadFromBinary(createModule, binary, field = 'options.wasmBinary') {
   if (!(binary instanceof ArrayBuffer) && !ArrayBuffer.isView(binary)) {
     throw new LocalrankError('INVALID_ARGUMENT', `${field} must be an ArrayBuffer or a Uint8Array of the .wasm`, { field });
   }

@@ -5,12 +5,12 @@
 // one, so a failed delivery spends no new epsilon. It is dropped once
 // delivered, once refused for good (another 4xx), once its day is too old for a
 // collector to accept ([today - 2, today + 1], docs/collector.md), at the next
-// send after consent is withdrawn, and by forget(). Kept small: every byte here
-// is in what a browser loads (tests/js/size.test.mjs).
+// send after consent is withdrawn, and by forget(). Loaded on demand with the
+// rest of the report path (report-module.js).
 import { LocalrankError } from './errors.js';
 import { utcDay, MS_PER_DAY } from './report.js';
 
-export const OUTBOX_KEY = 'report-outbox';
+export { OUTBOX_KEY } from './privacy-options.js';
 const OUTBOX_SCHEMA = 'localrank.report-outbox';
 
 /** @param {string} message @param {unknown} [cause] */

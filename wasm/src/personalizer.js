@@ -14,10 +14,8 @@ import { Persistence, copyData } from './persistence.js';
 import { ConsentManager, CONSENT_KEY, DEFAULT_POLICY_VERSION } from './consent.js';
 import { EngineCore, AccountantCore } from './core-abi.js';
 import { modelConfig, describeModel } from './model.js';
-import { ReportEncoder, privacyOptions, randomWords, utcDay, MS_PER_DAY } from './report.js';
-import { ReportMemoStore } from './memo.js';
-import { ReportOutbox, OUTBOX_KEY, deliveryOptions } from './outbox.js';
-import { startSchedule, SCHEDULE_KEY } from './schedule.js';
+import { privacyOptions, MS_PER_DAY, OUTBOX_KEY, SCHEDULE_KEY } from './privacy-options.js';
+import { reportPath, loadReportPath } from './report-module.js';
 
 const DEFAULT_AUTOSAVE_MS = 1000;
 /**
@@ -240,12 +238,14 @@ function checkOptions(options) {
 
 /**
  * Creates a personalizer on a loaded core module. Entry points pass their own
- * loader (Node reads the .wasm from disk, browsers fetch it).
+ * loaders (Node reads the .wasm from disk, browsers fetch it): the device
+ * module's, and the report module's, called only when reports are configured.
  * @param {(options: Record<string, any>) => Promise<any>} loadCore
  * @param {Record<string, any>} [options]
  * @param {'indexedDB'|'localStorage'|'memory'} [defaultStorage]  used when options.storage is not given
+ * @param {(options: Record<string, any>) => Promise<any>} [loadReport]
  */
-export async function createPersonalizerWith(loadCore, options, defaultStorage = 'memory') {
+export async function createPersonalizerWith(loadCore, options, defaultStorage = 'memory', loadReport = loadCore) {
   const o = checkOptions(options);
   checkConfig(o.config);
   const prior = modelConfig(o.model);
@@ -260,7 +260,7 @@ export async function createPersonalizerWith(loadCore, options, defaultStorage =
     const off = p.on('error', () => { loadFailed = true; });
     await p._load();
     off();
-    await p._loadPrivacy(Module, o, loadFailed);
+    await p._loadPrivacy(Module, o, loadFailed, loadReport);
     return p;
   } catch (e) {
     engine.delete();
@@ -1240,15 +1240,18 @@ export class Personalizer {
    * @param {any} Module
    * @param {Record<string, any>} options
    * @param {boolean} storageFailed  loading the profile already reported a storage error
+   * @param {(options: Record<string, any>) => Promise<any>} loadReport  the report module's loader
    */
-  async _loadPrivacy(Module, options, storageFailed) {
+  async _loadPrivacy(Module, options, storageFailed, loadReport) {
     const opts = privacyOptions(options.privacy);
     if (options.segments !== undefined && options.taxonomy === undefined) {
       throw new LocalrankError('INVALID_ARGUMENT', 'options.segments needs options.taxonomy', { field: 'options.taxonomy' });
     }
     const accountant = new AccountantCore(Module);
-    /** @type {ReportEncoder|null} */
+    /** @type {import('./report.js').ReportEncoder|null} */
     let encoder = null;
+    /** The report path (report-path.js), loaded only when reports are configured. */
+    let R = null;
     try {
       throwIfFailed(accountant.configure(opts.epsilonCap, opts.windowDays * MS_PER_DAY));
       // The pinned configuration (privacy.config) is the one to use when none is given at run time.
@@ -1256,12 +1259,14 @@ export class Personalizer {
       if (pinned) opts.epsilonPerReport = pinned.epsilonPerReport ?? opts.epsilonPerReport;
       let mismatch = null;
       if (options.taxonomy !== undefined || pinned) {
-        encoder = new ReportEncoder(Module, pinned ?? {
+        const path = await loadReportPath(loadReport, options);
+        R = path.R;
+        encoder = new R.ReportEncoder(path.Module, pinned ?? {
           taxonomy: options.taxonomy, segments: options.segments, sensitiveTopics: options.sensitiveTopics,
           epsilonPerReport: opts.epsilonPerReport, instantEpsilon: opts.instantEpsilon,
           mechanism: opts.mechanism, segmentThreshold: opts.segmentThreshold,
         }, pinned ? 'options.privacy.config.' : 'options.');
-        mismatch = pinned ? null : configMismatch(Module, opts.pin, encoder.info.fingerprint);
+        mismatch = pinned ? null : configMismatch(R.ReportEncoder, path.Module, opts.pin, encoder.info.fingerprint);
       }
       const consent = new ConsentManager(this.#consent, this.#storage, {
         key: this.#key(CONSENT_KEY),
@@ -1271,7 +1276,7 @@ export class Personalizer {
         gpc: opts.gpc,
         onWithdrawPersonalization: () => this.#eraseProfile(),
       });
-      const memo = encoder && new ReportMemoStore(this.#storage, encoder, opts.random, (e) => this.#emit('error', e));
+      const memo = encoder && new R.ReportMemoStore(this.#storage, encoder, opts.random, (e) => this.#emit('error', e));
       if (mismatch) this.#emit('error', mismatch);
       // One storage problem is one error event: the profile load may have reported it already.
       let quiet = storageFailed;
@@ -1291,7 +1296,7 @@ export class Personalizer {
         () => this.#clock(), (e) => (this.#privacy ? this.#emit('error', e) : report(e)));
       await ledger.load(this.#key(OLD_LEDGER_NAME));
       // charges: report -> whether its spend is stored within the cap (sendAggregateReport waits for it).
-      this.#privacy = { opts, accountant, encoder, consent, memo, mismatch, ledger, charges: new WeakMap() };
+      this.#privacy = { opts, accountant, encoder, R, consent, memo, mismatch, ledger, charges: new WeakMap() };
       const withdrawn = await consent.load(options.consent, report);
       if (this.#storage.shared) {
         // Another tab's withdrawal stops profiling here too, and empties this tab's profile.
@@ -1396,8 +1401,8 @@ export class Personalizer {
     if (!pv.ledger.canSpend(eps)) return null;
     pv.memo.ensure();
     const interest = this.#reportInterest(now);
-    const words = randomWords(pv.encoder.info.wordsNeeded, pv.opts.random);
-    const text = pv.encoder.encode(interest, utcDay(now), words);
+    const words = pv.R.randomWords(pv.encoder.info.wordsNeeded, pv.opts.random);
+    const text = pv.encoder.encode(interest, pv.R.utcDay(now), words);
     words.fill(0);
     const report = JSON.parse(text);
     const charged = pv.ledger.charge(eps);
@@ -1406,7 +1411,7 @@ export class Personalizer {
     return report;
   }
 
-  /** @type {ReportOutbox|null} */
+  /** @type {import('./outbox.js').ReportOutbox|null} */
   #outbox = null;
 
   /**
@@ -1425,9 +1430,11 @@ export class Personalizer {
    */
   async sendAggregateReport(url, options) {
     this.#alive();
-    const o = deliveryOptions(options);
     const pv = this.#privacy;
-    this.#outbox ??= new ReportOutbox(this.#storage, this.#key(OUTBOX_KEY), () => this.#clock());
+    // Without a taxonomy the report path is loaded only here (a report kept from an earlier session may still leave).
+    const R = pv.R ?? await reportPath();
+    const o = R.deliveryOptions(options);
+    this.#outbox ??= new R.ReportOutbox(this.#storage, this.#key(OUTBOX_KEY), () => this.#clock());
     const wanted = () => !this.#disposed && this.#privacy?.consent.get().aggregateMeasurement === true;
     let report = wanted() ? await this.#outbox.pending() : null;
     if (report === null) {
@@ -1470,10 +1477,11 @@ export class Personalizer {
    */
   async scheduleAggregateReports(url, options) {
     this.#alive();
-    deliveryOptions(options);
     const { opts } = this.#privacy;
+    const R = this.#privacy.R ?? await reportPath();
+    R.deliveryOptions(options);
     this.#schedule?.stop();
-    this.#schedule = await startSchedule({
+    this.#schedule = await R.startSchedule({
       storage: this.#storage, key: this.#key(SCHEDULE_KEY), now: () => this.#clock(), auto: options?.auto !== false,
       slotMs: (opts.windowDays * MS_PER_DAY) / Math.max(1, Math.floor(opts.epsilonCap / opts.epsilonPerReport + 1e-9)),
       send: () => this.sendAggregateReport(url, options),
@@ -1508,9 +1516,10 @@ export class Personalizer {
 /**
  * The CONFIG_MISMATCH error when the configuration in use is not the pinned
  * one (privacy.config: the configuration or its fingerprint), else null.
- * @param {any} Module @param {string|Record<string, any>|undefined} pin @param {string} fingerprint
+ * @param {typeof import('./report.js').ReportEncoder} ReportEncoder
+ * @param {any} Module the report module @param {string|Record<string, any>|undefined} pin @param {string} fingerprint
  */
-function configMismatch(Module, pin, fingerprint) {
+function configMismatch(ReportEncoder, Module, pin, fingerprint) {
   if (pin === undefined) return null;
   let pinned = pin;
   if (typeof pin === 'object') {

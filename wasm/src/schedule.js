@@ -7,8 +7,9 @@
 // at least half a slot apart and n per window on average. A time that passed
 // while no page was open is redrawn 1 to 10 minutes after the start, not at
 // it. The next time is kept on storage, so a reload does not redraw it.
-// Closures rather than a class: every byte here is in what a browser loads.
-export const SCHEDULE_KEY = 'report-schedule';
+// Closures rather than a class: small. Loaded on demand with the rest of the
+// report path (report-module.js).
+export { SCHEDULE_KEY } from './privacy-options.js';
 const MINUTE = 60000;
 
 /**

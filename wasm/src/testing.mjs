@@ -5,7 +5,7 @@
 // entries refuse `privacy.random`: reports there always draw from
 // crypto.getRandomValues.
 import { createPersonalizer as createProductionPersonalizer } from './index.node.mjs';
-import { TEST_RANDOM } from './report.js';
+import { TEST_RANDOM } from './privacy-options.js';
 
 export * from './index.node.mjs';
 

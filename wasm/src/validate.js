@@ -65,7 +65,7 @@ export const RERANK_OPTION_KEYS = ['strength', 'diversity', 'exploration', 'cali
  * option must be added here, or createPersonalizer refuses it as a typo.
  */
 export const OPTION_KEYS = ['storage', 'now', 'seed', 'dim', 'consent', 'namespace', 'autosaveMs', 'config',
-  'model', 'on', 'wasmUrl', 'wasmBinary', 'taxonomy', 'segments', 'sensitiveTopics', 'privacy', 'storageTimeoutMs'];
+  'model', 'on', 'wasmUrl', 'wasmBinary', 'reportWasmUrl', 'reportWasmBinary', 'taxonomy', 'segments', 'sensitiveTopics', 'privacy', 'storageTimeoutMs'];
 /** The keys of `options.privacy` (index.d.ts PrivacyOptions). */
 export const PRIVACY_OPTION_KEYS = ['epsilonPerReport', 'epsilonCap', 'windowDays', 'recentDays', 'honorGpc',
   'policyVersion', 'mechanism', 'segmentThreshold', 'random', 'instantEpsilon', 'gpc', 'config', 'testOnlyMemoryLedger'];

@@ -384,6 +384,7 @@ export async function createWorkerPersonalizer(options = {}) {
   // The worker resolves URLs against its own script, so make them absolute here.
   try {
     if (sent.wasmUrl !== undefined) sent.wasmUrl = absoluteUrl(sent.wasmUrl);
+    if (sent.reportWasmUrl !== undefined) sent.reportWasmUrl = absoluteUrl(sent.reportWasmUrl);
   } catch (e) {
     worker.terminate();
     throw e;

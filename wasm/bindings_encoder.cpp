@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The device's privacy side of the core: the report encoder and the privacy
-// accountant, as plain exports (abi.h). Linked into both modules
-// (localrank_core for devices, localrank_server for src/server.mjs, which
-// encodes reports too). Internal like bindings.cpp: the facade
-// (src/report.js, src/personalizer.js, through src/core-abi.js) is the
+// The report encoder as plain exports (abi.h): the report module
+// (localrank_report, loaded by the facade only when a personalizer is given a
+// taxonomy, so pages without aggregate reports never download it) and the
+// server module (src/server.mjs encodes reports too). Internal like
+// bindings.cpp: the facade (src/report.js, through src/core-abi.js) is the
 // public API.
 #include <emscripten/emscripten.h>
 
@@ -14,7 +14,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "localrank/accountant.h"
 #include "localrank/report.h"
 
 #include "abi.h"
@@ -94,7 +93,6 @@ class ReportEncoderCore {
 }  // namespace localrank::wasm
 
 extern "C" {
-using localrank::PrivacyAccountant;
 using localrank::wasm::InText;
 using localrank::wasm::Keep;
 using localrank::wasm::ReportEncoderCore;
@@ -110,24 +108,4 @@ EMSCRIPTEN_KEEPALIVE int localrank_encoder_match_segment(ReportEncoderCore* e) {
 EMSCRIPTEN_KEEPALIVE int localrank_encoder_encode(ReportEncoderCore* e, int fresh) { return Keep(e->encode(InText(), fresh != 0)); }
 EMSCRIPTEN_KEEPALIVE int localrank_encoder_draw_memo(ReportEncoderCore* e) { return Keep(e->drawMemo()); }
 EMSCRIPTEN_KEEPALIVE int localrank_encoder_has_memo(ReportEncoderCore* e) { return e->hasMemo() ? 1 : 0; }
-
-EMSCRIPTEN_KEEPALIVE PrivacyAccountant* localrank_accountant_new() { return new PrivacyAccountant(); }
-EMSCRIPTEN_KEEPALIVE void localrank_accountant_delete(PrivacyAccountant* a) { delete a; }
-EMSCRIPTEN_KEEPALIVE int localrank_accountant_configure(PrivacyAccountant* a, double cap, double window_ms) {
-  return Keep(a->Configure(cap, window_ms));
-}
-EMSCRIPTEN_KEEPALIVE double localrank_accountant_spent(PrivacyAccountant* a, double now) { return a->Spent(now); }
-EMSCRIPTEN_KEEPALIVE double localrank_accountant_remaining(PrivacyAccountant* a, double now) { return a->Remaining(now); }
-EMSCRIPTEN_KEEPALIVE int localrank_accountant_can_spend(PrivacyAccountant* a, double epsilon, double now) {
-  return a->CanSpend(epsilon, now) ? 1 : 0;
-}
-EMSCRIPTEN_KEEPALIVE double localrank_accountant_next_available(PrivacyAccountant* a, double epsilon, double now) {
-  return a->NextAvailable(epsilon, now);
-}
-EMSCRIPTEN_KEEPALIVE int localrank_accountant_charge(PrivacyAccountant* a, double epsilon, double now) {
-  return Keep(a->Charge(epsilon, now));
-}
-EMSCRIPTEN_KEEPALIVE void localrank_accountant_to_json(PrivacyAccountant* a, double now) { SetOutText(a->ToJson(now)); }
-EMSCRIPTEN_KEEPALIVE int localrank_accountant_from_json(PrivacyAccountant* a) { return Keep(a->FromJson(InText())); }
-EMSCRIPTEN_KEEPALIVE void localrank_accountant_clear(PrivacyAccountant* a) { a->Clear(); }
 }
