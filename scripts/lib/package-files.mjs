@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // What a browser loads from the assembled package (wasm/dist), and its size
-// (the entry bundled and minified as an app's bundler would, plus the .wasm):
-// used by assemble-package.mjs (prints it), scripts/bench (reports it) and
-// tests/js/size.test.mjs (the budget).
+// (the entry bundled and minified as an app's bundler would, with code
+// splitting, plus the .wasm), for every page and for a page with aggregate
+// reports: used by assemble-package.mjs (prints it), scripts/bench (reports
+// it) and tests/js/size.test.mjs (the budgets).
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -37,22 +38,25 @@ export const SHIPPED_TARGET_BYTES = 150_000;
  * @hpke/core) is not in it: a separate entry, loaded only by a site that
  * configures a relay.
  *
- * MISSED since issue 21 and 22 (BENCHMARKS.md "Shipped size"): the report
- * memo, pinned configuration and bounds (+2.6 KB wasm, +1.5 KB JS), the
- * namespace lock, storage deadlines, retries and the merged ledger (+2.4 KB JS)
- * bring it to 156.3 KB. The budget is that figure plus 0.2 KB, so that any
- * further growth fails here; the 150 KB target stays the target and its miss is
- * reported in BENCHMARKS.md until the report path moves out of what every page
- * loads (see the note there).
+ * Missed after issues 21 and 22: the report memo, pinned configuration and
+ * bounds (+2.6 KB wasm, +1.5 KB JS), the namespace lock, storage deadlines,
+ * retries and the merged ledger (+2.4 KB JS) brought it to 156.3 KB (budget
+ * 156.5 KB). Met again with the report path out of what every page loads (the
+ * report encoder in its own module, localrank_report.wasm, and report.js,
+ * memo.js, outbox.js, schedule.js imported on demand: report-module.js), now
+ * measured with code splitting so that the on-demand chunks are not counted:
+ * 147.2 KB (wasm 114.8, JS 32.4 in two chunks); the budget is that plus 0.3 KB.
  */
-export const SHIPPED_BUDGET_BYTES = 156_500;
+export const SHIPPED_BUDGET_BYTES = 147_500;
 
 /**
  * The regression budget of a page with aggregate reports: what every page
  * loads plus the report path (its chunks and localrank_report.wasm), measured
- * when it was set plus about 0.3 KB. It has no target of its own.
+ * when it was set plus about 0.3 KB; there is no target of its own.
+ * History: 196.5 KB measured when the report module was split off (its .wasm
+ * 44.9 KB: its own copies of the JSON parser, printf and the allocator).
  */
-export const WITH_REPORTS_BUDGET_BYTES = 999_000;
+export const WITH_REPORTS_BUDGET_BYTES = 196_800;
 
 /**
  * The files a browser loads through `entry`: the entry, every module it
@@ -76,6 +80,28 @@ export function browserFiles(dir, entry = 'index.browser.mjs', wasm = 'localrank
   };
   visit(entry);
   return [...graph, wasm];
+}
+
+/**
+ * The files a browser loads through `entry` before anything is called: the
+ * entry and the modules it imports statically (not those it imports with
+ * `import()`, such as the report path), transitively.
+ * @param {string} dir  the package's dist folder
+ * @param {string} [entry]
+ * @returns {string[]}
+ */
+export function staticFiles(dir, entry = 'index.browser.mjs') {
+  const graph = new Set();
+  /** @param {string} file */
+  const visit = (file) => {
+    if (graph.has(file) || !/\.m?js$/.test(file) || !existsSync(join(dir, file))) return;
+    graph.add(file);
+    const text = readFileSync(join(dir, file), 'utf8');
+    const specifiers = /(?:import|export)\s*[^'"();]*?from\s*['"]\.\/([^'"]+)['"]|import\s*['"]\.\/([^'"]+)['"]/g;
+    for (const m of text.matchAll(specifiers)) visit(m[1] ?? m[2]);
+  };
+  visit(entry);
+  return [...graph];
 }
 
 /** No line of the shipped JavaScript is longer (Node prints the line an uncaught error was thrown from). */

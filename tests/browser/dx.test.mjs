@@ -52,7 +52,7 @@ async function inPage({ routes = {}, csp } = {}, fn) {
     await page.goto(server.base);
     await page.waitForSelector('html[data-ready="true"]', { state: 'attached' });
     const result = await page.evaluate(fn);
-    return { result, messages, violations: await cspViolations(page), base: server.base };
+    return { result, messages, violations: await cspViolations(page), base: server.base, requests: server.requests };
   } finally {
     await page.close();
     await server.close();
@@ -93,6 +93,80 @@ test('a missing .wasm (404): WASM_LOAD_FAILED naming the URL and HTTP 404, main 
   for (const e of [run.result.fromMain, run.result.fromWorker]) assertLoadError(e, run.base, [/HTTP 404/, /text\/plain/, /`wasmUrl`/]);
   // Chromium itself logs the failed request; nothing else may appear (no Emscripten warnings).
   assert.deepEqual(run.messages.filter((m) => !/Failed to load resource: .*404/.test(m)), []);
+});
+
+const REPORT_WASM_PATH = '/localrank/dist/localrank_report.wasm';
+/** What only aggregate reports use: the report module (glue, .wasm) and the report path's JavaScript. */
+const REPORT_PATH = /localrank_report|report-path\.js|\/report\.js|memo\.js|outbox\.js|schedule\.js/;
+
+test('without a taxonomy nothing of the report path is requested (main thread and worker); with one, the report module is fetched and reports are built', async () => {
+  const run = await inPage({}, async () => {
+    const { main, worker } = /** @type {any} */ (window);
+    const options = { consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0, storage: 'memory' };
+    /** Everything a page without reports does, on either personalizer. */
+    const use = async (p) => {
+      await p.record({ type: 'like', itemId: 'z', topics: { cooking: 1 } });
+      await p.rerank([{ id: 'a', topics: ['cooking'] }, { id: 'b', topics: ['sports'] }]);
+      await p.consent.set({ aggregateMeasurement: false });
+      const budget = await p.privacyBudget();
+      const refused = await Promise.resolve().then(() => p.buildAggregateReport()).then(() => null, (e) => e.field);
+      return { budget: budget.epsilonCap, refused };
+    };
+    const m = await main.createPersonalizer(options);
+    const w = await worker.createWorkerPersonalizer(options);
+    const without = { main: await use(m), worker: await use(w) };
+    m.dispose();
+    await w.dispose();
+    const before = performance.getEntriesByType('resource').map((e) => e.name);
+    const taxonomy = ['cooking', 'sports', 'travel', 'music'];
+    // Reports need a storage that keeps the privacy ledger (IndexedDB, the default).
+    const withTaxonomy = (namespace) => ({ ...options, storage: undefined, namespace, taxonomy });
+    const mr = await main.createPersonalizer(withTaxonomy('main'));
+    const wr = await worker.createWorkerPersonalizer(withTaxonomy('worker'));
+    const report = (r) => r && { schema: r.schema, config: r.config };
+    const withReports = { main: report(mr.buildAggregateReport()), worker: report(await wr.buildAggregateReport()) };
+    mr.dispose();
+    await wr.dispose();
+    return { without, withReports, before };
+  });
+  const firstReportRequest = run.requests.findIndex((r) => REPORT_PATH.test(r));
+  assert.deepEqual(run.result.without.main, { budget: 4, refused: 'options.taxonomy' });
+  assert.deepEqual(run.result.without.worker, run.result.without.main);
+  assert.ok(firstReportRequest > 0, `the report path was requested once reports were configured: ${run.requests.join(' ')}`);
+  const beforeReports = run.requests.slice(0, firstReportRequest);
+  assert.ok(beforeReports.includes('/localrank/dist/localrank_core.wasm') && beforeReports.includes('/localrank/dist/worker-thread.mjs'),
+    `the device module was loaded on both threads first: ${beforeReports.join(' ')}`);
+  assert.ok(!run.result.before.some((u) => REPORT_PATH.test(u)), `the page requested nothing of the report path: ${run.result.before.join(' ')}`);
+  assert.ok(run.requests.includes(REPORT_WASM_PATH), 'the report module was fetched');
+  for (const r of [run.result.withReports.main, run.result.withReports.worker]) assert.equal(r?.schema, 'localrank.report');
+  assert.equal(run.result.withReports.worker.config, run.result.withReports.main.config);
+  assert.deepEqual(run.messages, []);
+  assert.deepEqual(run.violations, []);
+});
+
+test('a missing or misserved report module: WASM_LOAD_FAILED naming localrank_report.wasm and reportWasmUrl, main thread and worker; without a taxonomy it is never noticed', async () => {
+  const loadWithTaxonomy = async () => {
+    const { main, worker } = /** @type {any} */ (window);
+    const plain = (e) => ({ isLocalrankError: e instanceof main.LocalrankError, code: e.code, field: e.field, message: String(e.message) });
+    const options = { autosaveMs: 0, storage: 'memory', taxonomy: ['cooking', 'sports', 'travel'] };
+    const fromMain = await main.createPersonalizer(options).then(() => null, plain);
+    const fromWorker = await worker.createWorkerPersonalizer(options).then(() => null, plain);
+    const plainPage = await main.createPersonalizer({ autosaveMs: 0, storage: 'memory' }).then((p) => { p.dispose(); return 'created'; }, plain);
+    return { fromMain, fromWorker, plainPage };
+  };
+  for (const [answer, parts] of [[{ status: 404, type: 'text/plain', body: 'not found' }, [/HTTP 404/]],
+    [{ status: 200, type: 'text/html; charset=utf-8', body: HTML }, [/HTTP 200/, /text\/html/, /not WebAssembly/]]]) {
+    const run = await inPage({ routes: { [REPORT_WASM_PATH]: answer } }, loadWithTaxonomy);
+    for (const e of [run.result.fromMain, run.result.fromWorker]) {
+      assert.ok(e, 'creation with a taxonomy rejected');
+      assert.equal(e.isLocalrankError, true, JSON.stringify(e));
+      assert.equal(e.code, 'WASM_LOAD_FAILED');
+      assert.equal(e.field, 'options.reportWasmUrl');
+      assert.ok(e.message.includes(new URL(REPORT_WASM_PATH, run.base).href), `names the URL: ${e.message}`);
+      for (const p of [...parts, /Serve localrank_report\.wasm/, /`reportWasmUrl`/]) assert.match(e.message, p);
+    }
+    assert.equal(run.result.plainPage, 'created');
+  }
 });
 
 test("a Content-Security-Policy without 'wasm-unsafe-eval': WASM_LOAD_FAILED says to add it, main thread and worker", async () => {

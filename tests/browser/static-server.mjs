@@ -21,15 +21,19 @@ const TYPES = {
  * where the .wasm should be, as a single-page app's fallback route does).
  * @param {{mounts: Record<string, string>, csp?: string, routes?: Record<string, {status: number, type: string, body: string}>}} options
  *   mounts: URL prefix ('/' or '/pkg/') → folder
- * @returns {Promise<{base: string, cspReports: unknown[], close: () => Promise<void>}>}
+ * @returns {Promise<{base: string, cspReports: unknown[], requests: string[], close: () => Promise<void>}>}
+ *   requests: the path of every request, in order (workers' too)
  */
 export async function serveStatic({ mounts, csp = STRICT_CSP, routes = {} }) {
   /** @type {unknown[]} */
   const cspReports = [];
+  /** @type {string[]} */
+  const requests = [];
   const policy = `${csp}; report-uri /__csp-report`;
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    requests.push(url.pathname);
     if (req.method === 'POST' && url.pathname === '/__csp-report') {
       let body = '';
       for await (const chunk of req) body += chunk;
@@ -72,6 +76,7 @@ export async function serveStatic({ mounts, csp = STRICT_CSP, routes = {} }) {
   return {
     base: `http://127.0.0.1:${port}/`,
     cspReports,
+    requests,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

@@ -3,8 +3,9 @@
 // esbuild, webpack 5 and Rollup app (tools from the workspace's node_modules,
 // so no network per run), built as docs/integration.md says, served under
 // `script-src 'self' 'wasm-unsafe-eval'` and loaded in Chromium, where each
-// page reranks on the main thread and in a Web Worker with no CSP violation
-// and no console error.
+// page reranks on the main thread and in a Web Worker, and builds an aggregate
+// report on both (the report module, a second .wasm, emitted by the bundler and
+// fetched on demand), with no CSP violation and no console error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -49,7 +50,7 @@ function freshApp(name) {
 async function runPage(dist) {
   const server = await serveStatic({ mounts: { '/': dist } });
   try {
-    return await loadPage(server.base, server.cspReports);
+    return { ...await loadPage(server.base, server.cspReports), requests: server.requests };
   } finally {
     await server.close();
   }
@@ -85,7 +86,13 @@ function assertReranked(run) {
   assert.deepEqual(result.workerAfter, result.mainAfter, 'the worker ranks like the main thread');
   assert.equal(result.mainError, 'DUPLICATE_ID items[1].id 1');
   assert.equal(result.workerError, 'INVALID_ITEM items[0].serverScore 0');
-  assert.equal(run.workers.length, 1, 'one Web Worker ran');
+  assert.equal(result.mainReport, 'localrank.report', 'a report was built on the main thread');
+  assert.equal(result.workerReport, 'localrank.report', 'a report was built in the worker');
+  assert.equal(run.workers.length, 2, 'one Web Worker ran per personalizer');
+  if (run.requests) {
+    const wasm = new Set(run.requests.filter((r) => r.endsWith('.wasm')));
+    assert.equal(wasm.size, 2, `the device and the report .wasm were fetched: ${[...wasm]}`);
+  }
   assert.deepEqual(run.violations, [], 'no securitypolicyviolation event');
   assert.deepEqual(run.reports, [], 'no CSP report (page or worker)');
   assert.deepEqual(run.problems, [], 'no console error');
@@ -95,7 +102,7 @@ test('Vite: the packed package builds with no configuration and reranks under a 
   const dir = freshApp('vite-app');
   await viteBuild({ root: dir, configFile: false, logLevel: 'warn', build: { outDir: join(dir, 'dist') } });
   const emitted = readdirSync(join(dir, 'dist', 'assets'));
-  assert.ok(emitted.some((f) => f.endsWith('.wasm')), `Vite emitted the .wasm: ${emitted}`);
+  assert.equal(emitted.filter((f) => f.endsWith('.wasm')).length, 2, `Vite emitted both .wasm: ${emitted}`);
   const run = await runPage(join(dir, 'dist'));
   assertReranked(run);
   assert.match(run.workers[0], /\/assets\/worker-thread-[\w-]+\.js$/, 'Vite bundled the worker script itself');
@@ -133,9 +140,11 @@ test('esbuild: the packed package bundles with the worker as a second entry and 
     },
     logLevel: 'warning',
   });
-  // esbuild leaves `new URL(..., import.meta.url)` alone: the app copies the .wasm where wasmUrl points.
+  // esbuild leaves `new URL(..., import.meta.url)` alone: the app copies the .wasm where wasmUrl points,
+  // and the report module beside it (where it is looked for without reportWasmUrl).
   mkdirSync(join(dist, 'assets'));
   copyFileSync(join(dir, 'node_modules', 'localrank', 'dist', 'localrank_core.wasm'), join(dist, 'assets', 'localrank.wasm'));
+  copyFileSync(join(dir, 'node_modules', 'localrank', 'dist', 'localrank_report.wasm'), join(dist, 'assets', 'localrank_report.wasm'));
   copyFileSync(join(dir, 'index.html'), join(dist, 'index.html'));
   const run = await runPage(dist);
   assertReranked(run);
@@ -159,7 +168,7 @@ test('webpack 5: the packed package builds with no configuration for localrank (
   });
   assert.ok(!stats.hasErrors(), stats.toString({ all: false, errors: true }));
   const emitted = readdirSync(dist);
-  assert.ok(emitted.some((f) => f.endsWith('.wasm')), `webpack emitted the .wasm: ${emitted}`);
+  assert.equal(emitted.filter((f) => f.endsWith('.wasm')).length, 2, `webpack emitted both .wasm: ${emitted}`);
   copyFileSync(join(dir, 'index.html'), join(dist, 'index.html'));
   const run = await runPage(dist);
   assertReranked(run);
@@ -184,7 +193,7 @@ test('Rollup: node-resolve + import-meta-assets emit the .wasm; the worker is a 
   await bundle.write({ dir: dist, format: 'es', entryFileNames: '[name].js' });
   await bundle.close();
   const emitted = readdirSync(join(dist, 'assets'));
-  assert.ok(emitted.some((f) => f.endsWith('.wasm')), `Rollup emitted the .wasm: ${emitted}`);
+  assert.equal(emitted.filter((f) => f.endsWith('.wasm')).length, 2, `Rollup emitted both .wasm: ${emitted}`);
   copyFileSync(join(dir, 'index.html'), join(dist, 'index.html'));
   const run = await runPage(dist);
   assertReranked(run);

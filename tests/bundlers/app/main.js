@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The app both bundler checks build: it imports localrank by name, reranks on
-// the main thread and in a Web Worker, and reports to the test via window.__result.
+// The app every bundler check builds: it imports localrank by name, reranks on
+// the main thread and in a Web Worker, builds an aggregate report on both (a
+// taxonomy: the report module, a second .wasm, and the report path's chunk
+// are loaded on demand), and reports to the test via window.__result.
 import { createPersonalizer, LocalrankError } from 'localrank';
 import { createWorkerPersonalizer } from 'localrank/worker';
 
@@ -40,6 +42,16 @@ try {
   result.workerAfter = (await w.rerank(items)).map((r) => r.id);
   result.workerError = await codeOf(() => w.rerank([{ id: 'y', serverScore: Number.NaN }]));
   await w.dispose();
+
+  const reporting = { ...options, taxonomy: ['sports', 'politics', 'cooking', 'travel'], consent: { personalization: true, aggregateMeasurement: true } };
+  const r = await createPersonalizer({ ...reporting, namespace: 'main-reports' });
+  r.record(likes);
+  result.mainReport = r.buildAggregateReport()?.schema;
+  r.dispose();
+  const wr = await createWorkerPersonalizer({ ...reporting, namespace: 'worker-reports', ...(WORKER_URL ? { worker: WORKER_URL } : {}) });
+  await wr.record(likes);
+  result.workerReport = (await wr.buildAggregateReport())?.schema;
+  await wr.dispose();
 } catch (e) {
   result.failure = String(e instanceof Error ? e.stack ?? e.message : e);
 }
