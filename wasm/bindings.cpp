@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The engine's side of the device module (localrank_core, with
-// bindings_privacy.cpp and abi.cpp). Everything here is internal: the
+// bindings_accountant.cpp and abi.cpp). Everything here is internal: the
 // JavaScript facade (src/) is the public API, and no heap address or view
 // ever reaches a user. Every call is a plain export (Module._localrank_*,
 // abi.h) taking the EngineCore's address; inputs and results cross as heap

@@ -3,7 +3,7 @@
 // module (localrank_server, loaded by src/server.mjs), so that browsers never
 // download it; the device module has no Embind (abi.h says why), and the
 // server module's report encoder uses the same plain exports
-// (bindings_privacy.cpp). Internal like bindings.cpp: src/server.mjs is the
+// (bindings_encoder.cpp). Internal like bindings.cpp: src/server.mjs is the
 // public API.
 #include <emscripten/bind.h>
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The core's plain exports (wasm/abi.h, bindings.cpp, bindings_privacy.cpp)
-// as three small objects: the engine, the report encoder and the privacy
-// accountant. Internal: the personalizer and the report encoder of the facade
-// are the public API. Text crosses as UTF-8 through the module's text
+// The core's plain exports (wasm/abi.h, bindings.cpp, bindings_accountant.cpp,
+// bindings_encoder.cpp) as three small objects: the engine and the privacy
+// accountant (device module), the report encoder (report or server module).
+// Internal: the personalizer and the report encoder of the facade are the
+// public API. Text crosses as UTF-8 through the module's text
 // buffers; a failed call's status is read from its status directory.
 
 const utf8Encoder = new TextEncoder();
@@ -137,9 +138,9 @@ export class EngineCore extends CoreObject {
   heapUsedBytes() { return this.M._localrank_heap_used_bytes(); }
 }
 
-/** The report encoder (bindings_privacy.cpp ReportEncoderCore). */
+/** The report encoder (bindings_encoder.cpp ReportEncoderCore). */
 export class ReportEncoderCore extends CoreObject {
-  /** @param {any} M a loaded module (device or server) */
+  /** @param {any} M a loaded module (report or server) */
   constructor(M) { super(M, '_localrank_encoder_new', '_localrank_encoder_delete'); }
 
   /** value: the configuration summary JSON. @param {string} json */
