@@ -23,7 +23,8 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-// esbuild keeps `new URL('./localrank_core.wasm', import.meta.url)`: the wasm sits next to the bundle.
+// esbuild keeps `new URL('./localrank_core.wasm', import.meta.url)`: the wasm sits next to the bundle, and
+// the report module beside it (the demo configures a taxonomy, so its personalizer loads it).
 const require = createRequire(import.meta.url);
 const pkgDir = dirname(require.resolve('localrank/package.json'));
-copyFileSync(join(pkgDir, 'dist', 'localrank_core.wasm'), join(dist, 'localrank_core.wasm'));
+for (const f of ['localrank_core.wasm', 'localrank_report.wasm']) copyFileSync(join(pkgDir, 'dist', f), join(dist, f));

@@ -243,9 +243,9 @@ function checkOptions(options) {
  * @param {(options: Record<string, any>) => Promise<any>} loadCore
  * @param {Record<string, any>} [options]
  * @param {'indexedDB'|'localStorage'|'memory'} [defaultStorage]  used when options.storage is not given
- * @param {(options: Record<string, any>) => Promise<any>} [loadReport]
+ * @param {(options: Record<string, any>) => Promise<any>} loadReport
  */
-export async function createPersonalizerWith(loadCore, options, defaultStorage = 'memory', loadReport = loadCore) {
+export async function createPersonalizerWith(loadCore, options, defaultStorage = 'memory', loadReport) {
   const o = checkOptions(options);
   checkConfig(o.config);
   const prior = modelConfig(o.model);
