@@ -35,3 +35,5 @@ export function nodeWorker() {
 
 /** The core's bytes: the worker cannot fetch a file: URL in Node. */
 export const wasmBinary = () => readFileSync(fileURLToPath(import.meta.resolve('localrank/localrank_core.wasm')));
+/** The report module's bytes, for a worker given a taxonomy (the same reason). */
+export const reportWasmBinary = () => readFileSync(fileURLToPath(import.meta.resolve('localrank/localrank_report.wasm')));

@@ -13,7 +13,7 @@ import { createOhttpRelay } from 'localrank/ohttp';
 import { createCollector, startRelay } from 'localrank-collector';
 import { DEMO_REPORT_CONFIG } from '../../web-demo/demo-config.mjs';
 import { mapStorage } from './privacy-helpers.mjs';
-import { nodeWorker, wasmBinary } from './node-worker.mjs';
+import { nodeWorker, wasmBinary, reportWasmBinary } from './node-worker.mjs';
 
 const T0 = Date.parse('2026-12-07T10:00:00Z');
 const DAY = 86400000;
@@ -45,7 +45,7 @@ const OPTIONS = { taxonomy: DEMO_REPORT_CONFIG.taxonomy, sensitiveTopics: DEMO_R
 /** A personalizer in a worker thread, on a clock the test sets. */
 async function workerDevice(storage = mapStorage(), start = T0) {
   let now = start;
-  const p = await createWorkerPersonalizer({ ...OPTIONS, storage, now: () => now, worker: nodeWorker(), wasmBinary: wasmBinary() });
+  const p = await createWorkerPersonalizer({ ...OPTIONS, storage, now: () => now, worker: nodeWorker(), wasmBinary: wasmBinary(), reportWasmBinary: reportWasmBinary() });
   return Object.assign(p, { storage, setNow: (/** @type {number} */ t) => { now = t; } });
 }
 
