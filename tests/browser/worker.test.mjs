@@ -198,6 +198,28 @@ test('worker: wasmUrl relative to the page is resolved before it reaches the wor
   await page.close();
 });
 
+test('worker: reportWasmUrl relative to the page is resolved before it reaches the worker; without it the report module is looked for next to wasmUrl', async () => {
+  const { page, problems } = await openPage();
+  const loaded = [];
+  page.on('request', (r) => { const u = new URL(r.url()); if (u.pathname.endsWith('.wasm')) loaded.push(u.pathname + u.search); });
+  const created = await page.evaluate(async () => {
+    const { createWorkerPersonalizer } = /** @type {any} */ (window).lr;
+    const taxonomy = ['cooking', 'sports', 'travel'];
+    const out = [];
+    for (const options of [{ reportWasmUrl: 'localrank/dist/localrank_report.wasm?explicit' }, { wasmUrl: 'localrank/dist/localrank_core.wasm?beside' }]) {
+      const p = await createWorkerPersonalizer({ ...options, taxonomy, storage: 'memory' });
+      out.push(await p.privacyBudget().then(() => 'created'));
+      await p.dispose();
+    }
+    return out;
+  });
+  assert.deepEqual(created, ['created', 'created']);
+  assert.deepEqual(loaded, ['/localrank/dist/localrank_core.wasm', '/localrank/dist/localrank_report.wasm?explicit',
+    '/localrank/dist/localrank_core.wasm?beside', '/localrank/dist/localrank_report.wasm']);
+  await assertClean(page, problems);
+  await page.close();
+});
+
 test('worker: a worker script that cannot load rejects creation with a clear error', async () => {
   // No problem watching here: the failed worker load is the point.
   const page = await site.browser.context.newPage();
