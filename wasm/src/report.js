@@ -185,8 +185,8 @@ export class ReportEncoder {
 
   /** @param {ArrayLike<number>} interest @param {string} day @param {Uint32Array} words @param {boolean} fresh */
   #encode(interest, day, words, fresh) {
-    this.#core.interestView(this.#taxonomy.length).set(interest);
-    this.#core.randomView(words.length).set(words);
+    this.#core.setInterest(this.#taxonomy.length, interest);
+    this.#core.setRandom(words);
     const r = this.#core.encode(day, fresh);
     throwIfFailed(r);
     return withReportId(r.value);
@@ -201,7 +201,7 @@ export class ReportEncoder {
    * @param {Uint32Array} words
    */
   drawMemo(words) {
-    this.#core.randomView(words.length).set(words);
+    this.#core.setRandom(words);
     throwIfFailed(this.#core.drawMemo());
   }
 
@@ -211,7 +211,7 @@ export class ReportEncoder {
    * @param {ArrayLike<number>} interest
    */
   match(interest) {
-    this.#core.interestView(this.#taxonomy.length).set(interest);
+    this.#core.setInterest(this.#taxonomy.length, interest);
     return { topic: this.#core.topTopic(), segment: this.#core.matchSegment() };
   }
 
