@@ -285,41 +285,39 @@ export class EngineCore extends CoreObject {
     return this.#u32[r + LAYOUT.R_OK] === 1;
   }
 
+  /** An entry of the last rerank's result directory. @param {number} entry */
+  #at(entry) { return this.#u32[this.#result + entry]; }
+  /** A copy of `n` int32 at byte address `a`. @param {number} a @param {number} n */
+  #ints(a, n) { return this.#i32.slice(a >>> 2, (a >>> 2) + n); }
+  /** A copy of `n` float64 at byte address `a`. @param {number} a @param {number} n */
+  #doubles(a, n) { return this.#f64.slice(a >>> 3, (a >>> 3) + n); }
+
   /** The order, scores and propensities of the last successful rerank (copies the caller owns). */
   rankedOrder() {
-    const r = this.#result, res = this.#u32, count = res[r + LAYOUT.R_COUNT];
-    const order = res[r + LAYOUT.R_ORDER] >>> 2, score = res[r + LAYOUT.R_SCORE] >>> 3, propensity = res[r + LAYOUT.R_PROPENSITY] >>> 3;
+    const count = this.#at(LAYOUT.R_COUNT);
     return {
-      order: this.#i32.slice(order, order + count),
-      score: this.#f64.slice(score, score + count),
-      propensity: this.#f64.slice(propensity, propensity + count),
+      order: this.#ints(this.#at(LAYOUT.R_ORDER), count),
+      score: this.#doubles(this.#at(LAYOUT.R_SCORE), count),
+      propensity: this.#doubles(this.#at(LAYOUT.R_PROPENSITY), count),
     };
   }
 
-  /** The whole result of the last successful rerank, reasons included, copied out. @returns {RawResult} */
-  copyResult() { return this.laterResult()(); }
-
   /**
-   * copyResult() deferred: a function that copies the last successful
-   * rerank's result when called. The core keeps a result unchanged until the
-   * next successful rerank, so it must be called before that one.
+   * A function that copies the whole result of the last successful rerank,
+   * reasons included, out of wasm memory when called: at once, or later, as
+   * the core keeps a result unchanged until the next successful rerank.
    * @returns {() => RawResult}
    */
-  laterResult() {
-    const r = this.#result, u32 = this.#u32;
-    const count = u32[r + LAYOUT.R_COUNT], total = u32[r + LAYOUT.R_REASON_COUNT];
-    const at = (entry) => u32[r + entry];
-    const addresses = [at(LAYOUT.R_ORDER), at(LAYOUT.R_SCORE), at(LAYOUT.R_PROPENSITY), at(LAYOUT.R_REASON_OFFSETS),
-      at(LAYOUT.R_REASON_KIND), at(LAYOUT.R_REASON_LABEL), at(LAYOUT.R_REASON_VALUE)];
+  resultCopier() {
+    const count = this.#at(LAYOUT.R_COUNT), total = this.#at(LAYOUT.R_REASON_COUNT);
+    const [order, score, propensity, rOff, rKind, rLabel, rValue] = [LAYOUT.R_ORDER, LAYOUT.R_SCORE, LAYOUT.R_PROPENSITY,
+      LAYOUT.R_REASON_OFFSETS, LAYOUT.R_REASON_KIND, LAYOUT.R_REASON_LABEL, LAYOUT.R_REASON_VALUE].map((e) => this.#at(e));
     return () => {
       // Memory may have grown since: the addresses hold, the views are renewed.
       this.#heap();
-      const i32 = this.#i32, f64 = this.#f64;
-      const [order, score, propensity, rOff, rKind, rLabel, rValue] = addresses;
-      const ints = (a, len) => i32.slice(a >>> 2, (a >>> 2) + len), doubles = (a, len) => f64.slice(a >>> 3, (a >>> 3) + len);
       return {
-        order: ints(order, count), score: doubles(score, count), propensity: doubles(propensity, count),
-        rOff: ints(rOff, count + 1), rKind: ints(rKind, total), rLabel: ints(rLabel, total), rValue: doubles(rValue, total),
+        order: this.#ints(order, count), score: this.#doubles(score, count), propensity: this.#doubles(propensity, count),
+        rOff: this.#ints(rOff, count + 1), rKind: this.#ints(rKind, total), rLabel: this.#ints(rLabel, total), rValue: this.#doubles(rValue, total),
       };
     };
   }

@@ -5,7 +5,7 @@
 // a cross-tab lock around read-merge-write, and a BroadcastChannel so other
 // tabs pick the new save up. The design is described in docs/storage.md.
 import { LocalrankError } from './errors.js';
-import { withLock, within, later } from './lock.js';
+import { withLock, within, later, unref } from './lock.js';
 import { encodeSlot, decodeSlot, checkSlot, sameSlot, snapshotVersion, storedVersion } from './slots.js';
 /** @typedef {import('./slots.js').Slot} Slot @typedef {import('./slots.js').StoreState} StoreState */
 /** @typedef {import('./slots.js').Versions} Versions @typedef {import('./slots.js').JournalEntry} JournalEntry */
@@ -589,13 +589,4 @@ export class Persistence {
     this.#unlisten?.();
     this.#unlisten = null;
   }
-}
-
-/**
- * An autosave timer must not keep a Node process alive.
- * @template T @param {T} timer @returns {T}
- */
-function unref(timer) {
-  /** @type {any} */ (timer)?.unref?.();
-  return timer;
 }

@@ -302,7 +302,7 @@ export class Personalizer {
     this.#engine.writeItems(s, this.#dim, names.idsOf(KIND.CONTEXT, o.context));
     if (!this.#engine.rerank(false, now, personal ? o.strength : 0, o)) this.#throwLast();
     // Copy the results out of the heap once (explain() keeps them), then build the objects.
-    const last = lastRanking(this.#engine.copyResult(), personal, allNumbers(s.serverScore, s.n), [...names.names]);
+    const last = lastRanking(this.#engine.resultCopier()(), personal, allNumbers(s.serverScore, s.n), [...names.names]);
     const out = rankedItems(last, s.ids);
     this.#last = last;
     return out;
@@ -372,7 +372,7 @@ export class Personalizer {
     // ranking is copied out when first explained (the core keeps it until the next rerank, which replaces #last).
     if (b.ids === null) this.#last = null;
     else {
-      const read = engine.laterResult(), ids = /** @type {unknown[]} */ (this.#packed.lastIds), tables = [...names.names];
+      const read = engine.resultCopier(), ids = /** @type {unknown[]} */ (this.#packed.lastIds), tables = [...names.names];
       const serverScored = b.serverScore !== null && allNumbers(b.serverScore, b.n);
       this.#last = () => lastRanking(read(), personal, serverScored, tables, ids);
     }

@@ -186,7 +186,7 @@ export function allNumbers(a, n) {
 
 /**
  * The last ranking, as explain() and the result objects read it: the raw
- * result copied out of wasm memory (core-abi.js copyResult), to which it adds
+ * result copied out of wasm memory (core-abi.js resultCopier), to which it adds
  * `ids` (by rank, set by rankedItems or from `ids`), whether it was
  * personalized, and the name tables its labels refer to.
  * @param {import('./core-abi.js').RawResult} raw @param {boolean} personal
