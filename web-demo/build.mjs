@@ -24,7 +24,7 @@ await build({
   logLevel: 'warning',
 });
 // esbuild keeps `new URL('./localrank_core.wasm', import.meta.url)`: the wasm sits next to the bundle, and
-// the report module beside it (the demo configures a taxonomy, so its personalizer loads it).
+// the variant with reports beside it (the demo configures a taxonomy, so its personalizer loads that one).
 const require = createRequire(import.meta.url);
 const pkgDir = dirname(require.resolve('localrank/package.json'));
-for (const f of ['localrank_core.wasm', 'localrank_report.wasm']) copyFileSync(join(pkgDir, 'dist', f), join(dist, f));
+for (const f of ['localrank_core.wasm', 'localrank_core_reports.wasm']) copyFileSync(join(pkgDir, 'dist', f), join(dist, f));

@@ -47,7 +47,7 @@ export const SHIPPED_TARGET_BYTES = 150_000;
  * measured with code splitting so that the on-demand chunks are not counted:
  * 147.2 KB (wasm 114.8, JS 32.4 in two chunks); the budget is that plus 0.3 KB.
  */
-export const SHIPPED_BUDGET_BYTES = 147_500;
+export const SHIPPED_BUDGET_BYTES = 147_650;
 
 /**
  * The regression budget of a page with aggregate reports: what every page
@@ -56,7 +56,7 @@ export const SHIPPED_BUDGET_BYTES = 147_500;
  * History: 196.5 KB measured when the report module was split off (its .wasm
  * 44.9 KB: its own copies of the JSON parser, printf and the allocator).
  */
-export const WITH_REPORTS_BUDGET_BYTES = 196_800;
+export const WITH_REPORTS_BUDGET_BYTES = 160_100;
 
 /**
  * The files a browser loads through `entry`: the entry, every module it
@@ -114,16 +114,17 @@ export const MAX_LINE_LENGTH = 500;
  * imports dynamically (the report path: report-module.js) becomes chunks of
  * their own. Raw and gzip -9 bytes of each file, in two figures:
  * - what every page loads (`files`, `totalGzip`): the entry chunk and the
- *   chunks it imports statically, plus the device .wasm;
- * - what a page with aggregate reports loads on top (`reportFiles`;
- *   `withReportsGzip` is the sum of both): the dynamically imported chunks and
- *   the report .wasm.
+ *   chunks it imports statically, plus the lean device .wasm;
+ * - what a page with aggregate reports loads (`withReportsGzip`): the same
+ *   JavaScript, the dynamically imported chunks (the report path, the
+ *   variant's glue) and the device .wasm with reports INSTEAD of the lean one;
+ *   `reportFiles` lists those chunks and that .wasm.
  * @param {string} dir  the package's dist folder
  * @param {string} [entry]
  * @param {string} [wasm]
- * @param {string} [reportWasm]
+ * @param {string} [reportsWasm]
  */
-export function shippedSize(dir, entry = 'index.browser.mjs', wasm = 'localrank_core.wasm', reportWasm = 'localrank_report.wasm') {
+export function shippedSize(dir, entry = 'index.browser.mjs', wasm = 'localrank_core.wasm', reportsWasm = 'localrank_core_reports.wasm') {
   const gz = (/** @type {Uint8Array} */ b) => gzipSync(b, { level: 9 }).length;
   const result = buildSync({
     entryPoints: [join(dir, entry)],
@@ -163,8 +164,8 @@ export function shippedSize(dir, entry = 'index.browser.mjs', wasm = 'localrank_
   };
   const chunks = Object.keys(outputs).filter((o) => o.endsWith('.js'));
   const files = [...chunks.filter((o) => loaded.has(o)).map(chunk), wasmFile(wasm)];
-  const reportFiles = [...chunks.filter((o) => !loaded.has(o)).map(chunk), wasmFile(reportWasm)];
+  const reportFiles = [...chunks.filter((o) => !loaded.has(o)).map(chunk), wasmFile(reportsWasm)];
   const sum = (/** @type {{gzip: number}[]} */ list) => list.reduce((s, f) => s + f.gzip, 0);
-  const wasmGzip = files[files.length - 1].gzip, totalGzip = sum(files);
-  return { files, wasmGzip, jsGzip: totalGzip - wasmGzip, totalGzip, reportFiles, reportGzip: sum(reportFiles), withReportsGzip: totalGzip + sum(reportFiles) };
+  const wasmGzip = files[files.length - 1].gzip, totalGzip = sum(files), jsGzip = totalGzip - wasmGzip;
+  return { files, wasmGzip, jsGzip, totalGzip, reportFiles, reportGzip: sum(reportFiles), withReportsGzip: jsGzip + sum(reportFiles) };
 }

@@ -35,5 +35,5 @@ export function nodeWorker() {
 
 /** The core's bytes: the worker cannot fetch a file: URL in Node. */
 export const wasmBinary = () => readFileSync(fileURLToPath(import.meta.resolve('localrank/localrank_core.wasm')));
-/** The report module's bytes, for a worker given a taxonomy (the same reason). */
-export const reportWasmBinary = () => readFileSync(fileURLToPath(import.meta.resolve('localrank/localrank_report.wasm')));
+/** The bytes of the device module with reports, for a worker given a taxonomy (the same reason). */
+export const reportWasmBinary = () => readFileSync(fileURLToPath(import.meta.resolve('localrank/localrank_core_reports.wasm')));

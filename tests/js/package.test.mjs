@@ -43,7 +43,7 @@ test('exports map: types come first in every condition, and the .wasm and worker
   };
   check(pkg.exports, 'exports');
   assert.match(require.resolve('localrank/localrank_core.wasm'), /dist\/localrank_core\.wasm$/);
-  assert.match(require.resolve('localrank/localrank_report.wasm'), /dist\/localrank_report\.wasm$/);
+  assert.match(require.resolve('localrank/localrank_core_reports.wasm'), /dist\/localrank_core_reports\.wasm$/);
   assert.match(import.meta.resolve('localrank/worker'), /dist\/worker\.mjs$/);
   assert.match(import.meta.resolve('localrank/worker-thread'), /dist\/worker-thread\.mjs$/);
 });

@@ -2,7 +2,8 @@
 // Reports built with the seeded test randomness (localrank/testing and the
 // server's encoder) for tests/fixtures/reports.expected.json: the device's
 // reports must stay byte for byte what they were whatever module builds them
-// (the report encoder moved from the device module to localrank_report.wasm).
+// (the report encoder moved from the device module to localrank_core_reports.wasm,
+// its variant that a taxonomy loads).
 // The random `id` of each report (crypto.getRandomValues, never seeded) is left out.
 // Regenerate only for an intended change of the encoding:
 //   node tests/js/report-fixture.mjs [package dist folder] > tests/fixtures/reports.expected.json

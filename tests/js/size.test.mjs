@@ -25,12 +25,15 @@ test('what every page gets from the package (browser entry bundled and minified 
     `shipped ${s.totalGzip} B gzip (${detail}) exceeds the budget of ${SHIPPED_BUDGET_BYTES} B; see BENCHMARKS.md "Build choices"`);
 });
 
-test('a page with aggregate reports gets the report path on top (its chunks, localrank_report.wasm), within its own regression budget', () => {
+test('a page with aggregate reports gets the same JavaScript, the report path (its chunks) and localrank_core_reports.wasm instead of localrank_core.wasm, within its own regression budget', () => {
   const s = shippedSize(dist);
   const names = s.reportFiles.map((f) => f.file);
-  assert.ok(names.includes('localrank_report.wasm') && names.some((f) => /report-path/.test(f)), `the report path is loaded on demand: ${names}`);
+  assert.ok(names.includes('localrank_core_reports.wasm') && names.some((f) => /report-path/.test(f)) && names.some((f) => /localrank_core_reports/.test(f) && /chunk/.test(f)),
+    `the report path and the variant's glue are loaded on demand: ${names}`);
   assert.ok(!s.files.some((f) => /report/.test(f.file)), `nothing of it in what every page loads: ${s.files.map((f) => f.file)}`);
-  const detail = [...s.files, ...s.reportFiles].map((f) => `${f.file} ${kb(f.gzip)}`).join(', ');
+  // Nothing loaded twice: the lean .wasm is not part of a page with reports.
+  assert.equal(s.withReportsGzip, s.jsGzip + s.reportGzip);
+  const detail = [...s.files.slice(0, -1), ...s.reportFiles].map((f) => `${f.file} ${kb(f.gzip)}`).join(', ');
   assert.ok(s.withReportsGzip <= WITH_REPORTS_BUDGET_BYTES, `with reports ${s.withReportsGzip} B gzip (${detail}) exceeds the budget of ${WITH_REPORTS_BUDGET_BYTES} B`);
 });
 
@@ -49,7 +52,7 @@ test('the browser entry loads only the device module: the server module (aggrega
 
 test('the package ships readable JavaScript: no line longer than MAX_LINE_LENGTH, names intact, no minified bundle', () => {
   const shipped = readdirSync(dist).filter((f) => /\.(m?js|cjs)$/.test(f));
-  assert.ok(shipped.includes('localrank_core.mjs') && shipped.includes('localrank_report.mjs') && shipped.includes('personalizer.js'), `the glue and the facade modules ship: ${shipped}`);
+  assert.ok(shipped.includes('localrank_core.mjs') && shipped.includes('localrank_core_reports.mjs') && shipped.includes('personalizer.js'), `the glue and the facade modules ship: ${shipped}`);
   for (const f of shipped) {
     const lines = readFileSync(`${dist}/${f}`, 'utf8').split('\n');
     assert.match(lines[0], /^\/\/ SPDX-License-Identifier: MIT/, `${f} starts with the SPDX line`);

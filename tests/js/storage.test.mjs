@@ -5,7 +5,7 @@ import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalrankError, memoryStorage } from 'localrank';
 // The slot formats, to craft stored data as an older or newer build would write it.
-import { encodeSlot, encodeJsonSlot } from '../../wasm/src/persistence.js';
+import { encodeSlot, encodeJsonSlot } from '../../wasm/src/slots.js';
 import { make, FEED, ids, T0 } from './helpers.mjs';
 
 const SLOT_A = 'localrank:slot:a';

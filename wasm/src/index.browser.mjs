@@ -2,8 +2,8 @@
 // Browser and bundler entry: `new URL(..., import.meta.url)` lets bundlers
 // (Vite, webpack, Rollup, esbuild) find and emit the .wasm files; `wasmUrl` /
 // `wasmBinary` override the device module's, `reportWasmUrl` /
-// `reportWasmBinary` the report module's (loaded, with its glue, only for a
-// personalizer given a taxonomy: report-module.js).
+// `reportWasmBinary` those of its variant with the report encoder (loaded, with
+// its glue, instead of it for a personalizer given a taxonomy).
 import createLocalrankCore from './localrank_core.mjs';
 import { createPersonalizerWith } from './personalizer.js';
 import { defaultStorageKind } from './storage.js';
@@ -19,25 +19,21 @@ export { memoryStorage, webStorage, indexedDBStorage } from './storage.js';
 const cache = new Map();
 
 /**
- * The core module for these options: fetched and compiled here (load-wasm.js),
- * so that a failure is one LocalrankError WASM_LOAD_FAILED naming the fix.
- * @param {Record<string, any>} o
+ * The device module for these options, or with `reports` its variant with the
+ * report encoder (its glue imported only then): fetched and compiled here
+ * (load-wasm.js), so that a failure is one LocalrankError WASM_LOAD_FAILED
+ * naming the file and the option.
+ * @param {Record<string, any>} o @param {boolean} reports
  */
-function loadCore(o) {
-  if (o.wasmBinary) return loadFromBinary(createLocalrankCore, o.wasmBinary);
-  return fetchOnce(createLocalrankCore, String(o.wasmUrl ?? new URL('./localrank_core.wasm', import.meta.url).href), 'options.wasmUrl');
-}
-
-/**
- * The report module for these options (a personalizer given a taxonomy):
- * its glue imported and its .wasm fetched only now.
- * @param {Record<string, any>} o
- */
-async function loadReport(o) {
-  const { default: createLocalrankReport } = await import('./localrank_report.mjs');
-  if (o.reportWasmBinary) return loadFromBinary(createLocalrankReport, o.reportWasmBinary, 'options.reportWasmBinary');
-  const href = String(reportWasmLocation(o, new URL('./localrank_report.wasm', import.meta.url).href, globalThis.location?.href));
-  return fetchOnce(createLocalrankReport, href, 'options.reportWasmUrl');
+async function loadCore(o, reports) {
+  if (!reports) {
+    if (o.wasmBinary) return loadFromBinary(createLocalrankCore, o.wasmBinary);
+    return fetchOnce(createLocalrankCore, String(o.wasmUrl ?? new URL('./localrank_core.wasm', import.meta.url).href), 'options.wasmUrl');
+  }
+  const { default: createWithReports } = await import('./localrank_core_reports.mjs');
+  if (o.reportWasmBinary) return loadFromBinary(createWithReports, o.reportWasmBinary, 'options.reportWasmBinary');
+  const href = String(reportWasmLocation(o, new URL('./localrank_core_reports.wasm', import.meta.url).href, globalThis.location?.href));
+  return fetchOnce(createWithReports, href, 'options.reportWasmUrl');
 }
 
 /**
@@ -59,5 +55,5 @@ function fetchOnce(createModule, href, field) {
  * @param {import('./index').PersonalizerOptions} [options]
  */
 export function createPersonalizer(options) {
-  return createPersonalizerWith(loadCore, options, defaultStorageKind('browser'), loadReport);
+  return createPersonalizerWith(loadCore, options, defaultStorageKind('browser'));
 }

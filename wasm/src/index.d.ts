@@ -202,11 +202,12 @@ export interface PersonalizerOptions {
   /** The .wasm bytes, instead of loading them (e.g. from your own cache). */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /**
-   * Where the report module (`localrank_report.wasm`, loaded only when `taxonomy` or a pinned
-   * `privacy.config` is given) is, instead of next to `wasmUrl` (when given) or next to the module.
+   * Where the device module with the report encoder (`localrank_core_reports.wasm`, loaded
+   * instead of `localrank_core.wasm` when `taxonomy` or a pinned `privacy.config` is given: such a
+   * page loads only this .wasm) is, instead of next to `wasmUrl` (when given) or next to the module.
    */
   reportWasmUrl?: string | URL;
-  /** The report module's .wasm bytes, instead of loading them (needed with `wasmBinary` where no URL serves it). */
+  /** The bytes of `localrank_core_reports.wasm`, instead of loading them (with a taxonomy, `wasmBinary` is not used). */
   reportWasmBinary?: ArrayBuffer | Uint8Array;
   /** Fixed topic list shared with the server; needed for aggregate reports (or `privacy.config`). */
   taxonomy?: readonly string[];

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Node entry: reads the .wasm files next to this file (Node's fetch cannot load
-// file: URLs); the report module only for a personalizer given a taxonomy.
+// file: URLs): the device module, or for a personalizer given a taxonomy its
+// variant with the report encoder instead.
 import createLocalrankCore from './localrank_core.mjs';
 import { createPersonalizerWith } from './personalizer.js';
-import { instantiateWasm, loadFromBinary, wasmLoadError } from './load-wasm.js';
+import { instantiateWasm, loadFromBinary, wasmLoadError, REPORTS_WASM } from './load-wasm.js';
 
 export { LocalrankError, ErrorCode } from './errors.js';
 export { LIMITS, EVENT_TYPES } from './core-buffers.js';
@@ -14,23 +15,21 @@ export { memoryStorage, webStorage, indexedDBStorage } from './storage.js';
 /** @type {Map<string, Promise<any>>} */
 const cache = new Map();
 
-/** @param {Record<string, any>} o */
-async function loadCore(o) {
-  if (o.wasmBinary) return loadFromBinary(createLocalrankCore, o.wasmBinary);
-  return readOnce(createLocalrankCore, await wasmLocation(o.wasmUrl, 'localrank_core.wasm'), 'options.wasmUrl');
-}
-
 /**
- * The report module (a personalizer given a taxonomy): `reportWasmBinary`,
- * `reportWasmUrl`, else next to `wasmUrl`, else next to this module.
- * @param {Record<string, any>} o
+ * The device module, or with `reports` its variant with the report encoder:
+ * `reportWasmBinary`, `reportWasmUrl`, else next to `wasmUrl`, else next to this module.
+ * @param {Record<string, any>} o @param {boolean} reports
  */
-async function loadReport(o) {
-  const { default: createLocalrankReport } = await import('./localrank_report.mjs');
-  if (o.reportWasmBinary) return loadFromBinary(createLocalrankReport, o.reportWasmBinary, 'options.reportWasmBinary');
+async function loadCore(o, reports) {
+  if (!reports) {
+    if (o.wasmBinary) return loadFromBinary(createLocalrankCore, o.wasmBinary);
+    return readOnce(createLocalrankCore, await wasmLocation(o.wasmUrl, 'localrank_core.wasm'), 'options.wasmUrl');
+  }
+  const { default: createWithReports } = await import('./localrank_core_reports.mjs');
+  if (o.reportWasmBinary) return loadFromBinary(createWithReports, o.reportWasmBinary, 'options.reportWasmBinary');
   const url = o.reportWasmUrl !== undefined && o.reportWasmUrl !== null ? await wasmLocation(o.reportWasmUrl)
-    : new URL('./localrank_report.wasm', await wasmLocation(o.wasmUrl, 'localrank_core.wasm'));
-  return readOnce(createLocalrankReport, url, 'options.reportWasmUrl');
+    : new URL(`./${REPORTS_WASM}`, await wasmLocation(o.wasmUrl, 'localrank_core.wasm'));
+  return readOnce(createWithReports, url, 'options.reportWasmUrl');
 }
 
 /**
@@ -78,5 +77,5 @@ async function wasmLocation(option, file = '') {
  * @param {import('./index').PersonalizerOptions} [options]
  */
 export function createPersonalizer(options) {
-  return createPersonalizerWith(loadCore, options, 'memory', loadReport);
+  return createPersonalizerWith(loadCore, options, 'memory');
 }

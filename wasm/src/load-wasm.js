@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Loads the WebAssembly modules for the entries (browser, worker, Node): the
-// device module, and the report module for a personalizer given a taxonomy.
+// device module, or for a personalizer given a taxonomy its variant with the
+// report encoder (localrank_core_reports.wasm), loaded instead of it.
 // The entry fetches or reads the .wasm and it is compiled here, so that a missing
 // or misserved file or a Content-Security-Policy without 'wasm-unsafe-eval'
 // is one LocalrankError WASM_LOAD_FAILED naming the URL, the answer and the
@@ -15,23 +16,27 @@ import { LocalrankError } from './errors.js';
  */
 export function wasmLoadError(source, what, field, cause) {
   const [file, url, binary] = /report/i.test(field)
-    ? ['localrank_report.wasm', 'reportWasmUrl', 'reportWasmBinary'] : ['localrank_core.wasm', 'wasmUrl', 'wasmBinary'];
+    ? [REPORTS_WASM, 'reportWasmUrl', 'reportWasmBinary'] : ['localrank_core.wasm', 'wasmUrl', 'wasmBinary'];
   return new LocalrankError('WASM_LOAD_FAILED', /Content.Security.Policy|\bCSP\b|unsafe-eval/i.test(String(cause))
     ? `${source} was blocked by Content-Security-Policy: add 'wasm-unsafe-eval' to script-src (see docs/integration.md)`
     : `${source} ${what}. Serve ${file} (node_modules/localrank/dist/) there as application/wasm, or pass ` +
       `its URL as \`${url}\` (or its bytes as \`${binary}\`); see docs/integration.md`, { field, cause });
 }
 
+/** The device module with the report encoder (wasm/CMakeLists.txt). */
+export const REPORTS_WASM = 'localrank_core_reports.wasm';
+
 /**
- * Where the report module is: `reportWasmUrl`, else next to `wasmUrl` (the
- * same folder; `base` resolves a relative one), else `fallback` (next to the entry).
+ * Where the device module with reports is: `reportWasmUrl`, else next to
+ * `wasmUrl` (the same folder; `base` resolves a relative one), else `fallback`
+ * (next to the entry).
  * @param {Record<string, any>} o @param {string|URL} fallback @param {string} [base]
  * @returns {string|URL}
  */
 export function reportWasmLocation(o, fallback, base) {
   if (o.reportWasmUrl !== undefined && o.reportWasmUrl !== null) return o.reportWasmUrl;
   if (o.wasmUrl === undefined || o.wasmUrl === null) return fallback;
-  return new URL('./localrank_report.wasm', new URL(String(o.wasmUrl), base)).href;
+  return new URL(`./${REPORTS_WASM}`, new URL(String(o.wasmUrl), base)).href;
 }
 
 /**

@@ -21,14 +21,21 @@ const monotonic = () => performance.now();
 export const storageFailed = (message) => new LocalrankError('STORAGE_FAILED', message, { field: 'options.storage' });
 
 /**
+ * A timer that does not keep a Node process alive (autosave, retries).
+ * @template T @param {T} timer @returns {T}
+ */
+export function unref(timer) {
+  /** @type {any} */ (timer)?.unref?.();
+  return timer;
+}
+
+/**
  * Calls `fn` after `retries` failures in a row, backing off (0.5 s doubling to 60 s, with jitter); the timer
  * does not keep a Node process alive.
  * @param {number} retries @param {() => void} fn
  */
 export function later(retries, fn) {
-  const t = setTimeout(fn, Math.min(60000, 500 * 2 ** Math.min(retries, 7)) * (0.5 + Math.random()));
-  /** @type {any} */ (t).unref?.();
-  return t;
+  return unref(setTimeout(fn, Math.min(60000, 500 * 2 ** Math.min(retries, 7)) * (0.5 + Math.random())));
 }
 
 /**

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The privacy options every personalizer checks, with or without aggregate
 // reports (the accountant and privacyBudget() need them), and the storage
-// keys of the report path that forget() erases. The report path itself
+// keys of the report path that forget() erases, and whether reports are
+// configured at all. The report path itself
 // (report.js, memo.js, outbox.js, schedule.js) is loaded on demand
 // (report-module.js).
 import { LocalrankError } from './errors.js';
@@ -95,4 +96,16 @@ export function privacyOptions(privacy) {
     /** @type {((words: Uint32Array) => void)|undefined} */
     random: typeof random === 'function' ? random : undefined,
   };
+}
+
+/**
+ * Whether a personalizer with these options builds aggregate reports (a
+ * taxonomy, or a pinned report configuration): the entries then load the
+ * device module with the report encoder (localrank_core_reports.wasm) instead
+ * of the lean one, and the report path's JavaScript (report-module.js).
+ * @param {Record<string, any>} options
+ */
+export function reportsWanted(options) {
+  const pin = options.privacy?.config;
+  return options.taxonomy !== undefined || (pin !== null && typeof pin === 'object' && !Array.isArray(pin));
 }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Aggregate reports on the device side: the shared report configuration, the
-// encoder around the report module's ReportEncoderCore, and cryptographic
-// randomness. The core draws no randomness for a report itself: its Rng is not
-// cryptographic, so the words come from crypto.getRandomValues. Loaded on
-// demand (report-module.js), with the report module, only by a personalizer
-// given a taxonomy; what every page needs of the privacy options is in
-// privacy-options.js.
+// encoder around ReportEncoderCore (of the device module with reports, or the
+// server module), and cryptographic randomness. The core draws no randomness
+// for a report itself: its Rng is not cryptographic, so the words come from
+// crypto.getRandomValues. Loaded on demand (report-module.js) only by a
+// personalizer given a taxonomy; what every page needs of the privacy options
+// is in privacy-options.js.
 import { LocalrankError, throwIfFailed } from './errors.js';
 import { ReportEncoderCore } from './core-abi.js';
 import { PRIVACY_DEFAULTS, MS_PER_DAY } from './privacy-options.js';
@@ -160,8 +160,8 @@ export class ReportEncoder {
 
   /** @param {ArrayLike<number>} interest @param {string} day @param {Uint32Array} words @param {boolean} fresh */
   #encode(interest, day, words, fresh) {
-    this.#core.interestView(this.#taxonomy.length).set(interest);
-    this.#core.randomView(words.length).set(words);
+    this.#core.setInterest(this.#taxonomy.length, interest);
+    this.#core.setRandom(words);
     const r = this.#core.encode(day, fresh);
     throwIfFailed(r);
     return withReportId(r.value);
@@ -176,7 +176,7 @@ export class ReportEncoder {
    * @param {Uint32Array} words
    */
   drawMemo(words) {
-    this.#core.randomView(words.length).set(words);
+    this.#core.setRandom(words);
     throwIfFailed(this.#core.drawMemo());
   }
 
@@ -186,7 +186,7 @@ export class ReportEncoder {
    * @param {ArrayLike<number>} interest
    */
   match(interest) {
-    this.#core.interestView(this.#taxonomy.length).set(interest);
+    this.#core.setInterest(this.#taxonomy.length, interest);
     return { topic: this.#core.topTopic(), segment: this.#core.matchSegment() };
   }
 

@@ -2,14 +2,14 @@
 // Input validation at the facade: everything is checked before the core is
 // touched, so a rejected call changes nothing, and each error names the field.
 import { LocalrankError } from './errors.js';
-import { EVENT_TYPES, LIMITS } from './core-buffers.js';
+import { EVENT_TYPES, LIMITS, KIND, PREFERENCES, DEFAULT_TOP_K } from './core-buffers.js';
 import { hashId } from './hash.js';
 
 const EVENT_INDEX = new Map(EVENT_TYPES.map((t, i) => [t, i]));
 const FOLLOW = EVENT_TYPES.indexOf('follow'), DWELL = EVENT_TYPES.indexOf('dwell');
 /** Shared by events without a context (never written to). @type {string[]} */
 const NO_KEYS = Object.freeze([]);
-const LIMITS_CODE = 'LIMIT_EXCEEDED';
+export const LIMITS_CODE = 'LIMIT_EXCEEDED';
 
 /** readItems writes this test out: a call through a bundled `var` costs it about 5% (see FLOAT32_MAX). @param {unknown} v */
 const isFiniteNumber = (v) => typeof v === 'number' && Number.isFinite(v);
@@ -23,7 +23,7 @@ const isFiniteNumber = (v) => typeof v === 'number' && Number.isFinite(v);
  */
 const FLOAT32_MAX = 3.4028234663852886e38;
 /** @param {unknown} v */
-const isFloat32 = (v) => isFiniteNumber(v) && Math.abs(/** @type {number} */ (v)) <= FLOAT32_MAX;
+export const isFloat32 = (v) => isFiniteNumber(v) && Math.abs(/** @type {number} */ (v)) <= FLOAT32_MAX;
 /** An event may be stamped at most this far after now() (clock skew); see docs/limits.md. */
 const MAX_FUTURE_MS = 366 * 24 * 3600 * 1000;
 
@@ -31,7 +31,7 @@ const MAX_FUTURE_MS = 366 * 24 * 3600 * 1000;
  * @param {string} code @param {string} field @param {number} index @param {string} what
  * @returns {never}
  */
-function fail(code, field, index, what) {
+export function fail(code, field, index, what) {
   throw new LocalrankError(code, `${field} ${what}`, { field, index });
 }
 
@@ -42,7 +42,7 @@ function fail(code, field, index, what) {
  * has it: constant time for one-byte strings.)
  * @type {(v: string) => boolean}
  */
-const wellFormed = typeof (/** @type {any} */ ('').isWellFormed) === 'function'
+export const wellFormed = typeof (/** @type {any} */ ('').isWellFormed) === 'function'
   ? (v) => /** @type {any} */ (v).isWellFormed()
   : (v) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(v);
 
@@ -108,7 +108,7 @@ export function nearMiss(key, known) {
  * comparison per key (for-in reads V8's enum cache, no allocation).
  * @param {object} obj @param {string[]} keys
  */
-function keysDiffer(obj, keys) {
+export function keysDiffer(obj, keys) {
   let k = 0;
   for (const key in obj) if (keys[k++] !== key) return true;
   return k !== keys.length;
@@ -214,267 +214,12 @@ export function normalizeTopics(topics, field, index, code) {
   return { names, weights };
 }
 
-/** @param {Int32Array} a @param {number} n */
-const growI32 = (a, n) => (a.length >= n ? a : new Int32Array(Math.max(n, 2 * a.length, 64)));
-/** @param {Float64Array} a @param {number} n */
-const growF64 = (a, n) => (a.length >= n ? a : new Float64Array(Math.max(n, 2 * a.length, 64)));
-/** @param {Float32Array} a @param {number} n */
-const growF32 = (a, n) => (a.length >= n ? a : new Float32Array(Math.max(n, 2 * a.length, 64)));
-
-/** Placeholder id of a name not interned yet (filled in after the whole batch is valid). */
-export const FRESH = -2;
-
-/**
- * The rerank input as structure-of-arrays, written by {@link readItems} and
- * reused between calls (grown geometrically, never shrunk): the facade
- * copies it into wasm memory with one `.set()` per array. Only the first `n`
- * items / `nt` topic entries of each array belong to the current call.
- */
-export class ItemScratch {
-  n = 0;
-  /** Topic entries of the batch. */
-  nt = 0;
-  /** Whether any item has an embedding (items without one get zeros). */
-  withEmbedding = false;
-  keys = new Float64Array(0);
-  serverScore = new Float64Array(0);
-  publishedAt = new Float64Array(0);
-  /** Bit 0: pinned. */
-  flags = new Int32Array(0);
-  /** Creator id, -1 = none, FRESH = new name (see freshCreators). */
-  creators = new Int32Array(0);
-  topicOffsets = new Int32Array(0);
-  /** Topic id, FRESH = new name (see freshTopics). */
-  topicIds = new Int32Array(0);
-  topicWeights = new Float32Array(0);
-  embeddings = new Float32Array(0);
-  /** The item ids, by input index. @type {string[]} */
-  ids = [];
-  /** Names not interned yet, and where their id goes (topicIds / creators index). @type {string[]} */
-  freshTopics = [];
-  /** @type {number[]} */
-  freshTopicAt = [];
-  /** @type {string[]} */
-  freshCreators = [];
-  /** @type {number[]} */
-  freshCreatorAt = [];
-  /** Open-addressing table of input index + 1 by key, for the duplicate-id check. */
-  slots = new Int32Array(0);
-  /** Topic names of the item being read (duplicate check of the array form). @type {string[]} */
-  itemTopics = [];
-  /** Key lists of items checked for near misses (see checkKeys). @type {string[][]} */
-  okShapes = [];
-}
-
-/**
- * Throws the error for a bad topic name or weight of an object-form `topics`
- * read with for-in: the LIMIT_EXCEEDED check on the key count comes first, as
- * in {@link normalizeTopics}.
- * @param {Record<string, unknown>} t @param {string} f @param {number} i @param {string} name
- * @param {boolean} nameIsBad
- * @returns {never}
- */
-function failTopic(t, f, i, name, nameIsBad) {
-  if (Object.keys(t).length > LIMITS.maxTopicsPerItem) fail(LIMITS_CODE, `${f}.topics`, i, `has more than ${LIMITS.maxTopicsPerItem} topics`);
-  if (nameIsBad) checkName(name, `${f}.topics`, i, 'INVALID_ITEM');
-  return fail('INVALID_ITEM', `${f}.topics.${name}`, i, 'must be a finite number >= 0 (float32 range)');
-}
-
-/**
- * Whether for-in over an object whose prototype is Object.prototype visits
- * exactly its own enumerable string keys (as Object.keys does): nobody added
- * an enumerable property to Object.prototype.
- */
-function plainForInIsOwn() {
-  // eslint-disable-next-line no-unreachable-loop
-  for (const _ in Object.prototype) return false;
-  return true;
-}
-
-/**
- * Validates rerank items and writes them into `s` in one pass, without a
- * normalised copy per item. Topic and creator names are resolved with the
- * caller's name -> id index objects; names not in them get FRESH and are listed in
- * `s.freshTopics` / `s.freshCreators` for the caller to intern once the whole
- * batch is valid (nothing outside `s` changes here, so a rejected call changes
- * nothing). Checks, error codes, fields and their order are those of
- * {@link normalizeTopics} and the per-item rules in docs/api.md.
- * @param {unknown} items
- * @param {number} dim  embedding dimension (0 = embeddings not accepted)
- * @param {ItemScratch} s
- * @param {Record<string, number>} topicIds  name -> id, a prototype-less object
- * @param {Record<string, number>} creatorIds
- */
-export function readItems(items, dim, s, topicIds, creatorIds) {
-  if (!Array.isArray(items)) throw new TypeError('items must be an array of item objects');
-  const n = items.length;
-  if (n > LIMITS.maxItemsPerCall) {
-    throw new LocalrankError(LIMITS_CODE, `items: ${n} items exceed the limit of ${LIMITS.maxItemsPerCall} per call`, { field: 'items' });
-  }
-  const maxTopics = LIMITS.maxTopicsPerItem, maxName = LIMITS.maxNameLength, maxId = LIMITS.maxIdLength;
-  const keys = (s.keys = growF64(s.keys, n));
-  const server = (s.serverScore = growF64(s.serverScore, n));
-  const published = (s.publishedAt = growF64(s.publishedAt, n));
-  const flags = (s.flags = growI32(s.flags, n));
-  const creators = (s.creators = growI32(s.creators, n));
-  const tOff = (s.topicOffsets = growI32(s.topicOffsets, n + 1));
-  // Power-of-two table at most half full.
-  let size = 64;
-  while (size < 2 * n) size *= 2;
-  if (s.slots.length < size) s.slots = new Int32Array(size);
-  const slots = s.slots, mask = size - 1;
-  slots.fill(0, 0, size);
-  const ids = s.ids;
-  ids.length = n;
-  const freshT = s.freshTopics, freshTAt = s.freshTopicAt, freshC = s.freshCreators, freshCAt = s.freshCreatorAt;
-  freshT.length = 0; freshTAt.length = 0; freshC.length = 0; freshCAt.length = 0;
-  const itemTopics = s.itemTopics;
-  let okKeys = s.okShapes.at(-1) ?? [];
-  const forInIsOwn = plainForInIsOwn();
-  let tIds = s.topicIds, tW = s.topicWeights, emb = s.embeddings;
-  let t = 0, withEmbedding = false;
-  tOff[0] = 0;
-  // Set before the loop: a store after it is reached by on-stack-replaced code without type feedback (a deopt per call).
-  s.n = n;
-  s.withEmbedding = false;
-  for (let i = 0; i < n; i++) {
-    const item = items[i];
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) fail('INVALID_ITEM', `items[${i}]`, i, 'must be an object');
-    // Near misses of known keys (`topic`, `creator`): checked only when the
-    // item's keys differ from those of the last item checked.
-    if (keysDiffer(item, okKeys)) okKeys = checkKeys(item, s.okShapes, ITEM_KEYS, `items[${i}]`, i, 'INVALID_ITEM');
-
-    const id = item.id;
-    if (typeof id !== 'string' || id.length === 0) fail('INVALID_ITEM', `items[${i}].id`, i, 'must be a non-empty string');
-    if (id.length > maxId) fail(LIMITS_CODE, `items[${i}].id`, i, `is longer than ${maxId} characters`);
-    const key = hashId(id);
-    // Equal ids have equal keys; equal keys of different ids (a hash collision) are not duplicates.
-    let slot = (key >>> 0) & mask;
-    for (let j = slots[slot]; j !== 0; j = slots[slot]) {
-      if (keys[j - 1] === key && ids[j - 1] === id) fail('DUPLICATE_ID', `items[${i}].id`, i, `"${id}" repeats items[${j - 1}].id`);
-      slot = (slot + 1) & mask;
-    }
-    slots[slot] = i + 1;
-    keys[i] = key;
-    ids[i] = id;
-
-    const topics = item.topics;
-    if (tIds.length < t + maxTopics) {
-      // Grown mid-batch: keep the entries written so far.
-      const moreIds = growI32(tIds, t + maxTopics), moreWeights = growF32(tW, t + maxTopics);
-      moreIds.set(tIds.subarray(0, t)); moreWeights.set(tW.subarray(0, t));
-      s.topicIds = tIds = moreIds; s.topicWeights = tW = moreWeights;
-    }
-    if (topics === undefined || topics === null) {
-      // no topics
-    } else if (Array.isArray(topics)) {
-      if (topics.length > maxTopics) fail(LIMITS_CODE, `items[${i}].topics`, i, `has more than ${maxTopics} topics`);
-      let m = 0;
-      // An index loop: a hole in a sparse array is an error, not skipped.
-      for (let k = 0; k < topics.length; k++) {
-        const name = topics[k];
-        if (typeof name !== 'string' || name.length === 0 || name.length > maxName) checkName(name, `items[${i}].topics[${k}]`, i, 'INVALID_ITEM');
-        let id = topicIds[name];
-        if (id === undefined) { checkName(name, `items[${i}].topics[${k}]`, i, 'INVALID_ITEM'); id = FRESH; }
-        let repeated = false;
-        for (let q = 0; q < m; q++) if (itemTopics[q] === name) { repeated = true; break; }
-        if (repeated) continue;
-        itemTopics[m++] = name;
-        if (id === FRESH) { freshT.push(name); freshTAt.push(t); }
-        tIds[t] = id; tW[t] = 1; t++;
-      }
-    } else if (typeof topics === 'object') {
-      const o = /** @type {Record<string, unknown>} */ (topics);
-      const proto = Object.getPrototypeOf(o);
-      if (forInIsOwn && (proto === Object.prototype || proto === null)) {
-        // for-in reads the values through V8's enum cache, much faster than Object.keys + o[name].
-        const first = t;
-        for (const name in o) {
-          if (t - first === maxTopics) fail(LIMITS_CODE, `items[${i}].topics`, i, `has more than ${maxTopics} topics`);
-          if (name.length === 0 || name.length > maxName) failTopic(o, `items[${i}]`, i, name, true);
-          let id = topicIds[name];
-          if (id === undefined) {
-            if (name.includes('\0') || !wellFormed(name)) failTopic(o, `items[${i}]`, i, name, true);
-            // (A rejected batch leaves its fresh lists unused: the next call clears them.)
-            freshT.push(name); freshTAt.push(t);
-            id = FRESH;
-          }
-          const w = o[name];
-          if (typeof w !== 'number' || !(w >= 0 && w <= 3.4028234663852886e38)) failTopic(o, `items[${i}]`, i, name, false);
-          tIds[t] = id; tW[t] = w; t++;
-        }
-      } else {
-        const names = Object.keys(o);
-        if (names.length > maxTopics) fail(LIMITS_CODE, `items[${i}].topics`, i, `has more than ${maxTopics} topics`);
-        for (let k = 0; k < names.length; k++) {
-          const name = names[k], w = o[name];
-          checkName(name, `items[${i}].topics`, i, 'INVALID_ITEM');
-          if (!isFloat32(w) || /** @type {number} */ (w) < 0) fail('INVALID_ITEM', `items[${i}].topics.${name}`, i, 'must be a finite number >= 0 (float32 range)');
-          const id = topicIds[name];
-          if (id === undefined) { freshT.push(name); freshTAt.push(t); }
-          tIds[t] = id ?? FRESH; tW[t] = /** @type {number} */ (w); t++;
-        }
-      }
-    } else {
-      fail('INVALID_ITEM', `items[${i}].topics`, i, 'must be an object {topic: weight} or an array of topic names');
-    }
-    tOff[i + 1] = t;
-
-    const creator = item.creatorId;
-    if (creator === undefined || creator === null) {
-      creators[i] = -1;
-    } else {
-      if (typeof creator !== 'string' || creator.length === 0 || creator.length > maxName) checkName(creator, `items[${i}].creatorId`, i, 'INVALID_ITEM');
-      const cid = creatorIds[creator];
-      if (cid === undefined) {
-        checkName(creator, `items[${i}].creatorId`, i, 'INVALID_ITEM');
-        freshC.push(creator); freshCAt.push(i);
-        creators[i] = FRESH;
-      } else {
-        creators[i] = cid;
-      }
-    }
-    const at = item.publishedAt;
-    if (at === undefined || at === null) published[i] = NaN;
-    else if (typeof at === 'number' && at >= 978307200000 && at !== Infinity) published[i] = /** @type {number} */ (at);
-    else if (typeof at === 'number' && Number.isFinite(at)) failOldTime(at, `items[${i}].publishedAt`, i, 'INVALID_ITEM');
-    else fail('INVALID_ITEM', `items[${i}].publishedAt`, i, 'must be a finite time in ms');
-    const score = item.serverScore;
-    if (score === undefined || score === null) server[i] = NaN;
-    else if (typeof score === 'number' && Number.isFinite(score)) server[i] = /** @type {number} */ (score);
-    else fail('INVALID_ITEM', `items[${i}].serverScore`, i, 'must be a finite number');
-    const pinned = item.pinned;
-    if (pinned !== undefined && typeof pinned !== 'boolean') fail('INVALID_ITEM', `items[${i}].pinned`, i, 'must be a boolean');
-    flags[i] = pinned === true ? 1 : 0;
-    const e = item.embedding;
-    if (e !== undefined && e !== null) {
-      const arr = /** @type {ArrayLike<number>} */ (checkEmbeddingShape(e, `items[${i}].embedding`, i, dim, 'INVALID_ITEM'));
-      if (!withEmbedding) {
-        // The first embedding of the batch: the items before it get zeros.
-        withEmbedding = true;
-        s.withEmbedding = true;
-        s.embeddings = emb = growF32(emb, n * dim);
-        emb.fill(0, 0, i * dim);
-      }
-      const base = i * dim;
-      for (let k = 0; k < dim; k++) {
-        const x = arr[k];
-        if (typeof x !== 'number' || !(x >= -3.4028234663852886e38 && x <= 3.4028234663852886e38)) fail('INVALID_ITEM', `items[${i}].embedding[${k}]`, i, 'must be a finite number in float32 range');
-        emb[base + k] = x;
-      }
-    } else if (withEmbedding) {
-      emb.fill(0, i * dim, (i + 1) * dim);
-    }
-  }
-  s.nt = t;
-}
-
 /**
  * The type and length checks of an embedding (not its numbers).
  * @param {unknown} e @param {string} field @param {number} index @param {number} dim @param {string} code
  * @returns {ArrayLike<number>}
  */
-function checkEmbeddingShape(e, field, index, dim, code) {
+export function checkEmbeddingShape(e, field, index, dim, code) {
   if (!Array.isArray(e) && !(e instanceof Float32Array) && !(e instanceof Float64Array)) {
     fail(code, field, index, 'must be an array or Float32Array of numbers');
   }
@@ -685,4 +430,139 @@ export function utf8LengthExceeds(text, limit) {
     if (bytes > limit) return true;
   }
   return false;
+}
+
+// ---- Options of the personalizer and of its calls ----
+
+/** Share of slots explored when `exploration: true`. */
+const DEFAULT_EXPLORATION = 0.1;
+
+/**
+ * The options of createPersonalizer.
+ * @param {unknown} options
+ * @returns {Record<string, any>}
+ */
+export function checkOptions(options) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  const o = /** @type {Record<string, any>} */ (options);
+  checkOptionKeys(o, OPTION_KEYS, 'options');
+  if (o.privacy !== null && typeof o.privacy === 'object') checkOptionKeys(o.privacy, PRIVACY_OPTION_KEYS, 'options.privacy');
+  if (o.now !== undefined && typeof o.now !== 'function') throw new TypeError('options.now must be a function returning ms');
+  if (o.seed !== undefined && (!Number.isSafeInteger(o.seed) || o.seed < 0)) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.seed must be a non-negative safe integer', { field: 'options.seed' });
+  }
+  if (o.dim !== undefined && (!Number.isInteger(o.dim) || o.dim < 0 || o.dim > 512)) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.dim must be an integer 0..512', { field: 'options.dim' });
+  }
+  if (o.consent !== undefined && (o.consent === null || typeof o.consent !== 'object')) {
+    throw new TypeError('options.consent must be an object {personalization?: boolean, aggregateMeasurement?: boolean}');
+  }
+  if (o.namespace !== undefined && (typeof o.namespace !== 'string' || !o.namespace)) {
+    throw new TypeError('options.namespace must be a non-empty string');
+  }
+  if (o.autosaveMs !== undefined && (!Number.isFinite(o.autosaveMs) || o.autosaveMs < 0)) {
+    throw new TypeError('options.autosaveMs must be a number >= 0 (0 = save only on flush())');
+  }
+  return o;
+}
+
+/**
+ * @param {string} name @param {unknown} v
+ * @returns {number}
+ */
+function unitOption(name, v) {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
+    throw new LocalrankError('INVALID_ARGUMENT', `options.${name} must be a number in [0, 1]`, { field: `options.${name}` });
+  }
+  return v;
+}
+
+/**
+ * The `topK` rerank option: an integer >= 1 (larger than any batch means all
+ * of it), passed to the core as an int32.
+ * @param {unknown} v
+ * @returns {number}
+ */
+function topKOption(v) {
+  if (v === undefined) return DEFAULT_TOP_K;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.topK must be an integer >= 1', { field: 'options.topK' });
+  }
+  return Math.min(v, LIMITS.maxItemsPerCall);
+}
+
+/**
+ * Checks rerank options (shared by rerank and rerankPacked).
+ * @param {unknown} options
+ */
+export function rerankOptions(options) {
+  if (options === null || typeof options !== 'object') throw new TypeError('rerank options must be an object');
+  const opt = /** @type {Record<string, any>} */ (options);
+  checkOptionKeys(opt, RERANK_OPTION_KEYS, 'options');
+  const strength = unitOption('strength', opt.strength ?? 1);
+  const diversity = unitOption('diversity', opt.diversity ?? 0.3);
+  const exploration = unitOption('exploration', opt.exploration === true ? DEFAULT_EXPLORATION
+    : opt.exploration === false || opt.exploration === undefined ? 0 : opt.exploration);
+  if (opt.calibration !== undefined && typeof opt.calibration !== 'boolean') {
+    throw new LocalrankError('INVALID_ARGUMENT', 'options.calibration must be a boolean', { field: 'options.calibration' });
+  }
+  const context = contextKeys(opt.context, 'options.context', -1, 'INVALID_ARGUMENT');
+  const topK = topKOption(opt.topK);
+  return { strength, diversity, exploration, calibration: opt.calibration === true, context, topK };
+}
+
+/**
+ * The argument of adjust(): which table, the name and the preference's index.
+ * @param {unknown} adjustment
+ */
+export function checkAdjustment(adjustment) {
+  if (adjustment === null || typeof adjustment !== 'object') throw new TypeError('adjust expects { topic | creatorId, preference }');
+  checkOptionKeys(adjustment, ['topic', 'creatorId', 'preference'], 'adjust');
+  const { topic, creatorId, preference } = /** @type {any} */ (adjustment);
+  if ((topic === undefined) === (creatorId === undefined)) {
+    throw new LocalrankError('INVALID_ARGUMENT', 'adjust needs exactly one of topic or creatorId', { field: 'adjust' });
+  }
+  const pref = PREFERENCES.indexOf(preference);
+  if (pref < 0) {
+    throw new LocalrankError('INVALID_ARGUMENT', `adjust.preference must be one of ${PREFERENCES.join(', ')}`, { field: 'adjust.preference' });
+  }
+  const kind = topic !== undefined ? KIND.TOPIC : KIND.CREATOR;
+  const name = checkName(topic ?? creatorId, topic !== undefined ? 'adjust.topic' : 'adjust.creatorId', -1, 'INVALID_ARGUMENT');
+  return { kind, name, pref };
+}
+
+/**
+ * The `top` option of profile().
+ * @param {Record<string, any>} options
+ */
+export function profileTop(options) {
+  checkOptionKeys(options, ['top'], 'options');
+  const top = options.top ?? 20;
+  if (!Number.isInteger(top) || top < 0) throw new TypeError('options.top must be a non-negative integer');
+  if (top > 2 ** 31 - 1) throw new RangeError('options.top must be at most 2^31 - 1');
+  return top;
+}
+
+/**
+ * The text of importProfile's argument (an exported profile or its JSON),
+ * checked against the size limit before it is copied into wasm memory.
+ * @param {unknown} data
+ */
+export function profileText(data) {
+  if (data === null || (typeof data !== 'string' && typeof data !== 'object')) {
+    throw new TypeError('importProfile expects an exported profile object or its JSON text');
+  }
+  let text;
+  try {
+    text = typeof data === 'string' ? data : JSON.stringify(data);
+  } catch (cause) {
+    // Cyclic or too deeply nested for JSON.stringify.
+    throw new LocalrankError('CORRUPT_PROFILE', `profile cannot be serialised: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'profile', cause });
+  }
+  if (typeof text !== 'string') throw new TypeError('importProfile expects an exported profile object or its JSON text');
+  if (utf8LengthExceeds(text, LIMITS.maxProfileBytes)) {
+    throw new LocalrankError('LIMIT_EXCEEDED', `profile is larger than the limit of ${LIMITS.maxProfileBytes} bytes`, { field: 'profile' });
+  }
+  return text;
 }

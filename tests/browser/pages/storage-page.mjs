@@ -4,7 +4,7 @@
 import { createPersonalizer } from '/wasm/dist/index.browser.mjs';
 // The slot format older localrank versions wrote (profile JSON), to check such data still loads
 // (from the sources: the package's dist is bundled).
-import { encodeJsonSlot } from '/wasm/src/persistence.js';
+import { encodeJsonSlot } from '/wasm/src/slots.js';
 
 const FEED = [
   { id: 'a', topics: { sports: 1 }, creatorId: 'c1', serverScore: 0.9 },
