@@ -11,7 +11,7 @@ TARBALL="$(ls "$WORK"/localrank-*.tgz)"
 # The docs travel with the package; its README links what it does not ship by absolute URL.
 LISTING="$(tar tzf "$TARBALL")"
 for f in package/docs/api.md package/docs/integration.md package/README.md package/dist/errors.js \
-  package/dist/localrank_report.wasm package/dist/localrank_report.mjs package/dist/report-path.js; do
+  package/dist/localrank_core_reports.wasm package/dist/localrank_core_reports.mjs package/dist/report-path.js; do
   grep -qx "$f" <<<"$LISTING" || { echo "pack smoke: $f is not in the tarball" >&2; exit 1; }
 done
 if tar xzf "$TARBALL" -O package/README.md | grep -qE '\]\((EVALUATION|BENCHMARKS|RELIABILITY|CHANGELOG)\.md|\]\(docs/images/'; then
@@ -41,7 +41,7 @@ createPersonalizer({ consent: { personalization: true }, autosaveMs: 0 }).then(a
   const r = p.rerank([{ id: 'a', topics: ['sports'] }, { id: 'b', topics: ['cooking'] }]);
   if (r[0].id !== 'b') throw new Error('CJS: expected the cooking item first');
   p.dispose();
-  // A taxonomy loads the report module (localrank_report.wasm) too.
+  // A taxonomy loads the device module with reports (localrank_core_reports.wasm) instead.
   const q = await createPersonalizer({ taxonomy: ['cooking', 'sports'], consent: { aggregateMeasurement: true }, autosaveMs: 0, privacy: { testOnlyMemoryLedger: true } });
   if (q.buildAggregateReport()?.schema !== 'localrank.report') throw new Error('CJS: expected a report');
   q.dispose();

@@ -24,9 +24,9 @@ before(async () => {
 after(async () => { await demo?.close(); });
 
 /** Everything the page may GET: its files, the feed, the population estimates, and where its relay is. */
-const STATIC_GETS = new Set(['/', '/style.css', '/app.js', '/favicon.svg', '/data/posts.json', '/localrank_core.wasm',
-  // The demo configures a taxonomy, so every visit loads the report module too.
-  '/localrank_report.wasm', '/v1/config', '/v1/estimates', '/relay.json']);
+const STATIC_GETS = new Set(['/', '/style.css', '/app.js', '/favicon.svg', '/data/posts.json',
+  // The demo configures a taxonomy, so every visit loads the device module with reports (never the lean one too).
+  '/localrank_core_reports.wasm', '/v1/config', '/v1/estimates', '/relay.json']);
 
 /** The only body allowed to leave: an aggregate report, exactly these fields. */
 const REPORT_FIELDS = ['config', 'data', 'day', 'epsilon', 'id', 'kind', 'mechanism', 'schema', 'version'];

@@ -95,11 +95,11 @@ test('a missing .wasm (404): WASM_LOAD_FAILED naming the URL and HTTP 404, main 
   assert.deepEqual(run.messages.filter((m) => !/Failed to load resource: .*404/.test(m)), []);
 });
 
-const REPORT_WASM_PATH = '/localrank/dist/localrank_report.wasm';
-/** What only aggregate reports use: the report module (glue, .wasm) and the report path's JavaScript. */
-const REPORT_PATH = /localrank_report|report-path\.js|\/report\.js|memo\.js|outbox\.js|schedule\.js/;
+const REPORT_WASM_PATH = '/localrank/dist/localrank_core_reports.wasm';
+/** What only aggregate reports use: the device module with reports (glue, .wasm) and the report path's JavaScript. */
+const REPORT_PATH = /localrank_core_reports|report-path\.js|\/report\.js|memo\.js|outbox\.js|schedule\.js/;
 
-test('without a taxonomy nothing of the report path is requested (main thread and worker); with one, the report module is fetched and reports are built', async () => {
+test('without a taxonomy nothing of the report path is requested (main thread and worker); with one, the device module with reports is fetched and reports are built', async () => {
   const run = await inPage({}, async () => {
     const { main, worker } = /** @type {any} */ (window);
     const options = { consent: { personalization: true, aggregateMeasurement: true }, autosaveMs: 0, storage: 'memory' };
@@ -137,14 +137,31 @@ test('without a taxonomy nothing of the report path is requested (main thread an
   assert.ok(beforeReports.includes('/localrank/dist/localrank_core.wasm') && beforeReports.includes('/localrank/dist/worker-thread.mjs'),
     `the device module was loaded on both threads first: ${beforeReports.join(' ')}`);
   assert.ok(!run.result.before.some((u) => REPORT_PATH.test(u)), `the page requested nothing of the report path: ${run.result.before.join(' ')}`);
-  assert.ok(run.requests.includes(REPORT_WASM_PATH), 'the report module was fetched');
+  assert.ok(run.requests.includes(REPORT_WASM_PATH), 'the device module with reports was fetched');
   for (const r of [run.result.withReports.main, run.result.withReports.worker]) assert.equal(r?.schema, 'localrank.report');
   assert.equal(run.result.withReports.worker.config, run.result.withReports.main.config);
   assert.deepEqual(run.messages, []);
   assert.deepEqual(run.violations, []);
 });
 
-test('a missing or misserved report module: WASM_LOAD_FAILED naming localrank_report.wasm and reportWasmUrl, main thread and worker; without a taxonomy it is never noticed', async () => {
+test('a page with reports loads the device module with reports instead of the lean one, never both (main thread and worker)', async () => {
+  const run = await inPage({}, async () => {
+    const { main, worker } = /** @type {any} */ (window);
+    const options = { autosaveMs: 0, storage: 'memory', taxonomy: ['cooking', 'sports', 'travel'] };
+    const m = await main.createPersonalizer(options);
+    const w = await worker.createWorkerPersonalizer(options);
+    const budgets = [m.privacyBudget().epsilonCap, (await w.privacyBudget()).epsilonCap];
+    m.dispose();
+    await w.dispose();
+    return budgets;
+  });
+  assert.deepEqual(run.result, [4, 4]);
+  const wasm = run.requests.filter((r) => r.endsWith('.wasm'));
+  assert.ok(wasm.length > 0 && wasm.every((r) => r === REPORT_WASM_PATH), `only the variant with reports: ${wasm.join(' ')}`);
+  assert.deepEqual(run.messages, []);
+});
+
+test('a missing or misserved device module with reports: WASM_LOAD_FAILED naming localrank_core_reports.wasm and reportWasmUrl, main thread and worker; without a taxonomy it is never noticed', async () => {
   const loadWithTaxonomy = async () => {
     const { main, worker } = /** @type {any} */ (window);
     const plain = (e) => ({ isLocalrankError: e instanceof main.LocalrankError, code: e.code, field: e.field, message: String(e.message) });
@@ -163,7 +180,7 @@ test('a missing or misserved report module: WASM_LOAD_FAILED naming localrank_re
       assert.equal(e.code, 'WASM_LOAD_FAILED');
       assert.equal(e.field, 'options.reportWasmUrl');
       assert.ok(e.message.includes(new URL(REPORT_WASM_PATH, run.base).href), `names the URL: ${e.message}`);
-      for (const p of [...parts, /Serve localrank_report\.wasm/, /`reportWasmUrl`/]) assert.match(e.message, p);
+      for (const p of [...parts, /Serve localrank_core_reports\.wasm/, /`reportWasmUrl`/]) assert.match(e.message, p);
     }
     assert.equal(run.result.plainPage, 'created');
   }

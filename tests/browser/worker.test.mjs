@@ -198,7 +198,7 @@ test('worker: wasmUrl relative to the page is resolved before it reaches the wor
   await page.close();
 });
 
-test('worker: reportWasmUrl relative to the page is resolved before it reaches the worker; without it the report module is looked for next to wasmUrl', async () => {
+test('worker: reportWasmUrl relative to the page is resolved before it reaches the worker; without it the variant with reports is looked for next to wasmUrl; the lean module is not loaded', async () => {
   const { page, problems } = await openPage();
   const loaded = [];
   page.on('request', (r) => { const u = new URL(r.url()); if (u.pathname.endsWith('.wasm')) loaded.push(u.pathname + u.search); });
@@ -206,7 +206,7 @@ test('worker: reportWasmUrl relative to the page is resolved before it reaches t
     const { createWorkerPersonalizer } = /** @type {any} */ (window).lr;
     const taxonomy = ['cooking', 'sports', 'travel'];
     const out = [];
-    for (const options of [{ reportWasmUrl: 'localrank/dist/localrank_report.wasm?explicit' }, { wasmUrl: 'localrank/dist/localrank_core.wasm?beside' }]) {
+    for (const options of [{ reportWasmUrl: 'localrank/dist/localrank_core_reports.wasm?explicit' }, { wasmUrl: 'localrank/dist/localrank_core.wasm?beside' }]) {
       const p = await createWorkerPersonalizer({ ...options, taxonomy, storage: 'memory' });
       out.push(await p.privacyBudget().then(() => 'created'));
       await p.dispose();
@@ -214,8 +214,8 @@ test('worker: reportWasmUrl relative to the page is resolved before it reaches t
     return out;
   });
   assert.deepEqual(created, ['created', 'created']);
-  assert.deepEqual(loaded, ['/localrank/dist/localrank_core.wasm', '/localrank/dist/localrank_report.wasm?explicit',
-    '/localrank/dist/localrank_core.wasm?beside', '/localrank/dist/localrank_report.wasm']);
+  // A personalizer with a taxonomy loads the device module with reports instead of localrank_core.wasm, not both.
+  assert.deepEqual(loaded, ['/localrank/dist/localrank_core_reports.wasm?explicit', '/localrank/dist/localrank_core_reports.wasm']);
   await assertClean(page, problems);
   await page.close();
 });

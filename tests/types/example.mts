@@ -15,7 +15,7 @@ const options: PersonalizerOptions = {
   now: () => Date.now(), config: { longHalfLifeMs: 7 * 86400e3, eventWeights: { like: 2 } },
   on: { 'profile-reset': (d) => console.warn('profile reset', d) },
   wasmUrl: new URL('https://cdn.example/localrank_core.wasm'),
-  reportWasmUrl: 'https://cdn.example/localrank_report.wasm',
+  reportWasmUrl: 'https://cdn.example/localrank_core_reports.wasm',
 };
 
 const items: Item[] = [

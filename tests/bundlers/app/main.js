@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The app every bundler check builds: it imports localrank by name, reranks on
 // the main thread and in a Web Worker, builds an aggregate report on both (a
-// taxonomy: the report module, a second .wasm, and the report path's chunk
-// are loaded on demand), and reports to the test via window.__result.
+// taxonomy: the device module with reports, a second .wasm, its glue and the
+// report path's chunks are loaded on demand instead of the lean module), and
+// reports to the test via window.__result.
 import { createPersonalizer, LocalrankError } from 'localrank';
 import { createWorkerPersonalizer } from 'localrank/worker';
 
