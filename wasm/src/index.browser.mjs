@@ -30,7 +30,9 @@ async function loadCore(o, reports) {
     if (o.wasmBinary) return loadFromBinary(createLocalrankCore, o.wasmBinary);
     return fetchOnce(createLocalrankCore, String(o.wasmUrl ?? new URL('./localrank_core.wasm', import.meta.url).href), 'options.wasmUrl');
   }
-  const { default: createWithReports } = await import('./localrank_core_reports.mjs');
+  const { default: createReports } = await import('./localrank_core_reports.mjs');
+  // Its glue may be this module's glue given other export names (scripts/lib/assemble-package.mjs sharedGlue).
+  const createWithReports = (/** @type {object} */ options) => createReports(options, createLocalrankCore);
   if (o.reportWasmBinary) return loadFromBinary(createWithReports, o.reportWasmBinary, 'options.reportWasmBinary');
   const href = String(reportWasmLocation(o, new URL('./localrank_core_reports.wasm', import.meta.url).href, globalThis.location?.href));
   return fetchOnce(createWithReports, href, 'options.reportWasmUrl');

@@ -25,7 +25,9 @@ async function loadCore(o, reports) {
     if (o.wasmBinary) return loadFromBinary(createLocalrankCore, o.wasmBinary);
     return readOnce(createLocalrankCore, await wasmLocation(o.wasmUrl, 'localrank_core.wasm'), 'options.wasmUrl');
   }
-  const { default: createWithReports } = await import('./localrank_core_reports.mjs');
+  const { default: createReports } = await import('./localrank_core_reports.mjs');
+  // Its glue may be this module's glue given other export names (scripts/lib/assemble-package.mjs sharedGlue).
+  const createWithReports = (/** @type {object} */ options) => createReports(options, createLocalrankCore);
   if (o.reportWasmBinary) return loadFromBinary(createWithReports, o.reportWasmBinary, 'options.reportWasmBinary');
   const url = o.reportWasmUrl !== undefined && o.reportWasmUrl !== null ? await wasmLocation(o.reportWasmUrl)
     : new URL(`./${REPORTS_WASM}`, await wasmLocation(o.wasmUrl, 'localrank_core.wasm'));
