@@ -342,7 +342,7 @@ for (const n of quick ? [100, 1000] : [100, 1000, 10000]) {
   results.size = { ...shipped, targetGzip: SHIPPED_TARGET_BYTES, budgetGzip: SHIPPED_BUDGET_BYTES, bundledJs: bundled, bundledTotalGzip: bundled?.gzip ? shipped.wasmGzip + bundled.gzip : null };
   log(`shipped, gzip -9: wasm ${shipped.wasmGzip} B + JS ${shipped.jsGzip} B (${shipped.files.length - 1} files) = ${(shipped.totalGzip / 1000).toFixed(1)} KB` +
     ` (target ${SHIPPED_TARGET_BYTES} B, regression budget ${SHIPPED_BUDGET_BYTES} B); with aggregate reports ${(shipped.withReportsGzip / 1000).toFixed(1)} KB` +
-    ` (report path ${shipped.reportGzip} B); as one bundled file (report path included): JS ${bundled?.gzip} B -> ${(((bundled?.gzip ?? 0) + shipped.wasmGzip) / 1000).toFixed(1)} KB`);
+    ` (the same JS + report chunks and localrank_core_reports.wasm ${shipped.reportGzip} B); as one bundled file (report path included): JS ${bundled?.gzip} B -> ${(((bundled?.gzip ?? 0) + shipped.wasmGzip) / 1000).toFixed(1)} KB`);
 }
 
 // 6. Wasm memory over many reranks (packed, 1,000 candidates).
