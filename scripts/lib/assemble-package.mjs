@@ -60,7 +60,7 @@ for (const m of MODULES) {
  * The two device variants' glues differ only in the minified names of the
  * wasm's exports (the export table and the function table's name) and the
  * default export's name: when that is all, the variant with reports runs on
- * the lean module's glue, given its own names (1.3 KB gzip less on a page
+ * the lean module's glue, given its own names (about 1 KB gzip less on a page
  * with reports, where both glues would load). Returns [lean glue taking the
  * names as module options, the variant's wrapper, which the entries call with
  * the lean factory], or null (another difference: each keeps its own glue,
