@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The binary profile snapshot (core/src/storage/snapshot_codec.cpp): it holds exactly what the
-// JSON export holds, the same state always gives the same bytes, and every
-// kind of damage is refused with CORRUPT_PROFILE naming the field, leaving
-// the engine as it was.
+// The binary profile snapshot (core/src/storage/snapshot_writer.cpp and
+// snapshot_reader.cpp): it holds exactly what the JSON export holds, the same
+// state always gives the same bytes, and every kind of damage is refused with
+// CORRUPT_PROFILE naming the field, leaving the engine as it was.
 #include <gtest/gtest.h>
 
 #include <cstring>

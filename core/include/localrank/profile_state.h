@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <string_view>
+
 #include "localrank/config.h"
 #include "localrank/fatigue.h"
 #include "localrank/interner.h"
@@ -40,6 +42,11 @@ struct ProfileState {
 /// order that format writes the list in (JSON: by name; snapshot: by name id;
 /// fatigue items: by key), which is its position in any file the format wrote.
 enum class StateFields { kJson, kSnapshot };
+
+/// Why `name` cannot be a name, nullptr when it can: a name is 1..kMaxNameLength
+/// characters (NameLengthOk) of well-formed UTF-8 without NUL. The snapshot
+/// reader checks its name table with it, CheckProfileState every name in use.
+const char* NameFault(std::string_view name);
 
 /// Every limit and consistency rule of a profile state, in one place: list
 /// caps (Config and FatigueTuning), name lengths and encoding, ids within the

@@ -198,14 +198,7 @@ class Checker {
       std::int64_t index = 0;
       for (std::size_t id = 0; id < used[k].size(); ++id) {
         if (!used[k][id]) continue;
-        const std::string& name = s_.names[k].Name(static_cast<std::uint32_t>(id));
-        const char* why = nullptr;
-        if (!NameLengthOk(name)) return Bad({kLists[k]}, index, "", "must be 1..", kMaxNameLength, " characters long");
-        if (name.find('\0') != std::string::npos) {
-          why = "contains a NUL byte";
-        } else if (!ValidUtf8(name)) {
-          why = "is not valid UTF-8";
-        }
+        const char* why = NameFault(s_.names[k].Name(static_cast<std::uint32_t>(id)));
         if (why != nullptr) return Bad({kLists[k]}, index, "", why);
         ++index;
       }
@@ -372,6 +365,14 @@ class Checker {
 };
 
 }  // namespace
+
+const char* NameFault(std::string_view name) {
+  static_assert(kMaxNameLength == 128, "the message below names the limit");
+  if (!NameLengthOk(name)) return "must be 1..128 characters long";
+  if (name.find('\0') != std::string_view::npos) return "contains a NUL byte";
+  if (!ValidUtf8(name)) return "is not valid UTF-8";
+  return nullptr;
+}
 
 Status CheckProfileState(const ProfileState& state, const Config& c, StateFields fields) {
   return Checker(state, c, fields).Run();

@@ -184,11 +184,11 @@ class Reader {
         const std::size_t len = Load<std::uint16_t>(sec.p + pos);
         pos += 2;
         if (sec.n - pos < len) return BadAt(fk, i, "", -1, "", "is cut short");
-        // The format's own bound (the count check above relies on it); the
-        // longest name is CheckProfileState's.
-        if (len == 0) return BadAt(fk, i, "", -1, "", "must be 1..", kMaxNameLength, " characters long");
         const std::string_view name(reinterpret_cast<const char*>(sec.p + pos), len);
         pos += len;
+        // Checked here, at its index, before the next name's length is read.
+        const char* why = NameFault(name);
+        if (why != nullptr) return BadAt(fk, i, "", -1, "", why);
         if (seen.Intern(name) != i) return BadAt(fk, i, "", -1, "", "repeats a name");
         ids_[k].push_back(out_.names[k].Intern(name));
       }
