@@ -64,7 +64,14 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
   ProfileState next;
   CopyNames(state_.names, &next);
   Status s = DecodeSnapshot(data, size, &next);
-  return s.ok() ? Replace(std::move(next), StateFields::kSnapshot) : s;
+  if (s.ok()) s = Replace(std::move(next), StateFields::kSnapshot);
+  if (s.ok() || s.code() != Code::kCorruptProfile || NameCount() == 0) return s;
+  // Refused, by an engine with names of its own: read it again with only its
+  // own name table, whose order is the snapshot's, to name the entry at fault
+  // by its index in the snapshot (an error path only).
+  ProfileState alone;
+  if (DecodeSnapshot(data, size, &alone).ok()) s = CheckProfileState(alone, config_, StateFields::kSnapshot);
+  return s;
 }
 
 Status Engine::Replace(ProfileState&& next, StateFields fields) {
