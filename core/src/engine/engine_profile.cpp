@@ -70,16 +70,16 @@ Status Engine::ImportSnapshot(const std::uint8_t* data, std::size_t size) {
   // own name table, whose order is the snapshot's, to name the entry at fault
   // by its index in the snapshot (an error path only).
   ProfileState alone;
-  if (DecodeSnapshot(data, size, &alone).ok()) s = CheckProfileState(alone, config_, StateFields::kSnapshot);
-  return s;
+  if (!DecodeSnapshot(data, size, &alone).ok()) return s;
+  const Status at_index = CheckProfileState(alone, config_, StateFields::kSnapshot);
+  return at_index.ok() ? s : at_index;
 }
 
 Status Engine::Replace(ProfileState&& next, StateFields fields) {
   Status s = CheckProfileState(next, config_, fields);
   if (!s.ok()) return s;
-  // Valid: only now touch the engine.
-  // The imports decode onto a copy of the engine's tables: their ids are the
-  // engine's, and this only adds the new names.
+  // Valid: only now touch the engine. The imports decode onto a copy of the
+  // engine's tables, so their ids are the engine's and this only adds names.
   std::vector<std::int32_t> remap[kNameKindCount];
   bool same_ids = true;
   for (int k = 0; k < kNameKindCount; ++k) {
