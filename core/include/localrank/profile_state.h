@@ -48,6 +48,12 @@ enum class StateFields { kJson, kSnapshot };
 /// reader checks its name table with it, CheckProfileState every name in use.
 const char* NameFault(std::string_view name);
 
+/// Why `key` cannot be an item key (a 53-bit item hash: an integer
+/// 0..2^53-1, which a double holds exactly), nullptr when it can. Both
+/// readers check each fatigue key with it where they read it (at its index,
+/// and before the snapshot's key order), CheckProfileState every key.
+const char* ItemKeyFault(double key);
+
 /// Every limit and consistency rule of a profile state, in one place: list
 /// caps (Config and FatigueTuning), name lengths and encoding, ids within the
 /// name tables, finite values, float32 range, the bounds of counts, times,

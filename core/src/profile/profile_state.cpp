@@ -280,12 +280,9 @@ class Checker {
     return Status::Ok();
   }
 
-  // Item keys are 53-bit hashes: integers that a double holds exactly.
   static Fault KeyedFault(double key, const Decayed& c) {
-    if (!Finite(key) || key < 0 || key != std::floor(key) || key > kMaxSafeInteger - 1) {
-      return {".key", "must be an item hash (an integer 0..2^53-1)"};
-    }
-    return CounterFault(c);
+    const char* why = ItemKeyFault(key);
+    return why != nullptr ? Fault{".key", why} : CounterFault(c);
   }
 
   Status Keyed(const FatigueTable<double, ItemKeyHash>& table, const Where& w, int cap) const {
@@ -371,6 +368,13 @@ const char* NameFault(std::string_view name) {
   if (!NameLengthOk(name)) return "must be 1..128 characters long";
   if (name.find('\0') != std::string_view::npos) return "contains a NUL byte";
   if (!ValidUtf8(name)) return "is not valid UTF-8";
+  return nullptr;
+}
+
+const char* ItemKeyFault(double key) {
+  if (!Finite(key) || key < 0 || key != std::floor(key) || key > kMaxSafeInteger - 1) {
+    return "must be an item hash (an integer 0..2^53-1)";
+  }
   return nullptr;
 }
 

@@ -91,7 +91,9 @@ Status DecodeFatigueJson(const json& j, ProfileState* out) {
       }
       if (keyed) {
         double key = 0.0;
-        if (!FiniteAt(e, "key", &key)) return Corrupt(fi + ".key", "must be an item hash (an integer 0..2^53-1)");
+        if (!FiniteAt(e, "key", &key) || ItemKeyFault(key) != nullptr) {
+          return Corrupt(fi + ".key", "must be an item hash (an integer 0..2^53-1)");
+        }
         if (std::string(name) == "opened") {
           st.opened.Set(key, c, f.opened_half_life_ms);
         } else {

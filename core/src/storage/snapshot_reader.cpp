@@ -351,12 +351,13 @@ class Reader {
     const std::uint8_t* r = sec.p + 16;
     for (int t = 0; t < 2; ++t) {
       std::vector<std::pair<double, Decayed>> entries(n[t]);
-      double previous = -INFINITY;
+      double previous = -1.0;
       for (std::uint32_t i = 0; i < n[t]; ++i, r += kKeyedBytes) {
         const double key = Load<double>(r);
+        const char* why = ItemKeyFault(key);
+        if (why != nullptr) return BadAt(kTables[t], i, "", -1, ".key", why);
         if (key <= previous) return BadAt(kTables[t], i, "", -1, ".key", "repeats a key or is out of order");
-        // A key that is not a number is kept for CheckProfileState to refuse.
-        if (key == key) previous = key;
+        previous = key;
         entries[i] = {key, Decayed{Load<double>(r + 8), Load<double>(r + 16)}};
       }
       (t == 0 ? fs.items : fs.opened).Assign(entries, t == 0 ? ft.item_half_life_ms : ft.opened_half_life_ms);
