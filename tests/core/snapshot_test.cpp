@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The binary profile snapshot (core/src/storage/snapshot_codec.cpp): it holds exactly what the
-// JSON export holds, the same state always gives the same bytes, and every
-// kind of damage is refused with CORRUPT_PROFILE naming the field, leaving
-// the engine as it was.
+// The binary profile snapshot (core/src/storage/snapshot_writer.cpp and
+// snapshot_reader.cpp): it holds exactly what the JSON export holds, the same
+// state always gives the same bytes, and every kind of damage is refused with
+// CORRUPT_PROFILE naming the field, leaving the engine as it was.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -397,6 +397,33 @@ TEST(Snapshot, DamagedEngagementRatesAreRefusedNamingTheField) {
   b = good;
   Store<std::uint32_t>(b, rates, count + 1);  // claims one more entry: the context block is read as one
   t.Refuses(b, "snapshot.rates[" + std::to_string(count) + "].name");
+}
+
+TEST(ProfileState, ReplaceInstallsACheckedStateAndARefusedOneChangesNothing) {
+  Engine a;
+  Fill(a);
+  Engine b;
+  ASSERT_TRUE(b.Configure(kConfig).ok());
+  ASSERT_TRUE(b.Replace(a.Snapshot()).ok());
+  EXPECT_EQ(b.ExportJson(kNow), a.ExportJson(kNow));
+  const std::string before = b.ExportJson(kNow);
+  ProfileState bad = a.Snapshot();
+  bad.profile.topics.begin()->second.long_term.value = NAN;
+  Status s = b.Replace(std::move(bad));
+  EXPECT_EQ(s.code(), Code::kCorruptProfile);
+  EXPECT_EQ(s.field().rfind("profile.topics[", 0), 0u) << s.field();
+  ProfileState orphan = a.Snapshot();
+  orphan.profile.creators[999999] = Affinity{};
+  s = b.Replace(std::move(orphan));
+  EXPECT_EQ(s.field(), "profile.names.creators") << s.message();
+  EXPECT_EQ(b.ExportJson(kNow), before);
+  // An engine that knows other names first: the state's names are added, its ids renumbered.
+  Engine c;
+  ASSERT_TRUE(c.Configure(kConfig).ok());
+  for (int k = 0; k < kNameKindCount; ++k) c.names(static_cast<NameKind>(k)).Intern("zz");
+  ASSERT_TRUE(c.Replace(a.Snapshot()).ok());
+  EXPECT_EQ(c.ExportJson(kNow), a.ExportJson(kNow));
+  EXPECT_EQ(Snapshot(c), Snapshot(a));
 }
 
 TEST(Snapshot, ANameNobodyUsesIsRefused) {

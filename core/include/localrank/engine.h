@@ -12,21 +12,13 @@
 #include "localrank/hash.h"
 #include "localrank/interner.h"
 #include "localrank/profile.h"
+#include "localrank/profile_state.h"
 #include "localrank/ranker.h"
 #include "localrank/stages.h"
 #include "localrank/status.h"
 #include "localrank/types.h"
 
 namespace localrank {
-
-/// Current profile schema version written by ExportJson.
-/// v1: topics, creators, events. v2 adds contexts, preferences and the user
-/// vector (v1 data is migrated on import). v3 adds the engagement-rate
-/// evidence (`rates`, globally and per context; older profiles import with none).
-/// v4 adds the learnt model (`model`, model.h; older profiles import with the prior).
-constexpr int kProfileSchemaVersion = 4;
-/// Current binary snapshot version written by ExportSnapshot (docs/storage.md).
-constexpr int kSnapshotVersion = 1;
 
 /// One person's personalizer: configuration, name tables, profile and the
 /// reusable batch buffers. All state a caller can change goes through methods
@@ -42,8 +34,8 @@ class Engine {
   Status Configure(std::string_view config_json);
   const Config& config() const { return config_; }
 
-  Interner& names(NameKind kind) { return names_[static_cast<int>(kind)]; }
-  const Interner& names(NameKind kind) const { return names_[static_cast<int>(kind)]; }
+  Interner& names(NameKind kind) { return state_.table(kind); }
+  const Interner& names(NameKind kind) const { return state_.table(kind); }
 
   /// Input buffers, filled by the caller before Rerank / Record.
   CandidateBatch& candidates() { return candidates_; }
@@ -68,25 +60,36 @@ class Engine {
   /// Sets an explicit preference for a topic or creator id (kNone clears it).
   Status Adjust(NameKind kind, std::int32_t id, Preference preference);
 
-  const Profile& profile() const { return profile_; }
+  const Profile& profile() const { return state_.profile; }
   /// Impressions without engagement, feeding the fatigue stage (fatigue.h).
-  const FatigueState& fatigue() const { return fatigue_; }
+  const FatigueState& fatigue() const { return state_.fatigue; }
 
-  /// Versioned, portable JSON of the profile (names, not ids).
+  /// A copy of everything learnt and the name tables (what the exports carry).
+  ProfileState Snapshot() const { return state_; }
+  /// Installs `state` in place of the profile, the fatigue state and the
+  /// learnt model, once CheckProfileState passes (its errors name fields as
+  /// `fields` says); on error the engine is unchanged. The state's names are
+  /// interned into the engine's tables (ids the engine has stay); events
+  /// beyond Config::max_events (the oldest) and a user vector of another
+  /// dimension than Config::dim are dropped. The last rankings are forgotten.
+  Status Replace(ProfileState&& state, StateFields fields = StateFields::kJson);
+
+  /// Versioned, portable JSON of the profile state (names, not ids;
+  /// core/src/storage/profile_json.cpp).
   std::string ExportJson(double now) const;
-  /// Replaces the profile with `json` (any supported schema version). On
-  /// error the current profile is unchanged.
+  /// Replaces the profile state with `json` (any supported schema version):
+  /// decoded, then Replace. On error the current state is unchanged.
   Status ImportJson(std::string_view json);
   /// The same state as ExportJson in the compact binary storage format
-  /// (docs/storage.md): tagged sections, names as strings. Replaces the
-  /// contents of `out` (its capacity is reused). The same state always gives
-  /// the same bytes. New profile state needs a section here as well as in
-  /// the JSON (core/src/storage/snapshot_codec.cpp).
+  /// (docs/storage.md; core/src/storage/snapshot_writer.cpp): tagged sections,
+  /// names as strings. Replaces the contents of `out` (its capacity is
+  /// reused). The same state always gives the same bytes.
   void ExportSnapshot(std::vector<std::uint8_t>* out) const;
-  /// Replaces the profile with a snapshot of any supported version. Every
-  /// byte is checked first: a cut, corrupted or hostile snapshot fails with
-  /// CORRUPT_PROFILE naming the field (LIMIT_EXCEEDED when larger than
-  /// kMaxProfileBytes) and the engine is unchanged.
+  /// Replaces the profile state with a snapshot of any supported version
+  /// (snapshot_reader.cpp), then Replace. Every byte is checked first: a cut,
+  /// corrupted or hostile snapshot fails with CORRUPT_PROFILE naming the field
+  /// (LIMIT_EXCEEDED when larger than kMaxProfileBytes) and the engine is
+  /// unchanged.
   Status ImportSnapshot(const std::uint8_t* data, std::size_t size);
   /// Human-readable summary: top topics and creators with weights.
   std::string SummaryJson(double now, int top) const;
@@ -102,22 +105,19 @@ class Engine {
   /// creators would grow the tables without bound. Returns true when any name
   /// was dropped: callers that mirror the tables must then re-read them.
   /// Any new state keyed by a name id (profile, fatigue, ...) must be
-  /// marked used and remapped here (core/src/engine/engine_names.cpp).
+  /// marked used (ForEachNameUse) and remapped here and in Replace
+  /// (core/src/engine/engine_names.cpp).
   bool CompactNames();
 
  private:
   // Also fills scratch_.shape (ValidateBatch).
   Status ValidateRerank(double now, bool packed_rules);
   Status ValidateEvents(double now) const;
-  // The `fatigue` section of the profile JSON (core/src/engine/engine_fatigue.cpp).
   void ApplyFatigue(const EventView& v, double key, double delta);
-  void ExportFatigue(nlohmann::json* profile) const;
-  Status ParseFatigue(const nlohmann::json& profile, FatigueImport* out) const;
 
   Config config_;
-  Interner names_[kNameKindCount];
-  Profile profile_;
-  FatigueState fatigue_;
+  // The name tables, the profile (with the learnt model) and the fatigue state.
+  ProfileState state_;
   CandidateBatch candidates_;
   EventBatch events_;
   RerankOptions options_;

@@ -112,20 +112,6 @@ class FatigueState {
   nlohmann::json ToJson(const Interner& topic_names, const Interner& creator_names) const;
 };
 
-/// A parsed `fatigue` section whose names are not interned yet: the engine
-/// interns them only once the whole profile proved valid.
-struct FatigueImport {
-  std::vector<std::pair<double, Decayed>> items;
-  std::vector<std::pair<double, Decayed>> opened;
-  std::vector<std::pair<std::string, Decayed>> creators;
-  std::vector<std::pair<std::string, Decayed>> topics;
-
-  /// Parses `j` (the value of the `fatigue` key); errors name the field.
-  Status Parse(const nlohmann::json& j, const FatigueTuning& f);
-  /// Builds the state, interning names.
-  FatigueState Commit(const FatigueTuning& f, Interner& topic_names, Interner& creator_names) const;
-};
-
 /// True for events that show interest in what was shown (click, positive
 /// dwell, like, share, comment, save, follow).
 bool IsEngagement(EventType type, double delta);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The Engine's per-call work: rerank, record (with its fatigue bookkeeping)
-// and preference adjustments. Configuration and the profile JSON are in
-// storage/profile_json.cpp, so the wasm build can optimise the two for speed and for
-// size (wasm/CMakeLists.txt).
+// and preference adjustments. Configuration, the profile state (Snapshot,
+// Replace, the exports and imports) and the summary are in
+// engine_profile.cpp.
 #include "localrank/engine.h"
 
 #include "localrank/stages.h"
@@ -38,7 +38,7 @@ Status Engine::Rerank(double now) {
   }
   // Rank rewrites every array of result_; keeping their sizes from the last
   // call means a rerank of the same size neither allocates nor clears.
-  Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, scratch_.get(), &result_);
+  Rank(config_, state_.profile, state_.fatigue, candidates_, options_, now, rng_, scratch_.get(), &result_);
   Remember(now);
   return Status::Ok();
 }
@@ -48,14 +48,14 @@ Status Engine::RerankPacked(double now) {
   // The packed rules used to be checked before anything else: a batch that
   // breaks them gets their error whatever else is wrong with the call. Only
   // a refused call walks the whole batch again for them.
-  if (!s.ok() && !PackedRulesHold(candidates_, names_[static_cast<int>(NameKind::kTopic)].size())) {
+  if (!s.ok() && !PackedRulesHold(candidates_, state_.names[static_cast<int>(NameKind::kTopic)].size())) {
     s = PackedRulesError();
   }
   if (!s.ok()) {
     result_.Clear();
     return s;
   }
-  Rank(config_, profile_, fatigue_, candidates_, options_, now, rng_, scratch_.get(), &result_);
+  Rank(config_, state_.profile, state_.fatigue, candidates_, options_, now, rng_, scratch_.get(), &result_);
   Remember(now);
   return Status::Ok();
 }
@@ -102,7 +102,7 @@ void Engine::Learn(const EventView& v, double key, double delta) {
     LearnMemo& memo = memos_[(memo_next_ - back + kMemoRankings) % kMemoRankings];
     for (std::size_t r = 0; r < memo.items.size(); ++r) {
       if (memo.items[r].key != key) continue;
-      if (!memo.items[r].used) LearnChoice(config_, &memo, static_cast<int>(r), positive, &profile_.model);
+      if (!memo.items[r].used) LearnChoice(config_, &memo, static_cast<int>(r), positive, &state_.profile.model);
       return;
     }
   }
@@ -110,7 +110,7 @@ void Engine::Learn(const EventView& v, double key, double delta) {
 
 Status Engine::ValidateRerank(double now, bool packed_rules) {
   if (!std::isfinite(now)) return Status::Error(Code::kInvalidArgument, "now", -1, "now() must return a finite time in ms");
-  const std::size_t counts[kNameKindCount] = {names_[0].size(), names_[1].size(), names_[2].size()};
+  const std::size_t counts[kNameKindCount] = {state_.names[0].size(), state_.names[1].size(), state_.names[2].size()};
   // Fills scratch_.shape for Rank while it checks the batch (one pass).
   Status s = ValidateBatch(config_, candidates_, counts, packed_rules, &scratch_->shape);
   if (!s.ok()) return s;
@@ -247,15 +247,15 @@ Status Engine::Record(double now) {
     if (IsRateEngagement(v.type)) {
       const double key = e.key[u];
       v.implied_impression = std::isnan(key) ? v.type != EventType::kDwell
-                                             : fatigue_.items.entries().count(key) == 0 && fatigue_.opened.entries().count(key) == 0;
+                                             : state_.fatigue.items.entries().count(key) == 0 && state_.fatigue.opened.entries().count(key) == 0;
     }
     const double delta = EventDelta(config_, v.type, v.dwell_ms, v.expected_ms);
     Learn(v, e.key[u], delta);
-    profile_.Apply(config_, v);
+    state_.profile.Apply(config_, v);
     ApplyFatigue(v, e.key[u], delta);
   }
-  profile_.Prune(config_, now);
-  fatigue_.Prune(DefaultRankTuning().fatigue, now);
+  state_.profile.Prune(config_, now);
+  state_.fatigue.Prune(DefaultRankTuning().fatigue, now);
   return Status::Ok();
 }
 
@@ -272,7 +272,7 @@ Status Engine::Adjust(NameKind kind, std::int32_t id, Preference preference) {
     return Status::Error(Code::kInvalidArgument, "adjust.preference", -1,
                          "adjust.preference must be one of more, less, never, none");
   }
-  auto& prefs = kind == NameKind::kTopic ? profile_.topic_prefs : profile_.creator_prefs;
+  auto& prefs = kind == NameKind::kTopic ? state_.profile.topic_prefs : state_.profile.creator_prefs;
   const auto key = static_cast<std::uint32_t>(id);
   if (preference == Preference::kNone) {
     prefs.erase(key);
@@ -285,9 +285,9 @@ Status Engine::Adjust(NameKind kind, std::int32_t id, Preference preference) {
 void Engine::ApplyFatigue(const EventView& v, double key, double delta) {
   const FatigueTuning& f = DefaultRankTuning().fatigue;
   if (v.type == EventType::kImpression) {
-    fatigue_.Impression(f, key, v.creator, v.topic_ids, v.topic_weights, v.topic_count, v.at);
+    state_.fatigue.Impression(f, key, v.creator, v.topic_ids, v.topic_weights, v.topic_count, v.at);
   } else if (IsEngagement(v.type, delta)) {
-    fatigue_.Engaged(f, key, v.creator, v.topic_ids, v.topic_count, v.at);
+    state_.fatigue.Engaged(f, key, v.creator, v.topic_ids, v.topic_count, v.at);
   }
 }
 

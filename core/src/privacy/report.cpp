@@ -72,40 +72,15 @@ bool IsIsoDay(std::string_view d) {
   return day <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
 }
 
-Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
-  const json j = ParseJson(text);
-  if (j.is_discarded() || !j.is_object()) return Bad("config", -1, "the configuration must be a JSON object");
-  ReportConfig c;
-  if (!j.contains("taxonomy") || !j["taxonomy"].is_array() || j["taxonomy"].empty() ||
-      j["taxonomy"].size() > static_cast<std::size_t>(kMaxTaxonomy)) {
-    return Bad("taxonomy", -1, "taxonomy must be an array of 1.." + std::to_string(kMaxTaxonomy) + " topic names");
-  }
-  std::unordered_map<std::string, int> index;
-  for (std::size_t i = 0; i < j["taxonomy"].size(); ++i) {
-    const json& t = j["taxonomy"][i];
-    const std::string field = "taxonomy[" + std::to_string(i) + "]";
-    // Counted as the facade counts topic names (UTF-16 code units), so every
-    // topic name the profile can hold can be in the taxonomy.
-    if (!t.is_string() || !NameLengthOk(t.get_ref<const std::string&>())) {
-      return Bad(field, static_cast<int>(i), field + " must be a string of 1.." + std::to_string(kMaxNameLength) + " characters");
-    }
-    const std::string name = t.get<std::string>();
-    if (!index.emplace(name, static_cast<int>(i)).second) {
-      return Bad(field, static_cast<int>(i), field + " repeats the topic '" + name + "'");
-    }
-    c.taxonomy.push_back(name);
-  }
-  c.sensitive.assign(c.taxonomy.size(), false);
-  if (j.contains("sensitiveTopics") && !j["sensitiveTopics"].is_null()) {
-    const json& st = j["sensitiveTopics"];
-    if (!st.is_array()) return Bad("sensitiveTopics", -1, "sensitiveTopics must be an array of taxonomy topic names");
-    for (std::size_t i = 0; i < st.size(); ++i) {
-      const std::string field = "sensitiveTopics[" + std::to_string(i) + "]";
-      auto it = st[i].is_string() ? index.find(st[i].get<std::string>()) : index.end();
-      if (it == index.end()) return Bad(field, static_cast<int>(i), field + " must name a taxonomy topic");
-      c.sensitive[static_cast<std::size_t>(it->second)] = true;
-    }
-  }
+namespace {
+
+// FromJson's steps, always inlined into it (as when they were one function:
+// the device module's size).
+
+// The `segments` of a configuration into out->segments.
+[[gnu::always_inline]] inline Status ReadSegments(const json& j, const std::unordered_map<std::string, int>& index,
+                                                  ReportConfig* out) {
+  ReportConfig& c = *out;
   if (j.contains("segments") && !j["segments"].is_null()) {
     const json& segs = j["segments"];
     if (!segs.is_array() || segs.size() > static_cast<std::size_t>(kMaxSegments)) {
@@ -152,6 +127,73 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
       c.segments.push_back(std::move(seg));
     }
   }
+  return Status::Ok();
+}
+
+// The fingerprint: a hash of the canonical text of the configuration.
+[[gnu::always_inline]] inline std::string Fingerprint(const ReportConfig& c) {
+  std::string canon = "localrank.report/" + std::to_string(kReportVersion);
+  canon += "\neps=" + Num(c.epsilon) + "\nmech=" + LdpMechanismName(c.mechanism);
+  canon += "\nthreshold=" + Num(c.segment_threshold) + "\ntopics=";
+  for (const std::string& t : c.taxonomy) canon += t + '\x1f';
+  // Only when used, so that existing configurations keep their fingerprint.
+  if (c.instant_epsilon > 0.0) canon += "\ninstant=" + Num(c.instant_epsilon);
+  bool any_sensitive = false;
+  for (std::size_t t = 0; t < c.sensitive.size(); ++t) {
+    if (!c.sensitive[t]) continue;
+    if (!any_sensitive) canon += "\nsensitive=";
+    any_sensitive = true;
+    canon += std::to_string(t) + ',';
+  }
+  canon += "\nsegments=";
+  for (const Segment& seg : c.segments) {
+    canon += seg.id + '\x1e';
+    for (const auto& [t, w] : seg.weights) canon += std::to_string(t) + ':' + Num(w) + ',';
+    canon += '\x1f';
+  }
+  char fp[24];
+  std::snprintf(fp, sizeof fp, "%014llx", static_cast<unsigned long long>(HashId(canon)));
+  return fp;
+}
+
+}  // namespace
+
+Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
+  const json j = ParseJson(text);
+  if (j.is_discarded() || !j.is_object()) return Bad("config", -1, "the configuration must be a JSON object");
+  ReportConfig c;
+  if (!j.contains("taxonomy") || !j["taxonomy"].is_array() || j["taxonomy"].empty() ||
+      j["taxonomy"].size() > static_cast<std::size_t>(kMaxTaxonomy)) {
+    return Bad("taxonomy", -1, "taxonomy must be an array of 1.." + std::to_string(kMaxTaxonomy) + " topic names");
+  }
+  std::unordered_map<std::string, int> index;
+  for (std::size_t i = 0; i < j["taxonomy"].size(); ++i) {
+    const json& t = j["taxonomy"][i];
+    const std::string field = "taxonomy[" + std::to_string(i) + "]";
+    // Counted as the facade counts topic names (UTF-16 code units), so every
+    // topic name the profile can hold can be in the taxonomy.
+    if (!t.is_string() || !NameLengthOk(t.get_ref<const std::string&>())) {
+      return Bad(field, static_cast<int>(i), field + " must be a string of 1.." + std::to_string(kMaxNameLength) + " characters");
+    }
+    const std::string name = t.get<std::string>();
+    if (!index.emplace(name, static_cast<int>(i)).second) {
+      return Bad(field, static_cast<int>(i), field + " repeats the topic '" + name + "'");
+    }
+    c.taxonomy.push_back(name);
+  }
+  c.sensitive.assign(c.taxonomy.size(), false);
+  if (j.contains("sensitiveTopics") && !j["sensitiveTopics"].is_null()) {
+    const json& st = j["sensitiveTopics"];
+    if (!st.is_array()) return Bad("sensitiveTopics", -1, "sensitiveTopics must be an array of taxonomy topic names");
+    for (std::size_t i = 0; i < st.size(); ++i) {
+      const std::string field = "sensitiveTopics[" + std::to_string(i) + "]";
+      auto it = st[i].is_string() ? index.find(st[i].get<std::string>()) : index.end();
+      if (it == index.end()) return Bad(field, static_cast<int>(i), field + " must name a taxonomy topic");
+      c.sensitive[static_cast<std::size_t>(it->second)] = true;
+    }
+  }
+  Status st = ReadSegments(j, index, &c);
+  if (!st.ok()) return st;
   if (j.contains("epsilonPerReport")) {
     if (!j["epsilonPerReport"].is_number()) return Bad("epsilonPerReport", -1, "epsilonPerReport must be a number");
     c.epsilon = j["epsilonPerReport"].get<double>();
@@ -192,28 +234,7 @@ Status ReportConfig::FromJson(std::string_view text, ReportConfig* out) {
   }
   c.data_hex_chars = c.mechanism == LdpMechanism::kOue ? 2 * ((max_domain + 7) / 8) : 16;
 
-  std::string canon = "localrank.report/" + std::to_string(kReportVersion);
-  canon += "\neps=" + Num(c.epsilon) + "\nmech=" + LdpMechanismName(c.mechanism);
-  canon += "\nthreshold=" + Num(c.segment_threshold) + "\ntopics=";
-  for (const std::string& t : c.taxonomy) canon += t + '\x1f';
-  // Only when used, so that existing configurations keep their fingerprint.
-  if (c.instant_epsilon > 0.0) canon += "\ninstant=" + Num(c.instant_epsilon);
-  bool any_sensitive = false;
-  for (std::size_t t = 0; t < c.sensitive.size(); ++t) {
-    if (!c.sensitive[t]) continue;
-    if (!any_sensitive) canon += "\nsensitive=";
-    any_sensitive = true;
-    canon += std::to_string(t) + ',';
-  }
-  canon += "\nsegments=";
-  for (const Segment& seg : c.segments) {
-    canon += seg.id + '\x1e';
-    for (const auto& [t, w] : seg.weights) canon += std::to_string(t) + ':' + Num(w) + ',';
-    canon += '\x1f';
-  }
-  char fp[24];
-  std::snprintf(fp, sizeof fp, "%014llx", static_cast<unsigned long long>(HashId(canon)));
-  c.fingerprint = fp;
+  c.fingerprint = Fingerprint(c);
   *out = std::move(c);
   return Status::Ok();
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The `fatigue` section of the profile JSON: export and validated import.
+// The `fatigue` section of the profile JSON: export and import (the JSON
+// codec's, codecs.h; the limits are CheckProfileState's).
 // Apart from fatigue.cpp (the tables, hot on every record and rerank) so the
 // wasm build can optimise the two for speed and for size (wasm/CMakeLists.txt).
 #include <algorithm>
@@ -12,6 +13,8 @@
 #include "storage/json_text.h"
 
 #include "localrank/fatigue.h"
+#include "localrank/stages.h"
+#include "storage/codecs.h"
 
 namespace localrank {
 
@@ -54,11 +57,12 @@ json FatigueState::ToJson(const Interner& topic_names, const Interner& creator_n
 
 namespace {
 
-bool FiniteAt(const json& e, const char* k, double lo, double* out) {
+// A number that fits a double; its bounds are CheckProfileState's.
+bool FiniteAt(const json& e, const char* k, double* out) {
   auto it = e.find(k);
   if (it == e.end() || !it->is_number()) return false;
   const double v = it->get<double>();
-  if (!std::isfinite(v) || v < lo) return false;
+  if (!std::isfinite(v)) return false;
   *out = v;
   return true;
 }
@@ -69,56 +73,53 @@ Status Corrupt(const std::string& field, const std::string& why) {
 
 }  // namespace
 
-Status FatigueImport::Parse(const json& j, const FatigueTuning& f) {
-  items.clear();
-  opened.clear();
-  creators.clear();
-  topics.clear();
+Status DecodeFatigueJson(const json& j, ProfileState* out) {
   if (!j.is_object()) return Corrupt("profile.fatigue", "must be an object");
-  auto section = [&](const char* name, int cap, bool keyed) -> Status {
+  const FatigueTuning& f = DefaultRankTuning().fatigue;
+  FatigueState& st = out->fatigue;
+  auto section = [&](const char* name, bool keyed) -> Status {
     const std::string field = std::string("profile.fatigue.") + name;
     auto arr = j.find(name);
     if (arr == j.end()) return Status::Ok();
     if (!arr->is_array()) return Corrupt(field, "must be an array");
-    if (static_cast<int>(arr->size()) > cap) return Corrupt(field, "has more entries than the cap of " + std::to_string(cap));
     for (std::size_t i = 0; i < arr->size(); ++i) {
       const json& e = (*arr)[i];
       const std::string fi = field + "[" + std::to_string(i) + "]";
       Decayed c;
-      if (!e.is_object() || !FiniteAt(e, "count", 0.0, &c.value) || !FiniteAt(e, "at", 0.0, &c.t)) {
+      if (!e.is_object() || !FiniteAt(e, "count", &c.value) || !FiniteAt(e, "at", &c.t)) {
         return Corrupt(fi, "must be {count >= 0, at >= 0}");
       }
       if (keyed) {
         double key = 0.0;
-        // Item keys are 53-bit hashes: integers that a double holds exactly.
-        if (!FiniteAt(e, "key", 0.0, &key) || key != std::floor(key) || key > 9007199254740991.0) {
+        if (!FiniteAt(e, "key", &key) || ItemKeyFault(key) != nullptr) {
           return Corrupt(fi + ".key", "must be an item hash (an integer 0..2^53-1)");
         }
-        (std::string(name) == "opened" ? opened : items).emplace_back(key, c);
+        if (std::string(name) == "opened") {
+          st.opened.Set(key, c, f.opened_half_life_ms);
+        } else {
+          st.items.Set(key, c, f.item_half_life_ms);
+        }
       } else {
         auto n = e.find("name");
         if (n == e.end() || !n->is_string() || !NameLengthOk(n->get<std::string>())) {
           return Corrupt(fi + ".name", "must be a non-empty name");
         }
-        (std::string(name) == "creators" ? creators : topics).emplace_back(n->get<std::string>(), c);
+        const bool creators = std::string(name) == "creators";
+        const std::uint32_t id = out->table(creators ? NameKind::kCreator : NameKind::kTopic).Intern(n->get<std::string>());
+        if (creators) {
+          st.creators.Set(id, c, f.creator_half_life_ms);
+        } else {
+          st.topics.Set(id, c, f.topic_half_life_ms);
+        }
       }
     }
     return Status::Ok();
   };
-  Status s = section("items", f.max_items, true);
-  if (s.ok()) s = section("opened", f.max_items, true);
-  if (s.ok()) s = section("creators", f.max_creators, false);
-  if (s.ok()) s = section("topics", f.max_topics, false);
+  Status s = section("items", true);
+  if (s.ok()) s = section("opened", true);
+  if (s.ok()) s = section("creators", false);
+  if (s.ok()) s = section("topics", false);
   return s;
-}
-
-FatigueState FatigueImport::Commit(const FatigueTuning& f, Interner& topic_names, Interner& creator_names) const {
-  FatigueState st;
-  for (const auto& [k, c] : items) st.items.Set(k, c, f.item_half_life_ms);
-  for (const auto& [k, c] : opened) st.opened.Set(k, c, f.opened_half_life_ms);
-  for (const auto& [n, c] : creators) st.creators.Set(creator_names.Intern(n), c, f.creator_half_life_ms);
-  for (const auto& [n, c] : topics) st.topics.Set(topic_names.Intern(n), c, f.topic_half_life_ms);
-  return st;
 }
 
 }  // namespace localrank

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 
+#include "localrank/model.h"
+#include "localrank/profile.h"
+
 namespace localrank {
 
 using nlohmann::json;
@@ -21,6 +24,19 @@ void SortByValueThenName(std::vector<std::pair<double, std::uint32_t>>* v, const
     if (x.first != y.first) return x.first > y.first;
     return names.Name(x.second) < names.Name(y.second);
   });
+}
+
+json PreferenceMap(const std::unordered_map<std::uint32_t, Preference>& m, const Interner& names) {
+  json obj = json::object();
+  for (const auto& [id, p] : m) obj[names.Name(id)] = PreferenceName(p);
+  return obj;
+}
+
+// {signal: value} of the model's first n parameters (model.h's order).
+json SignalObject(const double* v, int n) {
+  json o = json::object();
+  for (int k = 0; k < n; ++k) o[SignalName(k)] = v[k];
+  return o;
 }
 
 }  // namespace localrank

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Private: reading JSON text, and the canonical order of the profile JSON's
-// lists. One definition each (json_text.cpp, a size-optimised source in the
-// wasm build), shared by every JSON format of the core.
+// Private: reading JSON text, the canonical order of the profile JSON's
+// lists, and the JSON of preferences and model signals. One definition each
+// (json_text.cpp, a size-optimised source in the wasm build), shared by every
+// JSON format of the core.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "localrank/interner.h"
+#include "localrank/profile.h"
 
 namespace localrank {
 
@@ -39,5 +41,11 @@ std::vector<std::uint32_t> IdsByName(const Map& m, const Interner& names) {
   for (const auto& e : order) ids.push_back(e.second);
   return ids;
 }
+
+/// {name: "more" | "less" | "never"} of a preference map (the JSON export and the summary).
+nlohmann::json PreferenceMap(const std::unordered_map<std::uint32_t, Preference>& m, const Interner& names);
+
+/// {signal: value} of the model's first n parameters (model.h's order).
+nlohmann::json SignalObject(const double* v, int n);
 
 }  // namespace localrank

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The Engine's configuration and its profile JSON: export, validated import
-// (all or nothing), and the summary shown to the person.
-#include "localrank/engine.h"
-
-#include "localrank/stages.h"
+// The profile JSON codec: ProfileState <-> JSON text. It checks what reading
+// JSON needs (types, names as strings, numbers that fit their C++ type);
+// every limit of the state is CheckProfileState's (profile/profile_state.cpp).
+#include "storage/codecs.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,9 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "storage/json_text.h"
-
 #include "storage/json_guard.h"
+#include "storage/json_text.h"
 
 namespace localrank {
 
@@ -26,21 +24,6 @@ namespace {
 bool IsFiniteNumber(const json& j) { return j.is_number() && std::isfinite(j.get<double>()); }
 
 }  // namespace
-
-Status Engine::Configure(std::string_view config_json) {
-  if (config_json.size() > kMaxConfigBytes) {
-    return Status::Error(Code::kLimitExceeded, "config", -1,
-                         "config is larger than " + std::to_string(kMaxConfigBytes) + " bytes");
-  }
-  if (!JsonDepthWithin(config_json, kMaxJsonDepth)) {
-    return Status::Error(Code::kInvalidArgument, "config", -1, "config is nested too deeply");
-  }
-  json j = ParseJson(config_json);
-  if (j.is_discarded()) return Status::Error(Code::kInvalidArgument, "config", -1, "config is not valid JSON");
-  Status s = config_.MergeJson(j);
-  if (s.ok()) rng_.Seed(config_.seed);
-  return s;
-}
 
 namespace {
 
@@ -94,19 +77,6 @@ json RateList(const std::unordered_map<std::uint32_t, TopicRate>& m, const Inter
   return arr;
 }
 
-json PreferenceMap(const std::unordered_map<std::uint32_t, Preference>& m, const Interner& names) {
-  json obj = json::object();
-  for (const auto& [id, p] : m) obj[names.Name(id)] = PreferenceName(p);
-  return obj;
-}
-
-// {signal: value} of the model's first n parameters (model.h's order).
-json SignalObject(const double* v, int n) {
-  json o = json::object();
-  for (int k = 0; k < n; ++k) o[SignalName(k)] = v[k];
-  return o;
-}
-
 // v4: the learnt model, null until a choice was learnt from.
 json ModelJson(const PersonModel& m) {
   if (m.empty()) return nullptr;
@@ -137,11 +107,8 @@ Status ParseModel(const json& j, PersonModel* out) {
       int k;
       if (!ParseSignal(e.key().c_str(), &k)) return corrupt(at, "is not a signal");
       if (!IsFiniteNumber(*e)) return corrupt(at, "must be a finite number");
-      const double v = e->get<double>();
-      if (is_shift ? std::fabs(v) > 2 * kMaxModelWeight : v < 0 || v > kMaxModelEvidence) {
-        return corrupt(at, is_shift ? "must be in [-16, 16]" : "must be in [0, 10000]");
-      }
-      (is_shift ? m.shift : m.evidence)[static_cast<std::size_t>(k)] = v;
+      // Its bounds are CheckProfileState's.
+      (is_shift ? m.shift : m.evidence)[static_cast<std::size_t>(k)] = e->get<double>();
     }
   }
   *out = m;
@@ -150,7 +117,9 @@ Status ParseModel(const json& j, PersonModel* out) {
 
 }  // namespace
 
-std::string Engine::ExportJson(double now) const {
+std::string EncodeProfileJson(const ProfileState& s, double now) {
+  const Profile& profile_ = s.profile;
+  auto names = [&s](NameKind k) -> const Interner& { return s.table(k); };
   json events = json::array();
   events.get_ref<json::array_t&>().reserve(profile_.events.size());
   for (const auto& ev : profile_.events) {
@@ -184,7 +153,7 @@ std::string Engine::ExportJson(double now) const {
          {"model", ModelJson(profile_.model)},
          // Moved, not copied: the events are most of a large profile.
          {"events", std::move(events)}};
-  ExportFatigue(&j);
+  if (!s.fatigue.empty()) j["fatigue"] = s.fatigue.ToJson(names(NameKind::kTopic), names(NameKind::kCreator));
   return j.dump();
 }
 
@@ -193,33 +162,6 @@ namespace {
 Status Corrupt(const std::string& field, const std::string& why) {
   return Status::Error(Code::kCorruptProfile, field, -1, field + " " + why);
 }
-
-struct Named {
-  std::string name;
-  Affinity a;
-};
-struct NamedRate {
-  std::string name;
-  TopicRate r;
-};
-struct NamedContext {
-  std::string name;
-  Decayed weight;
-  std::vector<Named> topics;
-  std::vector<NamedRate> rates;
-};
-
-// A read profile whose names are not interned yet: the engine interns them
-// only once the whole profile proved valid.
-struct ReadProfile {
-  std::vector<Named> topics, creators;
-  std::vector<NamedRate> rates;
-  std::vector<NamedContext> contexts;
-  std::vector<std::pair<std::string, Preference>> topic_prefs, creator_prefs;
-  std::vector<float> user_vector;
-  double user_vector_at = 0.0;
-  Profile next;  // what is not keyed by name: model, events, totals
-};
 
 // The schema and version; the version in `*version`.
 Status ReadHeader(const json& j, long long* version) {
@@ -238,21 +180,24 @@ Status ReadHeader(const json& j, long long* version) {
   return Status::Ok();
 }
 
-Status ReadAffinityList(const json& arr, const std::string& field, int cap, std::vector<Named>* out) {
+// Names are interned as they are read, in the order of the lists; the limits
+// of the entries are CheckProfileState's.
+Status ReadAffinityList(const json& arr, const std::string& field, Interner& names,
+                        std::unordered_map<std::uint32_t, Affinity>* out) {
   if (!arr.is_array()) return Corrupt(field, "must be an array");
-  if (static_cast<int>(arr.size()) > cap) return Corrupt(field, "has more entries than the cap of " + std::to_string(cap));
   for (std::size_t i = 0; i < arr.size(); ++i) {
-    Named n;
-    if (!ParseAffinity(arr[i], &n.name, &n.a)) return Corrupt(field + "[" + std::to_string(i) + "]", "is malformed");
-    out->push_back(std::move(n));
+    std::string name;
+    Affinity a;
+    if (!ParseAffinity(arr[i], &name, &a)) return Corrupt(field + "[" + std::to_string(i) + "]", "is malformed");
+    (*out)[names.Intern(name)] = a;
   }
   return Status::Ok();
 }
 
 // v3: engagement-rate evidence; `field` names the list in errors.
-Status ReadRateList(const json& arr, const std::string& field, int cap, std::vector<NamedRate>* out) {
+Status ReadRateList(const json& arr, const std::string& field, Interner& names,
+                    std::unordered_map<std::uint32_t, TopicRate>* out) {
   if (!arr.is_array()) return Corrupt(field, "must be an array");
-  if (static_cast<int>(arr.size()) > cap) return Corrupt(field, "has more entries than the cap of " + std::to_string(cap));
   for (std::size_t i = 0; i < arr.size(); ++i) {
     const json& rj = arr[i];
     const std::string f = field + "[" + std::to_string(i) + "]";
@@ -260,42 +205,39 @@ Status ReadRateList(const json& arr, const std::string& field, int cap, std::vec
         !NameLengthOk(rj["name"].get<std::string>())) {
       return Corrupt(f + ".name", "must be a topic name of 1.." + std::to_string(kMaxNameLength) + " characters");
     }
-    NamedRate n;
-    n.name = rj["name"].get<std::string>();
-    for (const auto& [key, out_value] : {std::pair<const char*, double*>{"shown", &n.r.shown.value},
-                                         {"shownAt", &n.r.shown.t},
-                                         {"engaged", &n.r.engaged.value},
-                                         {"engagedAt", &n.r.engaged.t},
-                                         {"lastAt", &n.r.last_at}}) {
+    TopicRate r;
+    for (const auto& [key, out_value] : {std::pair<const char*, double*>{"shown", &r.shown.value},
+                                         {"shownAt", &r.shown.t},
+                                         {"engaged", &r.engaged.value},
+                                         {"engagedAt", &r.engaged.t},
+                                         {"lastAt", &r.last_at}}) {
       auto it = rj.find(key);
       if (it == rj.end() || !IsFiniteNumber(*it)) return Corrupt(f + "." + key, "must be a finite number");
       *out_value = it->get<double>();
     }
-    if (n.r.shown.value < 0) return Corrupt(f + ".shown", "must be >= 0");
-    out->push_back(std::move(n));
+    (*out)[names.Intern(rj["name"].get<std::string>())] = r;
   }
   return Status::Ok();
 }
 
-Status ReadTopicsAndCreators(const json& j, const Config& c, ReadProfile* out) {
+Status ReadTopicsAndCreators(const json& j, ProfileState* out) {
   for (const char* key : {"topics", "creators"}) {
     auto arr = j.find(key);
     if (arr == j.end()) return Corrupt(std::string("profile.") + key, "must be an array");
     const bool is_topics = std::string(key) == "topics";
-    Status s = ReadAffinityList(*arr, std::string("profile.") + key, is_topics ? c.max_topics : c.max_creators,
-                                is_topics ? &out->topics : &out->creators);
+    Status s = ReadAffinityList(*arr, std::string("profile.") + key,
+                                out->table(is_topics ? NameKind::kTopic : NameKind::kCreator),
+                                is_topics ? &out->profile.topics : &out->profile.creators);
     if (!s.ok()) return s;
   }
   return Status::Ok();
 }
 
 // v2; per context rates from v3.
-Status ReadContexts(const json& j, const Config& c, long long ver, ReadProfile* out) {
+Status ReadContexts(const json& j, long long ver, ProfileState* out) {
   auto ctxs = j.find("contexts");
   if (ctxs == j.end()) return Status::Ok();
-  if (!ctxs->is_array() || static_cast<int>(ctxs->size()) > c.max_contexts) {
-    return Corrupt("profile.contexts", "must be an array of at most " + std::to_string(c.max_contexts));
-  }
+  if (!ctxs->is_array()) return Corrupt("profile.contexts", "must be an array");
   for (std::size_t i = 0; i < ctxs->size(); ++i) {
     const json& cj = (*ctxs)[i];
     const std::string f = "profile.contexts[" + std::to_string(i) + "]";
@@ -304,23 +246,21 @@ Status ReadContexts(const json& j, const Config& c, long long ver, ReadProfile* 
         !IsFiniteNumber(cj["weightAt"]) || !cj.contains("topics")) {
       return Corrupt(f, "is malformed");
     }
-    NamedContext nc;
-    nc.name = cj["name"].get<std::string>();
-    nc.weight.value = cj["weight"].get<double>();
-    nc.weight.t = cj["weightAt"].get<double>();
-    Status s = ReadAffinityList(cj["topics"], f + ".topics", c.max_context_topics, &nc.topics);
+    ContextStats& cs = out->profile.contexts[out->table(NameKind::kContext).Intern(cj["name"].get<std::string>())];
+    cs.weight.value = cj["weight"].get<double>();
+    cs.weight.t = cj["weightAt"].get<double>();
+    Status s = ReadAffinityList(cj["topics"], f + ".topics", out->table(NameKind::kTopic), &cs.topics);
     if (!s.ok()) return s;
     if (ver >= 3 && cj.contains("rates")) {
-      s = ReadRateList(cj["rates"], f + ".rates", c.max_context_topics, &nc.rates);
+      s = ReadRateList(cj["rates"], f + ".rates", out->table(NameKind::kTopic), &cs.rates);
       if (!s.ok()) return s;
     }
-    out->contexts.push_back(std::move(nc));
   }
   return Status::Ok();
 }
 
 // v2.
-Status ReadPreferences(const json& j, ReadProfile* out) {
+Status ReadPreferences(const json& j, ProfileState* out) {
   auto prefs = j.find("preferences");
   if (prefs == j.end()) return Status::Ok();
   if (!prefs->is_object()) return Corrupt("profile.preferences", "must be an object");
@@ -329,19 +269,21 @@ Status ReadPreferences(const json& j, ReadProfile* out) {
     if (m == prefs->end()) continue;
     const std::string f = std::string("profile.preferences.") + key;
     if (!m->is_object()) return Corrupt(f, "must be an object");
+    const bool topics = std::string(key) == "topics";
     for (auto it = m->begin(); it != m->end(); ++it) {
       Preference p;
       if (!NameLengthOk(it.key()) || !it->is_string() || !ParsePreference(it->get<std::string>(), &p)) {
         return Corrupt(f + "." + it.key(), "must be more, less or never");
       }
-      (std::string(key) == "topics" ? out->topic_prefs : out->creator_prefs).emplace_back(it.key(), p);
+      const std::uint32_t id = out->table(topics ? NameKind::kTopic : NameKind::kCreator).Intern(it.key());
+      (topics ? out->profile.topic_prefs : out->profile.creator_prefs)[id] = p;
     }
   }
   return Status::Ok();
 }
 
 // v2.
-Status ReadUserVector(const json& j, const Config& c, ReadProfile* out) {
+Status ReadUserVector(const json& j, Profile* out) {
   auto uv = j.find("userVector");
   if (uv == j.end() || uv->is_null()) return Status::Ok();
   if (!uv->is_object() || !uv->contains("values") || !(*uv)["values"].is_array() || !uv->contains("at") ||
@@ -349,22 +291,17 @@ Status ReadUserVector(const json& j, const Config& c, ReadProfile* out) {
     return Corrupt("profile.userVector", "is malformed");
   }
   const json& values = (*uv)["values"];
-  if (values.size() > static_cast<std::size_t>(kMaxEmbeddingDim)) return Corrupt("profile.userVector", "is too long");
   for (const auto& v : values) {
-    // Stored as float: a finite double beyond its range would become infinite.
-    if (!IsFiniteNumber(v) || !std::isfinite(v.get<float>())) {
-      return Corrupt("profile.userVector.values", "must be finite numbers within the float32 range");
-    }
+    if (!IsFiniteNumber(v)) return Corrupt("profile.userVector.values", "must be finite numbers within the float32 range");
+    // A finite double beyond the float range becomes infinite: CheckProfileState refuses it.
     out->user_vector.push_back(v.get<float>());
   }
   out->user_vector_at = (*uv)["at"].get<double>();
-  // A vector of another dimension cannot be compared with this build's embeddings.
-  if (out->user_vector.size() != static_cast<std::size_t>(c.dim)) out->user_vector.clear();
   return Status::Ok();
 }
 
-// Events (beyond the cap, the newest stay) and the totals.
-Status ReadEvents(const json& j, const Config& c, Profile* next) {
+// Events and the totals.
+Status ReadEvents(const json& j, Profile* next) {
   auto evs = j.find("events");
   if (evs != j.end()) {
     if (!evs->is_array()) return Corrupt("profile.events", "must be an array");
@@ -379,15 +316,14 @@ Status ReadEvents(const json& j, const Config& c, Profile* next) {
       }
       next->events.push_back(StoredEvent{t, ev["at"].get<double>(), ev["weight"].get<double>()});
     }
-    while (static_cast<int>(next->events.size()) > c.max_events) next->events.pop_front();
   }
-  for (const char* key : {"totalEvents", "lastEventAt"}) {
-    auto it = j.find(key);
-    // 2^53: exact in a double and in JavaScript.
-    if (it != j.end() && (!IsFiniteNumber(*it) || it->get<double>() < 0 || it->get<double>() > 9007199254740992.0)) {
-      return Corrupt(std::string("profile.") + key, "must be a number in [0, 2^53]");
-    }
+  // totalEvents becomes an integer: its range is checked before the conversion.
+  auto total = j.find("totalEvents");
+  if (total != j.end() && (!IsFiniteNumber(*total) || total->get<double>() < 0 || total->get<double>() > 9007199254740992.0)) {
+    return Corrupt("profile.totalEvents", "must be a number in [0, 2^53]");
   }
+  auto last = j.find("lastEventAt");
+  if (last != j.end() && !IsFiniteNumber(*last)) return Corrupt("profile.lastEventAt", "must be a number in [0, 2^53]");
   next->total_events = static_cast<std::uint64_t>(j.value("totalEvents", 0.0));
   next->last_event_at = j.value("lastEventAt", 0.0);
   return Status::Ok();
@@ -395,7 +331,7 @@ Status ReadEvents(const json& j, const Config& c, Profile* next) {
 
 }  // namespace
 
-Status Engine::ImportJson(std::string_view text) {
+Status DecodeProfileJson(std::string_view text, ProfileState* out) {
   if (text.size() > kMaxProfileBytes) {
     return Status::Error(Code::kLimitExceeded, "profile", -1,
                          "profile is larger than the limit of " + std::to_string(kMaxProfileBytes) + " bytes");
@@ -405,109 +341,21 @@ Status Engine::ImportJson(std::string_view text) {
   if (j.is_discarded() || !j.is_object()) return Corrupt("profile", "is not a JSON object");
   long long ver = 0;
   Status s = ReadHeader(j, &ver);
-  ReadProfile in;
-  if (s.ok()) s = ReadTopicsAndCreators(j, config_, &in);
+  if (s.ok()) s = ReadTopicsAndCreators(j, out);
   // v2 sections; a v1 profile has none of them and migrates with empty ones.
-  if (s.ok() && ver >= 2) s = ReadContexts(j, config_, ver, &in);
+  if (s.ok() && ver >= 2) s = ReadContexts(j, ver, out);
   auto rates = j.find("rates");
-  if (s.ok() && ver >= 3 && rates != j.end()) s = ReadRateList(*rates, "profile.rates", config_.max_topics, &in.rates);
-  if (s.ok() && ver >= 2) s = ReadPreferences(j, &in);
-  if (s.ok() && ver >= 2) s = ReadUserVector(j, config_, &in);
-  FatigueImport fatigue;
-  if (s.ok()) s = ParseFatigue(j, &fatigue);
-  Profile& next = in.next;
+  if (s.ok() && ver >= 3 && rates != j.end()) {
+    s = ReadRateList(*rates, "profile.rates", out->table(NameKind::kTopic), &out->profile.rates);
+  }
+  if (s.ok() && ver >= 2) s = ReadPreferences(j, out);
+  if (s.ok() && ver >= 2) s = ReadUserVector(j, &out->profile);
+  auto fatigue = j.find("fatigue");
+  if (s.ok() && fatigue != j.end() && !fatigue->is_null()) s = DecodeFatigueJson(*fatigue, out);
   auto mj = j.find("model");
-  if (s.ok() && ver >= 4 && mj != j.end() && !mj->is_null()) s = ParseModel(*mj, &next.model);
-  if (s.ok()) s = ReadEvents(j, config_, &next);
-  if (!s.ok()) return s;
-  // Everything parsed: only now touch the engine's state.
-  Interner& tn = names(NameKind::kTopic);
-  Interner& cn = names(NameKind::kCreator);
-  for (auto& n : in.topics) next.topics[tn.Intern(n.name)] = n.a;
-  for (auto& n : in.creators) next.creators[cn.Intern(n.name)] = n.a;
-  for (auto& nc : in.contexts) {
-    ContextStats& cs = next.contexts[names(NameKind::kContext).Intern(nc.name)];
-    cs.weight = nc.weight;
-    for (auto& n : nc.topics) cs.topics[tn.Intern(n.name)] = n.a;
-    for (auto& n : nc.rates) cs.rates[tn.Intern(n.name)] = n.r;
-  }
-  for (auto& n : in.rates) next.rates[tn.Intern(n.name)] = n.r;
-  for (auto& [name, p] : in.topic_prefs) next.topic_prefs[tn.Intern(name)] = p;
-  for (auto& [name, p] : in.creator_prefs) next.creator_prefs[cn.Intern(name)] = p;
-  next.user_vector = std::move(in.user_vector);
-  next.user_vector_at = in.user_vector_at;
-  profile_ = std::move(next);
-  fatigue_ = fatigue.Commit(DefaultRankTuning().fatigue, tn, cn);
-  ForgetRankings();
-  return Status::Ok();
-}
-
-std::string Engine::SummaryJson(double now, int top) const {
-  auto list = [&](const std::unordered_map<std::uint32_t, Affinity>& m, NameKind kind, int limit) {
-    std::vector<std::pair<double, std::uint32_t>> v;
-    for (const auto& [id, a] : m) v.emplace_back(a.Blend(config_, now), id);
-    SortByValueThenName(&v, names(kind));
-    json arr = json::array();
-    for (std::size_t i = 0; i < v.size() && static_cast<int>(i) < limit; ++i) {
-      const Affinity& a = m.at(v[i].second);
-      arr.push_back(json{{"name", names(kind).Name(v[i].second)},
-                         {"weight", v[i].first},
-                         {"longTerm", a.long_term.At(now, config_.long_half_life_ms)},
-                         {"shortTerm", a.short_term.At(now, config_.short_half_life_ms)},
-                         {"events", a.events},
-                         {"lastAt", a.last_at}});
-    }
-    return arr;
-  };
-  json contexts = json::array();
-  for (const std::uint32_t id : IdsByName(profile_.contexts, names(NameKind::kContext))) {
-    const ContextStats& ctx = profile_.contexts.at(id);
-    json c{{"name", names(NameKind::kContext).Name(id)}, {"events", ctx.weight.At(now, config_.long_half_life_ms)},
-           {"topics", list(ctx.topics, NameKind::kTopic, std::min(top, 5))}};
-    contexts.push_back(std::move(c));
-  }
-  // Engagement rate (what the `rate` reasons use): the topics with the most
-  // evidence first, each with its lift outside any context.
-  std::vector<std::pair<double, std::uint32_t>> rated;
-  for (const auto& [id, r] : profile_.rates) rated.emplace_back(r.shown.At(now, config_.long_half_life_ms), id);
-  SortByValueThenName(&rated, names(NameKind::kTopic));
-  const Profile::RateLens lens = profile_.MakeRateLens(config_, nullptr, 0, now);
-  json engagement = json::array();
-  for (std::size_t i = 0; i < rated.size() && static_cast<int>(i) < top; ++i) {
-    const TopicRate& r = profile_.rates.at(rated[i].second);
-    engagement.push_back(json{{"name", names(NameKind::kTopic).Name(rated[i].second)},
-                              {"lift", profile_.TopicLift(config_, lens, rated[i].second, now)},
-                              {"shown", rated[i].first},
-                              {"engaged", r.engaged.At(now, config_.long_half_life_ms)}});
-  }
-  json j{{"topics", list(profile_.topics, NameKind::kTopic, top)},
-         {"creators", list(profile_.creators, NameKind::kCreator, top)},
-         {"contexts", std::move(contexts)},
-         {"engagement", std::move(engagement)},
-         {"preferences", json{{"topics", PreferenceMap(profile_.topic_prefs, names(NameKind::kTopic))},
-                              {"creators", PreferenceMap(profile_.creator_prefs, names(NameKind::kCreator))}}},
-         {"model", SummaryModel()},
-         {"totalEvents", profile_.total_events},
-         {"storedEvents", profile_.events.size()},
-         {"lastEventAt", profile_.last_event_at}};
-  return j.dump();
-}
-
-// The weights the person's scores use now and the prior's, by signal.
-nlohmann::json Engine::SummaryModel() const {
-  const auto weights = ModelWeights(config_, profile_.model);
-  const auto prior = PriorMean(config_);
-  return json{{"weights", SignalObject(weights.data(), kSignalCount)},
-              {"prior", SignalObject(prior.data(), kSignalCount)},
-              {"evidence", SignalObject(profile_.model.evidence.data(), kSignalCount)},
-              {"choices", profile_.model.choices},
-              {"learning", config_.learning}};
-}
-
-void Engine::ResetProfile() {
-  profile_.Clear();
-  fatigue_.Clear();
-  ForgetRankings();
+  if (s.ok() && ver >= 4 && mj != j.end() && !mj->is_null()) s = ParseModel(*mj, &out->profile.model);
+  if (s.ok()) s = ReadEvents(j, &out->profile);
+  return s;
 }
 
 }  // namespace localrank
