@@ -501,14 +501,17 @@ void Reranker::Write(RankResult* out) const {
   out->propensity.resize(n_);
   out->reason_offsets.resize(n_ + 1);
   out->reason_kind.resize(count);
+  out->reason_label_kind.resize(count);
   out->reason_label.resize(count);
   out->reason_value.resize(count);
   std::int32_t* kind = out->reason_kind.data();
+  std::int32_t* label_kind = out->reason_label_kind.data();
   std::int32_t* label = out->reason_label.data();
   double* value = out->reason_value.data();
   std::size_t w = 0;
-  auto put = [&](ReasonKind k, std::int32_t l, double v) {
+  auto put = [&](ReasonKind k, LabelKind lk, std::int32_t l, double v) {
     kind[w] = static_cast<std::int32_t>(k);
+    label_kind[w] = static_cast<std::int32_t>(lk);
     label[w] = l;
     value[w] = v;
     ++w;
@@ -519,27 +522,28 @@ void Reranker::Write(RankResult* out) const {
     const auto i = static_cast<std::size_t>(p.index);
     out->order[rank] = p.index;
     out->propensity[rank] = p.propensity;
-    if (b_.flags[i] & kFlagPinned) put(ReasonKind::kPinned, -1, 0.0);
+    if (b_.flags[i] & kFlagPinned) put(ReasonKind::kPinned, LabelKind::kNone, -1, 0.0);
     // Bounds read once: the int32 stores below could alias sc.offsets.
     const ScoredReason* e = sc_.reasons.data() + sc_.offsets[i];
     const ScoredReason* const e_end = sc_.reasons.data() + sc_.offsets[i + 1];
     for (; e != e_end; ++e, ++w) {
       kind[w] = e->kind;
+      label_kind[w] = e->label_kind;
       label[w] = e->label;
       value[w] = e->value;
     }
     double score = sc_.reason_sum[i];
-    const std::pair<std::int32_t, double> extra[] = {{kDiversityLabelSimilar, -p.similar},
-                                                     {kDiversityLabelCreator, -p.creator},
-                                                     {kDiversityLabelTopic, -p.topic},
-                                                     {kDiversityLabelCalibration, p.calibration}};
+    const std::pair<ReasonPart, double> extra[] = {{ReasonPart::kSimilar, -p.similar},
+                                                   {ReasonPart::kCreatorShown, -p.creator},
+                                                   {ReasonPart::kTopicShown, -p.topic},
+                                                   {ReasonPart::kCalibration, p.calibration}};
     for (const auto& [l, v] : extra) {
       if (v == 0.0) continue;
-      put(ReasonKind::kDiversity, l, v);
+      put(ReasonKind::kDiversity, LabelKind::kPart, static_cast<std::int32_t>(l), v);
       score += v;
     }
     if (p.explored) {
-      put(ReasonKind::kExplore, -1, p.explore);
+      put(ReasonKind::kExplore, LabelKind::kNone, -1, p.explore);
       score += p.explore;
     }
     out->score[rank] = score;
