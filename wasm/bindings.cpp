@@ -106,7 +106,7 @@ class EngineCore {
 
   // Ranks what layoutCandidates described. Returns the result directory:
   // [ok, n, reason count, order, score, propensity, reason offsets, kinds,
-  // label kinds, labels, values] (addresses); when ok is 0, lastStatus() says why. The
+  // labels (label kind, id: two int32 each), values] (addresses); when ok is 0, lastStatus() says why. The
   // arrays stay valid, unchanged, through the next successful rerank (see
   // Rank): the facade may read them until it has the next result.
   std::uint32_t rerankRaw(double now, double strength, double diversity, double exploration, bool calibration,
@@ -207,7 +207,6 @@ class EngineCore {
     directory_[kR_PROPENSITY] = Address(r.propensity);
     directory_[kR_REASON_OFFSETS] = Address(r.reason_offsets);
     directory_[kR_REASON_KIND] = Address(r.reason_kind);
-    directory_[kR_REASON_LABEL_KIND] = Address(r.reason_label_kind);
     directory_[kR_REASON_LABEL] = Address(r.reason_label);
     directory_[kR_REASON_VALUE] = Address(r.reason_value);
     return DirectoryAddress();

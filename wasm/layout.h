@@ -19,7 +19,7 @@
 // rerankRaw / rerankPackedRaw: ok, count, reason count, then the result arrays.
 #define LOCALRANK_RESULT_ENTRIES(X) \
   X(R_OK) X(R_COUNT) X(R_REASON_COUNT) X(R_ORDER) X(R_SCORE) X(R_PROPENSITY) X(R_REASON_OFFSETS) \
-  X(R_REASON_KIND) X(R_REASON_LABEL_KIND) X(R_REASON_LABEL) X(R_REASON_VALUE)
+  X(R_REASON_KIND) X(R_REASON_LABEL) X(R_REASON_VALUE)
 
 namespace localrank::wasm {
 

@@ -73,8 +73,7 @@ TEST(Diversity, CreatorDecaySecondItemKeepsSixTenthsLaterOnesNeverBelowAQuarter)
     double creator_part = 0.0, base = 0.0;
     for (int k = r.reason_offsets[rank]; k < r.reason_offsets[rank + 1]; ++k) {
       const auto ku = static_cast<std::size_t>(k);
-      if (r.reason_kind[ku] == static_cast<int>(ReasonKind::kDiversity) && r.reason_label_kind[ku] == static_cast<int>(LabelKind::kPart) &&
-          r.reason_label[ku] == static_cast<int>(ReasonPart::kCreatorShown)) {
+      if (r.reason_kind[ku] == static_cast<int>(ReasonKind::kDiversity) && r.reason_label[ku] == ReasonLabel{LabelKind::kPart, static_cast<int>(ReasonPart::kCreatorShown)}) {
         creator_part += r.reason_value[ku];
       } else {
         base += r.reason_value[ku];
@@ -299,7 +298,6 @@ TEST(Diversity, RerankingAfterOtherBatchesGivesTheSameResultAsAFreshEngine) {
   EXPECT_EQ(got.propensity, want.propensity);
   EXPECT_EQ(got.reason_offsets, want.reason_offsets);
   EXPECT_EQ(got.reason_kind, want.reason_kind);
-  EXPECT_EQ(got.reason_label_kind, want.reason_label_kind);
   EXPECT_EQ(got.reason_label, want.reason_label);
   EXPECT_EQ(got.reason_value, want.reason_value);
 }

@@ -92,9 +92,10 @@ function copyInts(src, n, dst, at) {
 }
 
 /**
- * The ranking a rerank left in wasm memory, copied out (one slice per array).
+ * The ranking a rerank left in wasm memory, copied out (one slice per array; rLabel holds two ints per
+ * reason: its label kind and id).
  * @typedef {{order: Int32Array, score: Float64Array, propensity: Float64Array, rOff: Int32Array,
- *   rKind: Int32Array, rLabelKind: Int32Array, rLabel: Int32Array, rValue: Float64Array}} RawResult
+ *   rKind: Int32Array, rLabel: Int32Array, rValue: Float64Array}} RawResult
  */
 
 /**
@@ -310,16 +311,15 @@ export class EngineCore extends CoreObject {
    */
   resultCopier() {
     const count = this.#at(LAYOUT.R_COUNT), total = this.#at(LAYOUT.R_REASON_COUNT);
-    const [order, score, propensity, rOff, rKind, rLabelKind, rLabel, rValue] = [LAYOUT.R_ORDER, LAYOUT.R_SCORE,
-      LAYOUT.R_PROPENSITY, LAYOUT.R_REASON_OFFSETS, LAYOUT.R_REASON_KIND, LAYOUT.R_REASON_LABEL_KIND, LAYOUT.R_REASON_LABEL,
-      LAYOUT.R_REASON_VALUE].map((e) => this.#at(e));
+    const [order, score, propensity, rOff, rKind, rLabel, rValue] = [LAYOUT.R_ORDER, LAYOUT.R_SCORE, LAYOUT.R_PROPENSITY,
+      LAYOUT.R_REASON_OFFSETS, LAYOUT.R_REASON_KIND, LAYOUT.R_REASON_LABEL, LAYOUT.R_REASON_VALUE].map((e) => this.#at(e));
     return () => {
       // Memory may have grown since: the addresses hold, the views are renewed.
       this.#heap();
       return {
         order: this.#ints(order, count), score: this.#doubles(score, count), propensity: this.#doubles(propensity, count),
-        rOff: this.#ints(rOff, count + 1), rKind: this.#ints(rKind, total), rLabelKind: this.#ints(rLabelKind, total),
-        rLabel: this.#ints(rLabel, total), rValue: this.#doubles(rValue, total),
+        rOff: this.#ints(rOff, count + 1), rKind: this.#ints(rKind, total), rLabel: this.#ints(rLabel, 2 * total),
+        rValue: this.#doubles(rValue, total),
       };
     };
   }

@@ -61,12 +61,12 @@ function reasonLabel(kind, labelKind, id, personal, names, serverScored = false)
  * @returns {{kind: string, label: string, contribution: number}[]}
  */
 function reasonsAt(last, rank) {
-  const { rOff, rKind, rLabelKind, rLabel, rValue, personal, names, serverScored } = last;
+  const { rOff, rKind, rLabel, rValue, personal, names, serverScored } = last;
   const lo = rOff[rank], hi = rOff[rank + 1];
   const reasons = new Array(hi - lo);
   for (let k = lo; k < hi; k++) {
     const kind = REASON_KINDS[rKind[k]];
-    const label = reasonLabel(kind, rLabelKind[k], rLabel[k], personal, names, serverScored);
+    const label = reasonLabel(kind, rLabel[2 * k], rLabel[2 * k + 1], personal, names, serverScored);
     reasons[k - lo] = { kind, label, contribution: rValue[k] };
   }
   return reasons;
@@ -251,7 +251,7 @@ export function explainItem(last, itemId) {
   const raw = [];
   for (let k = last.rOff[rank]; k < last.rOff[rank + 1]; k++) {
     const kind = REASON_KINDS[last.rKind[k]];
-    const labelKind = last.rLabelKind[k], id = last.rLabel[k];
+    const labelKind = last.rLabel[2 * k], id = last.rLabel[2 * k + 1];
     raw.push({ kind, label: reasonLabel(kind, labelKind, id, last.personal, last.names, last.serverScored),
       contribution: last.rValue[k], labelKind, id });
   }

@@ -137,6 +137,14 @@ enum class ReasonPart : std::int32_t {
   kCount
 };
 
+/// A reason's label: what it names and which one.
+struct ReasonLabel {
+  LabelKind kind = LabelKind::kNone;
+  std::int32_t id = -1;
+  friend bool operator==(const ReasonLabel& a, const ReasonLabel& b) { return a.kind == b.kind && a.id == b.id; }
+};
+static_assert(sizeof(ReasonLabel) == 8, "crosses to JavaScript as two int32 per reason");
+
 /// Ranking output: order[r] is the input index of the item at rank r; the
 /// other arrays are indexed by rank.
 struct RankResult {
@@ -145,8 +153,7 @@ struct RankResult {
   std::vector<double> propensity;          ///< for explored slots, else 1
   std::vector<std::int32_t> reason_offsets;  ///< size n + 1
   std::vector<std::int32_t> reason_kind;
-  std::vector<std::int32_t> reason_label_kind;  ///< a LabelKind: what reason_label names
-  std::vector<std::int32_t> reason_label;       ///< id read by reason_label_kind, or -1
+  std::vector<ReasonLabel> reason_label;
   std::vector<double> reason_value;
 
   void Clear();

@@ -501,18 +501,15 @@ void Reranker::Write(RankResult* out) const {
   out->propensity.resize(n_);
   out->reason_offsets.resize(n_ + 1);
   out->reason_kind.resize(count);
-  out->reason_label_kind.resize(count);
   out->reason_label.resize(count);
   out->reason_value.resize(count);
   std::int32_t* kind = out->reason_kind.data();
-  std::int32_t* label_kind = out->reason_label_kind.data();
-  std::int32_t* label = out->reason_label.data();
+  ReasonLabel* label = out->reason_label.data();
   double* value = out->reason_value.data();
   std::size_t w = 0;
   auto put = [&](ReasonKind k, LabelKind lk, std::int32_t l, double v) {
     kind[w] = static_cast<std::int32_t>(k);
-    label_kind[w] = static_cast<std::int32_t>(lk);
-    label[w] = l;
+    label[w] = ReasonLabel{lk, l};
     value[w] = v;
     ++w;
   };
@@ -528,7 +525,6 @@ void Reranker::Write(RankResult* out) const {
     const ScoredReason* const e_end = sc_.reasons.data() + sc_.offsets[i + 1];
     for (; e != e_end; ++e, ++w) {
       kind[w] = e->kind;
-      label_kind[w] = e->label_kind;
       label[w] = e->label;
       value[w] = e->value;
     }

@@ -28,19 +28,14 @@ struct ItemScore {
   double total = 0.0;
   double controls = 0.0;  // the part no learnt weight multiplies: more/less and fatigue
   bool known = false;
-  // The topic or creator the person asked never to see (kNone: none).
-  LabelKind never_kind = LabelKind::kNone;
-  std::int32_t never_label = -1;
+  ReasonLabel never = ReasonLabel{};  // the topic or creator the person asked never to see (kNone: none)
   // Signal values (model.h), unweighted.
   double f_topic = 0.0, f_rate = 0.0, f_context = 0.0, f_creator = 0.0, f_fresh = 0.0, f_embedding = 0.0;
   LOCALRANK_INLINE void Add(ReasonKind k, LabelKind lk, std::int32_t l, double v) {
-    *w++ = ScoredReason{static_cast<std::int16_t>(k), static_cast<std::int16_t>(lk), l, v};
+    *w++ = ScoredReason{static_cast<std::int32_t>(k), ReasonLabel{lk, l}, v};
     rsum += v;
   }
-  LOCALRANK_INLINE void Never(LabelKind lk, std::int32_t l) {
-    never_kind = lk;
-    never_label = l;
-  }
+  LOCALRANK_INLINE void Never(LabelKind lk, std::int32_t l) { never = ReasonLabel{lk, l}; }
 };
 
 // What the topic loop found of an item besides its reasons.
@@ -261,9 +256,9 @@ class ItemScorer {
       it->total += v;
       it->controls += v;
     }
-    if (tp.fatigue > 0.0) {
+    if (tp.fatigue > 0.0) {  // then some topic's share of it is > 0: fatigue_topic names one
       const double v = -s_ * tp.fatigue;
-      it->Add(ReasonKind::kFatigue, tp.fatigue_topic >= 0 ? LabelKind::kTopic : LabelKind::kNone, tp.fatigue_topic, v);
+      it->Add(ReasonKind::kFatigue, LabelKind::kTopic, tp.fatigue_topic, v);
       it->total += v;
       it->controls += v;
     }
@@ -273,8 +268,8 @@ class ItemScorer {
   LOCALRANK_INLINE Tier FilterTier(std::size_t i, std::size_t slot, double seen, ItemScore* it) const {
     const bool repeated = sc_.item_repeated[i] != 0;
     const bool pinned = (b_.flags[i] & kFlagPinned) != 0;
-    if (it->never_kind != LabelKind::kNone) {
-      it->Add(ReasonKind::kNever, it->never_kind, it->never_label, 0.0);
+    if (it->never.kind != LabelKind::kNone) {
+      it->Add(ReasonKind::kNever, it->never.kind, it->never.id, 0.0);
       return Tier::kNever;
     }
     if (repeated && !pinned) {

@@ -40,11 +40,10 @@ struct BatchShape {
   std::uint32_t seen_generation = 0;
 };
 
-/// One reason of the score stage (16 bytes: kinds as int16).
+/// One reason of the score stage.
 struct ScoredReason {
-  std::int16_t kind;        // a ReasonKind
-  std::int16_t label_kind;  // a LabelKind
-  std::int32_t label;
+  std::int32_t kind;  // a ReasonKind
+  ReasonLabel label;
   double value;
 };
 

@@ -59,7 +59,6 @@ void RankResult::Clear() {
   propensity.clear();
   reason_offsets.clear();
   reason_kind.clear();
-  reason_label_kind.clear();
   reason_label.clear();
   reason_value.clear();
 }
