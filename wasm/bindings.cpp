@@ -106,7 +106,7 @@ class EngineCore {
 
   // Ranks what layoutCandidates described. Returns the result directory:
   // [ok, n, reason count, order, score, propensity, reason offsets, kinds,
-  // labels, values] (addresses); when ok is 0, lastStatus() says why. The
+  // labels (label kind, id: two int32 each), values] (addresses); when ok is 0, lastStatus() says why. The
   // arrays stay valid, unchanged, through the next successful rerank (see
   // Rank): the facade may read them until it has the next result.
   std::uint32_t rerankRaw(double now, double strength, double diversity, double exploration, bool calibration,

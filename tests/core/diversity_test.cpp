@@ -73,7 +73,7 @@ TEST(Diversity, CreatorDecaySecondItemKeepsSixTenthsLaterOnesNeverBelowAQuarter)
     double creator_part = 0.0, base = 0.0;
     for (int k = r.reason_offsets[rank]; k < r.reason_offsets[rank + 1]; ++k) {
       const auto ku = static_cast<std::size_t>(k);
-      if (r.reason_kind[ku] == static_cast<int>(ReasonKind::kDiversity) && r.reason_label[ku] == kDiversityLabelCreator) {
+      if (r.reason_kind[ku] == static_cast<int>(ReasonKind::kDiversity) && r.reason_label[ku] == ReasonLabel{LabelKind::kPart, static_cast<int>(ReasonPart::kCreatorShown)}) {
         creator_part += r.reason_value[ku];
       } else {
         base += r.reason_value[ku];

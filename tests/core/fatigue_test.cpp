@@ -95,7 +95,7 @@ TEST(Fatigue, AnOpenedItemIsNotServedAgainAtTheTopUntilItRecovers) {
   const std::size_t last = r.order.size() - 1;
   for (int k = r.reason_offsets[last]; k < r.reason_offsets[last + 1]; ++k) {
     const auto ku = static_cast<std::size_t>(k);
-    marked |= r.reason_kind[ku] == static_cast<int>(ReasonKind::kSeen) && r.reason_label[ku] == kSeenLabelOpened;
+    marked |= r.reason_kind[ku] == static_cast<int>(ReasonKind::kSeen) && r.reason_label[ku] == ReasonLabel{LabelKind::kPart, static_cast<int>(ReasonPart::kOpened)};
   }
   EXPECT_TRUE(marked);
   // After the opened half-life it competes again (and its topic is liked).

@@ -125,8 +125,8 @@ json RunFixture(const json& fixture) {
       const auto ku = static_cast<std::size_t>(k);
       const auto kind = static_cast<ReasonKind>(r.reason_kind[ku]);
       std::string label;
-      if (kind == ReasonKind::kTopic) label = engine.names(NameKind::kTopic).Name(static_cast<std::uint32_t>(r.reason_label[ku]));
-      if (kind == ReasonKind::kCreator) label = engine.names(NameKind::kCreator).Name(static_cast<std::uint32_t>(r.reason_label[ku]));
+      if (kind == ReasonKind::kTopic) label = engine.names(NameKind::kTopic).Name(static_cast<std::uint32_t>(r.reason_label[ku].id));
+      if (kind == ReasonKind::kCreator) label = engine.names(NameKind::kCreator).Name(static_cast<std::uint32_t>(r.reason_label[ku].id));
       reasons.push_back(json{{"kind", ReasonKindName(kind)}, {"label", label}, {"contribution", r.reason_value[ku]}});
     }
     out.push_back(json{{"id", fixture["items"][static_cast<std::size_t>(idx)]["id"]},

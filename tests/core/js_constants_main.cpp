@@ -44,16 +44,21 @@ int main() {
   std::printf("/** Reason kinds in wire order (ReasonKind in types.h). */\nexport const REASON_KINDS = Object.freeze([");
   PrintNames(static_cast<int>(ReasonKind::kCount), 7, [](int i) { return ReasonKindName(static_cast<ReasonKind>(i)); });
   std::printf("]);\n\n");
-  std::printf("/** Labels of diversity reasons (kDiversityLabel* in types.h). */\n");
-  std::printf("export const DIVERSITY_LABELS = Object.freeze({ SIMILAR: %d, CREATOR: %d, CALIBRATION: %d, TOPIC: %d });\n\n",
-              kDiversityLabelSimilar, kDiversityLabelCreator, kDiversityLabelCalibration, kDiversityLabelTopic);
+  std::printf("/** What a reason's label id names (LabelKind in types.h). */\n");
+  std::printf("export const LABEL_KIND = Object.freeze({ NONE: %d, TOPIC: %d, CREATOR: %d, CONTEXT: %d, PART: %d });\n\n",
+              static_cast<int>(LabelKind::kNone), static_cast<int>(LabelKind::kTopic),
+              static_cast<int>(LabelKind::kCreator), static_cast<int>(LabelKind::kContext),
+              static_cast<int>(LabelKind::kPart));
+  std::printf("/** Label ids of LABEL_KIND.PART: parts of the ranking (ReasonPart in types.h). */\n");
+  std::printf(
+      "export const REASON_PARTS = Object.freeze({ SIMILAR: %d, CREATOR_SHOWN: %d, CALIBRATION: %d, TOPIC_SHOWN: %d, "
+      "OPENED: %d });\n\n",
+      static_cast<int>(ReasonPart::kSimilar), static_cast<int>(ReasonPart::kCreatorShown),
+      static_cast<int>(ReasonPart::kCalibration), static_cast<int>(ReasonPart::kTopicShown),
+      static_cast<int>(ReasonPart::kOpened));
   std::printf("/** Preferences of adjust() in wire order (Preference in profile.h). */\nexport const PREFERENCES = Object.freeze([");
   PrintNames(4, 4, [](int i) { return PreferenceName(static_cast<Preference>(i)); });
   std::printf("]);\n\n");
-  std::printf("/** Creator labels of adjustment/never reasons are encoded as CREATOR_LABEL_BASE - id (types.h). */\n");
-  std::printf("export const CREATOR_LABEL_BASE = %d;\n\n", kCreatorLabelBase);
-  std::printf("/** Label of a `seen` reason for an item the person already opened (types.h kSeenLabelOpened). */\n");
-  std::printf("export const SEEN_LABEL_OPENED = %d;\n\n", kSeenLabelOpened);
   std::printf("/** Default `topK` rerank option: slots arranged greedily (types.h kDefaultTopK). */\n");
   std::printf("export const DEFAULT_TOP_K = %d;\n\n", kDefaultTopK);
   std::printf("/** Limits enforced on every input (config.h). */\nexport const LIMITS = Object.freeze({\n");

@@ -93,7 +93,8 @@ function copyInts(src, n, dst, at) {
 }
 
 /**
- * The ranking a rerank left in wasm memory, copied out (one slice per array).
+ * The ranking a rerank left in wasm memory, copied out (one slice per array; rLabel holds two ints per
+ * reason: its label kind and id).
  * @typedef {{order: Int32Array, score: Float64Array, propensity: Float64Array, rOff: Int32Array,
  *   rKind: Int32Array, rLabel: Int32Array, rValue: Float64Array}} RawResult
  */
@@ -318,7 +319,8 @@ export class EngineCore extends CoreObject {
       this.#heap();
       return {
         order: this.#ints(order, count), score: this.#doubles(score, count), propensity: this.#doubles(propensity, count),
-        rOff: this.#ints(rOff, count + 1), rKind: this.#ints(rKind, total), rLabel: this.#ints(rLabel, total), rValue: this.#doubles(rValue, total),
+        rOff: this.#ints(rOff, count + 1), rKind: this.#ints(rKind, total), rLabel: this.#ints(rLabel, 2 * total),
+        rValue: this.#doubles(rValue, total),
       };
     };
   }

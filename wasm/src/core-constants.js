@@ -19,19 +19,16 @@ export const REASON_KINDS = Object.freeze([
   'seen', 'rate',
 ]);
 
-/** Labels of diversity reasons (kDiversityLabel* in types.h). */
-export const DIVERSITY_LABELS = Object.freeze({ SIMILAR: -1, CREATOR: -3, CALIBRATION: -4, TOPIC: -5 });
+/** What a reason's label id names (LabelKind in types.h). */
+export const LABEL_KIND = Object.freeze({ NONE: 0, TOPIC: 1, CREATOR: 2, CONTEXT: 3, PART: 4 });
+
+/** Label ids of LABEL_KIND.PART: parts of the ranking (ReasonPart in types.h). */
+export const REASON_PARTS = Object.freeze({ SIMILAR: 0, CREATOR_SHOWN: 1, CALIBRATION: 2, TOPIC_SHOWN: 3, OPENED: 4 });
 
 /** Preferences of adjust() in wire order (Preference in profile.h). */
 export const PREFERENCES = Object.freeze([
   'none', 'more', 'less', 'never',
 ]);
-
-/** Creator labels of adjustment/never reasons are encoded as CREATOR_LABEL_BASE - id (types.h). */
-export const CREATOR_LABEL_BASE = -2;
-
-/** Label of a `seen` reason for an item the person already opened (types.h kSeenLabelOpened). */
-export const SEEN_LABEL_OPENED = 1;
 
 /** Default `topK` rerank option: slots arranged greedily (types.h kDefaultTopK). */
 export const DEFAULT_TOP_K = 100;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Plain-language explanations of ranking reasons (Personalizer.explain).
-import { DIVERSITY_LABELS } from './core-buffers.js';
+import { LABEL_KIND, REASON_PARTS } from './core-buffers.js';
 
 /** Label of the `server` reason when every item of the batch had a `serverScore` (else: its position). */
 export const SERVER_SCORE_LABEL = "the site's score (serverScore)";
@@ -10,10 +10,12 @@ const num = (v) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
 
 /**
  * One sentence for one reason.
- * @param {{kind: string, label: string, contribution: number, creatorLabel: boolean, sub: number}} r
+ * @param {{kind: string, label: string, contribution: number, labelKind: number, id: number}} r  labelKind and id: the reason's label pair
  * @param {number} propensity
  */
 function sentence(r, propensity) {
+  const creator = r.labelKind === LABEL_KIND.CREATOR;
+  const part = r.labelKind === LABEL_KIND.PART ? r.id : -1;
   const v = r.contribution;
   const n = `(${num(v)})`;
   const up = v >= 0;
@@ -29,31 +31,31 @@ function sentence(r, propensity) {
     case 'freshness': return `It was published recently ${n}.`;
     case 'embedding': return up ? `It is similar to posts you engaged with ${n}.` : `It is unlike posts you engaged with ${n}.`;
     case 'diversity':
-      if (r.sub === DIVERSITY_LABELS.CREATOR) return `A post by the same creator is already higher in your feed, so this one moved down ${n}.`;
-      if (r.sub === DIVERSITY_LABELS.TOPIC) return `Posts on the same topic are already higher in your feed, so this one moved down ${n}.`;
-      if (r.sub === DIVERSITY_LABELS.CALIBRATION) return up ? `It helps your feed reflect your whole mix of interests ${n}.`
+      if (part === REASON_PARTS.CREATOR_SHOWN) return `A post by the same creator is already higher in your feed, so this one moved down ${n}.`;
+      if (part === REASON_PARTS.TOPIC_SHOWN) return `Posts on the same topic are already higher in your feed, so this one moved down ${n}.`;
+      if (part === REASON_PARTS.CALIBRATION) return up ? `It helps your feed reflect your whole mix of interests ${n}.`
         : `It would tilt your feed away from your mix of interests ${n}.`;
       return `It is similar to posts just above it, so it moved down to keep your feed varied ${n}.`;
     case 'explore': return `It was picked to explore something outside your known interests (chosen with probability ${propensity.toFixed(3)}) ${n}.`;
     case 'fatigue':
-      if (r.creatorLabel) return `Posts by ${r.label} were shown often lately without you engaging ${n}.`;
-      if (r.sub >= 0) return `Posts about ${r.label} were shown often lately without you engaging ${n}.`;
+      if (creator) return `Posts by ${r.label} were shown often lately without you engaging ${n}.`;
+      if (r.labelKind === LABEL_KIND.TOPIC) return `Posts about ${r.label} were shown often lately without you engaging ${n}.`;
       return `You have seen this post before without engaging ${n}.`;
-    case 'adjustment': return `You asked to see ${up ? 'more' : 'less'} ${r.creatorLabel ? 'from' : 'of'} ${r.label} ${n}.`;
+    case 'adjustment': return `You asked to see ${up ? 'more' : 'less'} ${creator ? 'from' : 'of'} ${r.label} ${n}.`;
     case 'notPersonalized': return r.label === 'personalization is not consented'
       ? `Personalization is not consented, so the original order is kept ${n}.`
       : `Personalization is off, so the original order is kept ${n}.`;
-    case 'never': return `You asked never to see ${r.creatorLabel ? 'posts by ' : ''}${r.label}, so it is placed at the end.`;
+    case 'never': return `You asked never to see ${creator ? 'posts by ' : ''}${r.label}, so it is placed at the end.`;
     case 'pinned': return 'The site pinned it to this position.';
     case 'duplicate': return 'It repeats an item higher in the feed, so it is placed at the end.';
-    case 'seen': return r.sub === 1 ? 'You already opened this post, so it is placed at the end for a few days.'
+    case 'seen': return part === REASON_PARTS.OPENED ? 'You already opened this post, so it is placed at the end for a few days.'
       : 'It was shown many times without you engaging, so it is placed at the end.';
     default: return `${r.kind}: ${r.label} ${n}.`;
   }
 }
 
 /**
- * @param {{kind: string, label: string, contribution: number, creatorLabel: boolean, sub: number}[]} raw
+ * @param {{kind: string, label: string, contribution: number, labelKind: number, id: number}[]} raw
  * @param {number} propensity
  * @returns {{kind: string, label: string, contribution: number, text: string}[]}
  */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // What a rerank returns: the result objects (their `reasons` built when first
 // read), the reason labels, and explain() of the last ranking.
-import { KIND, REASON_KINDS, CREATOR_LABEL_BASE, SEEN_LABEL_OPENED, DIVERSITY_LABELS } from './core-buffers.js';
+import { KIND, REASON_KINDS, LABEL_KIND, REASON_PARTS } from './core-buffers.js';
 import { explainReasons, SERVER_SCORE_LABEL } from './explain.js';
 
 /** Human-readable labels for reasons that do not name a topic or creator. */
@@ -21,33 +21,36 @@ const REASON_LABELS = {
   seen: 'shown many times without interest',
 };
 
-/** Labels of the parts of the diversity stage. */
-const DIVERSITY_REASON_LABELS = {
-  [DIVERSITY_LABELS.SIMILAR]: 'similar to posts above',
-  [DIVERSITY_LABELS.CREATOR]: 'creator already shown above',
-  [DIVERSITY_LABELS.CALIBRATION]: 'balances your mix of interests',
-  [DIVERSITY_LABELS.TOPIC]: 'topic already shown above',
+/** Labels of the parts of the ranking a reason can name (LABEL_KIND.PART). */
+const PART_LABELS = {
+  [REASON_PARTS.SIMILAR]: 'similar to posts above',
+  [REASON_PARTS.CREATOR_SHOWN]: 'creator already shown above',
+  [REASON_PARTS.CALIBRATION]: 'balances your mix of interests',
+  [REASON_PARTS.TOPIC_SHOWN]: 'topic already shown above',
+  [REASON_PARTS.OPENED]: 'you already opened this',
+};
+
+/** The name table of each label kind that names one. */
+const LABEL_TABLES = {
+  [LABEL_KIND.TOPIC]: KIND.TOPIC,
+  [LABEL_KIND.CREATOR]: KIND.CREATOR,
+  [LABEL_KIND.CONTEXT]: KIND.CONTEXT,
 };
 
 /**
  * The label of a reason: the topic, creator or context key it names, or a short phrase.
- * @param {string} kind @param {number} id @param {boolean} personal
+ * @param {string} kind
+ * @param {number} labelKind @param {number} id  the label pair: what it names (LABEL_KIND) and which
+ * @param {boolean} personal
  * @param {string[][]} names  the name tables the ids refer to (a compaction renumbers them)
  * @param {boolean} [serverScored]  every item of the batch had a serverScore (the core then ranks by it, not by position)
  */
-function reasonLabel(kind, id, personal, names, serverScored = false) {
+function reasonLabel(kind, labelKind, id, personal, names, serverScored = false) {
   if (kind === 'server' && serverScored) return SERVER_SCORE_LABEL;
-  if ((kind === 'adjustment' || kind === 'never') && id <= CREATOR_LABEL_BASE) {
-    return names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
-  }
-  if (kind === 'fatigue' && id <= CREATOR_LABEL_BASE) return names[KIND.CREATOR][CREATOR_LABEL_BASE - id] ?? '';
-  if (kind === 'fatigue' && id >= 0) return names[KIND.TOPIC][id] ?? '';
-  if (kind === 'diversity') return DIVERSITY_REASON_LABELS[id] ?? REASON_LABELS.diversity;
-  if (kind === 'topic' || kind === 'rate' || kind === 'adjustment' || kind === 'never') return names[KIND.TOPIC][id] ?? '';
-  if (kind === 'creator') return names[KIND.CREATOR][id] ?? '';
-  if (kind === 'context' && id >= 0) return names[KIND.CONTEXT][id] ?? '';
+  const table = LABEL_TABLES[labelKind];
+  if (table !== undefined) return names[table][id] ?? '';
+  if (labelKind === LABEL_KIND.PART && PART_LABELS[id] !== undefined) return PART_LABELS[id];
   if (kind === 'notPersonalized' && !personal) return 'personalization is not consented';
-  if (kind === 'seen' && id === SEEN_LABEL_OPENED) return 'you already opened this';
   return REASON_LABELS[/** @type {keyof typeof REASON_LABELS} */ (kind)] ?? kind;
 }
 
@@ -63,7 +66,8 @@ function reasonsAt(last, rank) {
   const reasons = new Array(hi - lo);
   for (let k = lo; k < hi; k++) {
     const kind = REASON_KINDS[rKind[k]];
-    reasons[k - lo] = { kind, label: reasonLabel(kind, rLabel[k], personal, names, serverScored), contribution: rValue[k] };
+    const label = reasonLabel(kind, rLabel[2 * k], rLabel[2 * k + 1], personal, names, serverScored);
+    reasons[k - lo] = { kind, label, contribution: rValue[k] };
   }
   return reasons;
 }
@@ -243,13 +247,13 @@ export function rankedItems(last, byIndex) {
 export function explainItem(last, itemId) {
   const rank = last.ids.indexOf(itemId);
   if (rank < 0) return null;
-  /** @type {{kind: string, label: string, contribution: number, creatorLabel: boolean, sub: number}[]} */
+  /** @type {{kind: string, label: string, contribution: number, labelKind: number, id: number}[]} */
   const raw = [];
   for (let k = last.rOff[rank]; k < last.rOff[rank + 1]; k++) {
     const kind = REASON_KINDS[last.rKind[k]];
-    const id = last.rLabel[k];
-    raw.push({ kind, label: reasonLabel(kind, id, last.personal, last.names, last.serverScored), contribution: last.rValue[k],
-      creatorLabel: id <= CREATOR_LABEL_BASE && kind !== 'diversity', sub: id });
+    const labelKind = last.rLabel[2 * k], id = last.rLabel[2 * k + 1];
+    raw.push({ kind, label: reasonLabel(kind, labelKind, id, last.personal, last.names, last.serverScored),
+      contribution: last.rValue[k], labelKind, id });
   }
   const propensity = last.propensity[rank];
   const reasons = explainReasons(raw, propensity);

@@ -114,21 +114,36 @@ enum class ReasonKind : std::int32_t {
 };
 const char* ReasonKindName(ReasonKind kind);
 
-/// Reason labels are ids in the topic table, except for creators in
-/// kAdjustment / kNever reasons: those are encoded as kCreatorLabelBase - id
-/// (always <= -2). kCreator reasons carry the creator id itself.
-constexpr std::int32_t kCreatorLabelBase = -2;
-/// Label of a kSeen reason for an item the person already opened (-1: shown
-/// too often without engagement).
-constexpr std::int32_t kSeenLabelOpened = 1;
+/// What a reason's label names: a reason carries the pair (LabelKind, id), and
+/// the kind says which table or enum the id is read in.
+enum class LabelKind : std::int32_t {
+  kNone = 0,  ///< no label (id -1)
+  kTopic,     ///< id in the topic table
+  kCreator,   ///< id in the creator table
+  kContext,   ///< id in the context-key table
+  kPart,      ///< id is a ReasonPart
+  kCount
+};
 
-/// Labels of kDiversity reasons: which part of the rerank stage moved the
-/// score. kFatigue reasons use -1 (the item itself), a topic id, or a creator
-/// encoded as kCreatorLabelBase - id.
-constexpr std::int32_t kDiversityLabelSimilar = -1;      ///< MMR: similar to items above
-constexpr std::int32_t kDiversityLabelCreator = -3;      ///< creator already shown (decay)
-constexpr std::int32_t kDiversityLabelCalibration = -4;  ///< moves the topic mix towards the person's
-constexpr std::int32_t kDiversityLabelTopic = -5;        ///< main topic already shown (decay)
+/// Labels of reasons that name a part of the ranking rather than a name:
+/// the parts of the rerank stage that moved a kDiversity reason's score, and
+/// a kSeen reason for an item the person already opened.
+enum class ReasonPart : std::int32_t {
+  kSimilar = 0,   ///< MMR: similar to items above
+  kCreatorShown,  ///< creator already shown (decay)
+  kCalibration,   ///< moves the topic mix towards the person's
+  kTopicShown,    ///< main topic already shown (decay)
+  kOpened,        ///< kSeen: the person already opened it (unlabelled: shown too often without engagement)
+  kCount
+};
+
+/// A reason's label: what it names and which one.
+struct ReasonLabel {
+  LabelKind kind = LabelKind::kNone;
+  std::int32_t id = -1;
+  friend bool operator==(const ReasonLabel& a, const ReasonLabel& b) { return a.kind == b.kind && a.id == b.id; }
+};
+static_assert(sizeof(ReasonLabel) == 8, "crosses to JavaScript as two int32 per reason");
 
 /// Ranking output: order[r] is the input index of the item at rank r; the
 /// other arrays are indexed by rank.
@@ -138,7 +153,7 @@ struct RankResult {
   std::vector<double> propensity;          ///< for explored slots, else 1
   std::vector<std::int32_t> reason_offsets;  ///< size n + 1
   std::vector<std::int32_t> reason_kind;
-  std::vector<std::int32_t> reason_label;  ///< topic/creator/context id, or -1
+  std::vector<ReasonLabel> reason_label;
   std::vector<double> reason_value;
 
   void Clear();

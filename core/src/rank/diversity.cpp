@@ -504,12 +504,12 @@ void Reranker::Write(RankResult* out) const {
   out->reason_label.resize(count);
   out->reason_value.resize(count);
   std::int32_t* kind = out->reason_kind.data();
-  std::int32_t* label = out->reason_label.data();
+  ReasonLabel* label = out->reason_label.data();
   double* value = out->reason_value.data();
   std::size_t w = 0;
-  auto put = [&](ReasonKind k, std::int32_t l, double v) {
+  auto put = [&](ReasonKind k, LabelKind lk, std::int32_t l, double v) {
     kind[w] = static_cast<std::int32_t>(k);
-    label[w] = l;
+    label[w] = ReasonLabel{lk, l};
     value[w] = v;
     ++w;
   };
@@ -519,7 +519,7 @@ void Reranker::Write(RankResult* out) const {
     const auto i = static_cast<std::size_t>(p.index);
     out->order[rank] = p.index;
     out->propensity[rank] = p.propensity;
-    if (b_.flags[i] & kFlagPinned) put(ReasonKind::kPinned, -1, 0.0);
+    if (b_.flags[i] & kFlagPinned) put(ReasonKind::kPinned, LabelKind::kNone, -1, 0.0);
     // Bounds read once: the int32 stores below could alias sc.offsets.
     const ScoredReason* e = sc_.reasons.data() + sc_.offsets[i];
     const ScoredReason* const e_end = sc_.reasons.data() + sc_.offsets[i + 1];
@@ -529,17 +529,17 @@ void Reranker::Write(RankResult* out) const {
       value[w] = e->value;
     }
     double score = sc_.reason_sum[i];
-    const std::pair<std::int32_t, double> extra[] = {{kDiversityLabelSimilar, -p.similar},
-                                                     {kDiversityLabelCreator, -p.creator},
-                                                     {kDiversityLabelTopic, -p.topic},
-                                                     {kDiversityLabelCalibration, p.calibration}};
+    const std::pair<ReasonPart, double> extra[] = {{ReasonPart::kSimilar, -p.similar},
+                                                   {ReasonPart::kCreatorShown, -p.creator},
+                                                   {ReasonPart::kTopicShown, -p.topic},
+                                                   {ReasonPart::kCalibration, p.calibration}};
     for (const auto& [l, v] : extra) {
       if (v == 0.0) continue;
-      put(ReasonKind::kDiversity, l, v);
+      put(ReasonKind::kDiversity, LabelKind::kPart, static_cast<std::int32_t>(l), v);
       score += v;
     }
     if (p.explored) {
-      put(ReasonKind::kExplore, -1, p.explore);
+      put(ReasonKind::kExplore, LabelKind::kNone, -1, p.explore);
       score += p.explore;
     }
     out->score[rank] = score;

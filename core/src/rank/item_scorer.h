@@ -28,13 +28,14 @@ struct ItemScore {
   double total = 0.0;
   double controls = 0.0;  // the part no learnt weight multiplies: more/less and fatigue
   bool known = false;
-  std::int32_t never_label = -1;
+  ReasonLabel never = ReasonLabel{};  // the topic or creator the person asked never to see (kNone: none)
   // Signal values (model.h), unweighted.
   double f_topic = 0.0, f_rate = 0.0, f_context = 0.0, f_creator = 0.0, f_fresh = 0.0, f_embedding = 0.0;
-  LOCALRANK_INLINE void Add(ReasonKind k, std::int32_t l, double v) {
-    *w++ = ScoredReason{static_cast<std::int32_t>(k), l, v};
+  LOCALRANK_INLINE void Add(ReasonKind k, LabelKind lk, std::int32_t l, double v) {
+    *w++ = ScoredReason{static_cast<std::int32_t>(k), ReasonLabel{lk, l}, v};
     rsum += v;
   }
+  LOCALRANK_INLINE void Never(LabelKind lk, std::int32_t l) { never = ReasonLabel{lk, l}; }
 };
 
 // What the topic loop found of an item besides its reasons.
@@ -86,11 +87,11 @@ class ItemScorer {
     ItemScore it{w};
     const double server_part = server_w_ * server_[i];
     it.total = server_part;
-    it.Add(ReasonKind::kServer, -1, it.total);
+    it.Add(ReasonKind::kServer, LabelKind::kNone, -1, it.total);
     const TopicPart tp = Topics(i, &it);
     main_topic_out_[i] = tp.main_topic;
     main_tied_out_[i] = tp.tied ? 1 : 0;
-    if (tp.context != 0.0) it.Add(ReasonKind::kContext, ctx_label_, tp.context);
+    if (tp.context != 0.0) it.Add(ReasonKind::kContext, LabelKind::kContext, ctx_label_, tp.context);
     it.total += tp.context + tp.adjust;
     it.controls = tp.adjust;
     const std::int32_t cr = b_.creator[i];
@@ -103,7 +104,7 @@ class ItemScorer {
     const auto slot = static_cast<std::size_t>(sc_.item_slot[i]);
     const double seen = sc_.key_shown[slot];
     Fatigue(seen, cr, ct, tp, &it);
-    tier_out_[i] = FilterTier(i, slot, seen, it.never_label, &it);
+    tier_out_[i] = FilterTier(i, slot, seen, &it);
     fixed_out_[i] = static_cast<float>(it.controls / s_);
     known_out_[i] = it.known ? 1 : 0;
     total_out_[i] = it.total;
@@ -140,13 +141,13 @@ class ItemScorer {
         const double global_tanh = terms.global_tanh, lift_excess = terms.lift_excess;
         const double context_diff = terms.context_diff, preference_sign = terms.preference_sign;
         const double fatigue_term = terms.fatigue;
-        if (terms.preference == Preference::kNever) it->never_label = id;
+        if (terms.preference == Preference::kNever) it->Never(LabelKind::kTopic, id);
         const double share = share_of_[k];
         it->f_topic += share * global_tanh;
         it->f_rate += share * lift_excess;
         it->f_context += share * context_diff;
         const double v = s_topic_ * share * global_tanh;
-        if (v != 0.0) it->Add(ReasonKind::kTopic, id, v);
+        if (v != 0.0) it->Add(ReasonKind::kTopic, LabelKind::kTopic, id, v);
         it->known |= std::fabs(v) > known_interest_;
         it->total += v;
         if (lift_excess != 0.0) {
@@ -154,13 +155,13 @@ class ItemScorer {
           // less) often than average the person engages with the topic when
           // shown (the lift to RankTuning::rate_power).
           const double r = s_rate_server * share * lift_excess;
-          if (r != 0.0) it->Add(ReasonKind::kRate, id, r);
+          if (r != 0.0) it->Add(ReasonKind::kRate, LabelKind::kTopic, id, r);
           it->total += r;
         }
         if (ctx_label_ >= 0) tp.context += s_context_ * share * context_diff;
         if (preference_sign != 0.0) {
           const double a = s_adjust_ * share * preference_sign;
-          it->Add(ReasonKind::kAdjustment, id, a);
+          it->Add(ReasonKind::kAdjustment, LabelKind::kTopic, id, a);
           tp.adjust += a;
           it->known = true;
         }
@@ -180,7 +181,7 @@ class ItemScorer {
           main_w = wk;
           tp.main_topic = id;
         }
-        if (topic_terms_[static_cast<std::uint32_t>(id)].preference == Preference::kNever) it->never_label = id;
+        if (topic_terms_[static_cast<std::uint32_t>(id)].preference == Preference::kNever) it->Never(LabelKind::kTopic, id);
       }
     }
     return tp;
@@ -190,14 +191,14 @@ class ItemScorer {
   LOCALRANK_INLINE void Creator(std::int32_t cr, const CreatorTerms& ct, ItemScore* it) const {
     it->f_creator = ct.affinity_tanh;
     const double v = s_creator_ * ct.affinity_tanh;
-    if (v != 0.0) it->Add(ReasonKind::kCreator, cr, v);
+    if (v != 0.0) it->Add(ReasonKind::kCreator, LabelKind::kCreator, cr, v);
     it->known |= std::fabs(v) > known_interest_;
     it->total += v;
-    if (ct.preference == Preference::kNever) it->never_label = kCreatorLabelBase - cr;
+    if (ct.preference == Preference::kNever) it->Never(LabelKind::kCreator, cr);
     const double sign = ct.preference_sign;
     if (sign != 0.0) {
       const double a = s_adjust_ * sign;
-      it->Add(ReasonKind::kAdjustment, kCreatorLabelBase - cr, a);
+      it->Add(ReasonKind::kAdjustment, LabelKind::kCreator, cr, a);
       it->total += a;
       it->controls += a;
       it->known = true;
@@ -208,7 +209,7 @@ class ItemScorer {
     const double age = std::max(0.0, now_ - b_.published_at[i]);
     it->f_fresh = std::exp2(-age / c_.freshness_half_life_ms);
     const double v = s_fresh_ * it->f_fresh;
-    if (v != 0.0) it->Add(ReasonKind::kFreshness, -1, v);
+    if (v != 0.0) it->Add(ReasonKind::kFreshness, LabelKind::kNone, -1, v);
     it->total += v;
   }
 
@@ -223,7 +224,7 @@ class ItemScorer {
     }
     it->f_embedding = similarity;
     const double v = s_embedding_ * similarity;
-    if (v != 0.0) it->Add(ReasonKind::kEmbedding, -1, v);
+    if (v != 0.0) it->Add(ReasonKind::kEmbedding, LabelKind::kNone, -1, v);
     it->known |= std::fabs(v) > known_interest_;
     it->total += v;
   }
@@ -245,43 +246,42 @@ class ItemScorer {
                                 ItemScore* it) const {
     if (seen > 0.0) {
       const double v = -s_ * std::min(ft_.item_max, ft_.item_step * seen);
-      it->Add(ReasonKind::kFatigue, -1, v);
+      it->Add(ReasonKind::kFatigue, LabelKind::kNone, -1, v);
       it->total += v;
       it->controls += v;
     }
     if (ct && ct->shown > 0.0) {
       const double v = -s_ * std::min(ft_.creator_max, ft_.creator_step * ct->shown);
-      it->Add(ReasonKind::kFatigue, kCreatorLabelBase - cr, v);
+      it->Add(ReasonKind::kFatigue, LabelKind::kCreator, cr, v);
       it->total += v;
       it->controls += v;
     }
-    if (tp.fatigue > 0.0) {
+    if (tp.fatigue > 0.0) {  // then some topic's share of it is > 0: fatigue_topic names one
       const double v = -s_ * tp.fatigue;
-      it->Add(ReasonKind::kFatigue, tp.fatigue_topic, v);
+      it->Add(ReasonKind::kFatigue, LabelKind::kTopic, tp.fatigue_topic, v);
       it->total += v;
       it->controls += v;
     }
   }
 
   // The filter tier (the strongest reason wins), with its reason.
-  LOCALRANK_INLINE Tier FilterTier(std::size_t i, std::size_t slot, double seen, std::int32_t never_label,
-                                   ItemScore* it) const {
+  LOCALRANK_INLINE Tier FilterTier(std::size_t i, std::size_t slot, double seen, ItemScore* it) const {
     const bool repeated = sc_.item_repeated[i] != 0;
     const bool pinned = (b_.flags[i] & kFlagPinned) != 0;
-    if (never_label != -1) {
-      it->Add(ReasonKind::kNever, never_label, 0.0);
+    if (it->never.kind != LabelKind::kNone) {
+      it->Add(ReasonKind::kNever, it->never.kind, it->never.id, 0.0);
       return Tier::kNever;
     }
     if (repeated && !pinned) {
-      it->Add(ReasonKind::kDuplicate, -1, 0.0);
+      it->Add(ReasonKind::kDuplicate, LabelKind::kNone, -1, 0.0);
       return Tier::kDuplicate;
     }
     if (!pinned && sc_.key_opened[slot]) {
-      it->Add(ReasonKind::kSeen, kSeenLabelOpened, 0.0);
+      it->Add(ReasonKind::kSeen, LabelKind::kPart, static_cast<std::int32_t>(ReasonPart::kOpened), 0.0);
       return Tier::kSeen;
     }
     if (seen >= ft_.item_seen_limit && !pinned) {
-      it->Add(ReasonKind::kSeen, -1, 0.0);
+      it->Add(ReasonKind::kSeen, LabelKind::kNone, -1, 0.0);
       return Tier::kSeen;
     }
     return Tier::kEligible;

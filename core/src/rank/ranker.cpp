@@ -325,7 +325,7 @@ void Rank(const Config& c, const Profile& profile, const FatigueState& fatigue, 
       out->score[i] = base;
       out->propensity[i] = 1.0;
       out->reason_kind[i] = static_cast<std::int32_t>(ReasonKind::kNotPersonalized);
-      out->reason_label[i] = -1;
+      out->reason_label[i] = ReasonLabel{};
       out->reason_value[i] = base;
       out->reason_offsets[i + 1] = static_cast<std::int32_t>(i + 1);
     }

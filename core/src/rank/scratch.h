@@ -42,8 +42,8 @@ struct BatchShape {
 
 /// One reason of the score stage.
 struct ScoredReason {
-  std::int32_t kind;
-  std::int32_t label;
+  std::int32_t kind;  // a ReasonKind
+  ReasonLabel label;
   double value;
 };
 

@@ -155,7 +155,8 @@ int main(int argc, char** argv) {
     std::printf("%zu %d %.17g %.17g |", rank, res.order[rank], res.score[rank], res.propensity[rank]);
     for (int k = res.reason_offsets[rank]; k < res.reason_offsets[rank + 1]; ++k) {
       const auto ku = static_cast<std::size_t>(k);
-      std::printf(" %d:%d:%.17g", res.reason_kind[ku], res.reason_label[ku], res.reason_value[ku]);
+      std::printf(" %d:%d/%d:%.17g", res.reason_kind[ku], static_cast<int>(res.reason_label[ku].kind),
+                  res.reason_label[ku].id, res.reason_value[ku]);
     }
     std::printf("\n");
   }
