@@ -49,9 +49,10 @@ export const SHIPPED_TARGET_BYTES = 150_000;
  * page with reports 196.5 KB, so the encoder went into a second variant of the
  * device module instead (localrank_core_reports.wasm, loaded instead of
  * localrank_core.wasm); measured after main's facade split: 147.38 KB (wasm
- * 114.8, JS 32.6 in two chunks); the budget is that plus about 0.3 KB.
+ * 114.8, JS 32.6 in two chunks); 147.67 KB with reason labels as (kind, id)
+ * pairs (issue 20: +0.25 KB wasm); the budget is that plus about 0.3 KB.
  */
-export const SHIPPED_BUDGET_BYTES = 147_650;
+export const SHIPPED_BUDGET_BYTES = 147_950;
 
 /**
  * The regression budget of a page with aggregate reports: the JavaScript
@@ -64,9 +65,10 @@ export const SHIPPED_BUDGET_BYTES = 147_650;
  * two variants of the device module instead (the variant's .wasm 122.6 KB, the
  * same as the device module before the split; its glue chunk 0.55 KB, the lean
  * glue given its export names); 158.53 KB after main's core refactor (the
- * state branch: the variant's .wasm 122.3 KB; every page 147.35 KB).
+ * state branch: the variant's .wasm 122.3 KB; every page 147.35 KB); 158.84 KB
+ * with reason labels as (kind, id) pairs (the variant's .wasm 122.6 KB).
  */
-export const WITH_REPORTS_BUDGET_BYTES = 158_850;
+export const WITH_REPORTS_BUDGET_BYTES = 159_150;
 
 /**
  * The files a browser loads through `entry`: the entry, every module it
