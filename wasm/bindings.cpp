@@ -201,14 +201,15 @@ class EngineCore {
     directory_ = {};
     directory_[kR_OK] = last_.ok() ? 1u : 0u;
     directory_[kR_COUNT] = static_cast<std::uint32_t>(r.order.size());
-    directory_[kR_REASON_COUNT] = static_cast<std::uint32_t>(r.reason_kind.size());
+    directory_[kR_ITEM_REASON_COUNT] = static_cast<std::uint32_t>(r.by_item.Count());
+    directory_[kR_RANK_REASON_COUNT] = static_cast<std::uint32_t>(r.by_rank.Count());
     directory_[kR_ORDER] = Address(r.order);
     directory_[kR_SCORE] = Address(r.score);
     directory_[kR_PROPENSITY] = Address(r.propensity);
-    directory_[kR_REASON_OFFSETS] = Address(r.reason_offsets);
-    directory_[kR_REASON_KIND] = Address(r.reason_kind);
-    directory_[kR_REASON_LABEL] = Address(r.reason_label);
-    directory_[kR_REASON_VALUE] = Address(r.reason_value);
+    directory_[kR_ITEM_REASON_OFFSETS] = Address(r.by_item.offsets);
+    directory_[kR_ITEM_REASONS] = Address(r.by_item.reasons);
+    directory_[kR_RANK_REASON_OFFSETS] = Address(r.by_rank.offsets);
+    directory_[kR_RANK_REASONS] = Address(r.by_rank.reasons);
     return DirectoryAddress();
   }
 
@@ -236,8 +237,8 @@ class EngineCore {
   Status last_;
   std::vector<std::uint8_t> snapshot_;
   // Fixed size: filling it never allocates, so the addresses stay valid.
-  static_assert(kCandidateEntries <= 12 && kEventEntries <= 12 && kResultEntries <= 12, "directory_ holds every entry");
-  std::array<std::uint32_t, 12> directory_{};
+  static_assert(kCandidateEntries <= 16 && kEventEntries <= 16 && kResultEntries <= 16, "directory_ holds every entry");
+  std::array<std::uint32_t, 16> directory_{};
 };
 
 }  // namespace localrank::wasm

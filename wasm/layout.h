@@ -16,10 +16,12 @@
 #define LOCALRANK_EVENT_ENTRIES(X) \
   X(E_TYPE) X(E_AT) X(E_KEY) X(E_CREATOR) X(E_DWELL) X(E_EXPECTED) X(E_TOPIC_OFFSETS) X(E_TOPIC_IDS) \
   X(E_TOPIC_WEIGHTS) X(E_CONTEXT_OFFSETS) X(E_CONTEXT_IDS) X(E_EMBEDDINGS)
-// rerankRaw / rerankPackedRaw: ok, count, reason count, then the result arrays.
+// rerankRaw / rerankPackedRaw: ok, count, the two reason counts, then the
+// result arrays: the reasons by item, then those added by rank (RankResult;
+// each reason a 24-byte RankedReason).
 #define LOCALRANK_RESULT_ENTRIES(X) \
-  X(R_OK) X(R_COUNT) X(R_REASON_COUNT) X(R_ORDER) X(R_SCORE) X(R_PROPENSITY) X(R_REASON_OFFSETS) \
-  X(R_REASON_KIND) X(R_REASON_LABEL) X(R_REASON_VALUE)
+  X(R_OK) X(R_COUNT) X(R_ITEM_REASON_COUNT) X(R_RANK_REASON_COUNT) X(R_ORDER) X(R_SCORE) X(R_PROPENSITY) \
+  X(R_ITEM_REASON_OFFSETS) X(R_ITEM_REASONS) X(R_RANK_REASON_OFFSETS) X(R_RANK_REASONS)
 
 namespace localrank::wasm {
 

@@ -56,10 +56,9 @@ TEST(Calibration, LowersKlOfTheTopTenAgainstTheUncalibratedRanking) {
   bool saw = false;
   for (std::size_t r = 0; r < e.result().order.size(); ++r) {
     EXPECT_NEAR(ReasonSum(e.result(), r), e.result().score[r], 1e-12);
-    for (int k = e.result().reason_offsets[r]; k < e.result().reason_offsets[r + 1]; ++k) {
-      saw |= e.result().reason_label[static_cast<std::size_t>(k)] ==
-                 ReasonLabel{LabelKind::kPart, static_cast<int>(ReasonPart::kCalibration)} &&
-             e.result().reason_kind[static_cast<std::size_t>(k)] == static_cast<int>(ReasonKind::kDiversity);
+    for (const RankedReason& x : e.result().ReasonsAt(r)) {
+      saw |= x.label == ReasonLabel{LabelKind::kPart, static_cast<int>(ReasonPart::kCalibration)} &&
+             x.kind == static_cast<int>(ReasonKind::kDiversity);
     }
   }
   EXPECT_TRUE(saw);

@@ -71,12 +71,11 @@ TEST(Diversity, CreatorDecaySecondItemKeepsSixTenthsLaterOnesNeverBelowAQuarter)
     if (items[static_cast<std::size_t>(r.order[rank])]["creatorId"] != "same") continue;
     ++seen;
     double creator_part = 0.0, base = 0.0;
-    for (int k = r.reason_offsets[rank]; k < r.reason_offsets[rank + 1]; ++k) {
-      const auto ku = static_cast<std::size_t>(k);
-      if (r.reason_kind[ku] == static_cast<int>(ReasonKind::kDiversity) && r.reason_label[ku] == ReasonLabel{LabelKind::kPart, static_cast<int>(ReasonPart::kCreatorShown)}) {
-        creator_part += r.reason_value[ku];
+    for (const RankedReason& e : r.ReasonsAt(rank)) {
+      if (e.kind == static_cast<int>(ReasonKind::kDiversity) && e.label == ReasonLabel{LabelKind::kPart, static_cast<int>(ReasonPart::kCreatorShown)}) {
+        creator_part += e.value;
       } else {
-        base += r.reason_value[ku];
+        base += e.value;
       }
     }
     const double kept = (base + creator_part) / base;
@@ -152,7 +151,7 @@ TEST(Diversity, ReasonsAddUpToTheScoreWithEveryStageActive) {
   bool saw[static_cast<int>(ReasonKind::kCount)] = {};
   for (std::size_t rank = 0; rank < r.order.size(); ++rank) {
     EXPECT_NEAR(ReasonSum(r, rank), r.score[rank], 1e-12) << "rank " << rank;
-    for (int k = r.reason_offsets[rank]; k < r.reason_offsets[rank + 1]; ++k) saw[r.reason_kind[static_cast<std::size_t>(k)]] = true;
+    for (const RankedReason& e : r.ReasonsAt(rank)) saw[e.kind] = true;
   }
   for (ReasonKind k : {ReasonKind::kDiversity, ReasonKind::kExplore, ReasonKind::kFatigue, ReasonKind::kPinned}) {
     EXPECT_TRUE(saw[static_cast<int>(k)]) << ReasonKindName(k);
@@ -296,10 +295,9 @@ TEST(Diversity, RerankingAfterOtherBatchesGivesTheSameResultAsAFreshEngine) {
   EXPECT_EQ(got.order, want.order);
   EXPECT_EQ(got.score, want.score);
   EXPECT_EQ(got.propensity, want.propensity);
-  EXPECT_EQ(got.reason_offsets, want.reason_offsets);
-  EXPECT_EQ(got.reason_kind, want.reason_kind);
-  EXPECT_EQ(got.reason_label, want.reason_label);
-  EXPECT_EQ(got.reason_value, want.reason_value);
+  for (std::size_t rank = 0; rank < want.order.size(); ++rank) {
+    EXPECT_EQ(got.ReasonsAt(rank), want.ReasonsAt(rank)) << "rank " << rank;
+  }
 }
 
 }  // namespace

@@ -93,9 +93,8 @@ TEST(Fatigue, AnOpenedItemIsNotServedAgainAtTheTopUntilItRecovers) {
   EXPECT_EQ(r.order.back(), 0);  // i0 sinks below everything
   bool marked = false;
   const std::size_t last = r.order.size() - 1;
-  for (int k = r.reason_offsets[last]; k < r.reason_offsets[last + 1]; ++k) {
-    const auto ku = static_cast<std::size_t>(k);
-    marked |= r.reason_kind[ku] == static_cast<int>(ReasonKind::kSeen) && r.reason_label[ku] == ReasonLabel{LabelKind::kPart, static_cast<int>(ReasonPart::kOpened)};
+  for (const RankedReason& x : r.ReasonsAt(last)) {
+    marked |= x.kind == static_cast<int>(ReasonKind::kSeen) && x.label == ReasonLabel{LabelKind::kPart, static_cast<int>(ReasonPart::kOpened)};
   }
   EXPECT_TRUE(marked);
   // After the opened half-life it competes again (and its topic is liked).

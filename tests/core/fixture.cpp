@@ -121,13 +121,12 @@ json RunFixture(const json& fixture) {
   for (std::size_t rank = 0; rank < r.order.size(); ++rank) {
     const int idx = r.order[rank];
     json reasons = json::array();
-    for (int k = r.reason_offsets[rank]; k < r.reason_offsets[rank + 1]; ++k) {
-      const auto ku = static_cast<std::size_t>(k);
-      const auto kind = static_cast<ReasonKind>(r.reason_kind[ku]);
+    for (const RankedReason& x : r.ReasonsAt(rank)) {
+      const auto kind = static_cast<ReasonKind>(x.kind);
       std::string label;
-      if (kind == ReasonKind::kTopic) label = engine.names(NameKind::kTopic).Name(static_cast<std::uint32_t>(r.reason_label[ku].id));
-      if (kind == ReasonKind::kCreator) label = engine.names(NameKind::kCreator).Name(static_cast<std::uint32_t>(r.reason_label[ku].id));
-      reasons.push_back(json{{"kind", ReasonKindName(kind)}, {"label", label}, {"contribution", r.reason_value[ku]}});
+      if (kind == ReasonKind::kTopic) label = engine.names(NameKind::kTopic).Name(static_cast<std::uint32_t>(x.label.id));
+      if (kind == ReasonKind::kCreator) label = engine.names(NameKind::kCreator).Name(static_cast<std::uint32_t>(x.label.id));
+      reasons.push_back(json{{"kind", ReasonKindName(kind)}, {"label", label}, {"contribution", x.value}});
     }
     out.push_back(json{{"id", fixture["items"][static_cast<std::size_t>(idx)]["id"]},
                        {"score", r.score[rank]},

@@ -75,7 +75,7 @@ TEST(Ranker, StrengthZeroIsTheIdentity) {
   ASSERT_TRUE(e.Rerank(kNow).ok());
   for (std::size_t i = 0; i < e.result().order.size(); ++i) EXPECT_EQ(e.result().order[i], static_cast<int>(i));
   // Reasons say the order was not personalized.
-  EXPECT_EQ(e.result().reason_kind[0], static_cast<int>(ReasonKind::kNotPersonalized));
+  EXPECT_EQ(e.result().ReasonsAt(0).at(0).kind, static_cast<int>(ReasonKind::kNotPersonalized));
 }
 
 TEST(Ranker, ReasonsAddUpToTheScore) {
@@ -89,7 +89,7 @@ TEST(Ranker, ReasonsAddUpToTheScore) {
   const RankResult& r = e.result();
   for (std::size_t rank = 0; rank < r.order.size(); ++rank) {
     double sum = 0;
-    for (int k = r.reason_offsets[rank]; k < r.reason_offsets[rank + 1]; ++k) sum += r.reason_value[static_cast<std::size_t>(k)];
+    for (const RankedReason& x : r.ReasonsAt(rank)) sum += x.value;
     EXPECT_NEAR(sum, r.score[rank], 1e-12) << "rank " << rank;
   }
 }

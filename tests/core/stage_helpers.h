@@ -39,22 +39,22 @@ inline std::vector<nlohmann::json> Ranked(Engine& e, const nlohmann::json& items
 /// Sum of the contributions of rank r.
 inline double ReasonSum(const RankResult& r, std::size_t rank) {
   double s = 0.0;
-  for (int k = r.reason_offsets[rank]; k < r.reason_offsets[rank + 1]; ++k) s += r.reason_value[static_cast<std::size_t>(k)];
+  for (const RankedReason& x : r.ReasonsAt(rank)) s += x.value;
   return s;
 }
 
 /// Total of one reason kind at rank r.
 inline double KindSum(const RankResult& r, std::size_t rank, ReasonKind kind) {
   double s = 0.0;
-  for (int k = r.reason_offsets[rank]; k < r.reason_offsets[rank + 1]; ++k) {
-    if (r.reason_kind[static_cast<std::size_t>(k)] == static_cast<int>(kind)) s += r.reason_value[static_cast<std::size_t>(k)];
+  for (const RankedReason& x : r.ReasonsAt(rank)) {
+    if (x.kind == static_cast<int>(kind)) s += x.value;
   }
   return s;
 }
 
 inline bool HasKind(const RankResult& r, std::size_t rank, ReasonKind kind) {
-  for (int k = r.reason_offsets[rank]; k < r.reason_offsets[rank + 1]; ++k) {
-    if (r.reason_kind[static_cast<std::size_t>(k)] == static_cast<int>(kind)) return true;
+  for (const RankedReason& x : r.ReasonsAt(rank)) {
+    if (x.kind == static_cast<int>(kind)) return true;
   }
   return false;
 }

@@ -79,10 +79,11 @@ void CheckResult(Engine& e) {
   const RankResult& r = e.result();
   const std::size_t n = b.size();
   Check(r.order.size() == n && r.score.size() == n && r.propensity.size() == n, "one result row per item");
-  Check(r.reason_offsets.size() == n + 1 && r.reason_offsets[0] == 0 &&
-            static_cast<std::size_t>(r.reason_offsets[n]) == r.reason_kind.size() &&
-            r.reason_kind.size() == r.reason_label.size() && r.reason_kind.size() == r.reason_value.size(),
-        "reason arrays are consistent");
+  for (const ReasonList* c : {&r.by_item, &r.by_rank}) {
+    Check(c->offsets.size() == n + 1 && c->offsets[0] == 0 && c->Count() <= c->reasons.size(),
+          "reason arrays are consistent");
+    for (std::size_t e = 0; e < n; ++e) Check(c->offsets[e + 1] >= c->offsets[e], "reason offsets do not decrease");
+  }
   std::vector<char> seen(n, 0);
   for (std::size_t rank = 0; rank < n; ++rank) {
     const std::int32_t i = r.order[rank];
@@ -92,14 +93,12 @@ void CheckResult(Engine& e) {
     if (e.options().strength == 0.0) Check(static_cast<std::size_t>(i) == rank, "strength 0 keeps the input order");
     Check(std::isfinite(r.score[rank]), "scores are finite");
     Check(r.propensity[rank] > 0.0 && r.propensity[rank] <= 1.0, "propensities are in (0, 1]");
-    Check(r.reason_offsets[rank + 1] >= r.reason_offsets[rank], "reason offsets do not decrease");
     double sum = 0.0, scale = 1.0;
-    for (int k = r.reason_offsets[rank]; k < r.reason_offsets[rank + 1]; ++k) {
-      const auto ku = static_cast<std::size_t>(k);
-      Check(r.reason_kind[ku] >= 0 && r.reason_kind[ku] < static_cast<int>(ReasonKind::kCount), "reason kinds are known");
-      Check(std::isfinite(r.reason_value[ku]), "reason contributions are finite");
-      sum += r.reason_value[ku];
-      scale += std::fabs(r.reason_value[ku]);
+    for (const RankedReason& x : r.ReasonsAt(rank)) {
+      Check(x.kind >= 0 && x.kind < static_cast<int>(ReasonKind::kCount), "reason kinds are known");
+      Check(std::isfinite(x.value), "reason contributions are finite");
+      sum += x.value;
+      scale += std::fabs(x.value);
     }
     Check(std::fabs(sum - r.score[rank]) <= 1e-9 * scale, "reasons add up to the score");
   }

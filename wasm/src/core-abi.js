@@ -93,10 +93,15 @@ function copyInts(src, n, dst, at) {
 }
 
 /**
- * The ranking a rerank left in wasm memory, copied out (one slice per array; rLabel holds two ints per
- * reason: its label kind and id).
- * @typedef {{order: Int32Array, score: Float64Array, propensity: Float64Array, rOff: Int32Array,
- *   rKind: Int32Array, rLabel: Int32Array, rValue: Float64Array}} RawResult
+ * The ranking a rerank left in wasm memory, copied out (one slice per array). Its reasons come in two
+ * parts, as the core keeps them (RankResult in types.h): those scored for each item, by input index
+ * (`item*`), and those the rerank stage added at each rank (`rank*`); ranked.js puts them together.
+ * Offsets have an entry per item or rank plus one. Each reason is a 24-byte record (RankedReason),
+ * read through two views of one copy: kind, label kind and label id at int32 6k, 6k + 1 and 6k + 2
+ * (`*Ints`), its contribution at float64 3k + 2 (`*Values`).
+ * @typedef {{order: Int32Array, score: Float64Array, propensity: Float64Array,
+ *   itemOff: Int32Array, itemInts: Int32Array, itemValues: Float64Array,
+ *   rankOff: Int32Array, rankInts: Int32Array, rankValues: Float64Array}} RawResult
  */
 
 /**
@@ -293,6 +298,8 @@ export class EngineCore extends CoreObject {
   #ints(a, n) { return this.#i32.slice(a >>> 2, (a >>> 2) + n); }
   /** A copy of `n` float64 at byte address `a`. @param {number} a @param {number} n */
   #doubles(a, n) { return this.#f64.slice(a >>> 3, (a >>> 3) + n); }
+  /** A copy of `n` 24-byte reason records at byte address `a` (8-aligned). @param {number} a @param {number} n */
+  #records(a, n) { return this.#f64.slice(a >>> 3, (a >>> 3) + 3 * n).buffer; }
 
   /** The order, scores and propensities of the last successful rerank (copies the caller owns). */
   rankedOrder() {
@@ -311,16 +318,19 @@ export class EngineCore extends CoreObject {
    * @returns {() => RawResult}
    */
   resultCopier() {
-    const count = this.#at(LAYOUT.R_COUNT), total = this.#at(LAYOUT.R_REASON_COUNT);
-    const [order, score, propensity, rOff, rKind, rLabel, rValue] = [LAYOUT.R_ORDER, LAYOUT.R_SCORE, LAYOUT.R_PROPENSITY,
-      LAYOUT.R_REASON_OFFSETS, LAYOUT.R_REASON_KIND, LAYOUT.R_REASON_LABEL, LAYOUT.R_REASON_VALUE].map((e) => this.#at(e));
+    const count = this.#at(LAYOUT.R_COUNT);
+    const itemTotal = this.#at(LAYOUT.R_ITEM_REASON_COUNT), rankTotal = this.#at(LAYOUT.R_RANK_REASON_COUNT);
+    const [order, score, propensity, itemOff, itemReasons, rankOff, rankReasons] = [LAYOUT.R_ORDER, LAYOUT.R_SCORE,
+      LAYOUT.R_PROPENSITY, LAYOUT.R_ITEM_REASON_OFFSETS, LAYOUT.R_ITEM_REASONS, LAYOUT.R_RANK_REASON_OFFSETS,
+      LAYOUT.R_RANK_REASONS].map((e) => this.#at(e));
     return () => {
       // Memory may have grown since: the addresses hold, the views are renewed.
       this.#heap();
+      const items = this.#records(itemReasons, itemTotal), ranks = this.#records(rankReasons, rankTotal);
       return {
         order: this.#ints(order, count), score: this.#doubles(score, count), propensity: this.#doubles(propensity, count),
-        rOff: this.#ints(rOff, count + 1), rKind: this.#ints(rKind, total), rLabel: this.#ints(rLabel, 2 * total),
-        rValue: this.#doubles(rValue, total),
+        itemOff: this.#ints(itemOff, count + 1), itemInts: new Int32Array(items), itemValues: new Float64Array(items),
+        rankOff: this.#ints(rankOff, count + 1), rankInts: new Int32Array(ranks), rankValues: new Float64Array(ranks),
       };
     };
   }

@@ -54,21 +54,54 @@ function reasonLabel(kind, labelKind, id, personal, names, serverScored = false)
   return REASON_LABELS[/** @type {keyof typeof REASON_LABELS} */ (kind)] ?? kind;
 }
 
+const PINNED = REASON_KINDS.indexOf('pinned');
+
+/**
+ * Calls `visit` with each reason of the item at `rank` of a ranking copied
+ * out of wasm memory (see lastRanking), in order (RankResult::ReasonsAt in
+ * the core): its `pinned` reason (the first of those added at its rank, when
+ * it has one), those scored for the item, then the others added at its rank.
+ * A reason is record k of a part (core-abi.js RawResult).
+ * @param {any} last @param {number} rank
+ * @param {(ints: Int32Array, values: Float64Array, k: number) => void} visit
+ */
+function eachReason(last, rank, visit) {
+  const { itemOff, itemInts, itemValues, rankOff, rankInts, rankValues } = last;
+  const index = last.order[rank];
+  let from = rankOff[rank];
+  const to = rankOff[rank + 1];
+  if (from < to && rankInts[6 * from] === PINNED) visit(rankInts, rankValues, from++);
+  for (let k = itemOff[index]; k < itemOff[index + 1]; k++) visit(itemInts, itemValues, k);
+  for (let k = from; k < to; k++) visit(rankInts, rankValues, k);
+}
+
+/**
+ * Reason record k of a part of a ranking, as a result object's `reasons` hold it.
+ * @param {any} last @param {Int32Array} ints @param {Float64Array} values @param {number} k
+ */
+function reasonOf(last, ints, values, k) {
+  const kind = REASON_KINDS[ints[6 * k]];
+  const label = reasonLabel(kind, ints[6 * k + 1], ints[6 * k + 2], last.personal, last.names, last.serverScored);
+  return { kind, label, contribution: values[3 * k + 2] };
+}
+
 /**
  * The reasons of the item at `rank` of a ranking copied out of wasm memory
- * (see lastRanking).
+ * (see lastRanking): eachReason's order, in loops of its own (the hot reader).
  * @param {any} last @param {number} rank
  * @returns {{kind: string, label: string, contribution: number}[]}
  */
 function reasonsAt(last, rank) {
-  const { rOff, rKind, rLabel, rValue, personal, names, serverScored } = last;
-  const lo = rOff[rank], hi = rOff[rank + 1];
-  const reasons = new Array(hi - lo);
-  for (let k = lo; k < hi; k++) {
-    const kind = REASON_KINDS[rKind[k]];
-    const label = reasonLabel(kind, rLabel[2 * k], rLabel[2 * k + 1], personal, names, serverScored);
-    reasons[k - lo] = { kind, label, contribution: rValue[k] };
-  }
+  const { itemOff, itemInts, itemValues, rankOff, rankInts, rankValues } = last;
+  const index = last.order[rank];
+  const itemFrom = itemOff[index], itemTo = itemOff[index + 1];
+  let from = rankOff[rank];
+  const to = rankOff[rank + 1];
+  const reasons = new Array(itemTo - itemFrom + to - from);
+  let w = 0;
+  if (from < to && rankInts[6 * from] === PINNED) reasons[w++] = reasonOf(last, rankInts, rankValues, from++);
+  for (let k = itemFrom; k < itemTo; k++) reasons[w++] = reasonOf(last, itemInts, itemValues, k);
+  for (let k = from; k < to; k++) reasons[w++] = reasonOf(last, rankInts, rankValues, k);
   return reasons;
 }
 
@@ -249,12 +282,9 @@ export function explainItem(last, itemId) {
   if (rank < 0) return null;
   /** @type {{kind: string, label: string, contribution: number, labelKind: number, id: number}[]} */
   const raw = [];
-  for (let k = last.rOff[rank]; k < last.rOff[rank + 1]; k++) {
-    const kind = REASON_KINDS[last.rKind[k]];
-    const labelKind = last.rLabel[2 * k], id = last.rLabel[2 * k + 1];
-    raw.push({ kind, label: reasonLabel(kind, labelKind, id, last.personal, last.names, last.serverScored),
-      contribution: last.rValue[k], labelKind, id });
-  }
+  eachReason(last, rank, (ints, values, k) => {
+    raw.push({ ...reasonOf(last, ints, values, k), labelKind: ints[6 * k + 1], id: ints[6 * k + 2] });
+  });
   const propensity = last.propensity[rank];
   const reasons = explainReasons(raw, propensity);
   /** @type {any} */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -145,17 +146,47 @@ struct ReasonLabel {
 };
 static_assert(sizeof(ReasonLabel) == 8, "crosses to JavaScript as two int32 per reason");
 
-/// Ranking output: order[r] is the input index of the item at rank r; the
-/// other arrays are indexed by rank.
+/// One reason of a ranked item: what it is, what it names, and its
+/// contribution to the score.
+struct RankedReason {
+  std::int32_t kind = 0;  ///< a ReasonKind
+  ReasonLabel label;
+  double value = 0.0;
+  friend bool operator==(const RankedReason& a, const RankedReason& b) {
+    return a.kind == b.kind && a.label == b.label && a.value == b.value;
+  }
+};
+static_assert(sizeof(RankedReason) == 24 && offsetof(RankedReason, label) == 4 && offsetof(RankedReason, value) == 16,
+              "crosses to JavaScript as 24 bytes: kind, label kind, label id (int32), 4 unused, value (float64)");
+
+/// Reasons grouped by entry: those of entry e are reasons[offsets[e],
+/// offsets[e + 1]). `reasons` may be longer than Count(): its tail is scratch
+/// (it is only ever grown, and reused from call to call).
+struct ReasonList {
+  std::vector<std::int32_t> offsets;  ///< entries + 1
+  std::vector<RankedReason> reasons;
+
+  std::size_t Count() const { return offsets.empty() ? 0 : static_cast<std::size_t>(offsets.back()); }
+  void Clear();
+};
+
+/// Ranking output: order[r] is the input index of the item at rank r; score
+/// and propensity are indexed by rank. The reasons of rank r (ReasonsAt) come
+/// in two parts, so that the score stage's reasons are read where it wrote
+/// them instead of being copied into rank order:
+/// - by_item: the score stage's, by input index (entry order[r]);
+/// - by_rank: those the rerank stage added at rank r: `pinned` (always its
+///   first entry, and placed before the item's own), then the diversity parts
+///   and exploration (placed after them).
 struct RankResult {
   std::vector<std::int32_t> order;
   std::vector<double> score;
-  std::vector<double> propensity;          ///< for explored slots, else 1
-  std::vector<std::int32_t> reason_offsets;  ///< size n + 1
-  std::vector<std::int32_t> reason_kind;
-  std::vector<ReasonLabel> reason_label;
-  std::vector<double> reason_value;
+  std::vector<double> propensity;  ///< for explored slots, else 1
+  ReasonList by_item;              ///< n entries
+  ReasonList by_rank;              ///< n entries
 
+  /// The reasons of the item at `rank`, in order (they add up to score[rank]).
+  std::vector<RankedReason> ReasonsAt(std::size_t rank) const;
   void Clear();
 };
 

@@ -489,45 +489,31 @@ class Reranker {
 };
 
 void Reranker::Write(RankResult* out) const {
+  // The reasons this stage adds, by rank (the item's own stay by item: RankResult).
   std::size_t count = 0;
   for (std::size_t rank = 0; rank < n_slots_; ++rank) {
     const PlacedSlot& p = r_.slots[rank];
-    const auto i = static_cast<std::size_t>(p.index);
-    count += static_cast<std::size_t>(sc_.offsets[i + 1] - sc_.offsets[i]) + ((b_.flags[i] & kFlagPinned) ? 1 : 0) +
-             (p.similar != 0.0) + (p.creator != 0.0) + (p.topic != 0.0) + (p.calibration != 0.0) + (p.explored ? 1 : 0);
+    count += ((b_.flags[static_cast<std::size_t>(p.index)] & kFlagPinned) ? 1 : 0) + (p.similar != 0.0) +
+             (p.creator != 0.0) + (p.topic != 0.0) + (p.calibration != 0.0) + (p.explored ? 1 : 0);
   }
   out->order.resize(n_);
   out->score.resize(n_);
   out->propensity.resize(n_);
-  out->reason_offsets.resize(n_ + 1);
-  out->reason_kind.resize(count);
-  out->reason_label.resize(count);
-  out->reason_value.resize(count);
-  std::int32_t* kind = out->reason_kind.data();
-  ReasonLabel* label = out->reason_label.data();
-  double* value = out->reason_value.data();
+  ReasonList& x = out->by_rank;
+  x.offsets.resize(n_ + 1);
+  x.reasons.resize(count);
   std::size_t w = 0;
   auto put = [&](ReasonKind k, LabelKind lk, std::int32_t l, double v) {
-    kind[w] = static_cast<std::int32_t>(k);
-    label[w] = ReasonLabel{lk, l};
-    value[w] = v;
-    ++w;
+    x.reasons[w++] = RankedReason{static_cast<std::int32_t>(k), ReasonLabel{lk, l}, v};
   };
-  out->reason_offsets[0] = 0;
+  x.offsets[0] = 0;
   for (std::size_t rank = 0; rank < n_slots_; ++rank) {
     const PlacedSlot& p = r_.slots[rank];
     const auto i = static_cast<std::size_t>(p.index);
     out->order[rank] = p.index;
     out->propensity[rank] = p.propensity;
+    // First, so that it comes before the item's own reasons (RankResult::ReasonsAt).
     if (b_.flags[i] & kFlagPinned) put(ReasonKind::kPinned, LabelKind::kNone, -1, 0.0);
-    // Bounds read once: the int32 stores below could alias sc.offsets.
-    const ScoredReason* e = sc_.reasons.data() + sc_.offsets[i];
-    const ScoredReason* const e_end = sc_.reasons.data() + sc_.offsets[i + 1];
-    for (; e != e_end; ++e, ++w) {
-      kind[w] = e->kind;
-      label[w] = e->label;
-      value[w] = e->value;
-    }
     double score = sc_.reason_sum[i];
     const std::pair<ReasonPart, double> extra[] = {{ReasonPart::kSimilar, -p.similar},
                                                    {ReasonPart::kCreatorShown, -p.creator},
@@ -543,7 +529,7 @@ void Reranker::Write(RankResult* out) const {
       score += p.explore;
     }
     out->score[rank] = score;
-    out->reason_offsets[rank + 1] = static_cast<std::int32_t>(w);
+    x.offsets[rank + 1] = static_cast<std::int32_t>(w);
   }
 }
 

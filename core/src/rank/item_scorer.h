@@ -23,7 +23,7 @@ namespace {
 // One item's score as it is built: its reasons (each also added to `rsum`),
 // the score, and what the tiers and the learner need.
 struct ItemScore {
-  ScoredReason* w;
+  RankedReason* w;  // where the next reason goes (ScoredBatch::reasons)
   double rsum = 0.0;
   double total = 0.0;
   double controls = 0.0;  // the part no learnt weight multiplies: more/less and fatigue
@@ -32,7 +32,7 @@ struct ItemScore {
   // Signal values (model.h), unweighted.
   double f_topic = 0.0, f_rate = 0.0, f_context = 0.0, f_creator = 0.0, f_fresh = 0.0, f_embedding = 0.0;
   LOCALRANK_INLINE void Add(ReasonKind k, LabelKind lk, std::int32_t l, double v) {
-    *w++ = ScoredReason{static_cast<std::int32_t>(k), ReasonLabel{lk, l}, v};
+    *w++ = RankedReason{static_cast<std::int32_t>(k), ReasonLabel{lk, l}, v};
     rsum += v;
   }
   LOCALRANK_INLINE void Never(LabelKind lk, std::int32_t l) { never = ReasonLabel{lk, l}; }
@@ -79,11 +79,11 @@ class ItemScorer {
     known_out_ = out->known.data();
     total_out_ = out->total.data();
     reason_sum_out_ = out->reason_sum.data();
-    offsets_out_ = out->offsets.data();
+    offsets_out_ = out->reasons.offsets.data();
   }
 
   // Scores item i, writing its reasons from `w`; returns the end of them.
-  LOCALRANK_INLINE ScoredReason* Score(std::size_t i, ScoredReason* w, ScoredReason* w0) {
+  LOCALRANK_INLINE RankedReason* Score(std::size_t i, RankedReason* w, const RankedReason* w0) {
     ItemScore it{w};
     const double server_part = server_w_ * server_[i];
     it.total = server_part;

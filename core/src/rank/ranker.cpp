@@ -252,11 +252,10 @@ void SizeOutput(const CandidateBatch& b, ScoredBatch* out) {
   out->known.resize(n);
   out->main_topic.resize(n);
   out->main_tied.resize(n);
-  out->offsets.resize(n + 1);
+  out->reasons.offsets.resize(n + 1);
   // At most 3 reasons per topic and 10 others per item; never shrunk.
-  const std::size_t bound = 3 * b.topic_ids.size() + 10 * n;
-  if (out->reasons.size() < bound) out->reasons.resize(bound);
-  out->offsets[0] = 0;
+  Reserve(&out->reasons.reasons, 3 * b.topic_ids.size() + 10 * n);
+  out->reasons.offsets[0] = 0;
 }
 
 
@@ -299,8 +298,8 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
 
   SizeOutput(b, out);
   ItemScorer scorer(c, t, profile, b, shape, sc, weight, ctx_label, now, s, out->server.data(), out);
-  ScoredReason* const w0 = out->reasons.data();
-  ScoredReason* w = w0;
+  RankedReason* const w0 = out->reasons.reasons.data();
+  RankedReason* w = w0;
   for (std::size_t i = 0; i < n; ++i) w = scorer.Score(i, w, w0);
 }
 
@@ -314,26 +313,26 @@ void Rank(const Config& c, const Profile& profile, const FatigueState& fatigue, 
     out->order.resize(n);
     out->score.resize(n);
     out->propensity.resize(n);
-    out->reason_offsets.resize(n + 1);
-    out->reason_kind.resize(n);
-    out->reason_label.resize(n);
-    out->reason_value.resize(n);
-    out->reason_offsets[0] = 0;
+    ReasonList& r = out->by_item;
+    r.offsets.resize(n + 1);
+    Reserve(&r.reasons, n);
+    r.offsets[0] = 0;
+    out->by_rank.offsets.assign(n + 1, 0);
     for (std::size_t i = 0; i < n; ++i) {
       const double base = n > 1 ? 1.0 - static_cast<double>(i) / static_cast<double>(n) : 1.0;
       out->order[i] = static_cast<std::int32_t>(i);
       out->score[i] = base;
       out->propensity[i] = 1.0;
-      out->reason_kind[i] = static_cast<std::int32_t>(ReasonKind::kNotPersonalized);
-      out->reason_label[i] = ReasonLabel{};
-      out->reason_value[i] = base;
-      out->reason_offsets[i + 1] = static_cast<std::int32_t>(i + 1);
+      r.reasons[i] = RankedReason{static_cast<std::int32_t>(ReasonKind::kNotPersonalized), ReasonLabel{}, base};
+      r.offsets[i + 1] = static_cast<std::int32_t>(i + 1);
     }
     return;
   }
   const RankTuning& t = DefaultRankTuning();
   ScoreStage(c, t, profile, fatigue, b, scratch->shape, o, now, s, &scratch->score, &scratch->scored);
   RerankStage(c, t, b, scratch->shape, scratch->scored, o, s, rng, &scratch->rerank, out);
+  // The score stage's reasons are the result's, as they are: no copy.
+  std::swap(out->by_item, scratch->scored.reasons);
 }
 
 }  // namespace localrank

@@ -40,16 +40,8 @@ struct BatchShape {
   std::uint32_t seen_generation = 0;
 };
 
-/// One reason of the score stage.
-struct ScoredReason {
-  std::int32_t kind;  // a ReasonKind
-  ReasonLabel label;
-  double value;
-};
-
-/// Output of the score stage, consumed by the rerank stage. Reasons of item i
-/// are reasons[offsets[i] .. offsets[i+1]) (`reasons` is only ever grown:
-/// entries from offsets[n] on are scratch).
+/// Output of the score stage, consumed by the rerank stage. `reasons` (by
+/// item) become the result's by_item reasons (Rank swaps them in).
 struct ScoredBatch {
   std::vector<double> total;
   std::vector<double> reason_sum;          ///< the item's reason values added up in order
@@ -62,8 +54,7 @@ struct ScoredBatch {
   /// others, so the main-topic decay and cap leave it alone (MMR's topic
   /// overlap still spreads such items).
   std::vector<std::uint8_t> main_tied;
-  std::vector<std::int32_t> offsets;       ///< size n + 1
-  std::vector<ScoredReason> reasons;
+  ReasonList reasons;
   /// The signal values of item i (model.h), signals[i * kSignalCount + k],
   /// and the part of its score no learnt weight multiplies (more/less,
   /// fatigue): what the learner needs of the ranking.

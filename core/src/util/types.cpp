@@ -53,14 +53,35 @@ void EventBatch::Resize(std::size_t n) {
   context_offsets.resize(n + 1);
 }
 
+void ReasonList::Clear() {
+  offsets.clear();
+  reasons.clear();
+}
+
+std::vector<RankedReason> RankResult::ReasonsAt(std::size_t rank) const {
+  std::vector<RankedReason> out;
+  const auto i = static_cast<std::size_t>(order[rank]);
+  auto take = [&](const ReasonList& l, std::size_t from, std::size_t to) {
+    out.insert(out.end(), l.reasons.begin() + static_cast<std::ptrdiff_t>(from),
+               l.reasons.begin() + static_cast<std::ptrdiff_t>(to));
+  };
+  auto lo = static_cast<std::size_t>(by_rank.offsets[rank]);
+  const auto hi = static_cast<std::size_t>(by_rank.offsets[rank + 1]);
+  if (lo < hi && by_rank.reasons[lo].kind == static_cast<std::int32_t>(ReasonKind::kPinned)) {
+    take(by_rank, lo, lo + 1);
+    ++lo;
+  }
+  take(by_item, static_cast<std::size_t>(by_item.offsets[i]), static_cast<std::size_t>(by_item.offsets[i + 1]));
+  take(by_rank, lo, hi);
+  return out;
+}
+
 void RankResult::Clear() {
   order.clear();
   score.clear();
   propensity.clear();
-  reason_offsets.clear();
-  reason_kind.clear();
-  reason_label.clear();
-  reason_value.clear();
+  by_item.Clear();
+  by_rank.Clear();
 }
 
 }  // namespace localrank

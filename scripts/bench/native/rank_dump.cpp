@@ -153,10 +153,8 @@ int main(int argc, char** argv) {
   const auto& res = engine.result();
   for (std::size_t rank = 0; rank < res.order.size(); ++rank) {
     std::printf("%zu %d %.17g %.17g |", rank, res.order[rank], res.score[rank], res.propensity[rank]);
-    for (int k = res.reason_offsets[rank]; k < res.reason_offsets[rank + 1]; ++k) {
-      const auto ku = static_cast<std::size_t>(k);
-      std::printf(" %d:%d/%d:%.17g", res.reason_kind[ku], static_cast<int>(res.reason_label[ku].kind),
-                  res.reason_label[ku].id, res.reason_value[ku]);
+    for (const localrank::RankedReason& e : res.ReasonsAt(rank)) {
+      std::printf(" %d:%d/%d:%.17g", e.kind, static_cast<int>(e.label.kind), e.label.id, e.value);
     }
     std::printf("\n");
   }
