@@ -106,6 +106,41 @@ test('numbers beyond float32 in embeddings and topic weights are rejected, not t
   p.dispose();
 });
 
+test('a bad embedding number is named by its index wherever it is (the reader takes four at a time)', async () => {
+  const dim = 10;
+  const p = await make({ dim });
+  p.record({ type: 'like', topics: { cooking: 1 }, embedding: Array.from({ length: dim }, (_, k) => k / dim), at: T0 - 5000 });
+  const before = JSON.stringify(p.exportProfile());
+  const good = () => Array.from({ length: dim }, (_, k) => (k + 1) / dim);
+  const bad = [NaN, Infinity, -1e39, '0.5', null, undefined, 1n];
+  for (let k = 0; k < dim; k++) {
+    for (const x of bad) {
+      const e = good();
+      e[k] = x;
+      rejects(p, before, () => p.rerank([{ id: 'a', embedding: good() }, { id: 'b', embedding: e }]), 'INVALID_ITEM',
+        `items[1].embedding[${k}]`);
+    }
+    // The first bad number is named, also when a later one in the same four is bad too.
+    const two = good();
+    two[k] = NaN;
+    two[Math.min(dim - 1, k + 1)] = NaN;
+    rejects(p, before, () => p.rerank([{ id: 'a', embedding: two }]), 'INVALID_ITEM', `items[0].embedding[${k}]`);
+    const f32 = new Float32Array(good());
+    f32[k] = NaN;
+    rejects(p, before, () => p.rerank([{ id: 'a', embedding: f32 }]), 'INVALID_ITEM', `items[0].embedding[${k}]`);
+  }
+  // A hole reads as undefined.
+  const holey = good();
+  delete holey[5];
+  rejects(p, before, () => p.rerank([{ id: 'a', embedding: holey }]), 'INVALID_ITEM', 'items[0].embedding[5]');
+  // Every number in float32 range is taken as given (rounded to float32), at every index.
+  const edge = good();
+  edge[3] = -3.4028234663852886e38;
+  edge[8] = 3.4028234663852886e38;
+  assert.equal(p.rerank([{ id: 'a', embedding: edge }, { id: 'b', embedding: good() }]).length, 2);
+  p.dispose();
+});
+
 test('a clock returning NaN or Infinity is refused before anything changes', async () => {
   let now = T0;
   const p = await createPersonalizer({ now: () => now, consent: { personalization: true }, autosaveMs: 0 });

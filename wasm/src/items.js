@@ -73,6 +73,23 @@ function failTopic(t, f, i, name, nameIsBad) {
   return fail('INVALID_ITEM', `${f}.topics.${name}`, i, 'must be a finite number >= 0 (float32 range)');
 }
 
+/** The largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
+
+/**
+ * Throws the error for the first bad number of `items[i].embedding` at or after index `from`.
+ * @param {ArrayLike<unknown>} arr @param {number} from @param {number} i
+ * @returns {never}
+ */
+function failEmbedding(arr, from, i) {
+  let k = from;
+  for (; k < arr.length; k++) {
+    const x = arr[k];
+    if (typeof x !== 'number' || !(x >= -F32_MAX && x <= F32_MAX)) break;
+  }
+  return fail('INVALID_ITEM', `items[${i}].embedding[${k}]`, i, 'must be a finite number in float32 range');
+}
+
 /**
  * Whether for-in over an object whose prototype is Object.prototype visits
  * exactly its own enumerable string keys (as Object.keys does): nobody added
@@ -252,9 +269,18 @@ export function readItems(items, dim, s, topicIds, creatorIds) {
         emb.fill(0, 0, i * dim);
       }
       const base = i * dim;
-      for (let k = 0; k < dim; k++) {
+      let k = 0;
+      // Four at a time: V8 runs this about 1.8 times as fast as one at a time (BENCHMARKS.md).
+      for (; k + 4 <= dim; k += 4) {
+        const x0 = arr[k], x1 = arr[k + 1], x2 = arr[k + 2], x3 = arr[k + 3];
+        if (typeof x0 !== 'number' || typeof x1 !== 'number' || typeof x2 !== 'number' || typeof x3 !== 'number' ||
+          !(x0 >= -F32_MAX && x0 <= F32_MAX && x1 >= -F32_MAX && x1 <= F32_MAX &&
+            x2 >= -F32_MAX && x2 <= F32_MAX && x3 >= -F32_MAX && x3 <= F32_MAX)) failEmbedding(arr, k, i);
+        emb[base + k] = x0; emb[base + k + 1] = x1; emb[base + k + 2] = x2; emb[base + k + 3] = x3;
+      }
+      for (; k < dim; k++) {
         const x = arr[k];
-        if (typeof x !== 'number' || !(x >= -3.4028234663852886e38 && x <= 3.4028234663852886e38)) fail('INVALID_ITEM', `items[${i}].embedding[${k}]`, i, 'must be a finite number in float32 range');
+        if (typeof x !== 'number' || !(x >= -F32_MAX && x <= F32_MAX)) failEmbedding(arr, k, i);
         emb[base + k] = x;
       }
     } else if (withEmbedding) {
