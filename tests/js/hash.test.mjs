@@ -35,3 +35,31 @@ test('ids that differ only in a lone surrogate keep different keys (none is hash
   const keys = ['ab\uD800', 'ab\uD801', 'ab\uDFFF', 'ab\uFFFD'].map(hashId);
   assert.equal(new Set(keys).size, keys.length);
 });
+
+/** cyrb53 over the UTF-8 bytes, one byte at a time: the reference for well-formed strings. @param {string} s */
+function reference(s) {
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  for (const b of new TextEncoder().encode(s)) {
+    h1 = Math.imul(h1 ^ b, 2654435761);
+    h2 = Math.imul(h2 ^ b, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+test('hashId equals a byte-at-a-time reference at every length and wherever a non-ASCII character is', () => {
+  const ascii = 'post-1-abcdefghijklmnopqrstuvwxyz0123456789';
+  for (let n = 0; n <= 24; n++) {
+    const base = ascii.slice(0, n);
+    assert.equal(hashId(base), reference(base), JSON.stringify(base));
+    for (let at = 0; at <= n; at++) {
+      for (const ch of ['\x80', 'é', '日', '\u{1F600}']) {
+        const s = base.slice(0, at) + ch + base.slice(at);
+        assert.equal(hashId(s), reference(s), JSON.stringify(s));
+      }
+    }
+  }
+});
