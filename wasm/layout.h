@@ -18,7 +18,7 @@
   X(E_TOPIC_WEIGHTS) X(E_CONTEXT_OFFSETS) X(E_CONTEXT_IDS) X(E_EMBEDDINGS)
 // rerankRaw / rerankPackedRaw: ok, count, the two reason counts, then the
 // result arrays: the reasons by item, then those added by rank (RankResult;
-// each reason a 24-byte RankedReason).
+// each reason a 16-byte StoredReason).
 #define LOCALRANK_RESULT_ENTRIES(X) \
   X(R_OK) X(R_COUNT) X(R_ITEM_REASON_COUNT) X(R_RANK_REASON_COUNT) X(R_ORDER) X(R_SCORE) X(R_PROPENSITY) \
   X(R_ITEM_REASON_OFFSETS) X(R_ITEM_REASONS) X(R_RANK_REASON_OFFSETS) X(R_RANK_REASONS)

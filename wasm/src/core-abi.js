@@ -96,9 +96,9 @@ function copyInts(src, n, dst, at) {
  * The ranking a rerank left in wasm memory, copied out (one slice per array). Its reasons come in two
  * parts, as the core keeps them (RankResult in types.h): those scored for each item, by input index
  * (`item*`), and those the rerank stage added at each rank (`rank*`); ranked.js puts them together.
- * Offsets have an entry per item or rank plus one. Each reason is a 24-byte record (RankedReason),
- * read through two views of one copy: kind, label kind and label id at int32 6k, 6k + 1 and 6k + 2
- * (`*Ints`), its contribution at float64 3k + 2 (`*Values`).
+ * Offsets have an entry per item or rank plus one. Each reason is a 16-byte record (StoredReason),
+ * read through two views of one copy: kind (low 16 bits) and label kind (high 16 bits) at int32 4k,
+ * label id at 4k + 1 (`*Ints`), its contribution at float64 2k + 1 (`*Values`).
  * @typedef {{order: Int32Array, score: Float64Array, propensity: Float64Array,
  *   itemOff: Int32Array, itemInts: Int32Array, itemValues: Float64Array,
  *   rankOff: Int32Array, rankInts: Int32Array, rankValues: Float64Array}} RawResult
@@ -298,8 +298,8 @@ export class EngineCore extends CoreObject {
   #ints(a, n) { return this.#i32.slice(a >>> 2, (a >>> 2) + n); }
   /** A copy of `n` float64 at byte address `a`. @param {number} a @param {number} n */
   #doubles(a, n) { return this.#f64.slice(a >>> 3, (a >>> 3) + n); }
-  /** A copy of `n` 24-byte reason records at byte address `a` (8-aligned). @param {number} a @param {number} n */
-  #records(a, n) { return this.#f64.slice(a >>> 3, (a >>> 3) + 3 * n).buffer; }
+  /** A copy of `n` 16-byte reason records at byte address `a` (8-aligned). @param {number} a @param {number} n */
+  #records(a, n) { return this.#f64.slice(a >>> 3, (a >>> 3) + 2 * n).buffer; }
 
   /** The order, scores and propensities of the last successful rerank (copies the caller owns). */
   rankedOrder() {

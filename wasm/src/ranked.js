@@ -70,7 +70,7 @@ function eachReason(last, rank, visit) {
   const index = last.order[rank];
   let from = rankOff[rank];
   const to = rankOff[rank + 1];
-  if (from < to && rankInts[6 * from] === PINNED) visit(rankInts, rankValues, from++);
+  if (from < to && (rankInts[4 * from] & 0xffff) === PINNED) visit(rankInts, rankValues, from++);
   for (let k = itemOff[index]; k < itemOff[index + 1]; k++) visit(itemInts, itemValues, k);
   for (let k = from; k < to; k++) visit(rankInts, rankValues, k);
 }
@@ -80,9 +80,10 @@ function eachReason(last, rank, visit) {
  * @param {any} last @param {Int32Array} ints @param {Float64Array} values @param {number} k
  */
 function reasonOf(last, ints, values, k) {
-  const kind = REASON_KINDS[ints[6 * k]];
-  const label = reasonLabel(kind, ints[6 * k + 1], ints[6 * k + 2], last.personal, last.names, last.serverScored);
-  return { kind, label, contribution: values[3 * k + 2] };
+  const head = ints[4 * k];
+  const kind = REASON_KINDS[head & 0xffff];
+  const label = reasonLabel(kind, head >>> 16, ints[4 * k + 1], last.personal, last.names, last.serverScored);
+  return { kind, label, contribution: values[2 * k + 1] };
 }
 
 /**
@@ -99,7 +100,7 @@ function reasonsAt(last, rank) {
   const to = rankOff[rank + 1];
   const reasons = new Array(itemTo - itemFrom + to - from);
   let w = 0;
-  if (from < to && rankInts[6 * from] === PINNED) reasons[w++] = reasonOf(last, rankInts, rankValues, from++);
+  if (from < to && (rankInts[4 * from] & 0xffff) === PINNED) reasons[w++] = reasonOf(last, rankInts, rankValues, from++);
   for (let k = itemFrom; k < itemTo; k++) reasons[w++] = reasonOf(last, itemInts, itemValues, k);
   for (let k = from; k < to; k++) reasons[w++] = reasonOf(last, rankInts, rankValues, k);
   return reasons;
@@ -283,7 +284,7 @@ export function explainItem(last, itemId) {
   /** @type {{kind: string, label: string, contribution: number, labelKind: number, id: number}[]} */
   const raw = [];
   eachReason(last, rank, (ints, values, k) => {
-    raw.push({ ...reasonOf(last, ints, values, k), labelKind: ints[6 * k + 1], id: ints[6 * k + 2] });
+    raw.push({ ...reasonOf(last, ints, values, k), labelKind: ints[4 * k] >>> 16, id: ints[4 * k + 1] });
   });
   const propensity = last.propensity[rank];
   const reasons = explainReasons(raw, propensity);

@@ -504,7 +504,7 @@ void Reranker::Write(RankResult* out) const {
   x.reasons.resize(count);
   std::size_t w = 0;
   auto put = [&](ReasonKind k, LabelKind lk, std::int32_t l, double v) {
-    x.reasons[w++] = RankedReason{static_cast<std::int32_t>(k), ReasonLabel{lk, l}, v};
+    x.reasons[w++] = StoredReason(k, ReasonLabel{lk, l}, v);
   };
   x.offsets[0] = 0;
   for (std::size_t rank = 0; rank < n_slots_; ++rank) {

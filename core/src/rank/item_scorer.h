@@ -23,7 +23,7 @@ namespace {
 // One item's score as it is built: its reasons (each also added to `rsum`),
 // the score, and what the tiers and the learner need.
 struct ItemScore {
-  RankedReason* w;  // where the next reason goes (ScoredBatch::reasons)
+  StoredReason* w;  // where the next reason goes (ScoredBatch::reasons)
   double rsum = 0.0;
   double total = 0.0;
   double controls = 0.0;  // the part no learnt weight multiplies: more/less and fatigue
@@ -32,7 +32,7 @@ struct ItemScore {
   // Signal values (model.h), unweighted.
   double f_topic = 0.0, f_rate = 0.0, f_context = 0.0, f_creator = 0.0, f_fresh = 0.0, f_embedding = 0.0;
   LOCALRANK_INLINE void Add(ReasonKind k, LabelKind lk, std::int32_t l, double v) {
-    *w++ = RankedReason{static_cast<std::int32_t>(k), ReasonLabel{lk, l}, v};
+    *w++ = StoredReason(k, ReasonLabel{lk, l}, v);
     rsum += v;
   }
   LOCALRANK_INLINE void Never(LabelKind lk, std::int32_t l) { never = ReasonLabel{lk, l}; }
@@ -83,7 +83,7 @@ class ItemScorer {
   }
 
   // Scores item i, writing its reasons from `w`; returns the end of them.
-  LOCALRANK_INLINE RankedReason* Score(std::size_t i, RankedReason* w, const RankedReason* w0) {
+  LOCALRANK_INLINE StoredReason* Score(std::size_t i, StoredReason* w, const StoredReason* w0) {
     ItemScore it{w};
     const double server_part = server_w_ * server_[i];
     it.total = server_part;

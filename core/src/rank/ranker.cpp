@@ -298,8 +298,8 @@ void ScoreStage(const Config& c, const RankTuning& t, const Profile& profile, co
 
   SizeOutput(b, out);
   ItemScorer scorer(c, t, profile, b, shape, sc, weight, ctx_label, now, s, out->server.data(), out);
-  RankedReason* const w0 = out->reasons.reasons.data();
-  RankedReason* w = w0;
+  StoredReason* const w0 = out->reasons.reasons.data();
+  StoredReason* w = w0;
   for (std::size_t i = 0; i < n; ++i) w = scorer.Score(i, w, w0);
 }
 
@@ -323,7 +323,7 @@ void Rank(const Config& c, const Profile& profile, const FatigueState& fatigue, 
       out->order[i] = static_cast<std::int32_t>(i);
       out->score[i] = base;
       out->propensity[i] = 1.0;
-      r.reasons[i] = RankedReason{static_cast<std::int32_t>(ReasonKind::kNotPersonalized), ReasonLabel{}, base};
+      r.reasons[i] = StoredReason(ReasonKind::kNotPersonalized, ReasonLabel{}, base);
       r.offsets[i + 1] = static_cast<std::int32_t>(i + 1);
     }
     return;

@@ -62,12 +62,11 @@ std::vector<RankedReason> RankResult::ReasonsAt(std::size_t rank) const {
   std::vector<RankedReason> out;
   const auto i = static_cast<std::size_t>(order[rank]);
   auto take = [&](const ReasonList& l, std::size_t from, std::size_t to) {
-    out.insert(out.end(), l.reasons.begin() + static_cast<std::ptrdiff_t>(from),
-               l.reasons.begin() + static_cast<std::ptrdiff_t>(to));
+    for (std::size_t k = from; k < to; ++k) out.push_back(l.reasons[k].Unpacked());
   };
   auto lo = static_cast<std::size_t>(by_rank.offsets[rank]);
   const auto hi = static_cast<std::size_t>(by_rank.offsets[rank + 1]);
-  if (lo < hi && by_rank.reasons[lo].kind == static_cast<std::int32_t>(ReasonKind::kPinned)) {
+  if (lo < hi && by_rank.reasons[lo].kind == static_cast<std::uint16_t>(ReasonKind::kPinned)) {
     take(by_rank, lo, lo + 1);
     ++lo;
   }
