@@ -104,6 +104,13 @@ test('reading reasons keeps every key where it was, whatever else the app did to
   assert.deepStrictEqual(again[1].reasons, expected[1].reasons);
   assert.deepEqual(Object.keys(again[0]), ['id', 'score', 'originalIndex', 'reasons', 'seen']);
   assert.deepEqual(Object.getOwnPropertyNames(again[1]), ['id', 'score', 'originalIndex', 'reasons', 'hidden']);
+  // A symbol key, which comes after every string key, stays after it too.
+  const tag = Symbol('tag');
+  again[7][tag] = 1;
+  assert.deepStrictEqual(again[7].reasons, expected[7].reasons);
+  assert.deepEqual(Reflect.ownKeys(again[7]), ['id', 'score', 'originalIndex', 'reasons', tag]);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(again[7], 'reasons'),
+    { value: again[7].reasons, writable: true, enumerable: true, configurable: true });
   // A prototype that claims the name (a setter, a read-only property) does not intercept the result's own property.
   let intercepted = 0;
   Object.setPrototypeOf(again[2], { set reasons(v) { intercepted++; } });
