@@ -54,30 +54,13 @@ function reasonLabel(kind, labelKind, id, personal, names, serverScored = false)
   return REASON_LABELS[/** @type {keyof typeof REASON_LABELS} */ (kind)] ?? kind;
 }
 
+/** The index of `pinned` in REASON_KINDS: a rank's first added reason may be it. */
 const PINNED = REASON_KINDS.indexOf('pinned');
-
-/**
- * Calls `visit` with each reason of the item at `rank` of a ranking copied
- * out of wasm memory (see lastRanking), in order (RankResult::ReasonsAt in
- * the core): its `pinned` reason (the first of those added at its rank, when
- * it has one), those scored for the item, then the others added at its rank.
- * A reason is record k of a part (core-abi.js RawResult).
- * @param {any} last @param {number} rank
- * @param {(ints: Int32Array, values: Float64Array, k: number) => void} visit
- */
-function eachReason(last, rank, visit) {
-  const { itemOff, itemInts, itemValues, rankOff, rankInts, rankValues } = last;
-  const index = last.order[rank];
-  let from = rankOff[rank];
-  const to = rankOff[rank + 1];
-  if (from < to && (rankInts[4 * from] & 0xffff) === PINNED) visit(rankInts, rankValues, from++);
-  for (let k = itemOff[index]; k < itemOff[index + 1]; k++) visit(itemInts, itemValues, k);
-  for (let k = from; k < to; k++) visit(rankInts, rankValues, k);
-}
 
 /**
  * Reason record k of a part of a ranking, as a result object's `reasons` hold it.
  * @param {any} last @param {Int32Array} ints @param {Float64Array} values @param {number} k
+ * @returns {{kind: string, label: string, contribution: number}}
  */
 function reasonOf(last, ints, values, k) {
   const head = ints[4 * k];
@@ -88,11 +71,16 @@ function reasonOf(last, ints, values, k) {
 
 /**
  * The reasons of the item at `rank` of a ranking copied out of wasm memory
- * (see lastRanking): eachReason's order, in loops of its own (the hot reader).
+ * (see lastRanking), in order (RankResult::ReasonsAt in the core): its
+ * `pinned` reason (the first of those added at its rank, when it has one),
+ * those scored for the item, then the others added at its rank. Each is
+ * `make` of its record (core-abi.js RawResult: record k of a part).
+ * @template T
  * @param {any} last @param {number} rank
- * @returns {{kind: string, label: string, contribution: number}[]}
+ * @param {(last: any, ints: Int32Array, values: Float64Array, k: number) => T} make
+ * @returns {T[]}
  */
-function reasonsAt(last, rank) {
+function reasonsAt(last, rank, make) {
   const { itemOff, itemInts, itemValues, rankOff, rankInts, rankValues } = last;
   const index = last.order[rank];
   const itemFrom = itemOff[index], itemTo = itemOff[index + 1];
@@ -100,10 +88,18 @@ function reasonsAt(last, rank) {
   const to = rankOff[rank + 1];
   const reasons = new Array(itemTo - itemFrom + to - from);
   let w = 0;
-  if (from < to && (rankInts[4 * from] & 0xffff) === PINNED) reasons[w++] = reasonOf(last, rankInts, rankValues, from++);
-  for (let k = itemFrom; k < itemTo; k++) reasons[w++] = reasonOf(last, itemInts, itemValues, k);
-  for (let k = from; k < to; k++) reasons[w++] = reasonOf(last, rankInts, rankValues, k);
+  if (from < to && (rankInts[4 * from] & 0xffff) === PINNED) reasons[w++] = make(last, rankInts, rankValues, from++);
+  for (let k = itemFrom; k < itemTo; k++) reasons[w++] = make(last, itemInts, itemValues, k);
+  for (let k = from; k < to; k++) reasons[w++] = make(last, rankInts, rankValues, k);
   return reasons;
+}
+
+/**
+ * A reason as explain() needs it: reasonOf's, with its label pair.
+ * @param {any} last @param {Int32Array} ints @param {Float64Array} values @param {number} k
+ */
+function explainedReasonOf(last, ints, values, k) {
+  return { ...reasonOf(last, ints, values, k), labelKind: ints[4 * k] >>> 16, id: ints[4 * k + 1] };
 }
 
 /**
@@ -177,7 +173,7 @@ class RankedState extends PlainBase {
     for (let x = o; x !== null; x = Object.getPrototypeOf(x)) {
       if (#rank in x) {
         if (x.#reasons === null) {
-          x.#reasons = reasonsAt(x.#last, x.#rank);
+          x.#reasons = reasonsAt(x.#last, x.#rank, reasonOf);
           x.#last = null;
         }
         const value = x.#reasons;
@@ -281,11 +277,7 @@ export function rankedItems(last, byIndex) {
 export function explainItem(last, itemId) {
   const rank = last.ids.indexOf(itemId);
   if (rank < 0) return null;
-  /** @type {{kind: string, label: string, contribution: number, labelKind: number, id: number}[]} */
-  const raw = [];
-  eachReason(last, rank, (ints, values, k) => {
-    raw.push({ ...reasonOf(last, ints, values, k), labelKind: ints[4 * k] >>> 16, id: ints[4 * k + 1] });
-  });
+  const raw = reasonsAt(last, rank, explainedReasonOf);
   const propensity = last.propensity[rank];
   const reasons = explainReasons(raw, propensity);
   /** @type {any} */
