@@ -237,8 +237,8 @@ class EngineCore {
   Status last_;
   std::vector<std::uint8_t> snapshot_;
   // Fixed size: filling it never allocates, so the addresses stay valid.
-  static_assert(kCandidateEntries <= 16 && kEventEntries <= 16 && kResultEntries <= 16, "directory_ holds every entry");
-  std::array<std::uint32_t, 16> directory_{};
+  static_assert(kCandidateEntries <= 12 && kEventEntries <= 12 && kResultEntries <= 12, "directory_ holds every entry");
+  std::array<std::uint32_t, 12> directory_{};
 };
 
 }  // namespace localrank::wasm
